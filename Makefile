@@ -1,0 +1,35 @@
+# The two commands of the README:
+#   make lab    set up (first time) and open JupyterLab on notebooks/
+#   make test   set up (first time) and run every test, browser and notebooks included
+VENV   ?= .venv
+PYTHON ?= python3
+# The CPU build of torch; override for another build: make test TORCH_SPEC='torch==2.9.1'
+TORCH_SPEC ?= torch==2.13.0
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.alviz-installed
+
+.PHONY: lab test bench setup browser clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check "$(TORCH_SPEC)"
+	$(PY) -m pip install --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -e ".[bench]"
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

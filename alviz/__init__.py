@@ -1,0 +1,23 @@
+"""alviz: see active learning.
+
+Pick a pool, a task model and a query strategy, step through the rounds, and
+see in representation space which samples the strategy picked and why.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import datasets, models, scores, selection, strategies  # noqa: E402
+from .session import Round, Session, compare  # noqa: E402
+
+__all__ = ["datasets", "models", "scores", "selection", "strategies", "Session", "Round", "compare",
+           "projection", "plot", "widgets", "report"]
+
+
+def __getattr__(name):
+    # the picture layers import plotly/umap/ipywidgets: load them on first use
+    if name in ("projection", "plot", "widgets", "report"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'alviz' has no attribute {name!r}")

@@ -1,0 +1,337 @@
+"""The loop: a Session steps rounds of active learning and records them.
+
+Each round: (1) fit the task model on the labeled set, (2) build a
+QueryContext, (3) let the strategy pick, (4) reveal the picks' labels (the
+oracle). A round that fails leaves the session exactly as it was: everything
+is computed into locals and committed at the end. All randomness of round r
+comes from ``numpy.random.default_rng([seed, r])``, so a saved and reloaded
+session continues exactly as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+from sklearn.base import clone
+
+from ._validation import check_indices, torch_seed
+from .datasets import Dataset
+from .models import default_model, has_embedding, is_torch_model, model_input
+from .strategies import QueryContext, Strategy
+from .strategies import get as get_strategy
+
+__all__ = ["Round", "Session", "compare"]
+
+_MAGIC = b"ALVIZ-SESSION\n"
+
+
+@dataclass
+class Round:
+    """What happened in one round.
+
+    index : int, 0-based.
+    labeled : (m,) int, pool indices labeled before the round.
+    selected : (k,) int, this round's picks in pick order.
+    scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
+    extras : dict, the strategy's diagnostics.
+    metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
+        ``train_seconds``, ``query_seconds``, ``seconds``.
+    proba : (n_pool, C) float32, the task model's probabilities this round.
+    embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
+    strategy : str, the strategy's name.
+    """
+
+    index: int
+    labeled: np.ndarray
+    selected: np.ndarray
+    scores: np.ndarray
+    extras: Dict[str, Any] = field(default_factory=dict)
+    metrics: Dict[str, float] = field(default_factory=dict)
+    proba: Optional[np.ndarray] = None
+    embedding: Optional[np.ndarray] = None
+    strategy: str = ""
+
+    @property
+    def predicted(self) -> Optional[np.ndarray]:
+        return None if self.proba is None else self.proba.argmax(axis=1)
+
+    def rank(self) -> np.ndarray:
+        """(n_pool,) pick rank of each sample this round (0 = first pick, -1 = not picked)."""
+        r = np.full(len(self.scores), -1, dtype=np.int64)
+        r[self.selected] = np.arange(len(self.selected))
+        return r
+
+
+class Session:
+    """An active-learning run on one dataset with one strategy, one round at a time.
+
+    Parameters
+    ----------
+    dataset : alviz.datasets.Dataset
+    strategy : str or Strategy
+        A registry name (``alviz.strategies.available()``) or a configured object
+        (``alviz.strategies.get("vaal", criterion="confusion")``).
+    model : None, an alviz torch model, or a scikit-learn classifier with ``predict_proba``
+        None picks a sensible torch default for the dataset. It is never trained in
+        place: each round fits a fresh clone.
+    initial : int or sequence of int
+        How many samples start labeled (seeded, class-stratified when possible), or their indices.
+    budget : int, samples picked per round.
+    seed : int, the seed of everything random in the run.
+    record_embeddings : bool, keep the model's penultimate features in every Round (for the
+        per-round projection).
+    """
+
+    def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
+                 seed: int = 0, record_embeddings: bool = True):
+        if not isinstance(dataset, Dataset):
+            raise TypeError(
+                f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
+                "wrap arrays with alviz.datasets.from_arrays(X, y)"
+            )
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed={seed!r} must be an int >= 0")
+        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+            raise ValueError(f"budget={budget!r} must be an int >= 1 (samples picked per round)")
+        self.dataset = dataset
+        self.strategy: Strategy = get_strategy(strategy)
+        if model is None:
+            model = default_model(dataset, random_state=int(seed))
+        if not (callable(getattr(model, "fit", None)) and callable(getattr(model, "predict_proba", None))):
+            raise TypeError(
+                f"model must have fit and predict_proba (an alviz torch model or a scikit-learn classifier), "
+                f"got {type(model).__name__}"
+            )
+        self.model_template = model
+        self.budget = int(budget)
+        self.seed = int(seed)
+        self.record_embeddings = bool(record_embeddings)
+        n = len(dataset.X)
+        self.labeled_mask = np.zeros(n, dtype=bool)
+        self.labels = np.full(n, -1, dtype=np.int64)
+        init = self._initial_indices(initial)
+        self.labeled_mask[init] = True
+        self.labels[init] = dataset.y[init]
+        self.initial_indices = init
+        self.rounds: list = []
+        self.model = None
+        self.cache: dict = {}
+        self._augment_X = np.zeros((0,) + dataset.input_shape, dtype=np.float32)
+        self._augment_y = np.zeros(0, dtype=np.int64)
+
+    # ------------------------------------------------------------------ set-up
+    def _initial_indices(self, initial) -> np.ndarray:
+        n = len(self.dataset.X)
+        if isinstance(initial, (int, np.integer)) and not isinstance(initial, bool):
+            if initial < 0 or initial > n:
+                raise ValueError(f"initial={initial} must be between 0 and the pool size {n}")
+            if initial == 0:
+                return np.zeros(0, dtype=np.int64)
+            rng = np.random.default_rng([self.seed, 2**31 - 1])
+            y = self.dataset.y
+            counts = np.bincount(y)
+            if initial >= self.dataset.n_classes and initial < n and counts[counts > 0].min() >= 2:
+                from sklearn.model_selection import train_test_split
+
+                idx, _ = train_test_split(np.arange(n), train_size=int(initial), stratify=y,
+                                          random_state=int(rng.integers(2**31 - 1)))
+                return np.sort(idx).astype(np.int64)
+            return np.sort(rng.choice(n, size=int(initial), replace=False)).astype(np.int64)
+        try:
+            return np.sort(check_indices(np.asarray(list(initial)), n, "initial"))
+        except TypeError as exc:
+            raise TypeError(f"initial must be a count or a sequence of pool indices: {exc}") from exc
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n_pool(self) -> int:
+        return len(self.labeled_mask)
+
+    @property
+    def n_labeled(self) -> int:
+        return int(self.labeled_mask.sum())
+
+    @property
+    def n_unlabeled(self) -> int:
+        return self.n_pool - self.n_labeled
+
+    @property
+    def labeled_indices(self) -> np.ndarray:
+        return np.flatnonzero(self.labeled_mask)
+
+    def round_rng(self, r: int) -> np.random.Generator:
+        """The generator of everything random in round ``r``."""
+        return np.random.default_rng([self.seed, int(r)])
+
+    # ------------------------------------------------------------------ the loop
+    def _training_set(self):
+        lab = self.labeled_indices
+        X = self.dataset.X[lab]
+        y = self.labels[lab]
+        if len(self._augment_y):
+            X = np.concatenate([X, self._augment_X])
+            y = np.concatenate([y, self._augment_y])
+        return X, y
+
+    def _fit(self, X, y, rng):
+        if len(y) == 0:
+            return None
+        model = clone(self.model_template)
+        if "random_state" in model.get_params():
+            model.set_params(random_state=torch_seed(rng))
+        if is_torch_model(model):
+            return model.fit(X, y, n_classes=self.dataset.n_classes)
+        if np.unique(y).size < 2:
+            raise ValueError(
+                f"{type(model).__name__} cannot be fitted on a labeled set with a single class; "
+                "start with more labeled samples (initial) or use an alviz torch model"
+            )
+        return model.fit(model_input(model, X), y)
+
+    def step(self) -> Round:
+        """Run one round and return it. On an error the session is left as it was."""
+        if self.n_unlabeled == 0:
+            raise ValueError("the pool is exhausted: every sample is labeled")
+        r = len(self.rounds)
+        rng = self.round_rng(r)
+        ds = self.dataset
+        t0 = time.perf_counter()
+        X_train, y_train = self._training_set()
+        model = self._fit(X_train, y_train, rng)
+        t1 = time.perf_counter()
+        ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
+                           model_template=self.model_template, cache=self.cache,
+                           dataset_key=ds.fingerprint(), train_X=X_train, train_y=y_train)
+        res = self.strategy.query(ctx, self.budget, rng)
+        t2 = time.perf_counter()
+        proba = embedding = None
+        accuracy = float("nan")
+        if model is not None:
+            proba = ctx.proba.astype(np.float32)
+            test_pred = ctx.proba_of(model, ds.X_test).argmax(axis=1)
+            accuracy = float(np.mean(test_pred == ds.y_test))
+            if self.record_embeddings and has_embedding(model):
+                embedding = np.asarray(ctx.embedding, dtype=np.float32)
+        aug = res.extras.get("augment_inputs")
+        if aug is not None:
+            aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
+        rnd = Round(
+            index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
+            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
+                     "query_seconds": t2 - t1, "seconds": time.perf_counter() - t0},
+            proba=proba, embedding=embedding, strategy=self.strategy.name,
+        )
+        # commit: nothing below can fail
+        self.labeled_mask[res.indices] = True
+        self.labels[res.indices] = ds.y[res.indices]
+        if aug is not None:
+            self._augment_X = np.concatenate([self._augment_X, aug])
+            self._augment_y = np.concatenate([self._augment_y, ds.y[res.indices]])
+        self.rounds.append(rnd)
+        self.model = model
+        return rnd
+
+    def run(self, rounds: int = 1, progress: bool = False) -> list:
+        """Run ``rounds`` rounds; returns the new Rounds."""
+        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+            raise ValueError(f"rounds={rounds!r} must be an int >= 0")
+        it = range(int(rounds))
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(it, desc=f"{self.strategy.name}", leave=False)
+        return [self.step() for _ in it]
+
+    def learning_curve(self):
+        """(n_labeled, accuracy) arrays, one entry per round."""
+        n = np.array([r.metrics["n_labeled"] for r in self.rounds], dtype=np.int64)
+        acc = np.array([r.metrics["accuracy"] for r in self.rounds], dtype=np.float64)
+        return n, acc
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> Path:
+        """Write the session to ``path`` atomically (a crash mid-write leaves the old file intact)."""
+        import alviz
+
+        path = Path(path)
+        buf = io.BytesIO()
+        buf.write(_MAGIC)
+        buf.write(f"{alviz.__version__}\n".encode())
+        pickle.dump(self.__dict__, buf, protocol=pickle.HIGHEST_PROTOCOL)
+        data = buf.getvalue()
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            raise FileNotFoundError(f"cannot save to {path}: the folder {directory} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "Session":
+        """Read a session written by :meth:`save` (only open files you trust: this unpickles)."""
+        import alviz
+
+        path = Path(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        if not data.startswith(_MAGIC):
+            raise ValueError(f"{path} is not an alviz session file (made by Session.save)")
+        rest = data[len(_MAGIC):]
+        nl = rest.find(b"\n")
+        version = rest[:nl].decode(errors="replace") if nl >= 0 else "?"
+        if version != alviz.__version__:
+            raise ValueError(
+                f"{path} was saved by alviz {version}, this is alviz {alviz.__version__}; "
+                "load it with that version, or re-run the session"
+            )
+        try:
+            state = pickle.loads(rest[nl + 1:])
+        except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError, TypeError) as exc:
+            raise ValueError(f"{path} is corrupted or truncated and cannot be loaded ({type(exc).__name__})") from exc
+        if not isinstance(state, dict) or "dataset" not in state:
+            raise ValueError(f"{path} is corrupted: it holds no session state")
+        obj = cls.__new__(cls)
+        obj.__dict__.update(state)
+        return obj
+
+    def __repr__(self):
+        return (f"Session(dataset={self.dataset.name!r}, strategy={self.strategy.name!r}, rounds={len(self.rounds)}, "
+                f"labeled={self.n_labeled}/{self.n_pool})")
+
+
+def compare(dataset: Dataset, strategies: Sequence, rounds: int = 5, budget: int = 10, seed: int = 0,
+            initial=20, model=None, progress: bool = False) -> Dict[str, Session]:
+    """Run several strategies from the same initial labeled set and seed.
+
+    Returns a dict name -> Session, in the order given.
+    """
+    if not strategies:
+        raise ValueError("give at least one strategy to compare")
+    first = Session(dataset, strategy=strategies[0], model=model, initial=initial, budget=budget, seed=seed)
+    init = first.initial_indices
+    out: Dict[str, Session] = {}
+    for i, s in enumerate(strategies):
+        sess = first if i == 0 else Session(dataset, strategy=s, model=model, initial=init, budget=budget, seed=seed)
+        name = sess.strategy.name
+        key, j = name, 2
+        while key in out:
+            key, j = f"{name}#{j}", j + 1
+        out[key] = sess
+    for sess in out.values():
+        sess.run(rounds, progress=progress)
+    return out

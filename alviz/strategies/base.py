@@ -1,0 +1,305 @@
+"""The strategy contract: QueryContext in, QueryResult out, and the registry.
+
+A strategy is a small configured object: ``__init__`` only stores parameters
+(scikit-learn manners), ``query(ctx, budget, rng)`` validates them, does the
+work and returns a :class:`QueryResult`. It never trains the task model; the
+Session does that and hands over a :class:`QueryContext`.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+from sklearn.base import clone
+
+from .._validation import as_generator, check_budget, torch_seed
+from ..models import has_embedding, is_torch_model, model_input
+
+__all__ = ["QueryContext", "QueryResult", "Strategy", "register", "available", "get"]
+
+
+@dataclass
+class QueryResult:
+    """What a strategy returns, always.
+
+    indices : (k,) int64, distinct, never already labeled, in pick order.
+    scores : (n_pool,) float, the strategy's score (higher = pick first); NaN where not a candidate.
+    extras : dict of arrays, the strategy's diagnostics (what the pictures draw).
+    """
+
+    indices: np.ndarray
+    scores: np.ndarray
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.indices = np.asarray(self.indices, dtype=np.int64).reshape(-1)
+        self.scores = np.asarray(self.scores, dtype=np.float64).reshape(-1)
+        self.extras = dict(self.extras)
+
+
+class QueryContext:
+    """Everything a strategy may look at in one round, computed lazily and cached.
+
+    Parameters
+    ----------
+    X : (n_pool, *input_shape) array, the pool.
+    labeled_mask : (n_pool,) bool.
+    labels : (n_pool,) int, revealed labels (-1 where not revealed).
+    n_classes : int.
+    model : fitted classifier or None (None when nothing is labeled yet).
+    model_template : unfitted classifier the Session trains; committees clone it.
+    cache : dict, optional
+        A place for state that may live across rounds (e.g. a contrastive
+        encoder keyed by data hash); the Session passes the same dict each round.
+    dataset_key : str, a content hash of the pool for on-disk caches.
+    """
+
+    def __init__(self, X, labeled_mask, labels, n_classes: int, model=None, model_template=None,
+                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None):
+        self.X = X
+        self.labeled_mask = np.asarray(labeled_mask, dtype=bool)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.n_classes = int(n_classes)
+        self.model = model
+        self.model_template = model_template
+        self.cache = {} if cache is None else cache
+        self.dataset_key = dataset_key
+        self.train_X = X[self.labeled_mask] if train_X is None else train_X
+        self.train_y = self.labels[self.labeled_mask] if train_y is None else train_y
+        self._memo: Dict[str, Any] = {}
+
+    # ---------------------------------------------------------------- sizes
+    @property
+    def n_pool(self) -> int:
+        return len(self.labeled_mask)
+
+    @property
+    def unlabeled_mask(self) -> np.ndarray:
+        return ~self.labeled_mask
+
+    @property
+    def candidates(self) -> np.ndarray:
+        """Indices of the unlabeled pool samples (the default candidates)."""
+        return np.flatnonzero(~self.labeled_mask)
+
+    @property
+    def n_unlabeled(self) -> int:
+        return int((~self.labeled_mask).sum())
+
+    def flat_X(self) -> np.ndarray:
+        return self.X.reshape(self.n_pool, -1)
+
+    def _memoize(self, key: str, fn: Callable[[], Any]):
+        if key not in self._memo:
+            self._memo[key] = fn()
+        return self._memo[key]
+
+    # ---------------------------------------------------------------- requirements
+    def require_model(self, who: str):
+        if self.model is None:
+            raise ValueError(
+                f"strategy {who!r} needs a trained task model, and nothing is labeled yet; "
+                "start with initial >= 1 labeled samples, or use 'random', 'coreset' or a diversity strategy "
+                "for the first round"
+            )
+        return self.model
+
+    def require_torch(self, who: str):
+        model = self.require_model(who)
+        if not is_torch_model(model):
+            raise TypeError(
+                f"strategy {who!r} needs gradients, so it needs an alviz torch model (alviz.models.MLP or CNN), "
+                f"not a {type(model).__name__}. With this model use a strategy that needs only probabilities "
+                "or features: random, least_confidence, margin, entropy, qbc_vote_entropy, qbc_kl, eer, "
+                "coreset, typiclust, prototype, contrastive_coreset, vaal"
+            )
+        return model
+
+    def require_labels(self, who: str, min_classes: int = 1):
+        present = np.unique(self.labels[self.labeled_mask])
+        if present.size < min_classes:
+            raise ValueError(
+                f"strategy {who!r} needs labeled samples of at least {min_classes} classes, "
+                f"the labeled set has {present.size}; label more samples first (e.g. a larger initial set)"
+            )
+        return present
+
+    # ---------------------------------------------------------------- cached quantities
+    def proba_of(self, model, X) -> np.ndarray:
+        """(n, C) probabilities of ``model`` on ``X``, with a column for every class of the pool."""
+        p = np.asarray(model.predict_proba(model_input(model, X)), dtype=np.float64)
+        classes = np.asarray(getattr(model, "classes_", np.arange(p.shape[1])))
+        if p.shape[1] == self.n_classes and np.array_equal(classes, np.arange(self.n_classes)):
+            return p
+        full = np.zeros((p.shape[0], self.n_classes))
+        full[:, classes.astype(np.int64)] = p
+        return full
+
+    @property
+    def proba(self) -> np.ndarray:
+        """(n_pool, C) predicted class probabilities of the task model."""
+        return self._memoize("proba", lambda: self.proba_of(self.require_model("this strategy"), self.X))
+
+    @property
+    def embedding(self) -> np.ndarray:
+        """(n_pool, d) penultimate features of the task model.
+
+        When nothing is labeled yet (no model) this is the flattened input,
+        and ``embedding_source`` says so.
+        """
+        def compute():
+            if self.model is None:
+                return self.flat_X().astype(np.float32)
+            if not has_embedding(self.model):
+                raise TypeError(
+                    f"this strategy needs the task model's embedding, and a {type(self.model).__name__} "
+                    "has no embed(X); use an alviz torch model (alviz.models.MLP or CNN)"
+                )
+            return np.asarray(self.model.embed(self.X), dtype=np.float32)
+        return self._memoize("embedding", compute)
+
+    @property
+    def embedding_source(self) -> str:
+        return "input" if self.model is None else "model"
+
+    @property
+    def gradient_factors(self):
+        """(a, h): the last-layer gradient embedding g = a ⊗ h, never built as a matrix.
+
+        a = p - e_ŷ (n, C) (the gradient of the cross-entropy at the predicted
+        label ŷ with respect to the logits) and h the penultimate features (n, d).
+        """
+        def compute():
+            self.require_torch("a gradient strategy")
+            p = self.proba
+            a = p.copy()
+            a[np.arange(len(p)), p.argmax(axis=1)] -= 1.0
+            return a, self.embedding.astype(np.float64)
+        return self._memoize("gradient_factors", compute)
+
+    # ---------------------------------------------------------------- committees
+    def fit_clone(self, X, y, rng) -> Any:
+        """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees)."""
+        template = self.model_template if self.model_template is not None else self.require_model("committee")
+        m = clone(template)
+        if "random_state" in m.get_params():
+            m.set_params(random_state=torch_seed(as_generator(rng)))
+        if is_torch_model(m):
+            return m.fit(X, y, n_classes=self.n_classes)
+        return m.fit(model_input(m, X), y)
+
+
+# ============================================================================ strategies
+class Strategy:
+    """Base class. Subclasses set ``name`` and implement ``_query(ctx, budget, rng)``."""
+
+    name: str = ""
+
+    def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
+        """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
+        if not isinstance(ctx, QueryContext):
+            raise TypeError(f"ctx must be a QueryContext, got {type(ctx).__name__}")
+        budget = check_budget(budget, ctx.n_unlabeled)
+        rng = as_generator(rng)
+        self._validate_params()
+        res = self._query(ctx, budget, rng)
+        self._check_result(res, ctx, budget)
+        return res
+
+    def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
+        raise NotImplementedError
+
+    def _validate_params(self):
+        """Check parameter values; subclasses raise ValueError with what to do."""
+
+    def _check_result(self, res, ctx, budget):
+        """A strategy bug must not reach the Session as a silent wrong answer."""
+        if not isinstance(res, QueryResult):
+            raise RuntimeError(f"strategy {self.name!r} returned {type(res).__name__}, not a QueryResult")
+        idx = res.indices
+        problems = []
+        idx_ok = False
+        if idx.shape != (budget,):
+            problems.append(f"{idx.shape[0]} indices for a budget of {budget}")
+        elif np.unique(idx).size != budget:
+            problems.append("duplicate indices")
+        elif idx.min() < 0 or idx.max() >= ctx.n_pool:
+            problems.append("indices outside the pool")
+        elif ctx.labeled_mask[idx].any():
+            problems.append("already-labeled indices")
+        else:
+            idx_ok = True
+        if res.scores.shape != (ctx.n_pool,):
+            problems.append(f"scores of shape {res.scores.shape}, expected ({ctx.n_pool},)")
+        elif not np.all(np.isnan(res.scores[ctx.labeled_mask])):
+            problems.append("scores on labeled samples (must be NaN)")
+        elif idx_ok and not np.all(np.isfinite(res.scores[idx])):
+            problems.append("non-finite scores on picked samples")
+        if problems:
+            raise RuntimeError(f"strategy {self.name!r} broke the QueryResult contract: " + "; ".join(problems))
+
+    # sklearn-like parameters
+    @classmethod
+    def _param_names(cls):
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind in kinds]
+
+    def get_params(self) -> dict:
+        return {p: getattr(self, p) for p in self._param_names()}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def candidate_scores(ctx: QueryContext, values, where=None) -> np.ndarray:
+    """A full (n_pool,) score vector: ``values`` on the candidates (or ``where``), NaN elsewhere."""
+    out = np.full(ctx.n_pool, np.nan)
+    idx = ctx.candidates if where is None else where
+    v = np.asarray(values, dtype=np.float64)
+    out[idx] = v[idx] if v.shape == (ctx.n_pool,) else v
+    return out
+
+
+# ============================================================================ registry
+_REGISTRY: Dict[str, type] = {}
+
+
+def register(cls):
+    """Class decorator: add a Strategy subclass to the registry under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} needs a name to be registered")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"a strategy named {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available() -> list:
+    """Names of every registered strategy."""
+    return list(_REGISTRY)
+
+
+def get(name, **params) -> Strategy:
+    """A configured strategy by name: ``get("vaal", latent_dim=32)``.
+
+    Unknown names or parameters raise ``ValueError`` naming the options.
+    """
+    if isinstance(name, Strategy):
+        if params:
+            raise ValueError("parameters go with a strategy name, not with a Strategy object")
+        return name
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(f"unknown strategy {name!r}; available: {', '.join(available())}")
+    cls = _REGISTRY[name]
+    allowed = cls._param_names()
+    bad = sorted(set(params) - set(allowed))
+    if bad:
+        raise ValueError(
+            f"strategy {name!r} has no parameter {', '.join(map(repr, bad))}; "
+            f"its parameters are: {', '.join(allowed) or '(none)'}"
+        )
+    return cls(**params)

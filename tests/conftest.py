@@ -1,0 +1,60 @@
+"""Shared fixtures: small datasets and a QueryContext builder for strategy tests."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import alviz
+from alviz.strategies import QueryContext
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_or_skip(ok: bool, why: str):
+    """Skip locally when an external piece (browser, dataset) is missing; fail under CI=true."""
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"{why} (CI=true: a missing dependency is a failure, not a skip)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    return alviz.datasets.load_digits(seed=0)
+
+
+@pytest.fixture(scope="session")
+def moons():
+    return alviz.datasets.make_toy("moons", n=300, seed=0)
+
+
+def make_context(ds, n_labeled: int = 30, seed: int = 0, model=None, labeled_idx=None) -> QueryContext:
+    """A QueryContext as the Session builds it: a model fitted on a seeded labeled set."""
+    rng = np.random.default_rng(seed)
+    n = len(ds.X)
+    mask = np.zeros(n, dtype=bool)
+    if labeled_idx is None:
+        labeled_idx = rng.choice(n, size=n_labeled, replace=False)
+    mask[labeled_idx] = True
+    labels = np.where(mask, ds.y, -1)
+    if model is None:
+        model = alviz.models.default_model(ds, random_state=seed)
+    fitted = None
+    if mask.any():
+        from sklearn.base import clone
+
+        fitted = clone(model)
+        if alviz.models.is_torch_model(fitted):
+            fitted.fit(ds.X[mask], ds.y[mask], n_classes=ds.n_classes)
+        else:
+            fitted.fit(alviz.models.model_input(fitted, ds.X[mask]), ds.y[mask])
+    return QueryContext(ds.X, mask, labels, ds.n_classes, model=fitted, model_template=model,
+                        cache={}, dataset_key=ds.fingerprint())
+
+
+@pytest.fixture
+def context_factory():
+    return make_context
