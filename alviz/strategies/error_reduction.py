@@ -120,5 +120,5 @@ class ExpectedErrorReduction(Strategy):
         s = candidate_scores(ctx, -expected, where=sub)
         expected_loss = np.full(ctx.n_pool, np.nan)
         expected_loss[sub] = expected
-        extras = {"expected_loss": expected_loss, "candidate_subsample": sub, "future_loss_per_class": future}
+        extras = {"expected_loss": expected_loss, "candidates": sub, "future_loss_per_class": future}
         return QueryResult(top_k(s, budget, sub), s, extras)
