@@ -144,7 +144,7 @@ def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, s
     else:
         raise ValueError(f"unknown toy set {kind!r}; choose 'moons', 'blobs' or 'circles'")
     X = (X - X.mean(0)) / X.std(0)
-    tr, te = _stratified_split(total, y, 1 - n / total, seed)
+    tr, te = _stratified_split(total, y, total - int(n), seed)  # exactly n pool points
     names = [str(c) for c in range(int(y.max()) + 1)]
     return Dataset(X[tr].astype(np.float32), y[tr], X[te].astype(np.float32), y[te], names, name=kind)
 
