@@ -7,7 +7,9 @@ import numpy as np
 
 from ._validation import RandomLike, as_generator, check_features, check_mask
 
-__all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to"]
+__all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
+           "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
+           "OrthogonalTrace"]
 
 
 def top_k(scores, k: int, candidates=None, tiebreak=None) -> np.ndarray:
@@ -154,3 +156,224 @@ def k_center_greedy_trace(features, labeled_mask, k: int, rng: RandomLike = None
 def k_center_greedy(features, labeled_mask, k: int, rng: RandomLike = None) -> np.ndarray:
     """Indices of ``k`` k-center greedy picks in pick order; see :func:`k_center_greedy_trace`."""
     return k_center_greedy_trace(features, labeled_mask, k, rng).indices
+
+
+# ============================================================================ gradient embeddings
+#: relative size below which a difference of squared norms is rounding noise
+_ROUNDING = 1e-12
+
+
+class _FactorKernel:
+    """Inner products of g_i = a_i ⊗ h_i (row-wise outer products) without ever building g.
+
+    (g_i · g_j) = (a_i · a_j)(h_i · h_j), so one column of the kernel costs
+    O(n·(C + d)) and nothing of size n×(C·d) exists. With ``h=None`` the rows of
+    ``a`` are the vectors themselves (a plain feature matrix).
+    """
+
+    def __init__(self, a, h=None):
+        A = check_features(a, "a").reshape(len(a), -1).astype(np.float64, copy=False)
+        if h is None:
+            H = None
+            self.sq_norms = np.einsum("ij,ij->i", A, A)
+        else:
+            H = check_features(h, "h").reshape(len(h), -1).astype(np.float64, copy=False)
+            if len(H) != len(A):
+                raise ValueError(f"a has {len(A)} rows and h has {len(H)}; they must describe the same samples")
+            self.sq_norms = np.einsum("ij,ij->i", A, A) * np.einsum("ij,ij->i", H, H)
+        self.A, self.H = A, H
+
+    @property
+    def n(self) -> int:
+        return self.A.shape[0]
+
+    def column(self, j: int) -> np.ndarray:
+        """(n,) inner products g_i · g_j."""
+        col = self.A @ self.A[j]
+        if self.H is not None:
+            col *= self.H @ self.H[j]
+        return col
+
+    def sq_distances(self, j: int) -> np.ndarray:
+        """(n,) ‖g_i − g_j‖² = ‖g_i‖² + ‖g_j‖² − 2 g_i·g_j.
+
+        Values within rounding of 0 (≤ 1e-12 × (‖g_i‖² + ‖g_j‖²), the
+        cancellation error of this formula) are set to exactly 0, so exact
+        duplicates are at distance 0 and never look like a new direction.
+        """
+        scale = self.sq_norms + self.sq_norms[j]
+        d = scale - 2.0 * self.column(j)
+        d[d <= _ROUNDING * scale] = 0.0  # exact duplicates: 0, not cancellation noise
+        d[j] = 0.0
+        return d
+
+
+def _check_k(k, n: int, what: str = "samples") -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an int, got {type(k).__name__}")
+    if k < 0 or k > n:
+        raise ValueError(f"k={k} must be between 0 and the {n} {what}")
+    return int(k)
+
+
+class KMeansPPTrace(NamedTuple):
+    """What k-means++ seeding did.
+
+    indices : (k,) picks in draw order (row indices of ``a``).
+    seed_distance : (k,) D at the time each center was drawn: the distance to
+        the nearest center already chosen (0 for the first).
+    """
+
+    indices: np.ndarray
+    seed_distance: np.ndarray
+
+
+def kmeans_pp_trace(a, h, k: int, rng: RandomLike = None) -> KMeansPPTrace:
+    """k-means++ seeding on g_i = a_i ⊗ h_i, factorized, with the D of every draw.
+
+    The first center is the row with the largest ‖g‖ (deterministic; lowest
+    index on ties); each next center is drawn with probability ∝ D², D the
+    distance to the nearest center chosen so far. Distances come from
+    ‖g_i − g_j‖² = ‖a_i‖²‖h_i‖² + ‖a_j‖²‖h_j‖² − 2(a_i·a_j)(h_i·h_j): memory is
+    O(n·(C + d)), the n×(C·d) matrix is never built. Two traps are avoided:
+    D² starts from the first center, not from ‖g‖² (that would seed a ghost
+    center at the origin), and a chosen row is never drawn again. When every
+    row left coincides with a chosen center (all D = 0, e.g. exact duplicates
+    or an all-zero embedding) each remaining draw is uniform over the rows
+    not yet chosen, seeded by ``rng``: k-means++ has no preference there.
+
+    Parameters
+    ----------
+    a : (n, C) array, e.g. p − e_ŷ (BADGE).
+    h : (n, d) array or None; None means the rows of ``a`` are the vectors.
+    k : int, how many centers (0..n).
+    rng : None, int or Generator, for the D² draws.
+
+    References
+    ----------
+    Arthur, D. & Vassilvitskii, S. (2007). k-means++: the advantages of careful seeding. SODA.
+    Ash, J. T. et al. (2020). Deep batch active learning by diverse, uncertain gradient lower bounds. ICLR.
+    """
+    K = _FactorKernel(a, h)
+    n = K.n
+    k = _check_k(k, n)
+    gen = as_generator(rng)
+    picks = np.empty(k, dtype=np.int64)
+    seed_d = np.zeros(k)
+    avail = np.ones(n, dtype=bool)
+    d2 = np.zeros(n)
+    for t in range(k):
+        if t == 0:
+            i = int(np.argmax(K.sq_norms))
+        else:
+            w = np.where(avail, d2, 0.0)
+            cum = np.cumsum(w)
+            if cum[-1] > 0:
+                i = int(np.searchsorted(cum, gen.random() * cum[-1], side="right"))
+                i = min(i, int(np.flatnonzero(w)[-1]))  # u rounding up to the total
+            else:  # every row left coincides with a center: a uniform draw among them
+                i = int(gen.choice(np.flatnonzero(avail)))
+            seed_d[t] = np.sqrt(d2[i])
+        picks[t] = i
+        avail[i] = False
+        di = K.sq_distances(i)
+        d2 = di if t == 0 else np.minimum(d2, di, out=d2)
+    return KMeansPPTrace(picks, seed_d)
+
+
+def kmeans_pp(a, h, k: int, rng: RandomLike = None) -> np.ndarray:
+    """Indices of ``k`` k-means++ seeds on a ⊗ h in draw order; see :func:`kmeans_pp_trace`."""
+    return kmeans_pp_trace(a, h, k, rng).indices
+
+
+class OrthogonalTrace(NamedTuple):
+    """What orthogonal greedy selection did.
+
+    indices : (k,) picks in order.
+    residual_norm : (k,) each pick's residual ‖g − proj(g)‖ at the moment it was
+        picked (0 for tie picks made once everything left lay in the span).
+    initial_residual : (n,) every row's residual after projecting out ``span``
+        and before any pick (‖g‖ when ``span`` is empty).
+    span_rank : int, how many ``span`` rows were linearly independent.
+    """
+
+    indices: np.ndarray
+    residual_norm: np.ndarray
+    initial_residual: np.ndarray
+    span_rank: int
+
+
+def orthogonal_greedy_trace(a, h, k: int, candidates=None, span=None, tol: float = 1e-10) -> OrthogonalTrace:
+    """Pivoted Gram–Schmidt on g_i = a_i ⊗ h_i: pick the row with the largest residual, repeat.
+
+    Each pick is the candidate whose vector has the largest norm after
+    projecting out the span of the rows already chosen (and first of the rows
+    in ``span``, e.g. the labeled set): the one that adds the most new
+    direction. It runs in kernel form (pivoted Cholesky of
+    K_ij = (a_i·a_j)(h_i·h_j)), which is pivoted Gram–Schmidt written with
+    inner products only: exact, O(n·(C + d)) per pick plus an n×rank factor,
+    and no n×(C·d) matrix or sketch is needed however large C·d is.
+
+    A row whose squared residual is at or below ``tol`` × its own squared
+    norm lies in the span (numerically): a ``span`` row like that adds no
+    direction, and a candidate like that is not picked while others remain.
+    Once every candidate left lies in the span, picks are ties; they go to
+    the largest ‖g‖, then the lowest index, and record residual 0.
+
+    Parameters
+    ----------
+    a : (n, C) array; h : (n, d) array or None (rows of ``a`` are the vectors).
+    k : int.
+    candidates : (n,) bool, optional; rows that may be picked (default all not in ``span``).
+    span : int array, optional; rows whose span is projected out before picking.
+    tol : float, relative tolerance on squared residuals (see above).
+    """
+    K = _FactorKernel(a, h)
+    n = K.n
+    span_idx = np.zeros(0, dtype=np.int64) if span is None else np.asarray(span, dtype=np.int64).reshape(-1)
+    if span_idx.size and (span_idx.min() < 0 or span_idx.max() >= n):
+        raise ValueError(f"span indices must lie in 0..{n - 1}")
+    avail = np.ones(n, dtype=bool) if candidates is None else check_mask(candidates, n, "candidates").copy()
+    avail[span_idx] = False
+    k = _check_k(k, int(avail.sum()), "candidates")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol={tol!r} must be a finite number >= 0")
+    resid = K.sq_norms.copy()  # (n,) squared residual norms
+    floor = tol * K.sq_norms  # (n,) at or below: in the span
+    basis = np.zeros((n, max(1, min(n, span_idx.size + k))))  # L: kernel ≈ L Lᵀ, one column per pivot
+    rank = 0
+
+    def add_pivot(p: int):
+        nonlocal rank, basis
+        if rank == basis.shape[1]:
+            basis = np.concatenate([basis, np.zeros_like(basis)], axis=1)
+        col = K.column(p) - basis[:, :rank] @ basis[p, :rank]  # (n,) residual inner products with row p
+        col /= np.sqrt(resid[p])
+        basis[:, rank] = col
+        rank += 1
+        np.maximum(resid - col * col, 0.0, out=resid)
+        resid[p] = 0.0
+
+    for p in span_idx:
+        if resid[p] > floor[p]:
+            add_pivot(int(p))
+    span_rank = rank
+    initial = np.sqrt(resid)
+    picks = np.empty(k, dtype=np.int64)
+    picked_resid = np.zeros(k)
+    for t in range(k):
+        masked = np.where(avail & (resid > floor), resid, -1.0)
+        i = int(np.argmax(masked))
+        if masked[i] > 0:
+            picked_resid[t] = np.sqrt(masked[i])
+            add_pivot(i)
+        else:  # everything left lies in the span: a tie, broken by ‖g‖ then index
+            i = int(np.argmax(np.where(avail, K.sq_norms, -1.0)))
+        picks[t] = i
+        avail[i] = False
+    return OrthogonalTrace(picks, picked_resid, initial, span_rank)
+
+
+def orthogonal_greedy(a, h, k: int, candidates=None, span=None) -> np.ndarray:
+    """Indices of ``k`` pivoted Gram–Schmidt picks in order; see :func:`orthogonal_greedy_trace`."""
+    return orthogonal_greedy_trace(a, h, k, candidates, span).indices

@@ -1,0 +1,151 @@
+"""Wiring shared by the explorers: figure syncing, the round runner, status and error boxes.
+
+Nothing here knows about active learning; :mod:`alviz.widgets` composes these
+pieces with a Session and the figure builders of :mod:`alviz.plot`.
+"""
+from __future__ import annotations
+
+import html
+import logging
+from typing import Callable, Optional
+
+__all__ = ["sync_figure", "RoundRunner", "status_html", "error_html"]
+
+log = logging.getLogger("alviz.widgets")
+
+# keys plotly manages itself on a FigureWidget trace; never cleared or copied
+_TRACE_OWN = ("type", "uid")
+
+
+def _replace_props(obj, new: dict, own=()) -> None:
+    """Make plotly object ``obj`` hold exactly ``new``: set what is given, clear what is not."""
+    for k in set(obj.to_plotly_json()) - set(own) - set(new):
+        obj[k] = None  # (update() skips None values; assignment clears)
+    obj.update(new, overwrite=True)
+
+
+def sync_figure(fw, fig) -> list:
+    """Make FigureWidget ``fw`` show ``fig`` (a ``go.Figure``) with as few messages as possible.
+
+    Traces of the same type at the same position are updated in place, all in
+    one ``batch_update`` (one restyle + one relayout message to the browser);
+    only when the trace list changes shape are traces removed or added.
+    Returns the trace objects that were added (so callers can bind click handlers).
+    """
+    new = fig.data
+    keep = 0
+    while keep < min(len(fw.data), len(new)) and fw.data[keep].type == new[keep].type:
+        keep += 1
+    if keep < len(fw.data):
+        fw.data = fw.data[:keep]
+    new_layout = fig.layout.to_plotly_json()
+    if "template" in new_layout and fw.layout.template == fig.layout.template:
+        new_layout.pop("template")
+        own = ("template",)
+    else:
+        own = ()
+    with fw.batch_update():
+        for old, nt in zip(fw.data[:keep], new[:keep]):
+            d = nt.to_plotly_json()
+            for k in _TRACE_OWN:
+                d.pop(k, None)
+            _replace_props(old, d, own=_TRACE_OWN)
+        _replace_props(fw.layout, new_layout, own=own)
+    if keep < len(new):
+        fw.add_traces(list(new[keep:]))
+    return list(fw.data[keep:])
+
+
+def status_html(text: str, css: str = "alviz-status", **data) -> str:
+    """A one-line status ``<div>`` whose ``data-*`` attributes state the same facts, machine-readably."""
+    attrs = " ".join(f'data-{k.replace("_", "-")}="{html.escape(str(v), quote=True)}"' for k, v in data.items())
+    return f'<div class="{css}" {attrs}>{html.escape(text)}</div>'
+
+
+def error_html(title: str, exc: BaseException) -> str:
+    """A visible error box naming the exception type and its message."""
+    return (
+        f'<div class="alviz-error-message" data-error-type="{html.escape(type(exc).__name__, quote=True)}" '
+        'style="color:#a00;border:1px solid #e99;background:#fff4f4;padding:4px 8px;border-radius:3px">'
+        f"<b>{html.escape(title)}</b><br><code>{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</code>"
+        "</div>"
+    )
+
+
+class RoundRunner:
+    """Run requested rounds one at a time, in request order, with a visible busy state.
+
+    Every request (a button click) adds one round to a queue; the rounds run
+    one after the other, never concurrently and never twice, even when a click
+    arrives while a round is running (it is queued, not dropped). While work
+    runs the button is disabled and the progress bar shows; an exception in
+    ``step`` or ``after`` stops the queue and appears in ``error`` (an
+    ``ipywidgets.HTML``), and is kept in :attr:`last_error`.
+
+    Parameters
+    ----------
+    step : callable() -> None, runs one round (may raise).
+    after : callable() -> None, redraws after a successful round (may raise).
+    button, progress, error : the ipywidgets this runner drives.
+    on_state : callable(state: str), told "running" / "idle" (for a status line).
+    """
+
+    def __init__(self, step: Callable[[], None], after: Callable[[], None], button, progress, error,
+                 on_state: Optional[Callable[[str], None]] = None):
+        self._step = step
+        self._after = after
+        self.button = button
+        self.progress = progress
+        self.error = error
+        self._on_state = on_state or (lambda state: None)
+        self.pending = 0
+        self.running = False
+        self.completed = 0
+        self.last_error: Optional[BaseException] = None
+        self._hide_progress()
+
+    def _hide_progress(self):
+        self.progress.layout.visibility = "hidden"
+
+    def request(self, n: int = 1) -> None:
+        """Queue ``n`` rounds and run the queue unless it is already running."""
+        self.pending += int(n)
+        if self.running:  # a click while a round runs: it is queued, the running loop takes it
+            self.progress.max = self.progress.value + self.pending
+            return
+        self.running = True
+        self.error.value = ""
+        self.last_error = None
+        self.button.disabled = True
+        self.progress.value = 0
+        self.progress.max = max(1, self.pending)
+        self.progress.layout.visibility = "visible"
+        self._on_state("running")
+        try:
+            while self.pending > 0:
+                self.pending -= 1
+                if not self.guarded(self._step, "The round failed; the session is unchanged"):
+                    break
+                self.completed += 1
+                self.progress.value += 1
+                if not self.guarded(self._after, "The round ran, but redrawing it failed"):
+                    break
+        finally:
+            self.pending = 0
+            self.running = False
+            self._hide_progress()
+            self.button.disabled = False
+            self._on_state("idle")
+
+    def guarded(self, fn: Callable[[], None], title: str) -> bool:
+        """Run ``fn``; on an exception show it in the error box, keep it in last_error, return False."""
+        # the one place a widget catches everything: a callback's exception would otherwise
+        # only reach JupyterLab's log console, and the user would see a button that did nothing
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, kept in last_error, logged
+            self.last_error = exc
+            self.error.value = error_html(title, exc)
+            log.warning("%s: %s: %s", title, type(exc).__name__, exc, exc_info=exc)
+            return False
+        return True

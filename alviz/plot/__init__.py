@@ -1,0 +1,31 @@
+"""Figures: pure functions that take Sessions/Rounds and coordinates and return ``plotly`` figures.
+
+>>> coords = alviz.projection.reference(ds)            # doctest: +SKIP
+>>> alviz.plot.round(session, coords, r=-1)            # doctest: +SKIP
+
+- :func:`round` -- one round: the pool faint, the labeled set by class, this
+  round's picks large, ringed and ranked, plus one overlay per family of
+  strategy (chosen by the diagnostics present in the round's ``extras``).
+- :func:`round_slider` -- all rounds in one figure with a slider (static HTML friendly).
+- :func:`compare_round` -- strategies side by side on the same coordinates.
+- :func:`learning_curves`, :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
+
+Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
+``"selected"`` and ``"overlay: <what>"``; every point trace carries pool
+indices in ``customdata``.
+"""
+from __future__ import annotations
+
+from ._multi import compare_round, round_slider
+from ._overlays import OVERLAYS, overlays_for
+from ._round import round_figure as round  # noqa: A001  (the contract's name: alviz.plot.round)
+from ._round import round_layers
+from ._sample import sample_figure as sample
+from ._sample import sample_image
+from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
+from ._summary import area_under_curve, class_balance, jaccard_matrix, learning_curves, overlap_matrix
+from ._view import color_options, stratified_sample
+
+__all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
+           "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
+           "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD"]

@@ -1,0 +1,336 @@
+"""One overlay per family of strategies, chosen by which ``extras`` keys a round carries.
+
+Overlays are keyed by the agreed extras names, never by strategy name, so a
+strategy that lands later and returns, say, ``gradient_norm`` gets the
+gradient-norm overlay with no change here. Each builder adds traces named
+``"overlay: <what>"`` to one of three layers: ``under`` the pool, ``mid``
+(above the unlabeled points, below the labeled ones) or ``over`` (below the picks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Tuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ._style import ring_sizes, scale_sizes, value_coloring
+from ._view import View
+
+__all__ = ["OVERLAYS", "Overlay", "Built", "build_overlays", "overlays_for"]
+
+
+@dataclass
+class Built:
+    under: list = field(default_factory=list)
+    mid: list = field(default_factory=list)
+    over: list = field(default_factory=list)
+    layout: dict = field(default_factory=dict)
+
+    def add(self, layer: str, trace) -> None:
+        getattr(self, layer).append(trace)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    what: str
+    keys: Tuple[str, ...]
+    build: Callable[[View, Built], None]
+
+
+OVERLAYS: list = []
+
+
+def _overlay(what: str, *keys: str):
+    def deco(fn):
+        OVERLAYS.append(Overlay(what, tuple(keys), fn))
+        return fn
+    return deco
+
+
+def overlays_for(extras: dict) -> list:
+    """The overlays whose extras keys are all present, in drawing order."""
+    return [o for o in OVERLAYS if all(k in extras for k in o.keys)]
+
+
+def build_overlays(view: View) -> Built:
+    out = Built()
+    for o in overlays_for(view.rnd.extras):
+        o.build(view, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- helpers
+def _per_pool(view: View, key: str):
+    """extras[key] as an (n_pool,) array, or None with a note when its shape is wrong."""
+    v = np.asarray(view.rnd.extras[key])
+    if v.shape[:1] != (view.n_pool,):
+        view.notes.append(f"extras['{key}'] has shape {v.shape}, expected ({view.n_pool}, ...): overlay skipped")
+        return None
+    return v
+
+
+def _per_pick(view: View, key: str):
+    v = np.asarray(view.rnd.extras[key])
+    if v.shape[:1] != (len(view.selected),):
+        view.notes.append(f"extras['{key}'] has shape {v.shape}, expected ({len(view.selected)},): overlay skipped")
+        return None
+    return v
+
+
+def _pool_scatter(view: View, **kw):
+    return go.Scattergl(**kw) if view.webgl else go.Scatter(**kw)
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
+    """x and y lists 'start, end, None' per segment (one trace draws them all)."""
+    xs, ys = [], []
+    for (x0, y0), (x1, y1) in zip(starts, ends):
+        xs += [float(x0), float(x1), None]
+        ys += [float(y0), float(y1), None]
+    return xs, ys
+
+
+def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_hover=None,
+                max_rings: int = 150) -> None:
+    """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
+    area proportional to the value, scaled against the whole pool so rounds compare; values too small
+    to see (< 2 px) get no ring."""
+    v = _per_pool(view, key)
+    if v is None:
+        return
+    v = v.astype(np.float64)
+    sizes_all = ring_sizes(v)
+    unl = view.unlabeled[sizes_all[view.unlabeled] >= 2.0]
+    unl = unl[np.argsort(-v[unl], kind="stable")[:max_rings]]
+    idx = np.sort(np.concatenate([unl, view.selected[sizes_all[view.selected] >= 2.0]]))
+    if idx.size == 0:
+        return
+    hover = [f"#{i} · {key} {v[i]:.4g}" + ("" if extra_hover is None else extra_hover(i)) for i in idx]
+    x, y = view.xy(idx)
+    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name=f"overlay: {what}", customdata=idx,
+                                 marker=dict(symbol="circle-open", size=sizes_all[idx], color=color,
+                                             line=dict(width=1)),
+                                 hovertext=hover, hoverinfo="text", opacity=0.7))
+
+
+# ----------------------------------------------------------------------------- VAAL
+@_overlay("P(labeled)", "discriminator_p_labeled")
+def _p_labeled_heat(view: View, out: Built, bins: int = 40) -> None:
+    """VAAL's discriminator output D(μ) = P(labeled) as a heat map: the mean over the points in each cell."""
+    p = _per_pool(view, "discriminator_p_labeled")
+    if p is None:
+        return
+    p = p.astype(np.float64)
+    idx = view.shown[np.isfinite(p[view.shown])]
+    x, y = view.xy(idx)
+    cx, cy = view.coords[:, 0], view.coords[:, 1]
+    ex = np.linspace(cx.min(), cx.max(), bins + 1)
+    ey = np.linspace(cy.min(), cy.max(), bins + 1)
+    total, _, _ = np.histogram2d(x, y, bins=[ex, ey], weights=p[idx])
+    count, _, _ = np.histogram2d(x, y, bins=[ex, ey])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(count > 0, total / count, np.nan).T  # (bins_y, bins_x); empty cells stay transparent
+    crit = view.rnd.extras.get("criterion")
+    title = "D(μ) = P(labeled)" + (f"<br>criterion: {crit}" if crit is not None else "")
+    out.add("under", go.Heatmap(
+        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=0.0, zmax=1.0, colorscale="RdBu",
+        opacity=0.55, name="overlay: P(labeled)", showlegend=True, hoverongaps=False,
+        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
+        hovertemplate="mean P(labeled) in this cell: %{z:.2f}<extra></extra>"))
+
+
+# ----------------------------------------------------------------------------- adversarial
+@_overlay("adversarial arrows", "perturbation")
+def _adversarial_arrows(view: View, out: Built) -> None:
+    """For each pick, an arrow from x to where x + r lands (r = the DeepFool/BIM perturbation)."""
+    from ..projection import place_inputs
+
+    ds = view.dataset
+    r = _per_pool(view, "perturbation")
+    if r is None:
+        return
+    sel = view.selected
+    rows = r[sel].reshape(len(sel), -1).astype(np.float32)
+    ok = np.all(np.isfinite(rows), axis=1)
+    idx, rows = sel[ok], rows[ok]
+    if idx.size == 0:
+        return
+    try:
+        ends = place_inputs(ds, view.coords, ds.X[idx] + rows.reshape((len(idx),) + ds.input_shape))
+    except ValueError:
+        view.notes.append("adversarial arrows need the reference view (alviz.projection.reference(dataset)): "
+                          "x + r cannot be placed in a model-space picture")
+        return
+    xs, ys = _segments(view.coords[idx], ends)
+    ex = view.rnd.extras
+    names = ds.class_names
+    hover = []
+    for j, i in enumerate(idx):
+        h = f"#{i}: x + r, ‖r‖ = {float(np.linalg.norm(rows[j])):.3g}"
+        if "adversarial_class" in ex and int(np.asarray(ex["adversarial_class"])[i]) >= 0:
+            h += f"<br>→ class {names[int(np.asarray(ex['adversarial_class'])[i])]}"
+        if "flipped" in ex:
+            h += "<br>flipped" if bool(np.asarray(ex["flipped"])[i]) else "<br>did NOT flip (capped)"
+        if "iterations" in ex:
+            h += f"<br>{int(np.asarray(ex['iterations'])[i])} iterations"
+        hover += [f"#{i}: x", h, ""]
+    n = len(idx)
+    out.add("over", go.Scatter(
+        x=xs, y=ys, mode="lines+markers", name="overlay: adversarial arrows", customdata=np.repeat(idx, 3),
+        line=dict(color="crimson", width=1.6),
+        marker=dict(symbol=["circle", "arrow", "circle"] * n, size=[0, 11, 0] * n, angleref="previous",
+                    color="crimson"),
+        hovertext=hover, hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- gradient embeddings
+@_overlay("gradient norm", "gradient_norm")
+def _gradient_norm(view: View, out: Built) -> None:
+    _size_rings(view, out, "gradient_norm", "gradient norm", "teal")
+
+
+@_overlay("pick order", "pick_order")
+def _pick_order(view: View, out: Built) -> None:
+    """A dashed path through the picks in the order they were drawn (BADGE's k-means++ seeding)."""
+    order = np.asarray(view.rnd.extras["pick_order"], dtype=np.int64)
+    if order.ndim != 1 or order.size == 0 or order.min() < 0 or order.max() >= view.n_pool:
+        view.notes.append("extras['pick_order'] is not a list of pool indices: overlay skipped")
+        return
+    sd = view.rnd.extras.get("seed_distance")
+    sd = None if sd is None or len(sd) != len(order) else np.asarray(sd, dtype=np.float64)
+    hover = [f"pick {j + 1}: #{i}" + ("" if sd is None else f"<br>D at draw time {sd[j]:.4g}")
+             for j, i in enumerate(order)]
+    x, y = view.xy(order)
+    out.add("over", go.Scatter(x=x, y=y, mode="lines", name="overlay: pick order", customdata=order,
+                               line=dict(color="rgba(40,40,40,0.7)", width=1.2, dash="dash"),
+                               hovertext=hover, hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- core-set
+@_overlay("nearest center", "pick_nearest_center")
+def _nearest_center_lines(view: View, out: Built) -> None:
+    """A line from each pick to the center (labeled or earlier pick) it was farthest from when picked."""
+    c = _per_pick(view, "pick_nearest_center")
+    if c is None:
+        return
+    c = c.astype(np.int64)
+    ok = (c >= 0) & (c < view.n_pool)
+    if not ok.any():
+        return
+    sel = view.selected[ok]
+    dist = view.rnd.extras.get("pick_distance")
+    xs, ys = _segments(view.coords[sel], view.coords[c[ok]])
+    hover = []
+    for j, (i, ci) in enumerate(zip(sel, c[ok])):
+        d = "" if dist is None else f" at distance {float(np.asarray(dist)[ok][j]):.4g}"
+        hover += [f"pick #{i}", f"its nearest center #{ci}{d}", ""]
+    out.add("over", go.Scatter(x=xs, y=ys, mode="lines", name="overlay: nearest center",
+                               customdata=np.stack([sel, c[ok], np.full(len(sel), -1)], axis=1).reshape(-1),
+                               line=dict(color="rgba(120,60,160,0.8)", width=1.4), hovertext=hover,
+                               hoverinfo="text"))
+
+
+@_overlay("covering radius", "covering_radius")
+def _covering_radius(view: View, out: Built) -> None:
+    """Covering radius after each pick, in a side panel (it is a distance in feature space, not in 2-D)."""
+    if not view.allow_inset:
+        return
+    rad = _per_pick(view, "covering_radius")
+    if rad is None:
+        return
+    k = len(rad)
+    out.add("over", go.Scatter(x=np.arange(1, k + 1), y=rad.astype(np.float64), xaxis="x2", yaxis="y2",
+                               mode="lines+markers", name="overlay: covering radius",
+                               line=dict(color="rgba(120,60,160,0.9)"), marker=dict(size=5),
+                               hovertemplate="after pick %{x}: radius %{y:.4g}<extra></extra>"))
+    small = dict(size=10)
+    out.layout.update(
+        xaxis=dict(domain=[0.0, 0.74]),
+        xaxis2=dict(domain=[0.82, 1.0], anchor="y2", title=dict(text="pick", font=small), tickfont=small,
+                    showgrid=False, zeroline=False),
+        yaxis2=dict(domain=[0.55, 1.0], anchor="x2", title=dict(text="covering radius", font=small),
+                    tickfont=small, showgrid=True, gridcolor="#eee", zeroline=False, rangemode="tozero"),
+    )
+
+
+# ----------------------------------------------------------------------------- clustering
+@_overlay("clusters", "cluster")
+def _clusters(view: View, out: Built) -> None:
+    """Points coloured by cluster (-1 = none); sized by typicality when the strategy gives it."""
+    cl = _per_pool(view, "cluster")
+    if cl is None:
+        return
+    cl = cl.astype(np.int64)
+    idx = view.shown[cl[view.shown] >= 0]
+    if idx.size == 0:
+        return
+    colors = value_coloring(cl, "cluster").css(idx)
+    typ = view.rnd.extras.get("typicality")
+    if typ is not None and np.shape(typ) == (view.n_pool,):
+        typ = np.asarray(typ, dtype=np.float64)
+        sizes = np.where(np.isfinite(typ[idx]), scale_sizes(typ, 4, 16)[idx], 3.0)
+        hover = [f"#{i} · cluster {cl[i]} · typicality {typ[i]:.4g}" for i in idx]
+    else:
+        sizes = np.full(len(idx), 6.0)
+        hover = [f"#{i} · cluster {cl[i]}" for i in idx]
+    dist = view.rnd.extras.get("distance_to_centroid")
+    if dist is not None and np.shape(dist) == (view.n_pool,):
+        hover = [h + f"<br>distance to centroid {float(dist[i]):.4g}" for h, i in zip(hover, idx)]
+    x, y = view.xy(idx)
+    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name="overlay: clusters", customdata=idx,
+                                 marker=dict(color=colors, size=sizes, line=dict(width=0)), opacity=0.6,
+                                 hovertext=hover, hoverinfo="text"))
+    # where the picked clusters sit in this picture: the mean 2-D position of their members
+    picked = np.unique(cl[view.selected][cl[view.selected] >= 0])
+    if picked.size:
+        cen = np.stack([view.coords[cl == c].mean(axis=0) for c in picked])
+        out.add("over", go.Scatter(x=cen[:, 0], y=cen[:, 1], mode="markers",
+                                   name="overlay: cluster centers (mean position here)",
+                                   marker=dict(symbol="x-thin-open", size=12, color="black", line=dict(width=2)),
+                                   hovertext=[f"cluster {c}: mean position of its members" for c in picked],
+                                   hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- committees
+@_overlay("committee disagreement", "disagreement")
+def _disagreement(view: View, out: Built) -> None:
+    votes = view.rnd.extras.get("member_votes")
+    names = view.dataset.class_names
+    votes = np.asarray(votes) if votes is not None and np.shape(votes)[:1] == (view.n_pool,) else None
+
+    def extra(i):
+        return "" if votes is None else "<br>votes " + ", ".join(names[int(v)] for v in np.ravel(votes[i]))
+    _size_rings(view, out, "disagreement", "committee disagreement", "darkorange", extra)
+
+
+# ----------------------------------------------------------------------------- subsampled scoring / coverage
+@_overlay("scored candidates", "candidates")
+def _scored_candidates(view: View, out: Built) -> None:
+    """The seeded subsample a strategy actually scored (e.g. EER's); the rest got no score."""
+    cand = np.asarray(view.rnd.extras["candidates"], dtype=np.int64).reshape(-1)
+    if cand.size and (cand.min() < 0 or cand.max() >= view.n_pool):
+        view.notes.append("extras['candidates'] holds indices outside the pool: overlay skipped")
+        return
+    drawn = np.zeros(view.n_pool, dtype=bool)
+    drawn[view.shown] = True
+    idx = np.sort(cand[drawn[cand]])
+    x, y = view.xy(idx)
+    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name="overlay: scored candidates",
+                                 customdata=idx, marker=dict(symbol="square-open", size=9, color="#777"),
+                                 hovertext=[f"#{i} · scored" for i in idx], hoverinfo="text"))
+
+
+@_overlay("covered", "covered")
+def _covered(view: View, out: Built) -> None:
+    cov = _per_pool(view, "covered")
+    if cov is None:
+        return
+    cov = cov.astype(bool)
+    idx = view.shown[cov[view.shown]]
+    delta = view.rnd.extras.get("delta")
+    what = "covered" + (f" (δ = {float(delta):.3g})" if delta is not None else "")
+    x, y = view.xy(idx)
+    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name=f"overlay: {what}", customdata=idx,
+                                 marker=dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0)),
+                                 hovertext=[f"#{i} · covered" for i in idx], hoverinfo="text"))

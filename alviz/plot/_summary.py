@@ -1,0 +1,137 @@
+"""Figures over whole runs: learning curves, overlap of picks between strategies, class balance."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ._style import palette
+from ._view import get_round
+
+__all__ = ["area_under_curve", "jaccard_matrix", "learning_curves", "overlap_matrix", "class_balance",
+           "as_session_dict"]
+
+
+def as_session_dict(sessions) -> dict:
+    """A dict name -> Session from a dict, a single Session, or a list of Sessions."""
+    from ..session import Session
+
+    if isinstance(sessions, Session):
+        return {sessions.strategy.name: sessions}
+    if isinstance(sessions, dict):
+        out = dict(sessions)
+    elif isinstance(sessions, (list, tuple)):
+        out = {}
+        for s in sessions:
+            key, j = s.strategy.name, 2
+            while key in out:
+                key, j = f"{s.strategy.name}#{j}", j + 1
+            out[key] = s
+    else:
+        raise TypeError(f"sessions must be a Session, a list of them or a dict name -> Session, "
+                        f"got {type(sessions).__name__}")
+    if not out:
+        raise ValueError("give at least one session")
+    for name, s in out.items():
+        if not isinstance(s, Session):
+            raise TypeError(f"sessions[{name!r}] is a {type(s).__name__}, not an alviz.Session")
+    return out
+
+
+def area_under_curve(n_labeled, accuracy) -> float:
+    """Normalised area under a learning curve: the trapezoid area over the labeled range divided
+    by its width, i.e. the mean accuracy across the range (one point: that accuracy).
+
+    Rounds with no accuracy (NaN, e.g. nothing labeled yet) are left out.
+    """
+    n = np.asarray(n_labeled, dtype=np.float64)
+    a = np.asarray(accuracy, dtype=np.float64)
+    if n.shape != a.shape or n.ndim != 1:
+        raise ValueError(f"n_labeled {n.shape} and accuracy {a.shape} must be 1-D of equal length")
+    ok = np.isfinite(a) & np.isfinite(n)
+    n, a = n[ok], a[ok]
+    if n.size == 0:
+        return float("nan")
+    if n.size == 1 or n[-1] == n[0]:
+        return float(a.mean())
+    order = np.argsort(n, kind="stable")
+    n, a = n[order], a[order]
+    return float(np.sum((a[1:] + a[:-1]) / 2 * np.diff(n)) / (n[-1] - n[0]))
+
+
+def learning_curves(sessions) -> go.Figure:
+    """Test accuracy against the number of labels, one line per strategy; the legend shows each AUC."""
+    sess = as_session_dict(sessions)
+    fig = go.Figure()
+    colors = palette(len(sess))
+    for (name, s), color in zip(sess.items(), colors):
+        n, acc = s.learning_curve()
+        ok = np.isfinite(acc)
+        auc = area_under_curve(n, acc)
+        label = f"{name} (AUC {auc:.3f})" if np.isfinite(auc) else f"{name} (no accuracy yet)"
+        fig.add_trace(go.Scatter(x=n[ok], y=acc[ok], mode="lines+markers", name=label, meta={"auc": auc},
+                                 line=dict(color=color), marker=dict(size=6),
+                                 hovertemplate=f"{name}<br>%{{x}} labels: accuracy %{{y:.3f}}<extra></extra>"))
+    fig.update_layout(title=dict(text="Learning curves (AUC = mean accuracy over the labeled range)"),
+                      xaxis=dict(title=dict(text="labeled samples")),
+                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%"),
+                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def _picks(session, r) -> set:
+    if r is None:
+        if not session.rounds:
+            raise ValueError("a session has no rounds yet; run it first")
+        return set(np.concatenate([rnd.selected for rnd in session.rounds]).tolist())
+    return set(np.asarray(get_round(session, r).selected).tolist())
+
+
+def jaccard_matrix(sets: list) -> np.ndarray:
+    """(m, m) Jaccard similarity |A ∩ B| / |A ∪ B| of m sets (1 on the diagonal; two empty sets give 1)."""
+    m = len(sets)
+    J = np.ones((m, m))
+    for i in range(m):
+        for j in range(i + 1, m):
+            union = len(sets[i] | sets[j])
+            J[i, j] = J[j, i] = len(sets[i] & sets[j]) / union if union else 1.0
+    return J
+
+
+def overlap_matrix(sessions, r=None) -> go.Figure:
+    """Jaccard overlap of the samples the strategies picked: in round ``r``, or over all rounds (None)."""
+    sess = as_session_dict(sessions)
+    names = list(sess)
+    J = jaccard_matrix([_picks(s, r) for s in sess.values()])
+    text = [[f"{v:.2f}" for v in row] for row in J]
+    fig = go.Figure(go.Heatmap(z=J, x=names, y=names, zmin=0.0, zmax=1.0, colorscale="Blues", text=text,
+                               texttemplate="%{text}", name="jaccard",
+                               hovertemplate="%{y} vs %{x}: Jaccard %{z:.2f}<extra></extra>",
+                               colorbar=dict(title=dict(text="Jaccard"))))
+    which = "all rounds" if r is None else f"round {get_round(next(iter(sess.values())), r).index}"
+    fig.update_layout(title=dict(text=f"Overlap of picks ({which})"), yaxis=dict(autorange="reversed"),
+                      margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+def class_balance(session) -> go.Figure:
+    """How many of each round's picks fell in each class (stacked bars; hover shows the share)."""
+    if not session.rounds:
+        raise ValueError("the session has no rounds yet; run session.step() first")
+    ds = session.dataset
+    C = ds.n_classes
+    counts = np.stack([np.bincount(ds.y[rnd.selected], minlength=C) for rnd in session.rounds])  # (R, C)
+    rounds = [rnd.index for rnd in session.rounds]
+    totals = np.maximum(counts.sum(axis=1), 1)
+    fig = go.Figure()
+    for c, color in zip(range(C), palette(C)):
+        fig.add_trace(go.Bar(x=rounds, y=counts[:, c], name=ds.class_names[c], marker=dict(color=color),
+                             customdata=counts[:, c] / totals,
+                             hovertemplate=f"class {ds.class_names[c]}<br>round %{{x}}: %{{y}} picks "
+                                           "(%{customdata:.0%})<extra></extra>"))
+    fig.update_layout(barmode="stack", title=dict(text=f"Class balance of the picks · {session.strategy.name}"),
+                      xaxis=dict(title=dict(text="round"), dtick=1), yaxis=dict(title=dict(text="picks")),
+                      legend=dict(title=dict(text="class")), plot_bgcolor="white",
+                      margin=dict(l=50, r=20, t=50, b=50))
+    return fig

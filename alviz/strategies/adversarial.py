@@ -1,0 +1,219 @@
+"""Adversarial querying: DeepFool margin (dfal), BIM distance (bim), input-gradient norm (gradnorm).
+
+All three need a differentiable alviz torch model (``ctx.require_torch``) and
+run batched over the candidates through the cores in :mod:`alviz.perturbation`.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import perturbation
+from ..selection import top_k
+from .base import QueryResult, Strategy, candidate_scores, register
+
+__all__ = ["DFAL", "BIM", "GradNorm", "attack_extras", "attack_scores"]
+
+
+def attack_extras(ctx, candidates: np.ndarray, res: perturbation.AttackResult) -> dict:
+    """The agreed diagnostics of an attack, as full pool-sized arrays.
+
+    perturbation (n_pool, *input_shape) float32 with NaN rows off-candidates;
+    adversarial_class (n_pool,) int, -1 off-candidates and for samples that
+    never flipped; iterations (n_pool,) int, -1 off-candidates; flipped
+    (n_pool,) bool; perturbation_norm (n_pool,) float, NaN off-candidates;
+    stuck (n_pool,) bool, samples the attack could not move (zero gradient).
+    """
+    n = ctx.n_pool
+    pert = np.full((n,) + tuple(np.shape(ctx.X)[1:]), np.nan, dtype=np.float32)
+    pert[candidates] = res.r
+    adv = np.full(n, -1, dtype=np.int64)
+    adv[candidates] = res.adversarial_class
+    iters = np.full(n, -1, dtype=np.int64)
+    iters[candidates] = res.iterations
+    flipped = np.zeros(n, dtype=bool)
+    flipped[candidates] = res.flipped
+    norm = np.full(n, np.nan)
+    norm[candidates] = res.norm
+    stuck = np.zeros(n, dtype=bool)
+    stuck[candidates] = res.stuck
+    return {"perturbation": pert, "adversarial_class": adv, "iterations": iters, "flipped": flipped,
+            "perturbation_norm": norm, "stuck": stuck}
+
+
+def attack_scores(res: perturbation.AttackResult) -> np.ndarray:
+    """−‖r‖₂ per sample; samples the attack could not move at all (``stuck``) rank last.
+
+    A stuck sample (zero gradient) has r = 0 or a partial r that says nothing
+    about its distance to the boundary; scoring it −‖r‖ would put it first. It
+    gets a finite score below every other sample: −(the largest ‖r‖ + 1).
+    """
+    norm = res.norm
+    s = -norm
+    if res.stuck.any():
+        moved = ~res.stuck
+        s[res.stuck] = -(float(norm[moved].max()) if moved.any() else 0.0) - 1.0
+    return s
+
+
+def _check_max_candidates(value):
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
+        raise ValueError(f"max_candidates={value!r} must be None (every unlabeled sample) or an int >= 1")
+
+
+class _AttackStrategy(Strategy):
+    """Shared query: attack the candidates, score = −‖r‖₂, take the top k."""
+
+    max_candidates = None
+
+    def _run_attack(self, logits_fn, X) -> perturbation.AttackResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _candidates(self, ctx, budget, rng):
+        """Every unlabeled sample, or a seeded subsample of max(max_candidates, budget) of them."""
+        cand = ctx.candidates
+        if self.max_candidates is None or cand.size <= max(self.max_candidates, budget):
+            return cand, False
+        return np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False)), True
+
+    def _query(self, ctx, budget, rng):
+        model = ctx.require_torch(self.name)
+        cand, subsampled = self._candidates(ctx, budget, rng)
+        X = np.asarray(ctx.X[cand], dtype=np.float32)
+        res = self._run_attack(model.logits, X)
+        s = candidate_scores(ctx, attack_scores(res), where=cand)
+        picks = top_k(s, budget, cand)
+        extras = attack_extras(ctx, cand, res)
+        if subsampled:
+            extras["candidates"] = cand
+        self._add_extras(extras, ctx, picks)
+        return QueryResult(picks, s, extras)
+
+    def _add_extras(self, extras, ctx, picks):
+        """Hook for strategy-specific extras."""
+
+
+@register
+class DFAL(_AttackStrategy):
+    """DeepFool active learning: query the samples with the smallest DeepFool perturbation.
+
+    A batched multi-class DeepFool (:func:`alviz.perturbation.deepfool`) runs on
+    the task model's logits for every candidate at once. Score = −‖r‖₂: a small
+    perturbation means the sample sits close to the decision boundary. Samples
+    that never flip within ``max_iter`` steps keep their final ‖r‖ and are
+    flagged (``extras["flipped"]`` False); samples with a zero gradient
+    (nothing to follow) rank last (:func:`attack_scores`).
+
+    Parameters
+    ----------
+    max_iter : int, DeepFool's cap on steps per sample (50).
+    overshoot : float, r = (1 + overshoot) · r_tot (0.02).
+    add_adversarial : bool
+        Also add x + r with the queried label to later training sets (the
+        paper's DFAL): the picks' adversarial inputs go to ``extras["augment_inputs"]``,
+        which the Session consumes.
+    max_candidates : int or None
+        Attack a seeded random subsample of this many unlabeled samples (at
+        least the budget) instead of all of them; listed in ``extras["candidates"]``.
+
+    References
+    ----------
+    Ducoffe, M. & Precioso, F. (2018). Adversarial active learning for deep
+    networks: a margin based approach. arXiv:1802.09841.
+    Moosavi-Dezfooli, S.-M., Fawzi, A. & Frossard, P. (2016). DeepFool. CVPR.
+    """
+
+    name = "dfal"
+
+    def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
+                 max_candidates=None):
+        self.max_iter = max_iter
+        self.overshoot = overshoot
+        self.add_adversarial = add_adversarial
+        self.max_candidates = max_candidates
+
+    def _validate_params(self):
+        perturbation.check_attack_params(max_iter=self.max_iter, overshoot=self.overshoot)
+        if not isinstance(self.add_adversarial, (bool, np.bool_)):
+            raise ValueError(f"add_adversarial={self.add_adversarial!r} must be True or False")
+        _check_max_candidates(self.max_candidates)
+
+    def _run_attack(self, logits_fn, X):
+        return perturbation.deepfool(logits_fn, X, max_iter=self.max_iter, overshoot=self.overshoot)
+
+    def _add_extras(self, extras, ctx, picks):
+        if self.add_adversarial:
+            x = np.asarray(ctx.X[picks], dtype=np.float32)
+            extras["augment_inputs"] = x + extras["perturbation"][picks]
+
+
+@register
+class BIM(_AttackStrategy):
+    """Query the samples the basic iterative method flips with the smallest perturbation.
+
+    η ← η + ε·sign(∇ₓ CE(f(x + η), ŷ)) until the prediction flips, capped at
+    ``max_iter`` steps (:func:`alviz.perturbation.bim`); score = −‖η‖₂. Extras
+    as for ``dfal``.
+
+    Parameters
+    ----------
+    eps : float, the step size (0.05).
+    max_iter : int, the cap (100).
+    max_candidates : int or None, as for ``dfal``.
+
+    References
+    ----------
+    Kurakin, A., Goodfellow, I. & Bengio, S. (2017). Adversarial examples in the
+    physical world. ICLR workshop.
+    Ducoffe, M. & Precioso, F. (2018). Adversarial active learning for deep
+    networks: a margin based approach. arXiv:1802.09841.
+    """
+
+    name = "bim"
+
+    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
+        self.eps = eps
+        self.max_iter = max_iter
+        self.max_candidates = max_candidates
+
+    def _validate_params(self):
+        perturbation.check_attack_params(max_iter=self.max_iter, eps=self.eps)
+        _check_max_candidates(self.max_candidates)
+
+    def _run_attack(self, logits_fn, X):
+        return perturbation.bim(logits_fn, X, eps=self.eps, max_iter=self.max_iter)
+
+
+@register
+class GradNorm(Strategy):
+    """Query the samples with the largest input-gradient norm of the loss.
+
+    label="predicted": ‖∇ₓ CE(f(x), ŷ)‖₂; label="expected": Σ_c p_c ‖∇ₓ CE(f(x), c)‖₂.
+    Batched (:func:`alviz.perturbation.input_gradient_norms`); highest first.
+    ``extras["gradient_norm"]`` holds the norm for every pool sample.
+
+    References
+    ----------
+    Ducoffe, M. & Precioso, F. (2018). Adversarial active learning for deep
+    networks: a margin based approach. arXiv:1802.09841 (the input gradient as
+    the first-order view of the distance to the boundary).
+    """
+
+    name = "gradnorm"
+
+    def __init__(self, label: str = "predicted"):
+        self.label = label
+
+    def _validate_params(self):
+        if self.label not in ("predicted", "expected"):
+            raise ValueError(f"label={self.label!r}: use 'predicted' (the loss at ŷ) or 'expected' "
+                             "(Σ_c p_c times the norm at each class c)")
+
+    def _query(self, ctx, budget, rng):
+        model = ctx.require_torch(self.name)
+        g = perturbation.input_gradient_norms(model.logits, np.asarray(ctx.X, dtype=np.float32), label=self.label)
+        s = candidate_scores(ctx, g)
+        return QueryResult(top_k(s, budget, ctx.candidates), s, {"gradient_norm": g})

@@ -1,0 +1,446 @@
+"""Clustering-based diversity: TypiClust, prototypes (k-means centroids) and ProbCover.
+
+Each rule is a public pure function on a feature matrix (``typicality``,
+``typiclust_select``, ``prototype_select``, ``purity_radius``,
+``max_coverage``); the strategies only choose the space (``embedding``:
+the contrastive embedding by default, the task model's, or the raw input) and
+package the diagnostics.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+from scipy import sparse
+
+from .._validation import RandomLike, as_generator, check_features, check_mask, torch_seed
+from .base import QueryResult, Strategy, candidate_scores, register
+from .contrastive import CONTRASTIVE_NAME, check_encoder_params, pool_contrastive_embedding
+
+__all__ = [
+    "typicality", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
+    "PrototypeSelection", "purity_radius", "ball_graph", "max_coverage", "TypiClust", "Prototype", "ProbCover",
+]
+
+#: past this many clusters k-means runs as MiniBatchKMeans (as TypiClust does)
+MINIBATCH_ABOVE = 50
+
+
+def _as_matrix(features, name: str = "features") -> np.ndarray:
+    F = check_features(features, name)
+    return F.reshape(len(F), -1).astype(np.float64, copy=False)
+
+
+def _check_k(k, n_available: int, what: str = "candidates") -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k must be an int, got {type(k).__name__}")
+    if k < 0 or k > n_available:
+        raise ValueError(f"k={k} must be between 0 and the {n_available} {what}")
+    return int(k)
+
+
+def _n_distinct(F: np.ndarray) -> int:
+    return int(np.unique(F, axis=0).shape[0])
+
+
+# ============================================================================ pure cores
+def typicality(features, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
+    """Typicality of each sample: 1 / (mean Euclidean distance to its k nearest neighbours + 1e-5).
+
+    Neighbours are the other rows of ``features`` (the sample itself is not
+    its own neighbour); k = ``n_neighbors``, default min(20, n // 2) as in
+    TypiClust. Chunked: memory O(chunk·n).
+
+    Parameters
+    ----------
+    features : (n, d) array, n >= 2.
+    n_neighbors : int, optional, 1 <= k <= n - 1.
+
+    Returns
+    -------
+    (n,) float64
+
+    References
+    ----------
+    Hacohen, G., Dekel, A. & Weinshall, D. (2022). Active learning on a budget:
+    opposite strategies suit high and low budgets. ICML.
+    """
+    F = _as_matrix(features)
+    n = len(F)
+    k = min(20, n // 2) if n_neighbors is None else n_neighbors
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= n - 1:
+        raise ValueError(
+            f"typicality needs 1 <= n_neighbors <= n - 1 (n = {n} samples), got {k}; "
+            "a single sample has no neighbours"
+        )
+    sq = np.einsum("ij,ij->i", F, F)
+    mean_dist = np.empty(n)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        d2 = sq[s:e, None] - 2.0 * (F[s:e] @ F.T) + sq[None, :]  # (c, n)
+        d2[np.arange(e - s), np.arange(s, e)] = np.inf  # a sample is not its own neighbour
+        nearest = np.partition(np.maximum(d2, 0.0), k - 1, axis=1)[:, :k]  # (c, k)
+        mean_dist[s:e] = np.sqrt(nearest).mean(axis=1)
+    return 1.0 / (mean_dist + 1e-5)
+
+
+def kmeans(features, n_clusters: int, rng: RandomLike = None):
+    """(labels (n,), centers (K, d)): KMeans, or MiniBatchKMeans past 50 clusters; seeded from ``rng``.
+
+    ``n_clusters`` must not exceed the number of distinct rows (callers cap it).
+    """
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    F = _as_matrix(features)
+    seed = torch_seed(as_generator(rng))
+    if n_clusters > MINIBATCH_ABOVE:
+        km = MiniBatchKMeans(n_clusters=n_clusters, random_state=seed, n_init=3, batch_size=max(1024, 3 * n_clusters))
+    else:
+        km = KMeans(n_clusters=n_clusters, random_state=seed, n_init=1)
+    labels = km.fit_predict(F).astype(np.int64)
+    return labels, km.cluster_centers_
+
+
+class TypiclustSelection(NamedTuple):
+    """indices (k,) in pick order; cluster (n,) k-means label of every sample; typicality (n,) NaN in dropped
+    clusters (≤ min_cluster_size points); scores (n,) typicality everywhere (0 for a one-point cluster);
+    n_clusters int."""
+
+    indices: np.ndarray
+    cluster: np.ndarray
+    typicality: np.ndarray
+    scores: np.ndarray
+    n_clusters: int
+
+
+def typiclust_select(features, labeled_mask, k: int, rng: RandomLike = None, max_clusters: int = 500,
+                     min_cluster_size: int = 5) -> TypiclustSelection:
+    """TypiClust's selection: the most typical sample of the least-covered large clusters.
+
+    1. k-means on the whole pool with K = min(|L| + k, ``max_clusters``) clusters
+       (capped at the number of distinct samples).
+    2. Clusters of ≤ ``min_cluster_size`` points are dropped.
+    3. ``k`` times: take the cluster with the fewest labeled samples (picks count
+       as labeled), then the largest, then the lowest id, among clusters with an
+       unlabeled sample left; pick its unlabeled sample of highest typicality
+       (:func:`typicality` within the cluster, k = min(20, size // 2)).
+
+    Only when every large cluster has run out of unlabeled samples (tiny pools)
+    do the dropped clusters become eligible, in the same order; a one-point
+    cluster has typicality 0 (it has no neighbours).
+
+    References
+    ----------
+    Hacohen, G., Dekel, A. & Weinshall, D. (2022). Active learning on a budget:
+    opposite strategies suit high and low budgets. ICML.
+    """
+    F = _as_matrix(features)
+    n = len(F)
+    mask = check_mask(labeled_mask, n)
+    k = _check_k(k, int((~mask).sum()))
+    n_clusters = min(int(mask.sum()) + k, int(max_clusters), _n_distinct(F))
+    labels, _ = kmeans(F, max(n_clusters, 1), rng)
+    K = max(n_clusters, 1)
+    sizes = np.bincount(labels, minlength=K)
+    large = sizes > min_cluster_size
+    typ_all = np.zeros(n)
+    for c in np.flatnonzero(sizes >= 2):
+        members = np.flatnonzero(labels == c)
+        typ_all[members] = typicality(F[members])
+    typ_public = np.where(large[labels], typ_all, np.nan)
+    n_labeled = np.bincount(labels[mask], minlength=K)
+    avail = ~mask
+    n_avail = np.bincount(labels[avail], minlength=K)
+    picks = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        eligible = (n_avail > 0) & large
+        if not eligible.any():
+            eligible = n_avail > 0
+        cand = np.flatnonzero(eligible)
+        c = cand[np.lexsort((cand, -sizes[cand], n_labeled[cand]))[0]]
+        members = np.flatnonzero((labels == c) & avail)
+        i = int(members[np.argmax(typ_all[members])])  # ties: lowest index
+        picks[t] = i
+        avail[i] = False
+        n_avail[c] -= 1
+        n_labeled[c] += 1
+    return TypiclustSelection(picks, labels, typ_public, typ_all, K)
+
+
+class PrototypeSelection(NamedTuple):
+    """indices (k,) in pick order; cluster (n,) (-1 for labeled); centroids (K, d);
+    distance_to_centroid (n,) (NaN for labeled)."""
+
+    indices: np.ndarray
+    cluster: np.ndarray
+    centroids: np.ndarray
+    distance_to_centroid: np.ndarray
+
+
+def prototype_select(features, labeled_mask, k: int, rng: RandomLike = None) -> PrototypeSelection:
+    """k-means with K = k on the unlabeled samples; pick each cluster's member nearest its centroid.
+
+    Picks are in order of cluster size (largest first). If the unlabeled
+    samples have fewer than k distinct values, K is that number and the
+    remaining picks go round-robin: each cluster's second-nearest member, then
+    third, ... so the k picks are always distinct.
+    """
+    F = _as_matrix(features)
+    n = len(F)
+    mask = check_mask(labeled_mask, n)
+    U = np.flatnonzero(~mask)
+    k = _check_k(k, U.size)
+    cluster = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    if k == 0:
+        return PrototypeSelection(np.zeros(0, dtype=np.int64), cluster, np.zeros((0, F.shape[1])), dist)
+    Fu = F[U]
+    K = min(k, _n_distinct(Fu))
+    lab_u, centers = kmeans(Fu, K, rng)
+    d_u = np.linalg.norm(Fu - centers[lab_u], axis=1)  # (m,)
+    sizes = np.bincount(lab_u, minlength=K)
+    order = np.lexsort((U, d_u, lab_u))  # by cluster, then distance, then index
+    rank = np.empty(U.size, dtype=np.int64)  # 0 = nearest member of its cluster
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank[order] = np.arange(U.size) - starts[lab_u[order]]
+    pick_order = np.lexsort((U, lab_u, -sizes[lab_u], rank))  # round-robin over clusters, largest first
+    cluster[U] = lab_u
+    dist[U] = d_u
+    return PrototypeSelection(U[pick_order[:k]].astype(np.int64), cluster, centers, dist)
+
+
+def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
+    """ProbCover's δ: the largest radius whose open balls are pure for at least ``purity`` of the samples.
+
+    A ball B(x, δ) = {x' : ‖x' − x‖ < δ} is pure when every sample in it has
+    x's pseudo-label, i.e. when δ ≤ d(x), the distance from x to the nearest
+    sample of another pseudo-label. The fraction of pure balls falls as δ
+    grows, so the answer is an order statistic of d: with m = ⌊(1 − purity)·n⌋,
+    δ = the (m+1)-th smallest d(x).
+
+    References
+    ----------
+    Yehuda, O., Dekel, A., Hacohen, G. & Weinshall, D. (2022). Active learning
+    through a covering lens. NeurIPS.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    F = _as_matrix(features)
+    y = np.asarray(pseudo_labels)
+    if y.shape != (len(F),):
+        raise ValueError(f"pseudo_labels has shape {y.shape}, expected ({len(F)},)")
+    if not 0 < purity <= 1:
+        raise ValueError(f"purity={purity!r} must be in (0, 1]")
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise ValueError("purity_radius needs at least 2 pseudo-labels: with one, every ball is pure")
+    d = np.empty(len(F))
+    for c in classes:
+        inside = y == c
+        nn = NearestNeighbors(n_neighbors=1).fit(F[~inside])
+        d[inside] = nn.kneighbors(F[inside])[0][:, 0]
+    m = int(np.floor((1.0 - purity) * len(F) + 1e-9))
+    return float(np.partition(d, m)[m])
+
+
+def ball_graph(features, delta: float, chunk: int = 1024) -> sparse.csr_matrix:
+    """(n, n) sparse boolean matrix, A[i, j] = ‖x_i − x_j‖ < δ (symmetric, diagonal set). Chunked."""
+    F = _as_matrix(features)
+    n = len(F)
+    sq = np.einsum("ij,ij->i", F, F)
+    rows = []
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        d2 = sq[s:e, None] - 2.0 * (F[s:e] @ F.T) + sq[None, :]  # (c, n)
+        inside = d2 < delta * delta
+        inside[np.arange(e - s), np.arange(s, e)] = True
+        rows.append(sparse.csr_matrix(inside))
+    return sparse.vstack(rows, format="csr")
+
+
+def max_coverage(features, labeled_mask, delta: float, k: int, rng: RandomLike = None):
+    """Greedy max coverage with balls of radius δ (ProbCover's selection).
+
+    Points within δ of a labeled sample start covered. Each pick is the
+    candidate whose ball holds the most uncovered points (ties: lowest index);
+    once everything is covered the rest are seeded uniform draws, as in the
+    paper.
+
+    Returns
+    -------
+    indices : (k,) in pick order.
+    covered : (n,) bool after the picks.
+    gain : (n,) number of uncovered points in each sample's ball before any pick.
+    """
+    F = _as_matrix(features)
+    n = len(F)
+    mask = check_mask(labeled_mask, n)
+    k = _check_k(k, int((~mask).sum()))
+    if not np.isfinite(delta) or delta <= 0:
+        raise ValueError(f"delta={delta!r} must be a finite radius > 0")
+    rng = as_generator(rng)
+    A = ball_graph(F, delta).astype(np.float64)
+    covered = np.asarray(A[np.flatnonzero(mask)].sum(axis=0)).ravel() > 0 if mask.any() else np.zeros(n, bool)
+    gain0 = A @ (~covered).astype(np.float64)
+    avail = ~mask
+    picks = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        gain = np.where(avail, A @ (~covered).astype(np.float64), -1.0)
+        i = int(np.argmax(gain)) if gain.max() > 0 else int(rng.choice(np.flatnonzero(avail)))
+        picks[t] = i
+        avail[i] = False
+        covered[A.indices[A.indptr[i]:A.indptr[i + 1]]] = True
+    return picks, covered, gain0
+
+
+# ============================================================================ strategies
+_EMBEDDINGS = ("contrastive", "model", "input")
+
+
+class _EmbeddingStrategy(Strategy):
+    """Shared parameters and the choice of space for the clustering strategies."""
+
+    def __init__(self, embedding: str = "contrastive", encoder_seed: int = 0, encoder_params=None,
+                 progress: bool = True):
+        self.embedding = embedding
+        self.encoder_seed = encoder_seed
+        self.encoder_params = encoder_params
+        self.progress = progress
+
+    def _validate_params(self):
+        if self.embedding not in _EMBEDDINGS:
+            raise ValueError(f"embedding={self.embedding!r}; choose one of {', '.join(map(repr, _EMBEDDINGS))}")
+        check_encoder_params(self.encoder_seed, self.encoder_params)
+
+    def _features(self, ctx):
+        """(features (n_pool, d), representation_name)."""
+        if self.embedding == "contrastive":
+            return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress),
+                    CONTRASTIVE_NAME)
+        if self.embedding == "model":
+            src = ctx.embedding_source
+            return ctx.embedding, ("task model embedding" if src == "model" else "input (no model yet)")
+        return check_features(ctx.flat_X(), "X").astype(np.float32, copy=False), "input"
+
+    @staticmethod
+    def _representation(F, name) -> dict:
+        return {"representation": np.asarray(F, dtype=np.float32), "representation_name": name}
+
+
+@register
+class TypiClust(_EmbeddingStrategy):
+    """TypiClust: the most typical sample of each of the least-covered clusters (low-budget regime).
+
+    K = min(|L| + k, 500) k-means clusters on the whole pool (MiniBatchKMeans
+    past 50), clusters of ≤ 5 points dropped, clusters visited by (fewest
+    labeled, then largest), and each visit picks the cluster's unlabeled
+    sample of highest typicality = 1 / (mean distance to its k = min(20,
+    size // 2) nearest neighbours in the cluster + 1e-5). See
+    :func:`typiclust_select`. The score is the typicality.
+
+    Parameters
+    ----------
+    embedding : "contrastive" (default, as in the paper) | "model" | "input"
+    max_clusters : int, the cap on K (500 in the paper).
+    min_cluster_size : int, clusters of at most this many points are dropped (5).
+    encoder_seed, encoder_params, progress : the contrastive encoder (see ``contrastive_coreset``).
+
+    References
+    ----------
+    Hacohen, G., Dekel, A. & Weinshall, D. (2022). Active learning on a budget:
+    opposite strategies suit high and low budgets. ICML.
+    """
+
+    name = "typiclust"
+
+    def __init__(self, embedding: str = "contrastive", max_clusters: int = 500, min_cluster_size: int = 5,
+                 encoder_seed: int = 0, encoder_params=None, progress: bool = True):
+        super().__init__(embedding, encoder_seed, encoder_params, progress)
+        self.max_clusters = max_clusters
+        self.min_cluster_size = min_cluster_size
+
+    def _validate_params(self):
+        super()._validate_params()
+        for name, v, lo in (("max_clusters", self.max_clusters, 1), ("min_cluster_size", self.min_cluster_size, 0)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
+                raise ValueError(f"{name}={v!r} must be an int >= {lo}")
+
+    def _query(self, ctx, budget, rng):
+        F, rep_name = self._features(ctx)
+        sel = typiclust_select(F, ctx.labeled_mask, budget, rng, int(self.max_clusters), int(self.min_cluster_size))
+        extras = {"cluster": sel.cluster, "typicality": sel.typicality, "n_clusters": sel.n_clusters,
+                  **self._representation(F, rep_name)}
+        return QueryResult(sel.indices, candidate_scores(ctx, sel.scores), extras)
+
+
+@register
+class Prototype(_EmbeddingStrategy):
+    """Prototypes: k-means with k = budget on the unlabeled embedding; pick the sample nearest each centroid.
+
+    The score is minus the distance to the sample's own centroid (the most
+    prototypical samples score highest). See :func:`prototype_select`.
+
+    Parameters
+    ----------
+    embedding : "contrastive" (default) | "model" | "input"
+    encoder_seed, encoder_params, progress : the contrastive encoder (see ``contrastive_coreset``).
+
+    References
+    ----------
+    Hacohen, G., Dekel, A. & Weinshall, D. (2022). Active learning on a budget:
+    opposite strategies suit high and low budgets. ICML (k-means centroids as a
+    low-budget baseline).
+    Zhdanov, F. (2019). Diverse mini-batch active learning. arXiv:1901.05954.
+    """
+
+    name = "prototype"
+
+    def _query(self, ctx, budget, rng):
+        F, rep_name = self._features(ctx)
+        sel = prototype_select(F, ctx.labeled_mask, budget, rng)
+        extras = {"cluster": sel.cluster, "centroids": sel.centroids,
+                  "distance_to_centroid": sel.distance_to_centroid, **self._representation(F, rep_name)}
+        return QueryResult(sel.indices, candidate_scores(ctx, -sel.distance_to_centroid), extras)
+
+
+@register
+class ProbCover(_EmbeddingStrategy):
+    """ProbCover: greedy max coverage with balls of a purity-chosen radius δ.
+
+    δ is the largest radius whose balls are ≥ ``purity`` (95%) pure under a
+    k-means with C clusters (C = the number of classes) as pseudo-labels (see
+    :func:`purity_radius`); then :func:`max_coverage` picks, one at a time,
+    the sample whose ball covers the most points not yet within δ of a
+    labeled or picked sample. The score is that coverage gain before the
+    first pick. Builds the δ-ball graph: memory grows with the number of
+    pairs closer than δ (fine for pools of a few thousand).
+
+    References
+    ----------
+    Yehuda, O., Dekel, A., Hacohen, G. & Weinshall, D. (2022). Active learning
+    through a covering lens. NeurIPS.
+    """
+
+    name = "probcover"
+
+    def __init__(self, embedding: str = "contrastive", purity: float = 0.95, encoder_seed: int = 0,
+                 encoder_params=None, progress: bool = True):
+        super().__init__(embedding, encoder_seed, encoder_params, progress)
+        self.purity = purity
+
+    def _validate_params(self):
+        super()._validate_params()
+        if isinstance(self.purity, bool) or not isinstance(self.purity, numbers.Real) or not 0 < self.purity <= 1:
+            raise ValueError(f"purity={self.purity!r} must be in (0, 1] (the paper uses 0.95)")
+
+    def _query(self, ctx, budget, rng):
+        F, rep_name = self._features(ctx)
+        n_pseudo = min(ctx.n_classes, _n_distinct(_as_matrix(F)))
+        if n_pseudo < 2:
+            raise ValueError("probcover needs at least 2 distinct samples in the pool to choose its radius δ")
+        pseudo, _ = kmeans(F, n_pseudo, rng)
+        delta = purity_radius(F, pseudo, float(self.purity))
+        picks, covered, gain = max_coverage(F, ctx.labeled_mask, delta, budget, rng)
+        extras = {"delta": delta, "covered": covered, "pseudo_label": pseudo, **self._representation(F, rep_name)}
+        return QueryResult(picks, candidate_scores(ctx, gain), extras)

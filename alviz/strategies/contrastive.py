@@ -1,0 +1,95 @@
+"""Contrastive core-set: k-center greedy in a self-supervised (SimCLR) embedding of the pool.
+
+Also home of :func:`pool_contrastive_embedding`, the one place strategies get
+the contrastive embedding from (trained once per pool, cached on disk by
+:mod:`alviz.encoders` and in memory in the Session's cache).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._cache import content_key
+from .._validation import check_features
+from ..encoders import fit_contrastive
+from .base import Strategy, register
+from .coreset import kcenter_result
+
+__all__ = ["ContrastiveCoreSet", "pool_contrastive_embedding", "check_encoder_params"]
+
+CONTRASTIVE_NAME = "contrastive embedding (SimCLR)"
+
+
+def check_encoder_params(encoder_seed, encoder_params) -> None:
+    """ValueError/TypeError for a bad encoder seed or parameter dict (shared by every contrastive user)."""
+    if isinstance(encoder_seed, bool) or not isinstance(encoder_seed, numbers.Integral) or encoder_seed < 0:
+        raise ValueError(f"encoder_seed={encoder_seed!r} must be an int >= 0 (the encoder is cached by it)")
+    if encoder_params is not None and not isinstance(encoder_params, dict):
+        raise TypeError(
+            f"encoder_params must be None or a dict of alviz.encoders.fit_contrastive parameters, "
+            f"got {type(encoder_params).__name__}"
+        )
+    if encoder_params and {"seed", "X"} & set(encoder_params):
+        raise ValueError("encoder_params cannot hold 'X' or 'seed'; use encoder_seed for the seed")
+
+
+def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True) -> np.ndarray:
+    """(n_pool, d) float32 L2-normalised contrastive embedding of ``ctx.X``.
+
+    Trained once per (pool, seed, parameters): the disk cache of
+    :func:`alviz.encoders.fit_contrastive` makes it survive sessions, and
+    ``ctx.cache`` (kept by the Session across rounds) skips even the disk read
+    and the hashing of the pool.
+    """
+    params = dict(encoder_params or {})
+    params.setdefault("progress", progress)
+    data_key = ctx.dataset_key or content_key(np.ascontiguousarray(ctx.X))
+    key = ("contrastive_embedding", data_key, int(encoder_seed),
+           content_key({k: v for k, v in params.items() if k != "progress"}))
+    if key not in ctx.cache:
+        X = check_features(ctx.X, "X")
+        ctx.cache[key] = fit_contrastive(X, int(encoder_seed), **params).embedding
+    return ctx.cache[key]
+
+
+@register
+class ContrastiveCoreSet(Strategy):
+    """k-center greedy from the labeled set in an L2-normalised contrastive embedding.
+
+    A small SimCLR encoder (NT-Xent, temperature 0.5, augmentations that fit
+    the data) is trained on the whole pool once and cached; each round the
+    pick is the unlabeled sample farthest from its nearest labeled (or already
+    picked) sample in that space: "the samples most different from what is
+    already labeled". Task-agnostic: the task model is never used. With nothing
+    labeled the first pick is a seeded random one.
+
+    Parameters
+    ----------
+    encoder_seed : int, the encoder's training seed (part of its cache key).
+    encoder_params : dict, optional, parameters of :func:`alviz.encoders.fit_contrastive`
+        (``epochs``, ``max_steps``, ``temperature``, ...).
+    progress : bool, a progress bar while the encoder trains (once per pool).
+
+    References
+    ----------
+    Sener, O. & Savarese, S. (2018). Active learning for convolutional neural
+    networks: a core-set approach. ICLR.
+    Chen, T., Kornblith, S., Norouzi, M. & Hinton, G. (2020). A simple framework
+    for contrastive learning of visual representations. ICML.
+    """
+
+    name = "contrastive_coreset"
+
+    def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True):
+        self.encoder_seed = encoder_seed
+        self.encoder_params = encoder_params
+        self.progress = progress
+
+    def _validate_params(self):
+        check_encoder_params(self.encoder_seed, self.encoder_params)
+
+    def _query(self, ctx, budget, rng):
+        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress)
+        return kcenter_result(emb, ctx, budget, rng, contrastive_embedding=emb, representation=emb,
+                              representation_name=CONTRASTIVE_NAME)

@@ -1,0 +1,130 @@
+"""VAAL: variational adversarial active learning (task-agnostic)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validation import check_features
+from ..encoders import train_vaal
+from ..selection import top_k
+from .base import QueryResult, Strategy, candidate_scores, register
+
+__all__ = ["VAAL", "vaal_scores", "CRITERIA"]
+
+#: "lowest": the paper's rule; "confusion": D closest to 0.5
+CRITERIA = ("lowest", "confusion")
+
+
+def vaal_scores(p_labeled, criterion: str = "lowest") -> np.ndarray:
+    """VAAL's query score from the discriminator's P(labeled) = D(μ); higher = pick first.
+
+    * ``"lowest"`` (the paper): 1 − D(μ), the probability of "unlabeled". The
+      samples D is surest are unlabeled, i.e. least like the labeled set, come first.
+    * ``"confusion"``: −|D(μ) − 0.5|. The samples D is least sure about come first.
+
+    Parameters
+    ----------
+    p_labeled : (n,) array of probabilities in [0, 1].
+    criterion : "lowest" | "confusion"
+
+    Returns
+    -------
+    (n,) float64
+    """
+    p = np.asarray(p_labeled, dtype=np.float64)
+    if p.ndim != 1:
+        raise ValueError(f"p_labeled must be 1-D, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError("p_labeled must hold finite probabilities in [0, 1]")
+    if criterion == "lowest":
+        return 1.0 - p
+    if criterion == "confusion":
+        return -np.abs(p - 0.5)
+    raise ValueError(f"criterion={criterion!r}; choose one of {', '.join(map(repr, CRITERIA))}")
+
+
+@register
+class VAAL(Strategy):
+    """Variational adversarial active learning.
+
+    Each round a VAE and a discriminator D (z → 512 → 512 → 1) are trained
+    from scratch on labeled ∪ unlabeled (:func:`alviz.encoders.train_vaal`):
+    D learns to tell labeled latent means from unlabeled ones, the VAE learns
+    to make every sample look labeled. The query is the unlabeled samples
+    with the lowest D(μ) (the paper), or with ``criterion="confusion"`` those
+    with D(μ) closest to 0.5. Task-agnostic: the task model and the label
+    values are never used, only which samples are labeled, so it works with
+    any model.
+
+    Parameters
+    ----------
+    latent_dim : int, 32 in the paper.
+    beta : float, weight of the KL term (1).
+    adversary_weight : float, weight of the VAE's adversarial term (1).
+    lr : float, Adam learning rate of both networks (5e-4).
+    criterion : "lowest" (paper) | "confusion"
+    steps : int or None, training iterations (each 2 VAE steps + 1 D step);
+        None scales them with the pool size (capped, a few seconds on digits).
+    batch_size : int, labeled and unlabeled minibatch size (64).
+    progress : bool, a tqdm progress bar over training.
+
+    References
+    ----------
+    Sinha, S., Ebrahimi, S. & Darrell, T. (2019). Variational adversarial active
+    learning. ICCV. arXiv:1904.00370.
+    """
+
+    name = "vaal"
+
+    def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
+                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.adversary_weight = adversary_weight
+        self.lr = lr
+        self.criterion = criterion
+        self.steps = steps
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def _validate_params(self):
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion={self.criterion!r}; choose one of {', '.join(map(repr, CRITERIA))}")
+        for name, v in (("latent_dim", self.latent_dim), ("batch_size", self.batch_size)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name}={v!r} must be an int >= 1")
+        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral)
+                                       or self.steps < 1):
+            raise ValueError(f"steps={self.steps!r} must be an int >= 1, or None to scale with the pool size")
+        for name, v in (("beta", self.beta), ("adversary_weight", self.adversary_weight)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
+                raise ValueError(f"{name}={v!r} must be a finite number >= 0")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, numbers.Real) or not np.isfinite(self.lr) \
+                or self.lr <= 0:
+            raise ValueError(f"lr={self.lr!r} must be a number > 0 (the paper uses 5e-4)")
+
+    def _query(self, ctx, budget, rng):
+        if not ctx.labeled_mask.any():
+            raise ValueError(
+                "vaal trains a discriminator to tell labeled from unlabeled samples, and nothing is labeled: "
+                "it has no positives. Label some samples first (initial >= 1), or start with 'random', "
+                "'coreset' or 'typiclust'"
+            )
+        X = check_features(ctx.X, "X")
+        fit = train_vaal(X, ctx.labeled_mask, rng, latent_dim=int(self.latent_dim), beta=float(self.beta),
+                         adversary_weight=float(self.adversary_weight), lr=float(self.lr), steps=self.steps,
+                         batch_size=int(self.batch_size), progress=bool(self.progress))
+        mu = fit.encode(X)  # (n_pool, latent_dim)
+        p = fit.p_labeled(mu)  # (n_pool,)
+        s = candidate_scores(ctx, vaal_scores(p, self.criterion))
+        extras = {
+            "discriminator_p_labeled": p,
+            "mu": mu,
+            "vae_loss": fit.vae_loss,
+            "discriminator_loss": fit.discriminator_loss,
+            "criterion": self.criterion,
+            "representation": mu,
+            "representation_name": "VAE latent μ",
+        }
+        return QueryResult(top_k(s, budget, ctx.candidates), s, extras)

@@ -1,0 +1,430 @@
+"""Round-by-round explorers for JupyterLab: thin ipywidgets views over a Session and alviz.plot.
+
+>>> session = alviz.Session(ds, "margin", initial=20, budget=10, seed=0)
+>>> coords = alviz.projection.reference(ds)
+>>> alviz.widgets.RoundExplorer(session, coords)          # doctest: +SKIP
+
+The explorers hold no logic beyond wiring: "Next round" calls
+``Session.step()``, every picture is a figure builder of :mod:`alviz.plot`
+copied into a plotly ``FigureWidget`` with ``batch_update``. Every control has
+a stable CSS class (``alviz-next-round``, ``alviz-round-slider``,
+``alviz-color-by``, ``alviz-round-figure`` ...) and the status line states
+the shown round in ``data-*`` attributes, so browser tests can read them.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+
+from . import plot
+from ._widget_tools import RoundRunner, status_html, sync_figure
+from .plot._summary import as_session_dict
+from .plot._view import check_coords
+from .session import Session
+
+__all__ = ["RoundExplorer", "CompareExplorer"]
+
+
+def _reference_coords(dataset, seed: int):
+    from . import projection
+
+    return projection.reference(dataset, seed=seed)
+
+
+def _figure_widget(css: str, width: int, height: int) -> go.FigureWidget:
+    fw = go.FigureWidget(layout=dict(width=width, height=height, margin=dict(l=10, r=10, t=40, b=10)))
+    fw.add_class(css)
+    return fw
+
+
+def _with_size(fig: go.Figure, width: int, height: Optional[int] = None) -> go.Figure:
+    """``fig`` sized for its place in the explorer (height None keeps the figure's own)."""
+    fig.update_layout(width=width)
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+class _Controls:
+    """The controls both explorers share: Next round, progress, round slider, status and error lines."""
+
+    def __init__(self):
+        self.next_button = W.Button(description="Next round", icon="forward", button_style="primary",
+                                    tooltip="Run one more round (Session.step)")
+        self.next_button.add_class("alviz-next-round")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="running", bar_style="info",
+                                      layout=W.Layout(width="180px"))
+        self.progress.add_class("alviz-progress")
+        self.slider = W.IntSlider(value=0, min=0, max=0, description="round", continuous_update=False,
+                                  disabled=True, layout=W.Layout(width="320px"))
+        self.slider.add_class("alviz-round-slider")
+        self.status = W.HTML()
+        self.status.add_class("alviz-status-box")
+        self.error = W.HTML()
+        self.error.add_class("alviz-error")
+
+
+class _Explorer(W.VBox):
+    """Base of the explorers: the runner, the slider and the status line, wired once."""
+
+    def _setup_controls(self):
+        c = _Controls()
+        self.next_button, self.progress, self.slider = c.next_button, c.progress, c.slider
+        self.status, self.error = c.status, c.error
+        self._state = "idle"
+        self._suspend = False
+        self.runner = RoundRunner(self._step, self._after_round, self.next_button, self.progress, self.error,
+                                  on_state=self._set_state)
+        self.next_button.on_click(lambda _b: self.next_round())
+        self.slider.observe(self._on_slider, names="value")
+
+    # --------------------------------------------------------------- public
+    def next_round(self, n: int = 1) -> None:
+        """Run ``n`` more rounds, exactly as ``n`` clicks on "Next round" would."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n={n!r} must be an int >= 1 (rounds to run)")
+        self.runner.request(int(n))
+
+    @property
+    def last_error(self) -> Optional[BaseException]:
+        """The exception of the last failed round or redraw (also shown in the widget), or None."""
+        return self.runner.last_error
+
+    @property
+    def round_index(self) -> int:
+        """Index of the round shown (-1 when no round has run yet)."""
+        return self.slider.value if self._n_rounds() else -1
+
+    def show_round(self, r: int) -> None:
+        """Show round ``r`` (negative counts from the last), without recomputing anything."""
+        n = self._n_rounds()
+        if not -n <= r < n:
+            raise ValueError(f"round {r} does not exist; rounds run so far: {n}")
+        self.slider.value = r % n
+
+    # --------------------------------------------------------------- wiring
+    def _after_round(self):
+        n = self._n_rounds()
+        self._suspend = True
+        try:
+            self.slider.max = max(0, n - 1)
+            self.slider.value = n - 1
+            self.slider.disabled = n == 0
+        finally:
+            self._suspend = False
+        self._redraw()
+
+    def _on_slider(self, change):
+        if not self._suspend:
+            self._redraw_guarded()
+
+    def _redraw_guarded(self):
+        self.error.value = ""
+        self.runner.guarded(self._redraw, "Drawing this round failed")
+
+    def _set_state(self, state: str):
+        self._state = state
+        self._update_status()
+        if state == "idle" and self._exhausted():
+            self.next_button.disabled = True
+            self.next_button.description = "pool exhausted"
+
+    # subclasses
+    def _n_rounds(self) -> int:
+        raise NotImplementedError
+
+    def _step(self):
+        raise NotImplementedError
+
+    def _redraw(self):
+        raise NotImplementedError
+
+    def _update_status(self):
+        raise NotImplementedError
+
+    def _exhausted(self) -> bool:
+        raise NotImplementedError
+
+
+class RoundExplorer(_Explorer):
+    """Step a Session round by round and look at every round in one fixed 2-D picture.
+
+    Controls: "Next round" (runs ``session.step()``; disabled with a progress
+    bar while it runs; clicks that arrive meanwhile are queued and run in
+    order), a round slider over past rounds (no recomputation), a color-by
+    dropdown (class, score, or one of the strategy's diagnostics, from
+    :func:`alviz.plot.color_options`), an overlay toggle, a live learning
+    curve, and a sample inspector: click a point to see its image, true label,
+    predicted probabilities, score and rank this round. Errors appear in the
+    widget.
+
+    Parameters
+    ----------
+    session : alviz.Session
+        The run to step. It may already have rounds; the explorer shows the last.
+    coords : (n_pool, 2) array, optional
+        Where each pool sample is drawn; default ``alviz.projection.reference(dataset)``.
+    color_by : str, the initial coloring ("class").
+    overlay : bool, draw the strategy's overlay (True).
+    width, height : int, size in pixels of the round view.
+
+    Attributes
+    ----------
+    next_button, slider, color_by, overlay, figure, curve, inspector, inspector_text, status, error
+        The ipywidgets (public so notebooks and tests can drive them).
+    inspected : int or None, the pool index shown in the inspector.
+    """
+
+    def __init__(self, session: Session, coords=None, color_by: str = "class", overlay: bool = True,
+                 width: int = 620, height: int = 540):
+        if not isinstance(session, Session):
+            raise TypeError(f"session must be an alviz.Session, got {type(session).__name__}")
+        super().__init__()
+        self.session = session
+        if coords is None:
+            coords = _reference_coords(session.dataset, session.seed)
+        self.coords = check_coords(coords, session.n_pool)
+        self._size = (int(width), int(height))
+        self.inspected: Optional[int] = None
+        self._setup_controls()
+        self.color_by = W.Dropdown(options=[color_by], value=color_by, description="color by",
+                                   layout=W.Layout(width="260px"))
+        self.color_by.add_class("alviz-color-by")
+        self.overlay = W.Checkbox(value=bool(overlay), description="overlay", indent=False,
+                                  layout=W.Layout(width="90px"))
+        self.overlay.add_class("alviz-overlay")
+        self.figure = _figure_widget("alviz-round-figure", *self._size)
+        self.curve = _figure_widget("alviz-learning-curve", 400, 260)
+        self.inspector = _figure_widget("alviz-inspector-figure", 420, 320)
+        self.inspector_text = W.HTML('<div class="alviz-inspector">click a point to inspect it</div>')
+        self.inspector_text.add_class("alviz-inspector-box")
+        self.color_by.observe(self._on_slider, names="value")
+        self.overlay.observe(self._on_slider, names="value")
+        self.children = [
+            W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay]),
+            self.status,
+            self.error,
+            W.HBox([self.figure, W.VBox([self.curve, self.inspector_text, self.inspector])]),
+        ]
+        self.add_class("alviz-round-explorer")
+        self._after_round()
+        self._set_state("idle")
+
+    # --------------------------------------------------------------- public
+    def inspect(self, i: int) -> None:
+        """Show pool sample ``i`` in the inspector (what a click on its point does)."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.session.n_pool:
+            raise ValueError(f"sample index {i!r} must be an int in [0, {self.session.n_pool})")
+        self.inspected = int(i)
+        self._draw_inspector()
+
+    @property
+    def round(self):
+        """The Round shown, or None before the first round."""
+        return self.session.rounds[self.slider.value] if self.session.rounds else None
+
+    # --------------------------------------------------------------- wiring
+    def _n_rounds(self) -> int:
+        return len(self.session.rounds)
+
+    def _exhausted(self) -> bool:
+        return self.session.n_unlabeled == 0
+
+    def _step(self):
+        self.session.step()
+
+    def _redraw(self):
+        rnd = self.round
+        if rnd is None:
+            self.figure.layout.title = "no round yet: press “Next round”"
+            self._update_status()
+            return
+        self._sync_color_options(rnd)
+        fig = plot.round(self.session, self.coords, r=rnd.index, color_by=self.color_by.value,
+                         overlay=self.overlay.value)
+        self._bind_clicks(sync_figure(self.figure, _with_size(fig, *self._size)))
+        curve = plot.learning_curves({self.session.strategy.name: self.session})
+        curve.add_vline(x=rnd.metrics["n_labeled"], line_dash="dot", line_color="grey")
+        sync_figure(self.curve, _with_size(curve, 400, 260))
+        if self.inspected is not None:
+            self._draw_inspector()
+        self._update_status()
+
+    def _sync_color_options(self, rnd):
+        options = list(plot.color_options(rnd))
+        values = [o[1] if isinstance(o, tuple) else o for o in options]
+        if list(self.color_by.options) != options:
+            current = self.color_by.value
+            self._suspend = True
+            try:
+                self.color_by.options = options
+                self.color_by.value = current if current in values else values[0]
+            finally:
+                self._suspend = False
+
+    def _bind_clicks(self, traces):
+        for t in traces:
+            if t.customdata is not None:
+                t.on_click(self._on_point_click)
+
+    def _on_point_click(self, trace, points, _state):
+        if not points.point_inds:
+            return
+        cd = np.asarray(trace.customdata)[points.point_inds[0]]
+        self.runner.guarded(lambda: self.inspect(int(np.ravel(cd)[0])), "Inspecting this point failed")
+
+    def _draw_inspector(self):
+        i = self.inspected
+        rnd = self.round
+        ds = self.session.dataset
+        if rnd is None:
+            fig = plot.sample(ds, i)
+            text = f"sample #{i} · true label {ds.class_names[ds.y[i]]}"
+            sync_figure(self.inspector, _with_size(fig, 420))
+            self.inspector_text.value = status_html(text, "alviz-inspector", index=i, true=int(ds.y[i]))
+            return
+        proba = None if rnd.proba is None else rnd.proba[i]
+        score = float(rnd.scores[i])
+        pick = int(rnd.rank()[i])
+        fig = plot.sample(ds, i, proba=proba, score=score, rank=pick)
+        sync_figure(self.inspector, _with_size(fig, 420))
+        parts = [f"sample #{i}", f"true label {ds.class_names[ds.y[i]]}"]
+        pred = -1
+        if proba is not None:
+            pred = int(np.argmax(proba))
+            parts.append(f"predicted {ds.class_names[pred]} (p={proba[pred]:.2f})")
+        if np.isnan(score):
+            parts.append("labeled before this round: not a candidate" if i in set(rnd.labeled.tolist())
+                         else "not scored this round")
+        else:
+            valid = rnd.scores[~np.isnan(rnd.scores)]
+            score_rank = int(np.sum(valid > score)) + 1
+            parts.append(f"score {score:.4g} (rank {score_rank} of {valid.size} scored)")
+        parts.append(f"picked #{pick + 1} this round" if pick >= 0 else "not picked")
+        self.inspector_text.value = status_html(" · ".join(parts), "alviz-inspector", index=i, true=int(ds.y[i]),
+                                                predicted=pred, score=score, pick_rank=pick, round=rnd.index)
+
+    def _update_status(self):
+        rnd = self.round
+        n = self._n_rounds()
+        if rnd is None:
+            text = f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
+            self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,
+                                            labeled=self.session.n_labeled, strategy=self.session.strategy.name)
+            return
+        acc = rnd.metrics.get("accuracy", float("nan"))
+        text = (f"{rnd.strategy} · round {rnd.index} of {n} run · {len(rnd.selected)} selected · "
+                f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}")
+        if self._state == "running":
+            text = f"running round {n + self.runner.pending}… · showing " + text
+        self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
+                                        selected=len(rnd.selected), labeled=len(rnd.labeled),
+                                        strategy=rnd.strategy, accuracy=f"{acc:.4f}")
+
+
+class CompareExplorer(_Explorer):
+    """Several strategies stepped in lock-step from the same start, one panel each.
+
+    "Next round" advances every session by one round (a session that fell
+    behind after an error is caught up first). Shows
+    :func:`alviz.plot.compare_round` (one panel per strategy, same
+    coordinates), :func:`alviz.plot.overlap_matrix` and
+    :func:`alviz.plot.learning_curves`; the round slider goes back over
+    rounds all sessions have run.
+
+    Parameters
+    ----------
+    sessions : dict name -> Session (as ``alviz.compare`` returns) or a list of Sessions
+        They must share the dataset and the initial labeled set.
+    coords : (n_pool, 2) array, optional (default ``alviz.projection.reference``).
+    width : int, width of the panels figure (its height grows with the number of strategies).
+    """
+
+    def __init__(self, sessions, coords=None, width: int = 980):
+        super().__init__()
+        self.sessions = self._check_sessions(sessions)
+        first = next(iter(self.sessions.values()))
+        if coords is None:
+            coords = _reference_coords(first.dataset, first.seed)
+        self.coords = check_coords(coords, first.n_pool)
+        self._size = (int(width), 360)
+        self._setup_controls()
+        self.figure = _figure_widget("alviz-compare-figure", *self._size)
+        self.overlap = _figure_widget("alviz-overlap-figure", 420, 360)
+        self.curve = _figure_widget("alviz-learning-curve", 520, 360)
+        self.children = [
+            W.HBox([self.next_button, self.progress, self.slider]),
+            self.status,
+            self.error,
+            self.figure,
+            W.HBox([self.curve, self.overlap]),
+        ]
+        self.add_class("alviz-compare-explorer")
+        self._after_round()
+        self._set_state("idle")
+
+    @staticmethod
+    def _check_sessions(sessions) -> Dict[str, Session]:
+        try:
+            out = as_session_dict(sessions)
+        except ValueError as exc:
+            raise ValueError("give at least one session to compare (e.g. alviz.compare(ds, [...], rounds=0))") from exc
+        ss = list(out.values())
+        if any(s.dataset.fingerprint() != ss[0].dataset.fingerprint() for s in ss[1:]):
+            raise ValueError("the sessions run on different datasets; compare strategies on one dataset")
+        if any(not np.array_equal(np.sort(s.initial_indices), np.sort(ss[0].initial_indices)) for s in ss[1:]):
+            raise ValueError(
+                "the sessions start from different labeled sets; make them with "
+                "alviz.compare(ds, strategies, rounds=0) so they share the start"
+            )
+        return out
+
+    # --------------------------------------------------------------- wiring
+    def _n_rounds(self) -> int:
+        return min(len(s.rounds) for s in self.sessions.values())
+
+    def _exhausted(self) -> bool:
+        return any(s.n_unlabeled == 0 for s in self.sessions.values())
+
+    def _step(self):
+        lens = [len(s.rounds) for s in self.sessions.values()]
+        target = max(lens) if min(lens) < max(lens) else max(lens) + 1
+        for s in self.sessions.values():
+            while len(s.rounds) < target:
+                s.step()
+
+    def _redraw(self):
+        if self._n_rounds() == 0:
+            self.figure.layout.title = "no round yet: press “Next round”"
+            self._update_status()
+            return
+        r = self.slider.value
+        sync_figure(self.figure, _with_size(plot.compare_round(self.sessions, self.coords, r), self._size[0]))
+        sync_figure(self.overlap, _with_size(plot.overlap_matrix(self.sessions, r=r), 420, 360))
+        curve = plot.learning_curves(self.sessions)
+        n_lab = next(iter(self.sessions.values())).rounds[r].metrics["n_labeled"]
+        curve.add_vline(x=n_lab, line_dash="dot", line_color="grey")
+        sync_figure(self.curve, _with_size(curve, 520, 360))
+        self._update_status()
+
+    def _update_status(self):
+        n = self._n_rounds()
+        names = ",".join(self.sessions)
+        if n == 0:
+            text = f"{len(self.sessions)} strategies · no round yet"
+            self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,
+                                            strategies=names)
+            return
+        r = self.slider.value
+        rounds = [s.rounds[r] for s in self.sessions.values()]
+        accs = " · ".join(f"{k} {rd.metrics.get('accuracy', float('nan')):.3f}"
+                          for k, rd in zip(self.sessions, rounds))
+        text = f"round {r} of {n} run · {len(rounds[0].labeled)} labeled before · accuracy: {accs}"
+        if self._state == "running":
+            text = f"running round {n + self.runner.pending}… · showing " + text
+        self.status.value = status_html(text, state=self._state, round=r, rounds=n,
+                                        selected=",".join(str(len(rd.selected)) for rd in rounds),
+                                        labeled=len(rounds[0].labeled), strategies=names)

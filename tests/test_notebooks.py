@@ -1,0 +1,98 @@
+"""Every teaching notebook runs top to bottom, with its real code, in the venv's kernel.
+
+Executed with nbclient in a temporary folder (so files a notebook writes never
+land in the repo). A probe cell first checks that the kernel is this venv's
+Python: JUPYTER_PREFER_ENV_PATH puts the venv's kernelspec before any user one,
+and jupyter_client starts a ``python`` kernelspec with this interpreter.
+"""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+BUDGET_SECONDS = 180  # each notebook, top to bottom, on a 2-core CPU
+
+PROBE = "import sys as _s; print('KERNEL-PYTHON=' + _s.executable)"
+
+# what a lesson must print when its code really ran (not just "no exception")
+EXPECT = {
+    "00_quickstart": ["round 2: 40 labeled", "Session(dataset='digits', strategy='margin', rounds=4, labeled=60/1347)"],
+}
+
+
+def test_notebooks_exist_are_generated_and_stored_without_outputs():
+    stems = [p.stem for p in NOTEBOOKS]
+    assert stems[:2] == ["00_quickstart", "01_classic_strategies"], stems
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_notebooks.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata.kernelspec["name"] == "python3"
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert code and all(c.outputs == [] and c.execution_count is None for c in code), path.name
+        assert any(c.cell_type == "markdown" and "What surprised us" in c.source for c in nb.cells), path.name
+        sources = "\n".join(c.source for c in code)
+        assert "import alviz" in sources and "torch" not in sources, "notebooks only use alviz"
+
+
+@pytest.fixture
+def kernel_env(tmp_path, monkeypatch):
+    """The venv's kernel, with Jupyter's config and runtime files kept out of the home folder."""
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "1")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-config"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return tmp_path
+
+
+def _outputs_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            parts.append(out["text"])
+        for key, val in out.get("data", {}).items():
+            if key.startswith("text/"):
+                parts.append(val if isinstance(val, str) else "".join(val))
+    return "".join(parts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path, kernel_env):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
+    work = kernel_env / "work"
+    work.mkdir()
+    client = nbclient.NotebookClient(nb, timeout=BUDGET_SECONDS, kernel_name="python3",
+                                     resources={"metadata": {"path": str(work)}})
+    t0 = time.perf_counter()
+    client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
+    seconds = time.perf_counter() - t0
+    probe = _outputs_text(nb.cells[0])
+    assert probe.startswith("KERNEL-PYTHON="), probe
+    assert Path(probe.split("=", 1)[1].strip()) == Path(sys.executable), \
+        f"the notebook ran in {probe.strip()}, not in this venv's {sys.executable}"
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    widgets = [c for c in nb.cells
+               if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.get("outputs", []))]
+    figures = [c for c in nb.cells
+               if any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert widgets, "every lesson shows at least one explorer"
+    assert figures, "every lesson draws figures"
+    text = "".join(_outputs_text(c) for c in nb.cells)
+    for expected in EXPECT.get(path.stem, ()):
+        assert expected in text, f"{path.stem}: no output contains {expected!r}"
+    print(f"{path.stem}: {seconds:.1f} s")
+    assert seconds < BUDGET_SECONDS, f"{path.stem} took {seconds:.0f} s, over its {BUDGET_SECONDS} s budget"

@@ -1,0 +1,348 @@
+"""The explorers: wiring of buttons, slider, dropdowns and clicks to a Session and alviz.plot.
+
+Fast by construction: sessions use a scikit-learn LogisticRegression task model,
+so a round costs milliseconds and the tests measure the widgets, not training.
+"""
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import alviz
+from alviz import plot
+from alviz._widget_tools import RoundRunner, status_html, sync_figure
+from alviz.widgets import CompareExplorer, RoundExplorer
+
+
+def _lr():
+    return LogisticRegression(max_iter=200)
+
+
+@pytest.fixture
+def moons_session(moons):
+    return alviz.Session(moons, strategy="margin", model=_lr(), initial=10, budget=5, seed=0)
+
+
+def _trace(fw, name):
+    found = [t for t in fw.data if t.name == name]
+    assert len(found) == 1, f"expected one trace named {name!r}, got {[t.name for t in fw.data]}"
+    return found[0]
+
+
+def _status(ex) -> dict:
+    """The data-* attributes of the status line, parsed like a browser would read them."""
+    import re
+
+    return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', ex.status.value))
+
+
+def _click(fw, trace_name, point):
+    """Send what the browser sends when a point is clicked (plotly's points-callback message)."""
+    idx = [t.name for t in fw.data].index(trace_name)
+    fw._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [point], "trace_indexes": [idx]},
+    }
+
+
+# ----------------------------------------------------------------------------- figure syncing
+def test_sync_figure_updates_in_place_and_forgets_stale_properties():
+    fw = go.FigureWidget()
+    a = go.Figure([go.Scatter(x=[1, 2], y=[1, 2], name="a", marker=dict(color=[0, 1], size=4)),
+                   go.Scatter(x=[0], y=[0], name="b", customdata=[7])],
+                  layout=dict(title="first", annotations=[dict(text="note", x=0, y=0)]))
+    added = sync_figure(fw, a)
+    assert [t.name for t in added] == ["a", "b"]
+    first_objects = list(fw.data)
+    b = go.Figure([go.Scatter(x=[1, 2, 3], y=[3, 2, 1], name="a2", marker=dict(color="red")),
+                   go.Scatter(x=[5], y=[5], name="b2")], layout=dict(title="second"))
+    assert sync_figure(fw, b) == []
+    assert all(x is y for x, y in zip(fw.data, first_objects)), "same structure: traces updated in place"
+    assert fw.data[0].name == "a2" and list(fw.data[0].x) == [1, 2, 3]
+    assert fw.data[0].marker.color == "red" and fw.data[0].marker.size is None  # overwritten, not merged
+    assert fw.data[1].customdata is None  # a property the new figure lacks is cleared
+    assert fw.layout.title.text == "second" and fw.layout.annotations == ()
+    # a different trace list: the tail is replaced
+    c = go.Figure([go.Scatter(x=[0], y=[0], name="only"), go.Heatmap(z=[[1, 2]], name="h"),
+                   go.Bar(x=[1], y=[1], name="bar")])
+    added = sync_figure(fw, c)
+    assert [t.name for t in fw.data] == ["only", "h", "bar"] and [t.name for t in added] == ["h", "bar"]
+    assert fw.data[0] is first_objects[0]
+
+
+def test_status_line_is_machine_readable():
+    s = status_html('round 3 <"x">', state="idle", round=3, pick_rank=-1)
+    assert s.startswith('<div class="alviz-status" ')
+    assert 'data-round="3"' in s and 'data-pick-rank="-1"' in s and "&lt;&quot;x&quot;&gt;" in s
+
+
+# ----------------------------------------------------------------------------- the runner
+class _FakeButton:
+    def __init__(self):
+        self.disabled = False
+
+
+class _FakeBox:
+    def __init__(self):
+        import ipywidgets as W
+
+        self.layout = W.Layout()
+        self.value = 0
+        self.max = 1
+
+
+def test_runner_queues_reentrant_requests_in_order_and_stops_on_error():
+    import ipywidgets as W
+
+    log, seen = [], []
+    button, progress, error = _FakeButton(), W.IntProgress(), W.HTML()
+
+    def step():
+        k = len(log)
+        seen.append((button.disabled, progress.layout.visibility))
+        if k == 0:  # a click that arrives while the first round runs
+            runner.request()
+            runner.request()
+        if k == 4:
+            raise RuntimeError("boom in round 4")
+        log.append(k)
+
+    runner = RoundRunner(step, lambda: None, button, progress, error)
+    runner.request()
+    assert log == [0, 1, 2] and runner.completed == 3 and runner.last_error is None
+    assert all(s == (True, "visible") for s in seen), "busy while running"
+    assert button.disabled is False and progress.layout.visibility == "hidden"
+    runner.request(5)  # rounds 3, 4 (fails): the rest of the queue is dropped
+    assert log == [0, 1, 2, 3] and runner.pending == 0
+    assert isinstance(runner.last_error, RuntimeError) and "boom in round 4" in error.value
+    assert 'data-error-type="RuntimeError"' in error.value and button.disabled is False
+
+
+# ----------------------------------------------------------------------------- RoundExplorer
+def test_next_round_advances_the_view_and_the_selected_trace_shows_the_picks(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    st = _status(ex)
+    assert st["round"] == "-1" and st["rounds"] == "0" and ex.slider.disabled
+    labeled_before = []
+    for r in range(3):
+        ex.next_button.click()
+        assert ex.last_error is None, ex.error.value
+        rnd = moons_session.rounds[-1]
+        st = _status(ex)
+        assert (st["round"], st["rounds"], st["state"]) == (str(r), str(r + 1), "idle")
+        assert st["selected"] == "5" and st["labeled"] == str(10 + 5 * r)
+        sel = _trace(ex.figure, "selected")
+        assert list(sel.customdata) == rnd.selected.tolist(), "the picks, in pick order"
+        np.testing.assert_allclose(np.c_[sel.x, sel.y], moons.X[rnd.selected], rtol=1e-6)
+        labeled_before.append(len(_trace(ex.figure, "labeled").x))
+        assert ex.slider.max == r and ex.slider.value == r and not ex.slider.disabled
+    assert np.diff(labeled_before).tolist() == [5, 5], "each round labels exactly the budget"
+    # the widget draws what plot.round draws
+    ref = plot.round(moons_session, moons.X, r=-1, color_by="class", overlay=True)
+    assert [t.name for t in ex.figure.data] == [t.name for t in ref.data]
+    n, acc = moons_session.learning_curve()
+    curve_x = [list(t.x) for t in ex.curve.data if t.x is not None and len(t.x) == 3]
+    assert [float(v) for v in curve_x[0]] == n.tolist(), "the learning curve follows the rounds"
+
+
+def test_ten_quick_clicks_run_ten_rounds_in_order_without_duplicates(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    for _ in range(10):
+        ex.next_button.click()
+    assert ex.last_error is None and ex.error.value == ""
+    assert [r.index for r in moons_session.rounds] == list(range(10))
+    picks = np.concatenate([r.selected for r in moons_session.rounds])
+    assert picks.size == 50 and np.unique(picks).size == 50
+    assert not set(picks) & set(moons_session.initial_indices.tolist())
+    for a, b in zip(moons_session.rounds, moons_session.rounds[1:]):
+        assert set(b.labeled) == set(a.labeled) | set(a.selected)
+    assert _status(ex)["round"] == "9" and not ex.next_button.disabled
+
+
+def test_clicks_that_arrive_during_a_round_are_queued_not_dropped(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    real_step = moons_session.step
+    during = []
+
+    def step_with_clicks():
+        during.append((ex.next_button.disabled, ex.progress.layout.visibility, _status(ex)["state"]))
+        if len(moons_session.rounds) == 0:
+            ex.next_button.click()  # the browser sent two more clicks before it saw "disabled"
+            ex.next_button.click()
+        return real_step()
+
+    moons_session.step = step_with_clicks
+    ex.next_button.click()
+    assert len(moons_session.rounds) == 3 and ex.last_error is None
+    assert during == [(True, "visible", "running")] * 3
+    assert ex.next_button.disabled is False and ex.progress.layout.visibility == "hidden"
+    assert _status(ex)["state"] == "idle"
+
+
+def test_a_failing_round_shows_its_error_in_the_widget_and_leaves_the_session_unchanged(moons):
+    sess = alviz.Session(moons, strategy="margin", model=_lr(), initial=0, budget=5, seed=0)
+    ex = RoundExplorer(sess, moons.X)
+    ex.next_button.click()
+    assert isinstance(ex.last_error, ValueError)
+    assert "needs a trained task model" in ex.error.value and 'data-error-type="ValueError"' in ex.error.value
+    assert len(sess.rounds) == 0 and sess.n_labeled == 0
+    assert ex.next_button.disabled is False, "the user can fix things and try again"
+
+
+def test_slider_goes_back_without_recomputing(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    ex.next_round(3)
+    calls = []
+    moons_session.step = lambda: calls.append(1)
+    ex.slider.value = 0
+    assert calls == [] and ex.round_index == 0 and _status(ex)["round"] == "0"
+    assert list(_trace(ex.figure, "selected").customdata) == moons_session.rounds[0].selected.tolist()
+    assert len(_trace(ex.figure, "labeled").x) == 10
+    ex.show_round(-1)
+    assert _status(ex)["round"] == "2"
+    with pytest.raises(ValueError, match="does not exist"):
+        ex.show_round(3)
+
+
+def test_color_by_and_overlay_follow_the_plot_layer(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    ex.next_round()
+    rnd = moons_session.rounds[-1]
+    options = list(plot.color_options(rnd))
+    assert list(ex.color_by.options) == options
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    assert "score" in values
+    by_class = np.asarray(_trace(ex.figure, "unlabeled").marker.color)
+    other = "score"
+    ex.color_by.value = other
+    ref = plot.round(moons_session, moons.X, r=-1, color_by=other, overlay=True)
+    for got, want in zip(ex.figure.data, ref.data):
+        assert got.name == want.name
+        if want.marker is not None:
+            np.testing.assert_array_equal(np.asarray(got.marker.color), np.asarray(want.marker.color))
+    assert not np.array_equal(np.asarray(_trace(ex.figure, "unlabeled").marker.color), by_class)
+    has_overlay = any(t.name and t.name.startswith("overlay:") for t in ex.figure.data)
+    ex.overlay.value = False
+    assert not any(t.name and t.name.startswith("overlay:") for t in ex.figure.data)
+    ref_off = plot.round(moons_session, moons.X, r=-1, color_by=other, overlay=False)
+    assert [t.name for t in ex.figure.data] == [t.name for t in ref_off.data]
+    ex.overlay.value = True
+    assert any(t.name and t.name.startswith("overlay:") for t in ex.figure.data) == has_overlay
+
+
+def test_clicking_a_point_inspects_it_with_label_prediction_score_and_rank(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    ex.next_round(2)
+    rnd = moons_session.rounds[-1]
+    _click(ex.figure, "selected", 2)  # the third pick of this round
+    i = int(rnd.selected[2])
+    assert ex.inspected == i and ex.last_error is None
+    info = dict(__import__("re").findall(r'data-([a-z-]+)="([^"]*)"', ex.inspector_text.value))
+    assert info["index"] == str(i) and info["true"] == str(moons.y[i]) and info["pick-rank"] == "2"
+    assert info["predicted"] == str(int(rnd.proba[i].argmax())) and info["round"] == "1"
+    assert float(info["score"]) == pytest.approx(rnd.scores[i])
+    assert "picked #3 this round" in ex.inspector_text.value
+    ref = plot.sample(moons, i, proba=rnd.proba[i], score=float(rnd.scores[i]), rank=2)
+    assert [t.type for t in ex.inspector.data] == [t.type for t in ref.data]
+    # a labeled point: not a candidate; going back a round re-inspects the same sample there
+    j = int(rnd.labeled[0])
+    _click(ex.figure, "labeled", 0)
+    assert ex.inspected == int(_trace(ex.figure, "labeled").customdata[0]) == j
+    assert "not a candidate" in ex.inspector_text.value
+    ex.slider.value = 0
+    assert 'data-round="0"' in ex.inspector_text.value and ex.inspected == j
+    with pytest.raises(ValueError, match="sample index"):
+        ex.inspect(10**6)
+
+
+def test_bad_coords_and_sessions_are_refused(moons_session, moons):
+    with pytest.raises(ValueError, match=r"\(300, 2\)"):
+        RoundExplorer(moons_session, moons.X[:10])
+    with pytest.raises(TypeError, match="alviz.Session"):
+        RoundExplorer("margin", moons.X)
+    with pytest.raises(ValueError, match="n=0"):
+        RoundExplorer(moons_session, moons.X).next_round(0)
+
+
+def test_exhausting_the_pool_disables_the_button(moons):
+    small = alviz.datasets.from_arrays(moons.X[:40], moons.y[:40], moons.X_test, moons.y_test)
+    sess = alviz.Session(small, strategy="margin", model=_lr(), initial=30, budget=5, seed=0)
+    ex = RoundExplorer(sess, small.X)
+    ex.next_round(2)
+    assert sess.n_unlabeled == 0 and ex.next_button.disabled and ex.last_error is None
+
+
+def test_digits_margin_round_redraws_well_under_two_seconds(digits):
+    sess = alviz.Session(digits, strategy="margin", model=_lr(), initial=20, budget=10, seed=0)
+    coords = digits.flat()[:, :2] + np.arange(len(digits.X))[:, None] * 1e-3
+    ex = RoundExplorer(sess, coords)
+    ex.next_round(2)
+    best = float("inf")
+    for r in (0, 1, 0, 1):
+        t0 = time.perf_counter()
+        ex.slider.value = r
+        best = min(best, time.perf_counter() - t0)
+    assert len(_trace(ex.figure, "unlabeled").x) + len(_trace(ex.figure, "labeled").x) + 10 == len(digits.X)
+    assert best < 2.0, f"a redraw took {best:.2f} s"
+
+
+# ----------------------------------------------------------------------------- CompareExplorer
+def test_compare_explorer_steps_all_sessions_in_lock_step(moons):
+    sessions = alviz.compare(moons, ["margin", "random"], rounds=0, budget=5, seed=0, initial=10, model=_lr())
+    ex = CompareExplorer(sessions, moons.X)
+    assert _status(ex)["round"] == "-1"
+    ex.next_button.click()
+    ex.next_button.click()
+    assert ex.last_error is None, ex.error.value
+    assert [len(s.rounds) for s in sessions.values()] == [2, 2]
+    st = _status(ex)
+    assert (st["round"], st["rounds"], st["strategies"], st["selected"]) == ("1", "2", "margin,random", "5,5")
+    ref = plot.compare_round(sessions, moons.X, 1)
+    assert [t.name for t in ex.figure.data] == [t.name for t in ref.data]
+    sel = [t for t in ex.figure.data if t.name == "selected"]
+    assert [list(t.customdata) for t in sel] == [s.rounds[1].selected.tolist() for s in sessions.values()]
+    assert len(ex.overlap.data) >= 1 and len(ex.curve.data) >= 2
+    ex.slider.value = 0
+    sel = [t for t in ex.figure.data if t.name == "selected"]
+    assert [list(t.customdata) for t in sel] == [s.rounds[0].selected.tolist() for s in sessions.values()]
+
+
+class _FailsOnce(alviz.strategies.Strategy):
+    """Random picks, but the round given fails once (a flaky strategy for the catch-up test)."""
+
+    name = "fails_once_test"
+
+    def __init__(self, fail_round: int = 1):
+        self.fail_round = fail_round
+
+    def _query(self, ctx, budget, rng):
+        if int(ctx.labeled_mask.sum()) == 10 + 5 * self.fail_round and not getattr(self, "failed_", False):
+            self.failed_ = True
+            raise RuntimeError("flaky strategy failed")
+        idx = rng.choice(ctx.candidates, size=budget, replace=False)
+        return alviz.strategies.QueryResult(idx, alviz.strategies.base.candidate_scores(ctx, 0.0))
+
+
+def test_compare_explorer_catches_up_a_session_that_failed(moons):
+    first = alviz.Session(moons, strategy="margin", model=_lr(), initial=10, budget=5, seed=0)
+    flaky = alviz.Session(moons, strategy=_FailsOnce(), model=_lr(), initial=first.initial_indices, budget=5,
+                          seed=0)
+    ex = CompareExplorer([first, flaky], moons.X)
+    ex.next_round(3)  # round 0 ok, round 1: margin ok, flaky fails -> the queue stops
+    assert isinstance(ex.last_error, RuntimeError) and "flaky strategy failed" in ex.error.value
+    assert [len(first.rounds), len(flaky.rounds)] == [2, 1] and _status(ex)["rounds"] == "1"
+    ex.next_button.click()  # catches the flaky one up to round 1 only
+    assert [len(first.rounds), len(flaky.rounds)] == [2, 2] and ex.error.value == ""
+    ex.next_button.click()
+    assert [len(first.rounds), len(flaky.rounds)] == [3, 3] and _status(ex)["round"] == "2"
+
+
+def test_compare_explorer_refuses_sessions_without_a_common_start(moons):
+    a = alviz.Session(moons, strategy="margin", model=_lr(), initial=10, seed=0)
+    b = alviz.Session(moons, strategy="random", model=_lr(), initial=10, seed=1)
+    with pytest.raises(ValueError, match="different labeled sets"):
+        CompareExplorer([a, b], moons.X)
+    with pytest.raises(ValueError, match="at least one session"):
+        CompareExplorer({}, moons.X)
