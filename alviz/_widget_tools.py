@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from typing import Callable, Optional
+
+import numpy as np
 
 __all__ = ["sync_figure", "RoundRunner", "status_html", "error_html"]
 
@@ -15,6 +18,30 @@ log = logging.getLogger("alviz.widgets")
 
 # keys plotly manages itself on a FigureWidget trace; never cleared or copied
 _TRACE_OWN = ("type", "uid")
+
+
+def json_safe(value):
+    """``value`` with every NaN/inf that a FigureWidget would send as JSON replaced by None (a gap).
+
+    A FigureWidget ships 1-D numeric arrays as binary buffers (NaN is fine
+    there) but everything else as JSON, where NaN is not allowed: a heatmap's
+    2-D ``z`` with empty bins made the kernel emit invalid JSON that the
+    browser cannot parse. Static figures do not have this problem (plotly's
+    encoder writes null); this does the same for the widget.
+    """
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and value.ndim != 1 and not np.all(np.isfinite(value)):
+            return np.where(np.isfinite(value), value, None).tolist()
+        if value.dtype == object:
+            return [json_safe(v) for v in value.tolist()]
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _replace_props(obj, new: dict, own=()) -> None:
@@ -38,7 +65,7 @@ def sync_figure(fw, fig) -> list:
         keep += 1
     if keep < len(fw.data):
         fw.data = fw.data[:keep]
-    new_layout = fig.layout.to_plotly_json()
+    new_layout = json_safe(fig.layout.to_plotly_json())
     if "template" in new_layout and fw.layout.template == fig.layout.template:
         new_layout.pop("template")
         own = ("template",)
@@ -46,13 +73,13 @@ def sync_figure(fw, fig) -> list:
         own = ()
     with fw.batch_update():
         for old, nt in zip(fw.data[:keep], new[:keep]):
-            d = nt.to_plotly_json()
+            d = json_safe(nt.to_plotly_json())
             for k in _TRACE_OWN:
                 d.pop(k, None)
             _replace_props(old, d, own=_TRACE_OWN)
         _replace_props(fw.layout, new_layout, own=own)
     if keep < len(new):
-        fw.add_traces(list(new[keep:]))
+        fw.add_traces([json_safe(t.to_plotly_json()) for t in new[keep:]])
     return list(fw.data[keep:])
 
 

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--max-points", type=_positive, default=20000,
                      help="past this many pool points, draw a seeded class-stratified sample (default 20000)")
     rep.add_argument("--no-overlay", action="store_true", help="leave out the strategies' diagnostic overlays")
+    rep.add_argument("--no-strategy-space", action="store_true",
+                     help="skip the extra UMAP of each strategy's own representation (VAE latent, ...)")
     rep.add_argument("--toy-n", type=_positive, default=600, help="pool size of a toy dataset (default 600)")
     rep.add_argument("--data-root", default=None, help="torchvision data folder (MNIST, FashionMNIST, CIFAR10)")
     rep.add_argument("--download", action="store_true", help="let torchvision download the dataset")
@@ -108,7 +110,7 @@ def _report(args, err) -> int:
     sessions = compare(ds, names, rounds=args.rounds, budget=args.budget, seed=args.seed, initial=args.initial,
                        progress=not args.quiet)
     path = report.write_html(sessions, out, title=args.title, seed=args.seed, max_points=args.max_points,
-                             overlay=not args.no_overlay)
+                             overlay=not args.no_overlay, strategy_spaces=not args.no_strategy_space)
     if not args.quiet:
         print(f"alviz: wrote {path}", file=err)
     return 0

@@ -36,6 +36,9 @@ __all__ = ["fit", "transform", "reference", "aligned", "strategy_space", "place_
 
 _SUB = "projection"
 _VERSION = "umap-v1"  # bump to invalidate every cached projection
+# a warm start keeps its layout when the data did not change only with gentle steps (UMAP's defaults: 1, 500)
+_WARM_LEARNING_RATE = 0.25
+_WARM_EPOCHS = 200
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -66,7 +69,10 @@ def _umap_version() -> str:
 
 
 def _fit_key(F: np.ndarray, params: dict, init: Optional[np.ndarray]) -> str:
-    return content_key(_VERSION, _umap_version(), F, params, "init", init if init is not None else "spectral")
+    if init is None:
+        return content_key(_VERSION, _umap_version(), F, params, "init", "spectral")
+    return content_key(_VERSION, _umap_version(), F, params, "init", init, "lr", _WARM_LEARNING_RATE,
+                       "epochs", _WARM_EPOCHS)
 
 
 def _paths(key: str) -> tuple:
@@ -109,7 +115,9 @@ def _run_umap(F: np.ndarray, params: dict, init: Optional[np.ndarray]):
         )
     model = umap.UMAP(n_components=2, n_neighbors=params["n_neighbors"], min_dist=params["min_dist"],
                       metric=params["metric"], random_state=params["seed"], n_jobs=1,
-                      init="spectral" if init is None else init)
+                      init="spectral" if init is None else init,
+                      learning_rate=1.0 if init is None else _WARM_LEARNING_RATE,
+                      n_epochs=None if init is None else _WARM_EPOCHS)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
         coords = model.fit_transform(F)
@@ -139,7 +147,8 @@ def fit(features, seed: int = 0, n_neighbors: int = 15, min_dist: float = 0.1, m
     seed : int, UMAP's ``random_state`` (same seed, same picture).
     n_neighbors, min_dist, metric : UMAP's parameters.
     init : (n, 2) array, optional
-        A starting layout (warm start); default UMAP's spectral initialisation.
+        A starting layout (warm start, optimised with a gentler step size so that an
+        unchanged input keeps its layout); default UMAP's spectral initialisation.
 
     Returns
     -------
@@ -301,28 +310,70 @@ def _round_features(session, rnd) -> np.ndarray:
 
 
 def aligned(session, seed: int = 0, n_neighbors: int = 15, min_dist: float = 0.1,
-            metric: str = "euclidean") -> list:
+            metric: str = "euclidean", method: str = "warm") -> list:
     """The task model's space, one (n_pool, 2) float32 picture per round, aligned across rounds.
 
-    Round 0 is a UMAP of its embedding; round t is a UMAP of its embedding
-    warm-started from round t-1's picture and then Procrustes-aligned to it
-    (rotation/reflection, scale, shift), so movement between rounds reflects a
-    change in the model's representation rather than UMAP's arbitrary
-    orientation. Each layout is cached; a new round costs one fit.
+    Each round is drawn from its model embedding (the raw input for a round
+    with no model yet, as the strategy saw it), and consecutive pictures are
+    tied together so that a point that moves has moved in the model's
+    representation, not because UMAP turned the picture around.
+
+    Parameters
+    ----------
+    method : "warm" or "aligned_umap"
+        "warm" (default, incremental): round 0 is a UMAP of its embedding; round t
+        is a UMAP warm-started from round t-1's picture, then Procrustes-aligned to
+        it (rotation/reflection, scale, shift). Each round is cached, so a new round
+        costs one fit -- right for stepping a session live.
+        "aligned_umap": umap-learn's AlignedUMAP over all rounds with identity
+        relations (each sample is itself in every round). About 10x steadier where
+        nothing changed, but every new round refits the whole chain (cached as a whole).
+
+    References
+    ----------
+    McInnes, L., Healy, J. & Melville, J. (2018). UMAP: uniform manifold
+    approximation and projection for dimension reduction. arXiv:1802.03426.
+    Gower, J. C. (1975). Generalized Procrustes analysis. Psychometrika 40, 33-51.
     """
     if not session.rounds:
         raise ValueError("the session has no rounds yet; run session.step() first")
+    if method not in ("warm", "aligned_umap"):
+        raise ValueError(f"method={method!r}; choose 'warm' (incremental) or 'aligned_umap' (joint, steadier)")
     params = _params(seed, n_neighbors, min_dist, metric)
+    feats = [_features(_round_features(session, rnd), f"round {rnd.index} embedding") for rnd in session.rounds]
+    if method == "aligned_umap" and len(feats) > 1:
+        return _aligned_umap(feats, params)
     out: list = []
     prev = None
-    for rnd in session.rounds:
-        F = _features(_round_features(session, rnd), f"round {rnd.index} embedding")
+    for F in feats:
         coords, _ = _fit(F, params, init=prev, keep_model=False)
         if prev is not None:
             coords = procrustes_align(coords, prev)
         out.append(coords)
         prev = coords
     return out
+
+
+def _aligned_umap(feats: list, params: dict) -> list:
+    n = len(feats[0])
+    key = content_key(_VERSION, _umap_version(), "aligned", params, *feats)
+    path = cache_dir(_SUB) / f"{key}.npy"
+    stack = _load_npy(path)
+    if stack is None or stack.shape != (len(feats), n, 2):
+        import umap
+
+        if params["n_neighbors"] >= n:
+            raise ValueError(f"n_neighbors={params['n_neighbors']} needs more samples than that, got {n}; "
+                             f"pass n_neighbors={max(2, n - 1)} or fewer")
+        model = umap.AlignedUMAP(n_neighbors=params["n_neighbors"], min_dist=params["min_dist"],
+                                 metric=params["metric"], random_state=params["seed"])
+        identity = {i: i for i in range(n)}
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            model.fit(feats, relations=[identity] * (len(feats) - 1))
+        stack = np.stack([np.asarray(e, dtype=np.float32) for e in model.embeddings_])
+        _save_npy(path, stack)
+    return [stack[i].copy() for i in range(len(feats))]
 
 
 def strategy_space(rnd, seed: int = 0, n_neighbors: int = 15, min_dist: float = 0.1,

@@ -2,7 +2,8 @@
 
 One file holds plotly.js inline and, per strategy, a round slider (trace
 visibility toggled per round, not animation frames), the class balance of
-its picks and its first pick of the last round up close; then all strategies
+its picks, its first pick of the last round up close and, when the strategy
+reports one, its last round in the space it looks at; then all strategies
 side by side on the last round, the learning curves and the overlap of picks.
 At most :data:`MAX_WEBGL` figures on the page use WebGL (browsers cap live
 WebGL contexts); the rest are drawn as SVG.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -57,7 +59,7 @@ h1 { margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd;
 
 
 def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0,
-               max_points: Optional[int] = 20000, overlay: bool = True) -> str:
+               max_points: Optional[int] = 20000, overlay: bool = True, strategy_spaces: bool = True) -> str:
     """The report as one HTML string (see :func:`write_html`)."""
     from plotly.offline import get_plotlyjs
 
@@ -109,9 +111,9 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
         sample.update_layout(title=dict(text=f"last round's first pick: {sample.layout.title.text}"))
         parts.append(f'<div class="row"><div>{fig_div(plot.class_balance(s))}</div>'
                      f"<div>{fig_div(sample)}</div></div>")
-        if "representation" in last.extras:
+        if strategy_spaces and "representation" in last.extras:
             space = projection.strategy_space(last, seed=seed)
-            fig = plot.round(s, space, r=-1, overlay=False, max_points=max_points,
+            fig = plot.round(s, space, r=-1, overlay=overlay, max_points=max_points,
                              webgl=webgl.take(_n_drawn(s, max_points)))
             what = last.extras.get("representation_name", "its representation")
             fig.update_layout(title=dict(text=f"{name}, last round, in the space it looks at: {what}"))
@@ -135,7 +137,7 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
 
 
 def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: int = 0,
-               max_points: Optional[int] = 20000, overlay: bool = True) -> Path:
+               max_points: Optional[int] = 20000, overlay: bool = True, strategy_spaces: bool = True) -> Path:
     """Write one self-contained HTML report of ``sessions`` to ``path`` and return the path.
 
     Parameters
@@ -147,6 +149,9 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
     title : str, optional.
     max_points : int or None, per figure (see ``alviz.plot.round``).
     overlay : bool, draw each strategy's diagnostics in its round slider.
+    strategy_spaces : bool, for a strategy whose last round carries ``extras["representation"]``
+        (VAE latent, gradient or contrastive embedding), also draw that round in a UMAP of
+        it: "the space this strategy looks at" (one UMAP fit each, cached).
     """
     from ._cache import atomic_write_bytes
 
@@ -154,6 +159,10 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
-    text = build_html(sessions, coords=coords, title=title, seed=seed, max_points=max_points, overlay=overlay)
+    text = build_html(sessions, coords=coords, title=title, seed=seed, max_points=max_points, overlay=overlay,
+                      strategy_spaces=strategy_spaces)
     atomic_write_bytes(path, text.encode("utf-8"))
+    umask = os.umask(0)  # the temp file is private (0600); a report is a document: default permissions
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
     return path

@@ -9,6 +9,14 @@
    dfal (those registered). Target (issue 6): every round under 30 s on this
    2-core CPU.
 
+The disk cache (``ALVIZ_CACHE_DIR``) is a fresh empty folder, so work done
+once per pool (e.g. the contrastive encoder) is counted in round 0, and the
+slowest-round column shows it.
+
+Torch runs with one intra-op thread (``torch_threads=1``, restored after):
+the default models are tiny, and on a shared 2-core machine two threads made
+one MLP fit ~50x slower (0.3 s vs 17 s measured under load).
+
 Each round's ``metrics`` split the time into ``train_seconds`` (fit the task
 model), ``query_seconds`` (the strategy) and ``seconds`` (the whole step,
 with the test accuracy and the recorded embedding). Memory here is the
@@ -19,11 +27,14 @@ allocations are invisible to tracemalloc.
 """
 from __future__ import annotations
 
+import os
 import resource
+import tempfile
 import time
 from typing import Optional, Sequence
 
 import numpy as np
+import torch
 
 try:  # run as a script (benchmarks/ on sys.path) or imported as benchmarks.bench_rounds
     from _harness import main, row
@@ -51,7 +62,7 @@ def blobs_pool(n: int, d: int = 64, n_classes: int = 10, n_test: int = 2000, see
 
 
 def time_rounds(dataset, strategy: str, rounds: int, initial: int, budget: int, seed: int = 0) -> dict:
-    """Run a Session and return the per-round seconds: {"seconds", "train", "query"} lists."""
+    """Run a Session and return per-round lists: {"seconds", "train", "query", "picks"}."""
     sess = alviz.Session(dataset, strategy=strategy, initial=initial, budget=budget, seed=seed)
     out = {"seconds": [], "train": [], "query": [], "picks": []}
     for _ in range(rounds):
@@ -76,9 +87,10 @@ def rounds_row(dataset, strategy: str, rounds: int, initial: int, budget: int, c
     sec = np.asarray(res["seconds"])
     met = None if limit_s is None else bool(sec.max() < limit_s)
     return row("rounds", case, {"seconds": float(sec.mean()), "peak_mib": float("nan")}, target=target,
-               met=met, strategy=strategy, rounds=rounds, max_round_s=round(float(sec.max()), 3),
-               train_s=round(float(np.mean(res["train"])), 3), query_s=round(float(np.mean(res["query"])), 3),
-               picks_per_round=res["picks"], n_pool=len(dataset.X), process_max_rss_mib=round(max_rss_mib(), 1))
+               met=met, strategy=strategy, rounds=rounds, max_round_s=round(float(sec.max()), 4),
+               train_s=round(float(np.mean(res["train"])), 4), query_s=round(float(np.mean(res["query"])), 4),
+               picks_per_round=res["picks"], n_pool=len(dataset.X), process_max_rss_mib=round(max_rss_mib(), 1),
+               torch_threads=torch.get_num_threads())
 
 
 def digits_rows(strategies: Optional[Sequence[str]] = None, rounds: int = 3, dataset=None) -> list:
@@ -105,12 +117,25 @@ def large_rows(n: int = 60_000, rounds: int = 2, initial: int = 100, budget: int
     return rows
 
 
-def run(quick: bool = False) -> list:
-    if quick:  # a smoke run: the code paths, on small data
-        toy = alviz.datasets.make_toy("moons", n=300, seed=0)
-        return (digits_rows(("random", "margin", "coreset"), rounds=1, dataset=toy)
-                + large_rows(n=3000, rounds=1, initial=20, budget=20))
-    return digits_rows() + large_rows()
+def run(quick: bool = False, torch_threads: int = 1) -> list:
+    threads = torch.get_num_threads()
+    old_cache = os.environ.get("ALVIZ_CACHE_DIR")
+    torch.set_num_threads(torch_threads)
+    try:
+        with tempfile.TemporaryDirectory(prefix="alviz-bench-cache-") as cache:
+            # an empty disk cache: what is trained once per pool (contrastive encoder, ...) is paid in round 0
+            os.environ["ALVIZ_CACHE_DIR"] = cache
+            if quick:  # a smoke run: the code paths, on small data
+                toy = alviz.datasets.make_toy("moons", n=300, seed=0)
+                return (digits_rows(("random", "margin", "coreset"), rounds=1, dataset=toy)
+                        + large_rows(n=3000, rounds=1, initial=20, budget=20))
+            return digits_rows() + large_rows()
+    finally:
+        torch.set_num_threads(threads)
+        if old_cache is None:
+            os.environ.pop("ALVIZ_CACHE_DIR", None)
+        else:
+            os.environ["ALVIZ_CACHE_DIR"] = old_cache
 
 
 if __name__ == "__main__":

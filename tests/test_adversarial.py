@@ -182,7 +182,8 @@ def test_bim_stops_at_its_cap():
 
 
 def test_bim_flips_after_the_hand_computed_number_of_steps():
-    # logits [0, x·w - b]: each step raises x·w by eps·‖w‖₁; flips at the first t with x·w + t·eps·‖w‖₁ > b
+    # logits [0, x·w - b]: each step raises x·w by eps·‖w‖₁;
+    # it flips at the first t with x·w + t·eps·‖w‖₁ > b
     w = np.array([0.5, -1.0, 2.0])
     b = 1.0
     fn = linear_logits(np.stack([np.zeros(3), w], axis=1), np.array([0.0, -b]))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import LogisticRegression
 
 import alviz
@@ -44,6 +45,15 @@ def raises_clearly(exc_type, match, fn):
         f"{info.value}"
     )
     return info.value
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models: one intra-op thread is faster, and much faster on a busy 2-core machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
 
 
 # ---------------------------------------------------------------------------- small data
@@ -351,7 +361,9 @@ def test_killed_process_mid_save_keeps_the_previous_file(saved):
     old = path.read_bytes()
     code = textwrap.dedent(f"""
         import os, signal, sys
+        import torch
         import alviz
+        torch.set_num_threads(1)
         sess = alviz.Session.load({str(path)!r})
         sess.step()
         os.replace = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)

@@ -72,6 +72,23 @@ def test_sync_figure_updates_in_place_and_forgets_stale_properties():
     assert fw.data[0] is first_objects[0]
 
 
+def test_sync_figure_never_sends_nan_as_json():
+    """A heatmap with empty bins (NaN in a 2-D z) must reach the browser as valid JSON (null gaps)."""
+    import json
+
+    from plotly.serializers import _py_to_js
+
+    z = np.array([[0.2, np.nan], [np.inf, 0.5]])
+    fig = go.Figure([go.Heatmap(z=z, name="overlay: P(labeled)"),
+                     go.Scatter(x=[0.0, 1.0], y=[np.nan, 1.0], name="line")])
+    fw = go.FigureWidget()
+    sync_figure(fw, fig)
+    sync_figure(fw, fig)  # the in-place path too
+    payload = _py_to_js([t.to_plotly_json() for t in fw.data], None)
+    json.dumps(payload, allow_nan=False, default=lambda o: "<binary buffer>")  # raises on NaN
+    assert list(fw.data[0].z[0]) == [0.2, None] and fw.data[0].z[1][0] is None
+
+
 def test_status_line_is_machine_readable():
     s = status_html('round 3 <"x">', state="idle", round=3, pick_rank=-1)
     assert s.startswith('<div class="alviz-status" ')

@@ -53,9 +53,11 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
     nrows = math.ceil(len(names) / ncols)
     rounds = {name: get_round(s, r) for name, s in sess.items()}
     titles = []
+    same_round = len({rnd.index for rnd in rounds.values()}) == 1
     for name, rnd in rounds.items():
         acc = rnd.metrics.get("accuracy", float("nan"))
-        titles.append(f"{name}" + (f" · {acc:.1%}" if np.isfinite(acc) else ""))
+        titles.append(f"{name}" + ("" if same_round else f" · round {rnd.index}")
+                      + (f" · {acc:.1%}" if np.isfinite(acc) else ""))
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles, horizontal_spacing=0.02,
                         vertical_spacing=0.08 if nrows > 1 else 0.0)
     for k, (name, s) in enumerate(sess.items()):
@@ -77,7 +79,8 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
         ax = "x" if k == 0 else f"x{k + 1}"
         fig.layout[f"yaxis{'' if k == 0 else k + 1}"].scaleanchor = ax
     first = rounds[names[0]]
-    fig.update_layout(title=dict(text=f"Round {first.index}: the same pool, {len(names)} strategies"),
+    head = f"Round {first.index}" if same_round else "The last rounds"
+    fig.update_layout(title=dict(text=f"{head}: the same pool, {len(names)} strategies"),
                       plot_bgcolor="white", hovermode="closest", height=360 * nrows,
                       margin=dict(l=10, r=10, t=70, b=10), uirevision="alviz-compare")
     return fig

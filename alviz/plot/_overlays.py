@@ -3,8 +3,9 @@
 Overlays are keyed by the agreed extras names, never by strategy name, so a
 strategy that lands later and returns, say, ``gradient_norm`` gets the
 gradient-norm overlay with no change here. Each builder adds traces named
-``"overlay: <what>"`` to one of three layers: ``under`` the pool, ``mid``
-(above the unlabeled points, below the labeled ones) or ``over`` (below the picks).
+``"overlay: <what>"`` to one of four layers: ``under`` the pool, ``mid``
+(above the unlabeled points, below the labeled ones), ``over`` (below the
+picks) or ``top`` (above everything).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Built:
     under: list = field(default_factory=list)
     mid: list = field(default_factory=list)
     over: list = field(default_factory=list)
+    top: list = field(default_factory=list)
     layout: dict = field(default_factory=dict)
 
     def add(self, layer: str, trace) -> None:
@@ -116,7 +118,7 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
 
 # ----------------------------------------------------------------------------- VAAL
 @_overlay("P(labeled)", "discriminator_p_labeled")
-def _p_labeled_heat(view: View, out: Built, bins: int = 40) -> None:
+def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
     """VAAL's discriminator output D(μ) = P(labeled) as a heat map: the mean over the points in each cell."""
     p = _per_pool(view, "discriminator_p_labeled")
     if p is None:
@@ -131,11 +133,14 @@ def _p_labeled_heat(view: View, out: Built, bins: int = 40) -> None:
     count, _, _ = np.histogram2d(x, y, bins=[ex, ey])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(count > 0, total / count, np.nan).T  # (bins_y, bins_x); empty cells stay transparent
+    # centred on 0.5 (D cannot tell) and just wide enough for the values: a D stuck near 0.5 still shows
+    half = max(0.05, float(np.nanmax(np.abs(p[idx] - 0.5))) if idx.size else 0.5)
     crit = view.rnd.extras.get("criterion")
     title = "D(μ) = P(labeled)" + (f"<br>criterion: {crit}" if crit is not None else "")
     out.add("under", go.Heatmap(
-        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=0.0, zmax=1.0, colorscale="RdBu",
-        opacity=0.55, name="overlay: P(labeled)", showlegend=True, hoverongaps=False,
+        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=0.5 - half, zmax=0.5 + half,
+        colorscale="RdBu",
+        opacity=0.65, name="overlay: P(labeled)", showlegend=True, hoverongaps=False,
         colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
         hovertemplate="mean P(labeled) in this cell: %{z:.2f}<extra></extra>"))
 
@@ -143,7 +148,14 @@ def _p_labeled_heat(view: View, out: Built, bins: int = 40) -> None:
 # ----------------------------------------------------------------------------- adversarial
 @_overlay("adversarial arrows", "perturbation")
 def _adversarial_arrows(view: View, out: Built) -> None:
-    """For each pick, an arrow from x to where x + r lands (r = the DeepFool/BIM perturbation)."""
+    """For each pick, an arrow from x to where x + r lands (r = the DeepFool/BIM perturbation).
+
+    In the 2-D input picture x + r is drawn exactly. In a UMAP picture the
+    arrow is the displacement T(x + r) - T(x) under the fitted UMAP's
+    transform T, drawn from the pick's own position, so that the transform's
+    own jitter cancels. Tiny perturbations give arrows that are all head:
+    a note says so.
+    """
     from ..projection import place_inputs
 
     ds = view.dataset
@@ -156,30 +168,40 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     idx, rows = sel[ok], rows[ok]
     if idx.size == 0:
         return
+    X = ds.X[idx]
     try:
-        ends = place_inputs(ds, view.coords, ds.X[idx] + rows.reshape((len(idx),) + ds.input_shape))
+        both = place_inputs(ds, view.coords, np.concatenate([X + rows.reshape(X.shape), X]))
     except ValueError:
         view.notes.append("adversarial arrows need the reference view (alviz.projection.reference(dataset)): "
                           "x + r cannot be placed in a model-space picture")
         return
+    k = len(idx)
+    ends = view.coords[idx] + (both[:k] - both[k:])
     xs, ys = _segments(view.coords[idx], ends)
+    norms = np.linalg.norm(rows, axis=1)
+    length = np.hypot(*(ends - view.coords[idx]).T)
+    extent = float(np.hypot(*np.ptp(view.coords, axis=0)))
+    if np.median(length) < 0.01 * extent:
+        typical = float(np.median(np.linalg.norm(ds.flat()[idx], axis=1)))
+        view.notes.append(f"x + r lands next to x in this picture: the perturbations are tiny "
+                          f"(median ‖r‖ = {np.median(norms):.3g}, median ‖x‖ = {typical:.3g})")
     ex = view.rnd.extras
     names = ds.class_names
+    adv = np.asarray(ex["adversarial_class"]) if "adversarial_class" in ex else None
     hover = []
     for j, i in enumerate(idx):
-        h = f"#{i}: x + r, ‖r‖ = {float(np.linalg.norm(rows[j])):.3g}"
-        if "adversarial_class" in ex and int(np.asarray(ex["adversarial_class"])[i]) >= 0:
-            h += f"<br>→ class {names[int(np.asarray(ex['adversarial_class'])[i])]}"
+        h = f"#{i}: x + r, ‖r‖ = {norms[j]:.3g}"
+        if adv is not None and int(adv[i]) >= 0:
+            h += f"<br>→ class {names[int(adv[i])]}"
         if "flipped" in ex:
             h += "<br>flipped" if bool(np.asarray(ex["flipped"])[i]) else "<br>did NOT flip (capped)"
         if "iterations" in ex:
             h += f"<br>{int(np.asarray(ex['iterations'])[i])} iterations"
         hover += [f"#{i}: x", h, ""]
-    n = len(idx)
-    out.add("over", go.Scatter(
+    out.add("top", go.Scatter(
         x=xs, y=ys, mode="lines+markers", name="overlay: adversarial arrows", customdata=np.repeat(idx, 3),
-        line=dict(color="crimson", width=1.6),
-        marker=dict(symbol=["circle", "arrow", "circle"] * n, size=[0, 11, 0] * n, angleref="previous",
+        line=dict(color="crimson", width=1.8),
+        marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 12, 0] * k, angleref="previous",
                     color="crimson"),
         hovertext=hover, hoverinfo="text"))
 

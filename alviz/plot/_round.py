@@ -130,12 +130,12 @@ def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = 
     view = make_view(dataset, rnd, coords, color_by=color_by, max_points=max_points, webgl=webgl,
                      sample_seed=sample_seed, allow_inset=allow_inset)
     unl, lab, sel = base_traces(view)
-    under, mid, over, layout_extra = ([], [], [], {})
+    under, mid, over, top, layout_extra = ([], [], [], [], {})
     if overlay:
         built = build_overlays(view)
-        under, mid, over, layout_extra = built.under, built.mid, built.over, built.layout
+        under, mid, over, top, layout_extra = built.under, built.mid, built.over, built.top, built.layout
     layout = _merge(base_layout(view), layout_extra)
-    traces = under + [unl] + mid + [lab] + over + [sel]
+    traces = under + [unl] + mid + [lab] + over + [sel] + top
     return Layers(traces, layout, list(view.notes), round_title(dataset, rnd))
 
 
@@ -149,7 +149,7 @@ def _merge(base: dict, extra: dict) -> dict:
 
 def _notes_annotations(notes: list) -> list:
     return [dict(text=n, xref="paper", yref="paper", x=0, y=-0.02 - 0.045 * i, xanchor="left", yanchor="top",
-                 showarrow=False, font=dict(size=11, color="#a33")) for i, n in enumerate(notes)]
+                 showarrow=False, font=dict(size=11, color="#555")) for i, n in enumerate(notes)]
 
 
 def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay: bool = True,

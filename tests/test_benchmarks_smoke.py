@@ -1,0 +1,126 @@
+"""The benchmarks cannot rot: each ``benchmarks/bench_*.py`` runs ``run(quick=True)`` here.
+
+This checks what a benchmark reports (row keys, correctness fields such as
+identical picks), never timing thresholds: timing lives in the benchmarks and
+their README table, not in unit tests.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+MODULES = sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
+ROW_KEYS = {"benchmark", "case", "ours_s", "ours_peak_mib", "target", "met"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def load(name: str):
+    """Import ``benchmarks/<name>.py`` as its script would see it (benchmarks/ on sys.path)."""
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))
+    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_ROWS: dict = {}
+
+
+def quick_rows(name: str) -> list:
+    if name not in _ROWS:
+        _ROWS[name] = load(name).run(quick=True)
+    return _ROWS[name]
+
+
+def test_every_benchmark_is_found():
+    assert {"bench_kcenter", "bench_rounds"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_quick_run_reports_well_formed_rows(name):
+    rows = quick_rows(name)
+    assert isinstance(rows, list) and rows, f"{name}.run(quick=True) returned no rows"
+    for r in rows:
+        assert ROW_KEYS <= set(r), f"{name}: row lacks {ROW_KEYS - set(r)}"
+        assert isinstance(r["case"], str) and r["case"]
+        assert r["met"] in (True, False, None)
+        if "ref_s" in r:
+            assert "speedup" in r and r["speedup"] > 0
+        if "skipped" not in r:
+            assert r["ours_s"] >= 0 and math.isfinite(r["ours_s"])
+        json.loads(json.dumps(r))  # what run_all writes and reads back
+        # correctness fields are booleans that must hold (timing targets may be missed; these may not)
+        for key, value in r.items():
+            if isinstance(value, bool) and key.startswith(("identical", "same")):
+                assert value, f"{name} {r['case']}: {key} is False"
+        assert "error" not in r, f"{name} {r['case']}: {r.get('error')}"
+
+
+def test_kcenter_matches_the_full_distance_matrix():
+    (row,) = [r for r in quick_rows("bench_kcenter") if "full distance matrix" in r["case"]]
+    assert row["identical_picks"] is True and row["first_difference"] is None
+    assert row["ref_peak_mib"] > row["ours_peak_mib"]  # the reference holds an n x n matrix, ours does not
+
+
+def test_kcenter_matches_scikit_activeml():
+    (row,) = [r for r in quick_rows("bench_kcenter") if "scikit-activeml" in r["case"]]
+    if "skipped" in row:
+        pytest.skip(row["skipped"])
+    assert row["identical_picks"] is True and row["first_difference"] is None
+    assert "skactiveml" in row["reference"]
+
+
+def test_kcenter_full_matrix_reference_is_the_textbook_rule():
+    """The reference itself, on a hand-computed case: points on a line, centre at 0."""
+    import numpy as np
+
+    bench = load("bench_kcenter")
+    F = np.array([[0.0], [1.0], [5.0], [2.0], [9.0], [7.0]])
+    labeled = np.array([True, False, False, False, False, False])
+    # distances to {0}: 1, 5, 2, 9, 7 -> pick 9 (index 4); to {0, 9}: 1, 4, 2, 2 -> pick 5 (index 2);
+    # to {0, 9, 5}: 1, 2, 2 -> 2 (index 3) and 7 (index 5) tie at 2: the lower index wins
+    picks = bench.full_matrix_kcenter(F, labeled.copy(), 3)
+    assert picks.tolist() == [4, 2, 3]
+    import alviz
+
+    assert alviz.selection.k_center_greedy(F, labeled, 3).tolist() == picks.tolist()
+
+
+def test_rounds_cover_the_requested_strategies():
+    rows = quick_rows("bench_rounds")
+    for r in rows:
+        if "skipped" in r:
+            assert "not registered" in r["skipped"]
+            continue
+        assert r["rounds"] >= 1 and len(r["picks_per_round"]) == r["rounds"]
+        assert r["max_round_s"] >= r["ours_s"] - 1e-3  # the slowest round vs the mean (rounded to 1e-4)
+        assert r["train_s"] + r["query_s"] <= r["max_round_s"] + 1e-3
+    large = [r for r in rows if r["case"].startswith("blobs")]
+    assert {r["strategy"] for r in large} == {"margin", "coreset", "badge", "dfal"}
+    assert all(r["picks_per_round"] == [20] for r in large if "skipped" not in r)
+
+
+def test_rounds_digits_covers_every_registered_strategy(monkeypatch):
+    """The full run lists every registered strategy (checked without running them)."""
+    import alviz
+
+    bench = load("bench_rounds")
+    seen = []
+    monkeypatch.setattr(bench, "rounds_row", lambda ds, s, *a, **k: seen.append(s) or {})
+    bench.digits_rows(dataset=alviz.datasets.make_toy("moons", n=60, seed=0))
+    assert seen == alviz.strategies.available()

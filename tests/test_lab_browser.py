@@ -1,0 +1,207 @@
+"""JupyterLab, for real: open 00_quickstart in headless Chromium, run it, click "Next round" twice.
+
+Starts ``jupyter lab`` from this venv on 127.0.0.1 (free port, a token, its
+own config/data/settings folders, a temporary copy of notebooks/ as root), and
+drives Debian's Chromium through Playwright (tests/browser.py). Checks that the
+explorer renders (a plotly graph with the "selected" trace), that each click
+advances the round label by one, that the "selected" trace holds the budget's
+points and the labeled set grows by the budget each time, and that the button
+was disabled while the round ran. A screenshot goes to test-artifacts/.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .browser import chromium, open_page
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+BUDGET = 10  # the quickstart's Session(budget=10)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# the explorer's round view: its plotly graph div, and what it currently draws
+FIGURE_STATE_JS = """
+() => {
+  const gd = document.querySelector('.alviz-round-explorer .alviz-round-figure .js-plotly-plot');
+  if (!gd || !gd.data || !gd._fullLayout) return null;
+  const count = name => {
+    const t = gd.data.find(t => t.name === name);
+    return t && t.x ? t.x.length : -1;
+  };
+  return {selected: count('selected'), labeled: count('labeled'), unlabeled: count('unlabeled'),
+          traces: gd.data.length, svg: !!gd.querySelector('svg.main-svg')};
+}
+"""
+
+STATUS_JS = """
+() => {
+  const s = document.querySelector('.alviz-round-explorer .alviz-status');
+  return s ? Object.assign({}, s.dataset) : null;
+}
+"""
+
+# record every state the status line and the button go through (to see "running" + disabled)
+WATCH_JS = """
+() => {
+  window.__alvizSeen = [];
+  const box = document.querySelector('.alviz-round-explorer');
+  const record = () => {
+    const s = box.querySelector('.alviz-status');
+    const b = box.querySelector('button.alviz-next-round');
+    window.__alvizSeen.push({state: s ? s.dataset.state : null, disabled: b ? b.disabled : null});
+  };
+  new MutationObserver(record).observe(box, {subtree: true, childList: true, attributes: true,
+                                             attributeFilter: ['disabled', 'data-state', 'class']});
+  return true;
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _api(base: str, token: str, path: str, method: str = "GET"):
+    req = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """A JupyterLab server on a temp copy of notebooks/; kernels and server are stopped at the end."""
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root)
+    settings = tmp / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    # no "would you like to receive news?" toast and no update check (no network anyway)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    port, token = _free_port(), uuid.uuid4().hex
+    env = dict(os.environ,
+               JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), IPYTHONDIR=str(tmp / "ipython"),
+               JUPYTER_PREFER_ENV_PATH="1",
+               # small torch models on a shared 2-core machine: one intra-op thread avoids spin-waiting
+               OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
+           "--ServerApp.terminals_enabled=False", "--ServerApp.port_retries=0",
+           f"--LabApp.user_settings_dir={tmp / 'user-settings'}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}"]
+    log = open(tmp / "server.log", "wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {proc.returncode}:\n"
+                                   f"{(tmp / 'server.log').read_text(errors='replace')[-3000:]}")
+            try:
+                _api(base, token, "/api/status")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("jupyter lab did not answer /api/status within 90 s")
+                time.sleep(0.5)
+        yield {"base": base, "token": token, "root": root, "log": tmp / "server.log"}
+    finally:
+        try:  # shut kernels down through the server, then the server itself
+            for k in _api(base, token, "/api/kernels") or []:
+                _api(base, token, f"/api/kernels/{k['id']}", method="DELETE")
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+            pass  # the server is already gone; nothing left to ask it
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        log.close()
+
+
+def _dismiss_dialogs(page):
+    for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count() == 0:
+            return
+        reject = page.locator(".jp-Dialog .jp-mod-reject")
+        if reject.count():
+            reject.first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+
+
+def _wait_status(page, timeout_ms: float, **want):
+    """Wait until the explorer's status line has the given data-* values (strings)."""
+    cond = " && ".join(f"s.dataset[{json.dumps(k)}] === {json.dumps(str(v))}" for k, v in want.items())
+    page.wait_for_function(
+        f"() => {{ const s = document.querySelector('.alviz-round-explorer .alviz-status'); "
+        f"return !!s && {cond}; }}", timeout=timeout_ms)
+    return page.evaluate(STATUS_JS)
+
+
+def test_quickstart_explorer_in_jupyterlab(lab_server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = f"{lab_server['base']}/lab/tree/00_quickstart.ipynb?token={lab_server['token']}"
+    with chromium() as browser, open_page(browser, url, timeout_ms=90_000) as (page, errors):
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=90_000)
+        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
+        _dismiss_dialogs(page)
+        # Run -> Run All Cells
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator('.lm-Menu-item[data-command="notebook:run-all-cells"]').click()
+        # the notebook runs 3 rounds, shows the explorer, then explorer.next_round(): round index 3
+        start = _wait_status(page, 150_000, state="idle", round="3")
+        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+        page.wait_for_function(f"({FIGURE_STATE_JS})() !== null", timeout=30_000)
+        fig = page.evaluate(FIGURE_STATE_JS)
+        assert fig["svg"], "the plotly graph did not render"
+        assert fig["selected"] == BUDGET and fig["labeled"] == int(start["labeled"])
+        assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
+        page.evaluate(WATCH_JS)
+        button = page.locator(".alviz-round-explorer button.alviz-next-round")
+        previous, prev_fig = start, fig
+        for click in (1, 2):
+            button.scroll_into_view_if_needed()
+            button.click()
+            now = _wait_status(page, 90_000, state="idle", round=str(int(previous["round"]) + 1))
+            page.wait_for_function(
+                f"() => {{ const f = ({FIGURE_STATE_JS})(); return f && f.labeled === {int(now['labeled'])}; }}",
+                timeout=30_000)
+            fig = page.evaluate(FIGURE_STATE_JS)
+            assert int(now["rounds"]) == int(previous["rounds"]) + 1
+            assert int(now["labeled"]) == int(previous["labeled"]) + BUDGET, (previous, now)
+            assert fig["selected"] == BUDGET, fig
+            assert fig["labeled"] == prev_fig["labeled"] + BUDGET, (prev_fig, fig)
+            # everything drawn is the pool: the selected points moved from "unlabeled"
+            assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= 1347
+            previous, prev_fig = now, fig
+        seen = page.evaluate("() => window.__alvizSeen")
+        assert any(s["state"] == "running" for s in seen), "the status never said 'running'"
+        assert any(s["disabled"] for s in seen), "the button was never disabled during a round"
+        assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
+        page.locator(".alviz-round-explorer").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab_00_quickstart.png"), full_page=False)
+        page.locator(".alviz-round-explorer").screenshot(path=str(ARTIFACTS / "jupyterlab_round_explorer.png"))
+        widget_errors = [e for e in errors if "alviz" in e.lower() or "plotly" in e.lower() or "widget" in e.lower()]
+        assert widget_errors == [], widget_errors

@@ -1,0 +1,225 @@
+"""Projection tests: UMAP cached on disk, the reference view keeps neighbourhoods, aligned views are stable."""
+from __future__ import annotations
+
+import os
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sklearn.manifold import trustworthiness
+
+import alviz
+from alviz import projection
+from alviz._cache import cache_dir, content_key
+from alviz.session import Round
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """One projection cache per pytest run (shared by this run's test files), never the user's."""
+    old = os.environ.get("ALVIZ_CACHE_DIR")
+    path = tmp_path_factory.getbasetemp() / "alviz_cache"
+    path.mkdir(exist_ok=True)
+    os.environ["ALVIZ_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("ALVIZ_CACHE_DIR", None)
+    else:
+        os.environ["ALVIZ_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def blobs10():
+    """300 points in 10-D: 3 well separated blobs."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=8.0, size=(3, 10))
+    y = np.repeat(np.arange(3), 100)
+    return (centers[y] + rng.normal(size=(300, 10))).astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def digits_reference(digits):
+    return projection.reference(digits, seed=0)
+
+
+def test_fit_returns_float32_and_the_second_call_is_a_cache_hit(blobs10):
+    X, y = blobs10
+    t0 = time.perf_counter()
+    a = projection.fit(X, seed=0, n_neighbors=10)
+    t_fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b = projection.fit(X, seed=0, n_neighbors=10)
+    t_hit = time.perf_counter() - t0
+    assert a.shape == (300, 2) and a.dtype == np.float32
+    assert np.array_equal(a, b)
+    assert t_hit < t_fit / 5 and t_hit < 0.5
+    # blobs stay apart: every point's nearest neighbour in the picture is from its blob
+    d = np.linalg.norm(a[:, None] - a[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    assert np.mean(y[d.argmin(axis=1)] == y) == 1.0
+    # the result is a copy: changing it does not change the cache
+    b[:] = 0
+    assert np.array_equal(projection.fit(X, seed=0, n_neighbors=10), a)
+
+
+def test_parameters_and_seed_are_part_of_the_key(blobs10):
+    X, _ = blobs10
+    a = projection.fit(X, seed=0, n_neighbors=10)
+    assert not np.array_equal(a, projection.fit(X, seed=1, n_neighbors=10))
+    info = projection.provenance(a)
+    assert info["seed"] == 0 and info["n_neighbors"] == 10 and info["metric"] == "euclidean"
+    assert info["features_key"] == content_key(np.ascontiguousarray(X, dtype=np.float32))
+    assert projection.provenance(a + 1) is None
+
+
+def test_a_broken_cache_entry_is_recomputed(blobs10):
+    X, _ = blobs10
+    a = projection.fit(X[:200], seed=3, n_neighbors=10)
+    for f in cache_dir("projection").glob("*.npy"):
+        if np.load(f).shape == (200, 2) and np.array_equal(np.load(f), a):
+            f.write_bytes(b"not an npy file")
+    assert np.array_equal(projection.fit(X[:200], seed=3, n_neighbors=10), a)
+
+
+def test_fit_validates_its_input(blobs10):
+    X, _ = blobs10
+    with pytest.raises(ValueError, match="n_neighbors=15 needs more samples"):
+        projection.fit(X[:10])
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        projection.fit(bad)
+    with pytest.raises(ValueError, match="seed"):
+        projection.fit(X, seed=-1)
+    with pytest.raises(ValueError, match="min_dist"):
+        projection.fit(X, min_dist=3)
+    with pytest.raises(ValueError, match="warm start"):
+        projection.fit(X, init=np.zeros((5, 2)))
+
+
+def test_reference_of_2d_data_is_the_input_itself(moons):
+    c = projection.reference(moons)
+    assert c.dtype == np.float32 and np.array_equal(c, moons.X)
+    new = moons.X[:4] + 0.5
+    assert np.allclose(projection.place_inputs(moons, c, new), new)
+
+
+def test_reference_view_of_digits_keeps_neighbourhoods(digits, digits_reference):
+    c = digits_reference
+    assert c.shape == (len(digits.X), 2)
+    tw = trustworthiness(digits.flat(), c, n_neighbors=5)
+    assert tw >= 0.9, f"trustworthiness {tw:.3f} < 0.9"
+    assert np.array_equal(projection.reference(digits, seed=0), c)  # cached, stable
+
+
+def test_transform_places_pool_points_where_the_fit_put_them(digits, digits_reference):
+    c = digits_reference
+    idx = np.arange(0, 200, 10)
+    placed = projection.place_inputs(digits, c, digits.X[idx])
+    extent = np.hypot(*np.ptp(c, axis=0))
+    err = np.linalg.norm(placed - c[idx], axis=1)
+    assert np.median(err) < 0.03 * extent
+    same = projection.transform(digits.flat()[idx], fitted_on=digits.flat(), seed=0)
+    assert np.allclose(same, placed)
+    with pytest.raises(ValueError, match="same space"):
+        projection.transform(digits.flat()[:3, :10], fitted_on=digits.flat())
+
+
+def test_place_inputs_refuses_a_picture_that_is_not_of_the_inputs(digits):
+    other = np.random.default_rng(0).normal(size=(len(digits.X), 2)).astype(np.float32)
+    with pytest.raises(ValueError, match="not a projection of the dataset's inputs"):
+        projection.place_inputs(digits, other, digits.X[:2])
+
+
+def test_arrows_in_the_reference_view_of_digits_start_at_the_picks(digits, digits_reference):
+    n = len(digits.X)
+    sel = np.array([40, 41, 42])
+    r = np.full((n, 64), np.nan, dtype=np.float32)
+    r[sel] = 0.3 * np.sign(np.random.default_rng(0).normal(size=(3, 64)))
+    rnd = Round(index=0, labeled=np.arange(20), selected=sel, scores=np.r_[np.full(20, np.nan), np.ones(n - 20)],
+                extras={"perturbation": r}, metrics={}, strategy="dfal")
+    fig = alviz.plot.round(SimpleNamespace(dataset=digits, rounds=[rnd]), digits_reference)
+    arrows = [t for t in fig.data if t.name == "overlay: adversarial arrows"][0]
+    xs = np.array([np.nan if v is None else v for v in arrows.x]).reshape(-1, 3)
+    assert np.allclose(xs[:, 0], digits_reference[sel, 0])
+    assert np.all(np.isfinite(xs[:, 1]))
+
+
+def test_procrustes_recovers_a_similarity_transform():
+    ref = np.array([[0.0, 0.0], [1.0, 0.0]])
+    assert np.allclose(projection.procrustes_align([[0.0, 0.0], [0.0, 2.0]], ref), ref, atol=1e-6)
+    rng = np.random.default_rng(0)
+    P = rng.normal(size=(50, 2))
+    th = 0.7
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]) @ np.diag([1.0, -1.0])  # with a flip
+    Y = 3.0 * P @ R + np.array([5.0, -2.0])
+    assert np.allclose(projection.procrustes_align(Y, P), P, atol=1e-5)
+    with pytest.raises(ValueError, match="same points"):
+        projection.procrustes_align(P[:3], P)
+
+
+def _session(X, embeddings, probas=True):
+    ds = alviz.datasets.from_arrays(X, np.arange(len(X)) % 2, X_test=X[:4], y_test=np.array([0, 1, 0, 1]))
+    n = len(X)
+    rounds = [Round(index=i, labeled=np.arange(4), selected=np.array([5]), scores=np.ones(n), embedding=e,
+                    proba=np.full((n, 2), 0.5) if probas else None) for i, e in enumerate(embeddings)]
+    return SimpleNamespace(dataset=ds, rounds=rounds)
+
+
+def test_aligned_views_move_what_changed_and_keep_the_rest(digits):
+    X, y = digits.flat()[:400], digits.y[:400]
+    Q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(64, 64)))
+    same = (X @ Q).astype(np.float32)  # the same geometry, rotated: nothing really moved
+    views = projection.aligned(_session(X, [X, same]), seed=0, n_neighbors=10)
+    assert len(views) == 2 and all(v.shape == (400, 2) and v.dtype == np.float32 for v in views)
+    extent = np.hypot(*np.ptp(views[0], axis=0))
+    still = np.median(np.linalg.norm(views[1] - views[0], axis=1))
+    assert still < 0.08 * extent
+    indep = projection.procrustes_align(projection.fit(same, seed=7, n_neighbors=10), views[0])
+    assert still < np.median(np.linalg.norm(indep - views[0], axis=1))  # steadier than a fresh fit
+    # now the model's view of one class changes: those points move, the others stay
+    changed = y == 0
+    E1 = X.copy()
+    E1[changed] = 0.3 * X[changed] + 0.7 * X[y == 6].mean(axis=0)
+    v0, v1 = projection.aligned(_session(X, [X, E1]), seed=0, n_neighbors=10)
+    moved = np.linalg.norm(v1 - v0, axis=1)
+    assert np.median(moved[changed]) > 2.5 * np.median(moved[~changed])
+    t0 = time.perf_counter()
+    again = projection.aligned(_session(X, [X, E1]), seed=0, n_neighbors=10)
+    assert time.perf_counter() - t0 < 1.0 and np.array_equal(again[1], v1)  # cached round by round
+
+
+@pytest.mark.slow
+def test_aligned_umap_is_steadier_still(blobs10):
+    """AlignedUMAP with identity relations (slow: numba compiles it on first use, ~20 s)."""
+    X, _ = blobs10
+    Q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(10, 10)))
+    E1 = (X @ Q).astype(np.float32)
+    views = projection.aligned(_session(X, [X, E1]), seed=0, n_neighbors=10, method="aligned_umap")
+    extent = np.hypot(*np.ptp(views[0], axis=0))
+    assert np.median(np.linalg.norm(views[1] - views[0], axis=1)) < 0.03 * extent
+    with pytest.raises(ValueError, match="method="):
+        projection.aligned(_session(X, [X]), method="nope")
+
+
+def test_aligned_needs_a_model_embedding(blobs10):
+    X, _ = blobs10
+    with pytest.raises(ValueError, match="no model embedding"):
+        projection.aligned(_session(X, [None]))
+    with pytest.raises(ValueError, match="no rounds"):
+        projection.aligned(_session(X, []))
+    # before anything is labeled (no model) the round is drawn in the input space, as the strategy saw it
+    views = projection.aligned(_session(X, [None], probas=False), n_neighbors=10)
+    assert np.array_equal(views[0], projection.fit(X, n_neighbors=10))
+
+
+def test_strategy_space_is_a_umap_of_the_representation(blobs10):
+    X, _ = blobs10
+    n = len(X)
+    rnd = Round(index=0, labeled=np.arange(4), selected=np.array([5]), scores=np.ones(n),
+                extras={"representation": X, "representation_name": "test"}, strategy="x")
+    assert np.array_equal(projection.strategy_space(rnd, n_neighbors=10), projection.fit(X, n_neighbors=10))
+    rnd.extras.pop("representation")
+    with pytest.raises(ValueError, match="no 'representation'"):
+        projection.strategy_space(rnd)
