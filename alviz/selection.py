@@ -54,20 +54,26 @@ def sq_distances_to(features: np.ndarray, center: np.ndarray, sq_norms: np.ndarr
     return np.maximum(d, 0.0)
 
 
-def _min_sq_dist_to_set(features, sq_norms, centers_idx, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """(min squared distance, argmin index into centers_idx) from each point to a set, chunked: O(n + chunk*n) memory."""
+def _min_sq_dist_to_set(features, sq_norms, centers_idx, block_elements: int = 2**21):
+    """(min squared distance, nearest center's pool index) from each point to a set of centers.
+
+    Works on blocks of pool rows so the temporary (rows, |centers|) block has at most
+    ``block_elements`` entries: memory stays O(n·d + block), never n × |centers|.
+    """
     n = features.shape[0]
-    best = np.full(n, np.inf)
-    arg = np.full(n, -1, dtype=np.int64)
-    for start in range(0, len(centers_idx), chunk):
-        idx = centers_idx[start:start + chunk]
-        C = features[idx]  # (c, d)
-        d = sq_norms[:, None] - 2.0 * (features @ C.T) + sq_norms[idx][None, :]  # (n, c)
+    C = features[centers_idx]  # (c, d)
+    sq_c = sq_norms[centers_idx]  # (c,)
+    best = np.empty(n)
+    arg = np.empty(n, dtype=np.int64)
+    rows = max(1, block_elements // max(1, len(centers_idx)))
+    for s in range(0, n, rows):
+        d = features[s:s + rows] @ C.T  # (b, c)
+        d *= -2.0
+        d += sq_norms[s:s + rows, None]
+        d += sq_c[None, :]
         j = d.argmin(axis=1)
-        dj = d[np.arange(n), j]
-        better = dj < best
-        best[better] = dj[better]
-        arg[better] = idx[j[better]]
+        best[s:s + rows] = d[np.arange(len(j)), j]
+        arg[s:s + rows] = centers_idx[j]
     return np.maximum(best, 0.0), arg
 
 

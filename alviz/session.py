@@ -9,10 +9,8 @@ session continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
-import io
-import os
+import hashlib
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 from sklearn.base import clone
 
+from ._cache import atomic_write_bytes
 from ._validation import check_indices, torch_seed
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
@@ -261,24 +260,13 @@ class Session:
         import alviz
 
         path = Path(path)
-        buf = io.BytesIO()
-        buf.write(_MAGIC)
-        buf.write(f"{alviz.__version__}\n".encode())
-        pickle.dump(self.__dict__, buf, protocol=pickle.HIGHEST_PROTOCOL)
-        data = buf.getvalue()
+        payload = pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
+        header = f"{alviz.__version__} sha256={hashlib.sha256(payload).hexdigest()}\n".encode()
+        data = _MAGIC + header + payload
         directory = path.parent if str(path.parent) else Path(".")
         if not directory.is_dir():
             raise FileNotFoundError(f"cannot save to {path}: the folder {directory} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write_bytes(path, data)
         return path
 
     @classmethod
@@ -293,14 +281,21 @@ class Session:
             raise ValueError(f"{path} is not an alviz session file (made by Session.save)")
         rest = data[len(_MAGIC):]
         nl = rest.find(b"\n")
-        version = rest[:nl].decode(errors="replace") if nl >= 0 else "?"
+        header = rest[:nl].decode(errors="replace") if nl >= 0 else "?"
+        version, _, check = header.partition(" ")
         if version != alviz.__version__:
             raise ValueError(
                 f"{path} was saved by alviz {version}, this is alviz {alviz.__version__}; "
                 "load it with that version, or re-run the session"
             )
+        payload = rest[nl + 1:]
+        if not check.startswith("sha256=") or hashlib.sha256(payload).hexdigest() != check[len("sha256="):]:
+            raise ValueError(
+                f"{path} is corrupted or truncated: its content does not match the checksum written when it "
+                "was saved; save the session again, or re-run it"
+            )
         try:
-            state = pickle.loads(rest[nl + 1:])
+            state = pickle.loads(payload)
         except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError, TypeError) as exc:
             raise ValueError(f"{path} is corrupted or truncated and cannot be loaded ({type(exc).__name__})") from exc
         if not isinstance(state, dict) or "dataset" not in state:

@@ -179,7 +179,7 @@ class RoundExplorer(_Explorer):
     """
 
     def __init__(self, session: Session, coords=None, color_by: str = "class", overlay: bool = True,
-                 width: int = 620, height: int = 540):
+                 width: int = 540, height: int = 500):
         if not isinstance(session, Session):
             raise TypeError(f"session must be an alviz.Session, got {type(session).__name__}")
         super().__init__()
@@ -198,7 +198,7 @@ class RoundExplorer(_Explorer):
         self.overlay.add_class("alviz-overlay")
         self.figure = _figure_widget("alviz-round-figure", *self._size)
         self.curve = _figure_widget("alviz-learning-curve", 400, 260)
-        self.inspector = _figure_widget("alviz-inspector-figure", 420, 320)
+        self.inspector = _figure_widget("alviz-inspector-figure", 400, 320)
         self.inspector_text = W.HTML('<div class="alviz-inspector">click a point to inspect it</div>')
         self.inspector_text.add_class("alviz-inspector-box")
         self.color_by.observe(self._on_slider, names="value")
@@ -207,7 +207,9 @@ class RoundExplorer(_Explorer):
             W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay]),
             self.status,
             self.error,
-            W.HBox([self.figure, W.VBox([self.curve, self.inspector_text, self.inspector])]),
+            W.HBox([self.figure, W.VBox([self.curve, self.inspector_text, self.inspector],
+                                        layout=W.Layout(width="410px"))],
+                   layout=W.Layout(flex_flow="row wrap")),
         ]
         self.add_class("alviz-round-explorer")
         self._after_round()
@@ -248,6 +250,7 @@ class RoundExplorer(_Explorer):
         self._bind_clicks(sync_figure(self.figure, _with_size(fig, *self._size)))
         curve = plot.learning_curves({self.session.strategy.name: self.session})
         curve.add_vline(x=rnd.metrics["n_labeled"], line_dash="dot", line_color="grey")
+        curve.update_layout(title=dict(text="learning curve (dotted: this round)", font=dict(size=14)))
         sync_figure(self.curve, _with_size(curve, 400, 260))
         if self.inspected is not None:
             self._draw_inspector()
@@ -283,14 +286,14 @@ class RoundExplorer(_Explorer):
         if rnd is None:
             fig = plot.sample(ds, i)
             text = f"sample #{i} · true label {ds.class_names[ds.y[i]]}"
-            sync_figure(self.inspector, _with_size(fig, 420))
+            sync_figure(self.inspector, _with_size(fig, 400))
             self.inspector_text.value = status_html(text, "alviz-inspector", index=i, true=int(ds.y[i]))
             return
         proba = None if rnd.proba is None else rnd.proba[i]
         score = float(rnd.scores[i])
         pick = int(rnd.rank()[i])
         fig = plot.sample(ds, i, proba=proba, score=score, rank=pick)
-        sync_figure(self.inspector, _with_size(fig, 420))
+        sync_figure(self.inspector, _with_size(fig, 400))
         parts = [f"sample #{i}", f"true label {ds.class_names[ds.y[i]]}"]
         pred = -1
         if proba is not None:
@@ -316,7 +319,7 @@ class RoundExplorer(_Explorer):
                                             labeled=self.session.n_labeled, strategy=self.session.strategy.name)
             return
         acc = rnd.metrics.get("accuracy", float("nan"))
-        text = (f"{rnd.strategy} · round {rnd.index} of {n} run · {len(rnd.selected)} selected · "
+        text = (f"{rnd.strategy} · round {rnd.index} ({n} run) · {len(rnd.selected)} selected · "
                 f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}")
         if self._state == "running":
             text = f"running round {n + self.runner.pending}… · showing " + text
@@ -343,7 +346,7 @@ class CompareExplorer(_Explorer):
     width : int, width of the panels figure (its height grows with the number of strategies).
     """
 
-    def __init__(self, sessions, coords=None, width: int = 980):
+    def __init__(self, sessions, coords=None, width: int = 940):
         super().__init__()
         self.sessions = self._check_sessions(sessions)
         first = next(iter(self.sessions.values()))
@@ -360,7 +363,7 @@ class CompareExplorer(_Explorer):
             self.status,
             self.error,
             self.figure,
-            W.HBox([self.curve, self.overlap]),
+            W.HBox([self.curve, self.overlap], layout=W.Layout(flex_flow="row wrap")),
         ]
         self.add_class("alviz-compare-explorer")
         self._after_round()
@@ -422,7 +425,7 @@ class CompareExplorer(_Explorer):
         rounds = [s.rounds[r] for s in self.sessions.values()]
         accs = " · ".join(f"{k} {rd.metrics.get('accuracy', float('nan')):.3f}"
                           for k, rd in zip(self.sessions, rounds))
-        text = f"round {r} of {n} run · {len(rounds[0].labeled)} labeled before · accuracy: {accs}"
+        text = f"round {r} ({n} run) · {len(rounds[0].labeled)} labeled before · accuracy: {accs}"
         if self._state == "running":
             text = f"running round {n + self.runner.pending}… · showing " + text
         self.status.value = status_html(text, state=self._state, round=r, rounds=n,

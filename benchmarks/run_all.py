@@ -63,9 +63,10 @@ def _versions() -> dict:
     return out
 
 
-def run_module(path: Path, quick: bool, timeout: float) -> dict:
+def run_module(path: Path, quick: bool, timeout: float, invocation: str = "") -> dict:
     """Run one benchmark script in a subprocess; returns its run record (command, seconds, status)."""
-    cmd = [sys.executable, str(path.relative_to(HERE.parent))] + (["--quick"] if quick else [])
+    script = [str(path.relative_to(HERE.parent))] + (["--quick"] if quick else [])
+    cmd = [sys.executable] + script
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
@@ -80,7 +81,7 @@ def run_module(path: Path, quick: bool, timeout: float) -> dict:
     seconds = time.perf_counter() - t0
     status = "ok" if code == 0 else f"failed ({code}); see {log.relative_to(HERE.parent)}"
     print(f"[run_all] {path.stem}: {status} in {seconds:.0f} s", flush=True)
-    return {"command": " ".join(cmd), "started": started.isoformat(timespec="seconds"),
+    return {"command": "python " + " ".join(script), "invocation": invocation, "started": started.isoformat(timespec="seconds"),
             "seconds": round(seconds, 1), "status": status, "load_average_1min_at_start": round(load, 2),
             "cpus": os.cpu_count(), "versions": _versions()}
 
@@ -121,7 +122,8 @@ def render(rows_by_module: dict, runs: dict) -> str:
         if info:
             v = info.get("versions", {})
             vers = ", ".join(f"{k} {val}" for k, val in v.items() if val)
-            parts.append(f"`{info['command']}` — {info['started']}, {info['seconds']} s, {info['status']}; "
+            via = f"`{info['invocation']}` ran " if info.get("invocation") else ""
+            parts.append(f"{via}`{info['command']}` — {info['started']}, {info['seconds']} s, {info['status']}; "
                          f"{info.get('cpus')} CPUs, load average {info.get('load_average_1min_at_start')} at start; "
                          f"{vers}")
             if info["status"] != "ok":
@@ -176,9 +178,10 @@ def main(argv=None) -> int:
     RESULTS.mkdir(exist_ok=True)
     runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
     failed = []
+    invocation = " ".join(["python benchmarks/run_all.py"] + list(sys.argv[1:] if argv is None else argv))
     if not args.table_only:
         for path in modules(args.only):
-            rec = run_module(path, args.quick, args.timeout)
+            rec = run_module(path, args.quick, args.timeout, invocation)
             if rec["status"] != "ok":
                 failed.append(path.stem)
             if not args.quick:

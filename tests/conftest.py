@@ -21,6 +21,24 @@ def require_or_skip(ok: bool, why: str):
     pytest.skip(why)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_environment(tmp_path_factory):
+    """One torch thread (tiny models train faster without oversubscription) and a fresh disk cache,
+    so a warm ~/.cache/alviz never hides the cost or the bugs of training an encoder."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    old = os.environ.get("ALVIZ_CACHE_DIR")
+    os.environ["ALVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("alviz-cache"))
+    yield
+    torch.set_num_threads(threads)
+    if old is None:
+        os.environ.pop("ALVIZ_CACHE_DIR", None)
+    else:
+        os.environ["ALVIZ_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def digits():
     return alviz.datasets.load_digits(seed=0)

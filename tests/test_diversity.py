@@ -85,6 +85,28 @@ def test_typiclust_uses_small_clusters_only_when_large_ones_are_exhausted():
     assert sel.scores[11] == 0.0  # a one-point cluster has no neighbours
 
 
+def test_typiclust_past_50_clusters_uses_minibatch_kmeans(monkeypatch):
+    import sklearn.cluster
+
+    used = []
+    real = sklearn.cluster.MiniBatchKMeans
+
+    class Spy(real):
+        def fit(self, *a, **k):
+            used.append(self.n_clusters)
+            return super().fit(*a, **k)
+
+    monkeypatch.setattr(sklearn.cluster, "MiniBatchKMeans", Spy)
+    F = np.random.default_rng(0).normal(size=(400, 5))
+    mask = np.zeros(400, dtype=bool)
+    mask[:60] = True
+    sel = typiclust_select(F, mask, 10, rng=0)
+    assert used == [70] and sel.n_clusters == 70  # K = |L| + k
+    assert len(set(sel.indices.tolist())) == 10 and not mask[sel.indices].any()
+    small = np.bincount(sel.cluster, minlength=70)[sel.cluster] <= 5
+    assert np.array_equal(np.isnan(sel.typicality), small)
+
+
 def test_typiclust_strategy_scores_and_extras():
     X, y = _blobs([40, 25, 12, 4], [(0, 0), (10, 0), (0, 10), (30, 30)])
     ctx = _ctx(X)

@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # the explorer's round view: its plotly graph div, and what it currently draws
 FIGURE_STATE_JS = """
 () => {
-  const gd = document.querySelector('.alviz-round-explorer .alviz-round-figure .js-plotly-plot');
+  const el = document.querySelector('.alviz-round-explorer .alviz-round-figure');
+  const gd = el && (el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot'));
   if (!gd || !gd.data || !gd._fullLayout) return null;
   const count = name => {
     const t = gd.data.find(t => t.name === name);
@@ -42,6 +43,19 @@ FIGURE_STATE_JS = """
   };
   return {selected: count('selected'), labeled: count('labeled'), unlabeled: count('unlabeled'),
           traces: gd.data.length, svg: !!gd.querySelector('svg.main-svg')};
+}
+"""
+
+# screen position and pool index of the first pick in the round view
+FIRST_PICK_JS = """
+() => {
+  const el = document.querySelector('.alviz-round-explorer .alviz-round-figure');
+  const gd = el.classList.contains('js-plotly-plot') ? el : el.querySelector('.js-plotly-plot');
+  const tr = gd.data.find(t => t.name === 'selected');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return {x: box.left + xa._offset + xa.d2p(tr.x[0]), y: box.top + ya._offset + ya.d2p(tr.y[0]),
+          index: Number(tr.customdata[0])};
 }
 """
 
@@ -88,11 +102,15 @@ def lab_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", root)
-    settings = tmp / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # no "would you like to receive news?" toast and no update check (no network anyway)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    user_settings = tmp / "user-settings" / "@jupyterlab"
+    for ext, name, value in [
+        # no "would you like to receive news?" toast and no update check (no network anyway)
+        ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
+        # start the notebook's own kernel (python3) without the "Select Kernel" dialog
+        ("notebook-extension", "tracker", {"autoStartDefaultKernel": True}),
+    ]:
+        (user_settings / ext).mkdir(parents=True, exist_ok=True)
+        (user_settings / ext / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
     port, token = _free_port(), uuid.uuid4().hex
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
@@ -137,14 +155,16 @@ def lab_server(tmp_path_factory):
         log.close()
 
 
-def _dismiss_dialogs(page):
+def _handle_dialogs(page):
+    """Accept a kernel-selection dialog (python3 is preselected); dismiss anything else."""
     for _ in range(3):
         dialog = page.locator(".jp-Dialog")
         if dialog.count() == 0:
             return
-        reject = page.locator(".jp-Dialog .jp-mod-reject")
-        if reject.count():
-            reject.first.click()
+        if dialog.locator("select").count() or "kernel" in dialog.first.inner_text().lower():
+            dialog.locator(".jp-mod-accept").first.click()
+        elif dialog.locator(".jp-mod-reject").count():
+            dialog.locator(".jp-mod-reject").first.click()
         else:
             page.keyboard.press("Escape")
         page.wait_for_timeout(300)
@@ -165,11 +185,17 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
     with chromium() as browser, open_page(browser, url, timeout_ms=90_000) as (page, errors):
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=90_000)
+        page.wait_for_timeout(1000)
+        _handle_dialogs(page)
+        # the kernel is up when the toolbar names it and says it is idle
+        page.wait_for_selector(".jp-NotebookPanel .jp-Toolbar-kernelName:has-text('Python 3')", timeout=90_000)
         page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
-        _dismiss_dialogs(page)
         # Run -> Run All Cells
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator('.lm-Menu-item[data-command="notebook:run-all-cells"]').click()
+        page.locator('.lm-Menu-item[data-command="runmenu:run-all"], '
+                     '.lm-Menu-item[data-command="notebook:run-all-cells"]').first.click()
+        page.wait_for_timeout(500)
+        _handle_dialogs(page)
         # the notebook runs 3 rounds, shows the explorer, then explorer.next_round(): round index 3
         start = _wait_status(page, 150_000, state="idle", round="3")
         page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
@@ -196,6 +222,15 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
             # everything drawn is the pool: the selected points moved from "unlabeled"
             assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= 1347
             previous, prev_fig = now, fig
+        # the sample inspector: click the first pick in the plot, the kernel answers with its details
+        pick = page.evaluate(FIRST_PICK_JS)
+        page.mouse.move(pick["x"], pick["y"])
+        page.wait_for_timeout(300)
+        page.mouse.click(pick["x"], pick["y"])
+        page.wait_for_selector(f'.alviz-round-explorer .alviz-inspector[data-index="{pick["index"]}"]',
+                               timeout=30_000)
+        info = page.locator(".alviz-round-explorer .alviz-inspector").get_attribute("data-pick-rank")
+        assert info == "0", "the first pick of the shown round has pick rank 0"
         seen = page.evaluate("() => window.__alvizSeen")
         assert any(s["state"] == "running" for s in seen), "the status never said 'running'"
         assert any(s["disabled"] for s in seen), "the button was never disabled during a round"

@@ -15,7 +15,7 @@ from ._view import get_round
 __all__ = ["compare_round", "round_slider"]
 
 
-def _coords_for(coords, name: str, i: int):
+def _coords_for(coords, name: str):
     if isinstance(coords, dict):
         if name not in coords:
             raise ValueError(f"coords has no entry for {name!r}; give one array for all, or one per strategy")
@@ -61,7 +61,7 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles, horizontal_spacing=0.02,
                         vertical_spacing=0.08 if nrows > 1 else 0.0)
     for k, (name, s) in enumerate(sess.items()):
-        layers = round_layers(s.dataset, rounds[name], _coords_for(coords, name, k), color_by=color_by,
+        layers = round_layers(s.dataset, rounds[name], _coords_for(coords, name), color_by=color_by,
                               overlay=overlay, max_points=max_points, webgl=webgl, allow_inset=False)
         row, col = k // ncols + 1, k % ncols + 1
         for tr in layers.traces:
@@ -71,8 +71,8 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
             if k > 0:
                 _hide_scale(tr)
             fig.add_trace(tr, row=row, col=col)
-        if k == 0 and "legend" in layers.layout:
-            fig.update_layout(legend=layers.layout["legend"])
+        if k == 0 and "legend" in layers.layout:  # below the panels, clear of their titles
+            fig.update_layout(legend=dict(layers.layout["legend"], y=-0.01, yanchor="top"))
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     for k in range(len(names)):  # equal aspect in every panel
@@ -82,7 +82,7 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
     head = f"Round {first.index}" if same_round else "The last rounds"
     fig.update_layout(title=dict(text=f"{head}: the same pool, {len(names)} strategies"),
                       plot_bgcolor="white", hovermode="closest", height=360 * nrows,
-                      margin=dict(l=10, r=10, t=70, b=10), uirevision="alviz-compare")
+                      margin=dict(l=10, r=10, t=70, b=60), uirevision="alviz-compare")
     return fig
 
 

@@ -54,8 +54,7 @@ def base_traces(view: View) -> tuple:
         mu = _marker_for(view, u, showscale=True, fallback=None)
         scale_shown = bool(mu.get("showscale"))
     mu.update(size=6 if small else 4, line=dict(width=0))
-    name_u = "unlabeled"
-    unlabeled = _scatter(view, x=view.xy(u)[0], y=view.xy(u)[1], mode="markers", name=name_u, customdata=u,
+    unlabeled = _scatter(view, x=view.xy(u)[0], y=view.xy(u)[1], mode="markers", name="unlabeled", customdata=u,
                          marker=mu, hovertext=view.hover(u), hoverinfo="text", legendrank=3,
                          opacity=1.0 if not by_class else 0.9)
 
@@ -108,11 +107,11 @@ def base_layout(view: View) -> dict:
     ds = view.dataset
     input_space = bool(getattr(ds, "is_2d", False)) and view.coords.shape == ds.X.shape and \
         np.array_equal(view.coords, ds.X)
-    axis = dict(showgrid=False, zeroline=False, showticklabels=input_space, ticks="" if not input_space else None)
+    axis = dict(showgrid=False, zeroline=False, showticklabels=input_space, ticks="outside" if input_space else "")
     layout = dict(
         xaxis=dict(axis, title=dict(text="x₁" if input_space else "")),
         yaxis=dict(axis, title=dict(text="x₂" if input_space else ""), scaleanchor="x", scaleratio=1),
-        plot_bgcolor="white", hovermode="closest", margin=dict(l=20, r=20, t=90, b=20),
+        plot_bgcolor="white", hovermode="closest", margin=dict(l=50 if input_space else 20, r=20, t=90, b=20),
         legend=dict(itemsizing="constant", orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
         uirevision="alviz",
     )

@@ -63,17 +63,21 @@ def learning_curves(sessions) -> go.Figure:
     sess = as_session_dict(sessions)
     fig = go.Figure()
     colors = palette(len(sess))
+    seen = []
     for (name, s), color in zip(sess.items(), colors):
         n, acc = s.learning_curve()
         ok = np.isfinite(acc)
+        seen.extend(acc[ok].tolist())
         auc = area_under_curve(n, acc)
         label = f"{name} (AUC {auc:.3f})" if np.isfinite(auc) else f"{name} (no accuracy yet)"
         fig.add_trace(go.Scatter(x=n[ok], y=acc[ok], mode="lines+markers", name=label, meta={"auc": auc},
                                  line=dict(color=color), marker=dict(size=6),
                                  hovertemplate=f"{name}<br>%{{x}} labels: accuracy %{{y:.3f}}<extra></extra>"))
+    lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
     fig.update_layout(title=dict(text="Learning curves (AUC = mean accuracy over the labeled range)"),
                       xaxis=dict(title=dict(text="labeled samples")),
-                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%"),
+                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
+                                 range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]),
                       plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
