@@ -544,7 +544,8 @@ def fit_contrastive(X, seed: int = 0, *, epochs: float = 100, max_steps: int = 1
         stored = cached_pickle("contrastive", key, compute)
     else:
         stored = compute()
-    net = make_contrastive_encoder(X.shape[1:], cfg["rep_dim"], cfg["proj_dim"])
+    with torch.random.fork_rng(devices=[]):  # building layers draws init weights; load_state_dict replaces them
+        net = make_contrastive_encoder(X.shape[1:], cfg["rep_dim"], cfg["proj_dim"])
     net.load_state_dict({k: torch.as_tensor(v) for k, v in stored["state"].items()})
     net.eval()
     return ContrastiveFit(stored["embedding"], net, stored["loss"], stored["config"])

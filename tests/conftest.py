@@ -26,12 +26,15 @@ def _test_environment(tmp_path_factory):
     """One torch thread (tiny models train faster without oversubscription) and a fresh disk cache,
     so a warm ~/.cache/alviz never hides the cost or the bugs of training an encoder."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    blas = threadpool_limits(1)
     old = os.environ.get("ALVIZ_CACHE_DIR")
     os.environ["ALVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("alviz-cache"))
     yield
+    blas.unregister()
     torch.set_num_threads(threads)
     if old is None:
         os.environ.pop("ALVIZ_CACHE_DIR", None)

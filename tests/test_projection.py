@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,17 +42,18 @@ def digits_reference(digits):
     return projection.reference(digits, seed=0)
 
 
-def test_fit_returns_float32_and_the_second_call_is_a_cache_hit(blobs10):
+def _no_umap(*args, **kwargs):
+    raise AssertionError("UMAP ran although the result is in the cache")
+
+
+def test_fit_returns_float32_and_the_second_call_is_a_cache_hit(blobs10, monkeypatch):
+    """(How much faster a hit is: benchmarks/bench_projection.py; here: a hit runs no UMAP at all.)"""
     X, y = blobs10
-    t0 = time.perf_counter()
     a = projection.fit(X, seed=0, n_neighbors=10)
-    t_fit = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    monkeypatch.setattr(projection, "_run_umap", _no_umap)
     b = projection.fit(X, seed=0, n_neighbors=10)
-    t_hit = time.perf_counter() - t0
     assert a.shape == (300, 2) and a.dtype == np.float32
     assert np.array_equal(a, b)
-    assert t_hit < t_fit / 5 and t_hit < 0.5
     # blobs stay apart: every point's nearest neighbour in the picture is from its blob
     d = np.linalg.norm(a[:, None] - a[None], axis=2)
     np.fill_diagonal(d, np.inf)
@@ -167,7 +167,7 @@ def _session(X, embeddings, probas=True):
     return SimpleNamespace(dataset=ds, rounds=rounds)
 
 
-def test_aligned_views_move_what_changed_and_keep_the_rest(digits):
+def test_aligned_views_move_what_changed_and_keep_the_rest(digits, monkeypatch):
     X, y = digits.flat()[:400], digits.y[:400]
     Q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(64, 64)))
     same = (X @ Q).astype(np.float32)  # the same geometry, rotated: nothing really moved
@@ -185,9 +185,9 @@ def test_aligned_views_move_what_changed_and_keep_the_rest(digits):
     v0, v1 = projection.aligned(_session(X, [X, E1]), seed=0, n_neighbors=10)
     moved = np.linalg.norm(v1 - v0, axis=1)
     assert np.median(moved[changed]) > 2.5 * np.median(moved[~changed])
-    t0 = time.perf_counter()
+    monkeypatch.setattr(projection, "_run_umap", _no_umap)
     again = projection.aligned(_session(X, [X, E1]), seed=0, n_neighbors=10)
-    assert time.perf_counter() - t0 < 1.0 and np.array_equal(again[1], v1)  # cached round by round
+    assert np.array_equal(again[1], v1)  # cached round by round
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ class QueryContext:
                 f"strategy {who!r} needs gradients, so it needs an alviz torch model (alviz.models.MLP or CNN), "
                 f"not a {type(model).__name__}. With this model use a strategy that needs only probabilities "
                 "or features: random, least_confidence, margin, entropy, qbc_vote_entropy, qbc_kl, eer, "
-                "coreset, typiclust, prototype, contrastive_coreset, vaal"
+                "coreset, typiclust, prototype, probcover, contrastive_coreset, vaal"
             )
         return model
 
