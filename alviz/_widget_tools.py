@@ -115,11 +115,14 @@ class RoundRunner:
     after : callable() -> None, redraws after a successful round (may raise).
     button, progress, error : the ipywidgets this runner drives.
     on_state : callable(state: str), told "running" / "idle" (for a status line).
+    step_failed : str, the headline of the error box when ``step`` raises.
     """
 
     def __init__(self, step: Callable[[], None], after: Callable[[], None], button, progress, error,
-                 on_state: Optional[Callable[[str], None]] = None):
+                 on_state: Optional[Callable[[str], None]] = None,
+                 step_failed: str = "The round failed; the session is unchanged"):
         self._step = step
+        self._step_failed = step_failed
         self._after = after
         self.button = button
         self.progress = progress
@@ -138,7 +141,7 @@ class RoundRunner:
         """Queue ``n`` rounds and run the queue unless it is already running."""
         self.pending += int(n)
         if self.running:  # a click while a round runs: it is queued, the running loop takes it
-            self.progress.max = self.progress.value + self.pending
+            self.progress.max = self.progress.value + 1 + self.pending  # done + running + queued
             return
         self.running = True
         self.error.value = ""
@@ -147,11 +150,11 @@ class RoundRunner:
         self.progress.value = 0
         self.progress.max = max(1, self.pending)
         self.progress.layout.visibility = "visible"
-        self._on_state("running")
         try:
             while self.pending > 0:
                 self.pending -= 1
-                if not self.guarded(self._step, "The round failed; the session is unchanged"):
+                self._on_state("running")
+                if not self.guarded(self._step, self._step_failed):
                     break
                 self.completed += 1
                 self.progress.value += 1

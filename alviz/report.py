@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -162,7 +161,4 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
     text = build_html(sessions, coords=coords, title=title, seed=seed, max_points=max_points, overlay=overlay,
                       strategy_spaces=strategy_spaces)
     atomic_write_bytes(path, text.encode("utf-8"))
-    umask = os.umask(0)  # the temp file is private (0600); a report is a document: default permissions
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
     return path

@@ -48,10 +48,13 @@ def _with_size(fig: go.Figure, width: int, height: Optional[int] = None) -> go.F
     return fig
 
 
-class _Controls:
-    """The controls both explorers share: Next round, progress, round slider, status and error lines."""
+class _Explorer(W.VBox):
+    """Base of the explorers: the runner, the slider and the status line, wired once."""
 
-    def __init__(self):
+    _step_failed = "The round failed; the session is unchanged"
+
+    def _setup_controls(self):
+        """The controls both explorers share: Next round, progress, round slider, status and error lines."""
         self.next_button = W.Button(description="Next round", icon="forward", button_style="primary",
                                     tooltip="Run one more round (Session.step)")
         self.next_button.add_class("alviz-next-round")
@@ -65,21 +68,12 @@ class _Controls:
         self.status.add_class("alviz-status-box")
         self.error = W.HTML()
         self.error.add_class("alviz-error")
-
-
-class _Explorer(W.VBox):
-    """Base of the explorers: the runner, the slider and the status line, wired once."""
-
-    def _setup_controls(self):
-        c = _Controls()
-        self.next_button, self.progress, self.slider = c.next_button, c.progress, c.slider
-        self.status, self.error = c.status, c.error
         self._state = "idle"
         self._suspend = False
         self.runner = RoundRunner(self._step, self._after_round, self.next_button, self.progress, self.error,
-                                  on_state=self._set_state)
+                                  on_state=self._set_state, step_failed=self._step_failed)
         self.next_button.on_click(lambda _b: self.next_round())
-        self.slider.observe(self._on_slider, names="value")
+        self.slider.observe(self._on_view_change, names="value")
 
     # --------------------------------------------------------------- public
     def next_round(self, n: int = 1) -> None:
@@ -101,8 +95,8 @@ class _Explorer(W.VBox):
     def show_round(self, r: int) -> None:
         """Show round ``r`` (negative counts from the last), without recomputing anything."""
         n = self._n_rounds()
-        if not -n <= r < n:
-            raise ValueError(f"round {r} does not exist; rounds run so far: {n}")
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not -n <= r < n:
+            raise ValueError(f"round {r!r} does not exist; rounds run so far: {n}")
         self.slider.value = r % n
 
     # --------------------------------------------------------------- wiring
@@ -111,19 +105,23 @@ class _Explorer(W.VBox):
         self._suspend = True
         try:
             self.slider.max = max(0, n - 1)
-            self.slider.value = n - 1
+            self.slider.value = max(0, n - 1)
             self.slider.disabled = n == 0
         finally:
             self._suspend = False
         self._redraw()
 
-    def _on_slider(self, change):
+    def _on_view_change(self, change):
         if not self._suspend:
             self._redraw_guarded()
 
     def _redraw_guarded(self):
         self.error.value = ""
         self.runner.guarded(self._redraw, "Drawing this round failed")
+
+    def _running_prefix(self, n: int) -> str:
+        queued = f" ({self.runner.pending} more queued)" if self.runner.pending else ""
+        return f"running round {n}{queued}… · showing "
 
     def _set_state(self, state: str):
         self._state = state
@@ -201,8 +199,8 @@ class RoundExplorer(_Explorer):
         self.inspector = _figure_widget("alviz-inspector-figure", 400, 320)
         self.inspector_text = W.HTML('<div class="alviz-inspector">click a point to inspect it</div>')
         self.inspector_text.add_class("alviz-inspector-box")
-        self.color_by.observe(self._on_slider, names="value")
-        self.overlay.observe(self._on_slider, names="value")
+        self.color_by.observe(self._on_view_change, names="value")
+        self.overlay.observe(self._on_view_change, names="value")
         self.children = [
             W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay]),
             self.status,
@@ -322,7 +320,7 @@ class RoundExplorer(_Explorer):
         text = (f"{rnd.strategy} · round {rnd.index} ({n} run) · {len(rnd.selected)} selected · "
                 f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}")
         if self._state == "running":
-            text = f"running round {n + self.runner.pending}… · showing " + text
+            text = self._running_prefix(n) + text
         self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
                                         selected=len(rnd.selected), labeled=len(rnd.labeled),
                                         strategy=rnd.strategy, accuracy=f"{acc:.4f}")
@@ -345,6 +343,9 @@ class CompareExplorer(_Explorer):
     coords : (n_pool, 2) array, optional (default ``alviz.projection.reference``).
     width : int, width of the panels figure (its height grows with the number of strategies).
     """
+
+    _step_failed = ("A session's round failed (that session is unchanged); "
+                    "the others keep their round, and Next round catches the failed one up")
 
     def __init__(self, sessions, coords=None, width: int = 940):
         super().__init__()
@@ -427,7 +428,7 @@ class CompareExplorer(_Explorer):
                           for k, rd in zip(self.sessions, rounds))
         text = f"round {r} ({n} run) · {len(rounds[0].labeled)} labeled before · accuracy: {accs}"
         if self._state == "running":
-            text = f"running round {n + self.runner.pending}… · showing " + text
+            text = self._running_prefix(n) + text
         self.status.value = status_html(text, state=self._state, round=r, rounds=n,
                                         selected=",".join(str(len(rd.selected)) for rd in rounds),
                                         labeled=len(rounds[0].labeled), strategies=names)

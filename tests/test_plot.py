@@ -1,7 +1,6 @@
 """Figure tests: assert what is in the figure (points, colours, sizes, arrows, slider steps)."""
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,20 +12,6 @@ import alviz
 from alviz import plot
 from alviz.plot._style import NAN_COLOR, value_coloring
 from alviz.session import Round
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One projection cache per pytest run (shared by this run's test files), never the user's."""
-    old = os.environ.get("ALVIZ_CACHE_DIR")
-    path = tmp_path_factory.getbasetemp() / "alviz_cache"
-    path.mkdir(exist_ok=True)
-    os.environ["ALVIZ_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("ALVIZ_CACHE_DIR", None)
-    else:
-        os.environ["ALVIZ_CACHE_DIR"] = old
 
 
 # ----------------------------------------------------------------------------- hand-built rounds

@@ -1,7 +1,6 @@
 """Projection tests: UMAP cached on disk, the reference view keeps neighbourhoods, aligned views are stable."""
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,20 +11,6 @@ import alviz
 from alviz import projection
 from alviz._cache import cache_dir, content_key
 from alviz.session import Round
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One projection cache per pytest run (shared by this run's test files), never the user's."""
-    old = os.environ.get("ALVIZ_CACHE_DIR")
-    path = tmp_path_factory.getbasetemp() / "alviz_cache"
-    path.mkdir(exist_ok=True)
-    os.environ["ALVIZ_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("ALVIZ_CACHE_DIR", None)
-    else:
-        os.environ["ALVIZ_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="module")

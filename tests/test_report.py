@@ -17,20 +17,6 @@ from alviz import cli, report
 from .browser import chromium, open_page
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One projection cache per pytest run (shared by this run's test files), never the user's."""
-    old = os.environ.get("ALVIZ_CACHE_DIR")
-    path = tmp_path_factory.getbasetemp() / "alviz_cache"
-    path.mkdir(exist_ok=True)
-    os.environ["ALVIZ_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("ALVIZ_CACHE_DIR", None)
-    else:
-        os.environ["ALVIZ_CACHE_DIR"] = old
-
-
 @pytest.fixture(scope="module")
 def runs(moons):
     return alviz.compare(moons, ["margin", "random"], rounds=3, budget=5, seed=0, initial=10,

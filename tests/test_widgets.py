@@ -122,6 +122,7 @@ def test_runner_queues_reentrant_requests_in_order_and_stops_on_error():
         if k == 0:  # a click that arrives while the first round runs
             runner.request()
             runner.request()
+            assert (progress.value, progress.max, runner.pending) == (0, 3, 2)
         if k == 4:
             raise RuntimeError("boom in round 4")
         log.append(k)
@@ -206,6 +207,21 @@ def test_a_failing_round_shows_its_error_in_the_widget_and_leaves_the_session_un
     assert "needs a trained task model" in ex.error.value and 'data-error-type="ValueError"' in ex.error.value
     assert len(sess.rounds) == 0 and sess.n_labeled == 0
     assert ex.next_button.disabled is False, "the user can fix things and try again"
+
+
+def test_a_failing_redraw_is_shown_and_the_round_is_kept(moons_session, moons, monkeypatch):
+    ex = RoundExplorer(moons_session, moons.X)
+
+    def broken(*args, **kwargs):
+        raise ValueError("no picture today")
+
+    monkeypatch.setattr(plot, "round", broken)
+    ex.next_button.click()
+    assert len(moons_session.rounds) == 1, "the round itself ran and is kept"
+    assert "redrawing it failed" in ex.error.value and "no picture today" in ex.error.value
+    monkeypatch.undo()
+    ex.next_button.click()
+    assert ex.last_error is None and ex.error.value == "" and _status(ex)["round"] == "1"
 
 
 def test_slider_goes_back_without_recomputing(moons_session, moons):
