@@ -13,19 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 MODULES = sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
 ROW_KEYS = {"benchmark", "case", "ours_s", "ours_peak_mib", "target", "met"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def load(name: str):

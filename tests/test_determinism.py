@@ -19,15 +19,6 @@ from alviz.strategies import available
 ROUNDS = 2
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one intra-op thread is faster, and much faster on a busy 2-core machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def _run(ds, name, seed):
     sess = alviz.Session(ds, strategy=name, initial=10, budget=5, seed=seed)
     sess.run(ROUNDS)

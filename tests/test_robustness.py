@@ -47,15 +47,6 @@ def raises_clearly(exc_type, match, fn):
     return info.value
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models: one intra-op thread is faster, and much faster on a busy 2-core machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 # ---------------------------------------------------------------------------- small data
 @pytest.fixture(scope="module")
 def toy():
