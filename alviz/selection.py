@@ -58,9 +58,10 @@ def _min_sq_dist_to_set(features, sq_norms, centers_idx, block_elements: int = 2
     """(min squared distance, nearest center's pool index) from each point to a set of centers.
 
     Works on blocks of pool rows so the temporary (rows, |centers|) block has at most
-    ``block_elements`` entries: memory stays O(n·d + block), never n × |centers|.
+    min(``block_elements``, n·d/2) entries: memory stays O(n·d), never n × |centers|.
     """
     n = features.shape[0]
+    block_elements = min(block_elements, max(1, features.size // 2))
     C = features[centers_idx]  # (c, d)
     sq_c = sq_norms[centers_idx]  # (c,)
     best = np.empty(n)

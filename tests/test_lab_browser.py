@@ -218,13 +218,16 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         page.evaluate(WATCH_JS)
         button = page.locator(".alviz-round-explorer button.alviz-next-round")
         previous, prev_fig = start, fig
+        timings = []
         for click in (1, 2):
             button.scroll_into_view_if_needed()
+            t0 = time.perf_counter()
             button.click()
             now = _wait_status(page, 90_000, state="idle", round=str(int(previous["round"]) + 1))
             page.wait_for_function(
                 f"() => {{ const f = ({FIGURE_STATE_JS})(); return f && f.labeled === {int(now['labeled'])}; }}",
                 timeout=30_000)
+            timings.append(round(time.perf_counter() - t0, 3))  # click -> round run -> plot redrawn in the page
             fig = page.evaluate(FIGURE_STATE_JS)
             assert int(now["rounds"]) == int(previous["rounds"]) + 1
             assert int(now["labeled"]) == int(previous["labeled"]) + BUDGET, (previous, now)
@@ -249,6 +252,7 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         assert any(s["state"] == "running" for s in seen), "the status never said 'running'"
         assert any(s["disabled"] for s in seen), "the button was never disabled during a round"
         assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
+        (ARTIFACTS / "jupyterlab_timings.json").write_text(json.dumps({"click_to_redrawn_s": timings}))
         page.locator(".alviz-round-explorer").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "jupyterlab_00_quickstart.png"), full_page=False)
         page.locator(".alviz-round-explorer").screenshot(path=str(ARTIFACTS / "jupyterlab_round_explorer.png"))

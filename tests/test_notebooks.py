@@ -21,7 +21,10 @@ NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 BUDGET_SECONDS = 180  # each notebook, top to bottom, on a 2-core CPU
 
-PROBE = "import sys as _s; print('KERNEL-PYTHON=' + _s.executable)"
+PROBE = ("import sys as _s, ipykernel as _k; "
+         "print('KERNEL-PYTHON=' + _s.executable); print('KERNEL-IPYKERNEL=' + _k.__file__)")
+LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial", "04_representation_diversity",
+           "05_compare"]
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
@@ -36,8 +39,7 @@ EXPECT = {
 
 
 def test_notebooks_exist_are_generated_and_stored_without_outputs():
-    stems = [p.stem for p in NOTEBOOKS]
-    assert stems[:2] == ["00_quickstart", "01_classic_strategies"], stems
+    assert [p.stem for p in NOTEBOOKS] == LESSONS
     res = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_notebooks.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
@@ -90,10 +92,10 @@ def test_notebook_runs_top_to_bottom(path, kernel_env):
     t0 = time.perf_counter()
     client.execute()  # raises CellExecutionError (with the cell and traceback) on any error
     seconds = time.perf_counter() - t0
-    probe = _outputs_text(nb.cells[0])
-    assert probe.startswith("KERNEL-PYTHON="), probe
-    assert Path(probe.split("=", 1)[1].strip()) == Path(sys.executable), \
-        f"the notebook ran in {probe.strip()}, not in this venv's {sys.executable}"
+    probe = dict(line.split("=", 1) for line in _outputs_text(nb.cells[0]).splitlines() if "=" in line)
+    assert Path(probe["KERNEL-PYTHON"]) == Path(sys.executable), \
+        f"the notebook ran in {probe['KERNEL-PYTHON']}, not in this venv's {sys.executable}"
+    assert Path(probe["KERNEL-IPYKERNEL"]).resolve().is_relative_to(Path(sys.prefix).resolve()), probe
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     widgets = [c for c in nb.cells

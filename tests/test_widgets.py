@@ -3,6 +3,7 @@
 Fast by construction: sessions use a scikit-learn LogisticRegression task model,
 so a round costs milliseconds and the tests measure the widgets, not training.
 """
+import re
 import time
 
 import numpy as np
@@ -33,8 +34,6 @@ def _trace(fw, name):
 
 def _status(ex) -> dict:
     """The data-* attributes of the status line, parsed like a browser would read them."""
-    import re
-
     return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', ex.status.value))
 
 
@@ -99,15 +98,6 @@ def test_status_line_is_machine_readable():
 class _FakeButton:
     def __init__(self):
         self.disabled = False
-
-
-class _FakeBox:
-    def __init__(self):
-        import ipywidgets as W
-
-        self.layout = W.Layout()
-        self.value = 0
-        self.max = 1
 
 
 def test_runner_queues_reentrant_requests_in_order_and_stops_on_error():
@@ -272,7 +262,7 @@ def test_clicking_a_point_inspects_it_with_label_prediction_score_and_rank(moons
     _click(ex.figure, "selected", 2)  # the third pick of this round
     i = int(rnd.selected[2])
     assert ex.inspected == i and ex.last_error is None
-    info = dict(__import__("re").findall(r'data-([a-z-]+)="([^"]*)"', ex.inspector_text.value))
+    info = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', ex.inspector_text.value))
     assert info["index"] == str(i) and info["true"] == str(moons.y[i]) and info["pick-rank"] == "2"
     assert info["predicted"] == str(int(rnd.proba[i].argmax())) and info["round"] == "1"
     assert float(info["score"]) == pytest.approx(rnd.scores[i])
