@@ -17,7 +17,6 @@ left alone.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -27,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._cache import cached_pickle, content_key
+from ._threads import threads_for as _threads_for
 from ._validation import RandomLike, as_generator, check_features, check_mask, torch_seed
 
 __all__ = [
@@ -42,32 +42,6 @@ _MIN_CONV_SIDE = 4
 def _uses_conv(input_shape: Sequence[int]) -> bool:
     """Image tensors (channels, H, W) with H, W >= 4 get conv networks; everything else is flattened."""
     return len(input_shape) == 3 and min(input_shape[1:]) >= _MIN_CONV_SIDE
-
-
-#: samples with at most this many values train on one torch thread (see _threads_for)
-_ONE_THREAD_MAX_VALUES = 1024
-
-
-@contextmanager
-def _threads_for(input_shape: Sequence[int]):
-    """Train small inputs on one torch thread, restoring the setting after.
-
-    The networks here are small: for vectors and images of up to 1024 values
-    (8×8 digits, 28×28 MNIST) splitting each op across OpenMP threads costs
-    about as much as the work on an idle machine, and on a busy one (other
-    processes on the cores) the threads' barriers make a step 3-20× slower
-    (measured: an MNIST contrastive step 0.2 s on one thread, 0.8 s on two).
-    Larger images (CIFAR) keep torch's setting.
-    """
-    if int(np.prod(input_shape)) > _ONE_THREAD_MAX_VALUES:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def auto_steps(n: int, batch_size: int, epochs: float, lo: int, hi: int) -> int:

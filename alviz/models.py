@@ -15,6 +15,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
+from ._threads import threads_for
 from ._validation import check_features, check_labels
 
 __all__ = ["MLP", "CNN", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input"]
@@ -56,7 +57,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.arange(C)
         self.input_shape_ = tuple(X.shape[1:])
         seed = 0 if self.random_state is None else int(self.random_state)
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), threads_for(self.input_shape_):
             torch.manual_seed(seed)
             net = self._build(self.input_shape_, C)
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)

@@ -63,7 +63,7 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
     from plotly.offline import get_plotlyjs
 
     from . import plot, projection
-    from .plot._summary import as_session_dict
+    from .plot import as_session_dict
 
     sess = as_session_dict(sessions)
     for name, s in sess.items():

@@ -21,8 +21,7 @@ import plotly.graph_objects as go
 
 from . import plot
 from ._widget_tools import RoundRunner, status_html, sync_figure
-from .plot._summary import as_session_dict
-from .plot._view import check_coords
+from .plot import as_session_dict, check_coords
 from .session import Session
 
 __all__ = ["RoundExplorer", "CompareExplorer"]

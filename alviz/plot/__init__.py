@@ -23,9 +23,10 @@ from ._round import round_layers
 from ._sample import sample_figure as sample
 from ._sample import sample_image
 from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
-from ._summary import area_under_curve, class_balance, jaccard_matrix, learning_curves, overlap_matrix
-from ._view import color_options, stratified_sample
+from ._summary import area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves, overlap_matrix
+from ._view import check_coords, color_options, stratified_sample
 
 __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
-           "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD"]
+           "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
+           "as_session_dict", "check_coords"]

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import perturbation
+from .. import perturbation, scores
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -85,7 +85,8 @@ class _AttackStrategy(Strategy):
         X = np.asarray(ctx.X[cand], dtype=np.float32)
         res = self._run_attack(model.logits, X)
         s = candidate_scores(ctx, attack_scores(res), where=cand)
-        picks = top_k(s, budget, cand)
+        # BIM's norms are multiples of its step, so ties are common: the smaller probability gap goes first
+        picks = top_k(s, budget, cand, tiebreak=scores.margin(ctx.proba))
         extras = attack_extras(ctx, cand, res)
         if subsampled:
             extras["candidates"] = cand
