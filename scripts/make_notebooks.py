@@ -536,9 +536,9 @@ explorer
   exactly like x, yet the prediction flips.
 - BIM's score is coarse: most samples flip after one ε-step, so they all
   tie at ε·√d (0.0707 in 2-D, 0.4 on digits, where 484 samples tie in the
-  first round). Ties go to the lowest pool index, so among those, BIM's
-  picks are effectively arbitrary. DeepFool's continuous ‖r‖ does not have
-  this problem.
+  first round). alviz breaks such ties by the probability gap, so on both
+  sets BIM's picks come out exactly as margin's: its own score decided
+  nothing. DeepFool's continuous ‖r‖ does not have this problem.
 """),
 ]
 
