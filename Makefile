@@ -7,6 +7,8 @@ PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.alviz-installed
+# JupyterLab refuses root unless told (containers and CI machines often run as root)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test bench setup browser clean
 
@@ -22,7 +24,7 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
