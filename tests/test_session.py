@@ -105,3 +105,19 @@ def test_margin_beats_random_on_digits():
             n, acc = sess.learning_curve()
             auc[name].append(np.trapezoid(acc, n) / (n[-1] - n[0]))
     assert np.mean(auc["margin"]) > np.mean(auc["random"]), auc
+
+
+def test_malformed_augment_inputs_are_refused_before_the_session_changes(moons):
+    class BadAugment(alviz.strategies.Strategy):
+        name = "bad-augment-test"
+
+        def _query(self, ctx, budget, rng):
+            idx = ctx.candidates[:budget]
+            s = np.full(ctx.n_pool, np.nan)
+            s[ctx.candidates] = 0.0
+            return alviz.strategies.QueryResult(idx, s, {"augment_inputs": ctx.X[idx][:, :1]})
+
+    sess = alviz.Session(moons, strategy=BadAugment(), initial=10, budget=4, seed=0)
+    with pytest.raises(RuntimeError, match="augment_inputs of shape"):
+        sess.step()
+    assert sess.rounds == [] and sess.n_labeled == 10

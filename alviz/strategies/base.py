@@ -237,6 +237,10 @@ class Strategy:
             problems.append("scores on labeled samples (must be NaN)")
         elif idx_ok and not np.all(np.isfinite(res.scores[idx])):
             problems.append("non-finite scores on picked samples")
+        aug = res.extras.get("augment_inputs")
+        if aug is not None and np.shape(aug) != (budget,) + tuple(np.shape(ctx.X)[1:]):
+            problems.append(f"augment_inputs of shape {np.shape(aug)}, expected {(budget,) + tuple(np.shape(ctx.X)[1:])}"
+                            " (one input per pick)")
         if problems:
             raise RuntimeError(f"strategy {self.name!r} broke the QueryResult contract: " + "; ".join(problems))
 
