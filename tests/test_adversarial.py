@@ -1,7 +1,6 @@
 """Rule tests for adversarial querying: DeepFool, BIM, input-gradient norms and dfal/bim/gradnorm."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -117,18 +116,11 @@ def test_stuck_samples_rank_last_not_first():
     assert np.all(np.isfinite(s))
 
 
-def test_deepfool_batched_equals_per_sample_and_is_much_faster(digits, digits_mlp):
+def test_deepfool_batched_equals_per_sample(digits, digits_mlp):
+    """Same norms, flips, iterations and classes as the per-sample loop (the speed-up is bench_deepfool's)."""
     X = digits.X[:400]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # time the batching, not thread oversubscription on a shared CPU
-    try:
-        t0 = time.perf_counter()
-        batched = P.deepfool(digits_mlp.logits, X)
-        t1 = time.perf_counter()
-        single = P.per_sample(P.deepfool, digits_mlp.logits, X)
-        t2 = time.perf_counter()
-    finally:
-        torch.set_num_threads(threads)
+    batched = P.deepfool(digits_mlp.logits, X)
+    single = P.per_sample(P.deepfool, digits_mlp.logits, X)
     np.testing.assert_allclose(batched.norm, single.norm, rtol=1e-4)
     np.testing.assert_array_equal(batched.flipped, single.flipped)
     np.testing.assert_array_equal(batched.iterations, single.iterations)
@@ -138,8 +130,6 @@ def test_deepfool_batched_equals_per_sample_and_is_much_faster(digits, digits_ml
     after = digits_mlp.predict(X + batched.r)
     np.testing.assert_array_equal(after, batched.adversarial_class)
     assert not np.any(after == batched.original_class)
-    # the benchmark shows >= 10x on the whole pool; a looser bar here (shared CPU)
-    assert (t2 - t1) / (t1 - t0) > 5
 
 
 def test_deepfool_on_images_keeps_the_input_shape():

@@ -4,7 +4,6 @@ Fast by construction: sessions use a scikit-learn LogisticRegression task model,
 so a round costs milliseconds and the tests measure the widgets, not training.
 """
 import re
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -297,18 +296,19 @@ def test_exhausting_the_pool_disables_the_button(moons):
     assert sess.n_unlabeled == 0 and ex.next_button.disabled and ex.last_error is None
 
 
-def test_digits_margin_round_redraws_well_under_two_seconds(digits):
+def test_digits_margin_rounds_redraw_the_whole_pool(digits):
+    """The slider redraws each past round in full (its speed is benchmarks/bench_widgets.py's job)."""
     sess = alviz.Session(digits, strategy="margin", model=_lr(), initial=20, budget=10, seed=0)
     coords = digits.flat()[:, :2] + np.arange(len(digits.X))[:, None] * 1e-3
     ex = RoundExplorer(sess, coords)
     ex.next_round(2)
-    best = float("inf")
     for r in (0, 1, 0, 1):
-        t0 = time.perf_counter()
         ex.slider.value = r
-        best = min(best, time.perf_counter() - t0)
-    assert len(_trace(ex.figure, "unlabeled").x) + len(_trace(ex.figure, "labeled").x) + 10 == len(digits.X)
-    assert best < 2.0, f"a redraw took {best:.2f} s"
+        sel = _trace(ex.figure, "selected")
+        assert sorted(sel.customdata.ravel().astype(int).tolist()) == sorted(sess.rounds[r].selected.tolist())
+        n_lab = len(_trace(ex.figure, "labeled").x)
+        assert n_lab == len(sess.rounds[r].labeled)
+        assert len(_trace(ex.figure, "unlabeled").x) + n_lab + 10 == len(digits.X)
 
 
 # ----------------------------------------------------------------------------- CompareExplorer
