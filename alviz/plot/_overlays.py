@@ -232,7 +232,7 @@ def _pick_order(view: View, out: Built) -> None:
 # ----------------------------------------------------------------------------- core-set
 @_overlay("nearest center", "pick_nearest_center")
 def _nearest_center_lines(view: View, out: Built) -> None:
-    """A line from each pick to the center (labeled or earlier pick) it was farthest from when picked."""
+    """A line from each pick to its nearest center (labeled or earlier pick) at the moment it was picked."""
     c = _per_pick(view, "pick_nearest_center")
     if c is None:
         return
