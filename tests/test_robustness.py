@@ -277,7 +277,7 @@ def _assert_same_state(a, b):
 
 
 @pytest.mark.parametrize("fail, exc", [("raise", RuntimeError), ("duplicates", RuntimeError),
-                                       ("labeled", RuntimeError), ("augment", ValueError)])
+                                       ("labeled", RuntimeError), ("augment", RuntimeError)])
 def test_failed_round_leaves_the_session_as_it_was(fail, exc, toy):
     flaky = _Flaky("")
     sess = _session(toy, strategy=flaky, budget=5)
