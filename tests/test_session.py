@@ -65,17 +65,23 @@ def test_compare_gives_every_strategy_the_same_start(digits):
     _same_rounds(out["margin"], out["margin#2"])
 
 
+class _Augmenting(alviz.strategies.Strategy):
+    """Takes the first candidates and returns ``augment(x_picks)`` as augment_inputs."""
+
+    name = "augmenting-test"
+
+    def __init__(self, augment=lambda x: x + 0.01):
+        self.augment = augment
+
+    def _query(self, ctx, budget, rng):
+        idx = ctx.candidates[:budget]
+        s = np.full(ctx.n_pool, np.nan)
+        s[ctx.candidates] = 0.0
+        return alviz.strategies.QueryResult(idx, s, {"augment_inputs": self.augment(ctx.X[idx])})
+
+
 def test_augment_inputs_join_the_training_set(moons):
-    class Augmenting(alviz.strategies.Strategy):
-        name = "augmenting-test"
-
-        def _query(self, ctx, budget, rng):
-            idx = ctx.candidates[:budget]
-            s = np.full(ctx.n_pool, np.nan)
-            s[ctx.candidates] = 0.0
-            return alviz.strategies.QueryResult(idx, s, {"augment_inputs": ctx.X[idx] + 0.01})
-
-    sess = alviz.Session(moons, strategy=Augmenting(), initial=10, budget=4, seed=0)
+    sess = alviz.Session(moons, strategy=_Augmenting(), initial=10, budget=4, seed=0)
     sess.run(2)
     X, y = sess._training_set()
     assert len(y) == sess.n_labeled + 8
@@ -108,16 +114,7 @@ def test_margin_beats_random_on_digits():
 
 
 def test_malformed_augment_inputs_are_refused_before_the_session_changes(moons):
-    class BadAugment(alviz.strategies.Strategy):
-        name = "bad-augment-test"
-
-        def _query(self, ctx, budget, rng):
-            idx = ctx.candidates[:budget]
-            s = np.full(ctx.n_pool, np.nan)
-            s[ctx.candidates] = 0.0
-            return alviz.strategies.QueryResult(idx, s, {"augment_inputs": ctx.X[idx][:, :1]})
-
-    sess = alviz.Session(moons, strategy=BadAugment(), initial=10, budget=4, seed=0)
+    sess = alviz.Session(moons, strategy=_Augmenting(lambda x: x[:, :1]), initial=10, budget=4, seed=0)
     with pytest.raises(RuntimeError, match="augment_inputs of shape"):
         sess.step()
     assert sess.rounds == [] and sess.n_labeled == 10
