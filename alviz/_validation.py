@@ -37,6 +37,53 @@ def torch_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter of the wrong type or value.
+
+    Both a ValueError and a TypeError (as scikit-learn's own), so callers may
+    catch either; the message says what to pass instead.
+    """
+
+
+def _fail(name: str, value, what: str, hint: str):
+    raise InvalidParameterError(f"{name}={value!r} must be {what}" + (f" ({hint})" if hint else ""))
+
+
+def check_int(value, name: str, minimum: int | None = None, hint: str = "") -> int:
+    """``value`` as an int (a bool is refused) no smaller than ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (
+            minimum is not None and value < minimum):
+        _fail(name, value, "an int" + ("" if minimum is None else f" >= {minimum}"), hint)
+    return int(value)
+
+
+def check_number(value, name: str, minimum: float | None = None, maximum: float | None = None, *,
+                 exclusive_minimum: bool = False, hint: str = "") -> float:
+    """``value`` as a finite float (a bool is refused) within [minimum, maximum] (or (minimum, maximum])."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and bool(np.isfinite(value))
+    if ok and minimum is not None:
+        ok = value > minimum if exclusive_minimum else value >= minimum
+    if ok and maximum is not None:
+        ok = value <= maximum
+    if not ok:
+        if minimum is not None and maximum is not None:
+            what = f"a number in {'(' if exclusive_minimum else '['}{minimum}, {maximum}]"
+        elif minimum is not None:
+            what = f"a finite number {'>' if exclusive_minimum else '>='} {minimum}"
+        else:
+            what = "a finite number"
+        _fail(name, value, what, hint)
+    return float(value)
+
+
+def check_count(k, n_available: int, what: str = "candidates") -> int:
+    """How many to pick: an int between 0 and ``n_available``."""
+    k = check_int(k, "k", 0)
+    if k > n_available:
+        raise ValueError(f"k={k} must be between 0 and the {n_available} {what}")
+    return k
+
+
 def check_features(X, name: str = "X", *, allow_empty: bool = False, min_ndim: int = 2) -> np.ndarray:
     """A finite float array with samples on axis 0 (not copied when already fine)."""
     if hasattr(X, "detach"):  # torch tensor

@@ -27,7 +27,8 @@ from torch import nn
 
 from ._cache import cached_pickle, content_key
 from ._threads import threads_for as _threads_for
-from ._validation import RandomLike, as_generator, check_features, check_mask, torch_seed
+from ._validation import (RandomLike, as_generator, check_features, check_int, check_mask, check_number,
+                          torch_seed)
 
 __all__ = [
     "MLPVAE", "ConvVAE", "make_vae", "Discriminator", "vae_loss_terms", "train_vaal", "VAALFit", "auto_steps",
@@ -158,8 +159,7 @@ def make_vae(input_shape: Sequence[int], latent_dim: int = 32) -> _VAE:
     """The VAE that fits the data: a :class:`ConvVAE` for image tensors (channels, H, W) with H, W >= 4,
     an :class:`MLPVAE` on the flattened input otherwise (vectors, 8×8 digits as 64 features, tiny images)."""
     input_shape = tuple(int(s) for s in input_shape)
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise ValueError(f"latent_dim={latent_dim!r} must be an int >= 1 (the paper uses 32)")
+    check_int(latent_dim, "latent_dim", 1, hint="the paper uses 32")
     if _uses_conv(input_shape):
         return ConvVAE(input_shape, int(latent_dim))
     return MLPVAE(input_shape, int(latent_dim))
@@ -257,19 +257,14 @@ def train_vaal(X, labeled_mask, rng: RandomLike = None, *, latent_dim: int = 32,
     if unl.size == 0:
         raise ValueError("every sample is labeled: VAAL needs unlabeled samples to train on and pick from")
     for name, v in (("beta", beta), ("adversary_weight", adversary_weight)):
-        if not np.isfinite(v) or v < 0:
-            raise ValueError(f"{name}={v!r} must be a finite number >= 0")
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr={lr!r} must be > 0 (the paper uses 5e-4)")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r} must be an int >= 1")
+        check_number(v, name, 0.0)
+    check_number(lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
+    check_int(batch_size, "batch_size", 1)
     for name, v in (("vae_steps", vae_steps), ("discriminator_steps", discriminator_steps)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}={v!r} must be an int >= 1 (the paper alternates 2 VAE steps : 1 D step)")
+        check_int(v, name, 1, hint="the paper alternates 2 VAE steps : 1 D step")
     if steps is None:
         steps = auto_steps(n, batch_size, epochs=8, lo=40, hi=400)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps={steps!r} must be an int >= 1, or None to scale with the pool size")
+    check_int(steps, "steps", 1, hint="or None to scale with the pool size")
     rng = as_generator(rng)
     bl, bu = min(batch_size, lab.size), min(batch_size, unl.size)
     Xt = torch.as_tensor(X)
@@ -491,18 +486,15 @@ def fit_contrastive(X, seed: int = 0, *, epochs: float = 100, max_steps: int = 1
     Chen, T., Kornblith, S., Norouzi, M. & Hinton, G. (2020). A simple framework for
     contrastive learning of visual representations. ICML.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be an int >= 0 (it is part of the encoder's cache key), got {seed!r}")
+    check_int(seed, "seed", 0, hint="it is part of the encoder's cache key")
     X = check_features(X, "X").astype(np.float32, copy=False)
     if len(X) < 2:
         raise ValueError(f"contrastive training needs at least 2 samples (each is the others' negative), got {len(X)}")
     for name, v in (("epochs", epochs), ("temperature", temperature), ("lr", lr)):
-        if not np.isfinite(v) or v <= 0:
-            raise ValueError(f"{name}={v!r} must be > 0")
+        check_number(v, name, 0.0, exclusive_minimum=True)
     for name, v in (("max_steps", max_steps), ("batch_size", batch_size), ("rep_dim", rep_dim),
                     ("proj_dim", proj_dim)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}={v!r} must be an int >= 1")
+        check_int(v, name, 1)
     if not 0 <= feature_dropout < 1:
         raise ValueError(f"feature_dropout={feature_dropout!r} must be in [0, 1)")
     cfg = dict(epochs=float(epochs), max_steps=int(max_steps), batch_size=int(batch_size),

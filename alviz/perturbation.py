@@ -24,6 +24,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._validation import check_int, check_number
+
 __all__ = ["AttackResult", "deepfool", "deepfool_step", "bim", "bim_step", "per_sample", "class_jacobian",
            "input_gradients", "input_gradient_norms"]
 
@@ -311,19 +313,11 @@ def check_attack_params(max_iter=None, overshoot=None, eps=None, batch_size=None
     for name, value in (("max_iter", max_iter), ("batch_size", batch_size)):
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name}={value} must be >= 1")
-    for name, value, lowest, hint in (("overshoot", overshoot, 0.0, "DeepFool uses 0.02"),
-                                      ("eps", eps, None, "the BIM step size, e.g. 0.05")):
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not np.isfinite(value) or (value < lowest if lowest is not None else value <= 0):
-            bound = f">= {lowest}" if lowest is not None else "> 0"
-            raise ValueError(f"{name}={value!r} must be a finite number {bound} ({hint})")
+        check_int(value, name, 1)
+    if overshoot is not None:
+        check_number(overshoot, "overshoot", 0.0, hint="DeepFool uses 0.02")
+    if eps is not None:
+        check_number(eps, "eps", 0.0, exclusive_minimum=True, hint="the BIM step size, e.g. 0.05")
 
 
 def _n_classes(logits_fn: LogitsFn, x) -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import json
-import numbers
 import pickle
 import warnings
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Optional
 import numpy as np
 
 from ._cache import atomic_write_bytes, cache_dir, content_key
-from ._validation import check_features
+from ._validation import check_features, check_int, check_number
 
 __all__ = ["fit", "transform", "reference", "aligned", "strategy_space", "place_inputs", "provenance",
            "procrustes_align"]
@@ -43,12 +42,9 @@ _WARM_EPOCHS = 200
 
 # ----------------------------------------------------------------------------- parameters
 def _params(seed, n_neighbors, min_dist, metric) -> dict:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed={seed!r} must be an int >= 0 (UMAP is seeded from it)")
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 2:
-        raise ValueError(f"n_neighbors={n_neighbors!r} must be an int >= 2 (15 is a good default)")
-    if not isinstance(min_dist, numbers.Real) or not 0.0 <= float(min_dist) <= 1.0:
-        raise ValueError(f"min_dist={min_dist!r} must be a number in [0, 1] (0.1 is a good default)")
+    check_int(seed, "seed", 0, hint="UMAP is seeded from it")
+    check_int(n_neighbors, "n_neighbors", 2, hint="15 is a good default")
+    check_number(min_dist, "min_dist", 0.0, 1.0, hint="0.1 is a good default")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name such as 'euclidean' or 'cosine', got {type(metric).__name__}")
     return {"seed": int(seed), "n_neighbors": int(n_neighbors), "min_dist": float(min_dist), "metric": metric}

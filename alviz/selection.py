@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import RandomLike, as_generator, check_features, check_mask
+from ._validation import RandomLike, as_generator, check_count, check_features, check_mask
 
 __all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
            "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
@@ -38,8 +38,7 @@ def top_k(scores, k: int, candidates=None, tiebreak=None) -> np.ndarray:
         cand = np.flatnonzero(c) if c.dtype == bool else c.astype(np.int64)
         if c.dtype == bool and c.shape != (n,):
             raise ValueError(f"candidate mask has shape {c.shape}, expected ({n},)")
-    if k < 0 or k > cand.size:
-        raise ValueError(f"k={k} must be between 0 and the {cand.size} candidates")
+    k = check_count(k, cand.size)
     cs = s[cand]
     if np.isnan(cs).any():
         raise ValueError("scores are NaN for some candidates; a candidate needs a score")
@@ -126,8 +125,7 @@ def k_center_greedy_trace(features, labeled_mask, k: int, rng: RandomLike = None
     n = F.shape[0]
     labeled = check_mask(labeled_mask, n)
     cand = ~labeled if candidates is None else check_mask(candidates, n, "candidates") & ~labeled
-    if k < 0 or k > int(cand.sum()):
-        raise ValueError(f"k={k} must be between 0 and the {int(cand.sum())} candidates")
+    k = check_count(k, int(cand.sum()))
     sq = np.einsum("ij,ij->i", F, F)
     lab_idx = np.flatnonzero(labeled)
     if lab_idx.size:
@@ -215,14 +213,6 @@ class _FactorKernel:
         return d
 
 
-def _check_k(k, n: int, what: str = "samples") -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an int, got {type(k).__name__}")
-    if k < 0 or k > n:
-        raise ValueError(f"k={k} must be between 0 and the {n} {what}")
-    return int(k)
-
-
 class KMeansPPTrace(NamedTuple):
     """What k-means++ seeding did.
 
@@ -263,7 +253,7 @@ def kmeans_pp_trace(a, h, k: int, rng: RandomLike = None) -> KMeansPPTrace:
     """
     K = _FactorKernel(a, h)
     n = K.n
-    k = _check_k(k, n)
+    k = check_count(k, n)
     gen = as_generator(rng)
     picks = np.empty(k, dtype=np.int64)
     seed_d = np.zeros(k)
@@ -342,7 +332,7 @@ def orthogonal_greedy_trace(a, h, k: int, candidates=None, span=None, tol: float
         raise ValueError(f"span indices must lie in 0..{n - 1}")
     avail = np.ones(n, dtype=bool) if candidates is None else check_mask(candidates, n, "candidates").copy()
     avail[span_idx] = False
-    k = _check_k(k, int(avail.sum()), "candidates")
+    k = check_count(k, int(avail.sum()), "candidates")
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol={tol!r} must be a finite number >= 0")
     resid = K.sq_norms.copy()  # (n,) squared residual norms

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._cache import atomic_write_bytes
-from ._validation import check_indices, torch_seed
+from ._validation import check_indices, check_int, torch_seed
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
 from .strategies import QueryContext, Strategy
@@ -95,10 +95,8 @@ class Session:
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
                 "wrap arrays with alviz.datasets.from_arrays(X, y)"
             )
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed={seed!r} must be an int >= 0")
-        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-            raise ValueError(f"budget={budget!r} must be an int >= 1 (samples picked per round)")
+        seed = check_int(seed, "seed", 0)
+        budget = check_int(budget, "budget", 1, hint="samples picked per round")
         self.dataset = dataset
         self.strategy: Strategy = get_strategy(strategy)
         if model is None:
@@ -239,8 +237,7 @@ class Session:
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
         """Run ``rounds`` rounds; returns the new Rounds."""
-        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
-            raise ValueError(f"rounds={rounds!r} must be an int >= 0")
+        rounds = check_int(rounds, "rounds", 0)
         it = range(int(rounds))
         if progress:
             from tqdm.auto import tqdm

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import plot
+from ._validation import check_int
 from ._widget_tools import RoundRunner, status_html, sync_figure
 from .plot import as_session_dict, check_coords
 from .session import Session
@@ -77,9 +78,7 @@ class _Explorer(W.VBox):
     # --------------------------------------------------------------- public
     def next_round(self, n: int = 1) -> None:
         """Run ``n`` more rounds, exactly as ``n`` clicks on "Next round" would."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n={n!r} must be an int >= 1 (rounds to run)")
-        self.runner.request(int(n))
+        self.runner.request(check_int(n, "n", 1, hint="rounds to run"))
 
     @property
     def last_error(self) -> Optional[BaseException]:

@@ -14,7 +14,6 @@ k = 1 000 against scikit-activeml, and n = 10 000 against the full matrix.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits

@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._validation import as_generator
+from .._validation import as_generator, check_int
 from . import _style
 from ._style import Coloring, class_coloring, value_coloring
 
@@ -169,8 +169,7 @@ def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optiona
     unl = np.flatnonzero(rest)
     notes = []
     if max_points is not None:
-        if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
-            raise ValueError(f"max_points={max_points!r} must be a positive int (or None to draw everything)")
+        check_int(max_points, "max_points", 1, hint="or None to draw everything")
         if n > max_points:
             m = max(0, int(max_points) - len(labeled) - len(selected))
             unl = stratified_sample(unl, dataset.y, m, np.random.default_rng(sample_seed))

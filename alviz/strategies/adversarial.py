@@ -5,11 +5,10 @@ run batched over the candidates through the cores in :mod:`alviz.perturbation`.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import perturbation, scores
+from .._validation import check_int
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -58,10 +57,8 @@ def attack_scores(res: perturbation.AttackResult) -> np.ndarray:
 
 
 def _check_max_candidates(value):
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
-        raise ValueError(f"max_candidates={value!r} must be None (every unlabeled sample) or an int >= 1")
+    if value is not None:
+        check_int(value, "max_candidates", 1, hint="or None for every unlabeled sample")
 
 
 class _AttackStrategy(Strategy):

@@ -14,7 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from .._validation import RandomLike, as_generator, check_features, check_mask, torch_seed
+from .._validation import (RandomLike, as_generator, check_count, check_features, check_int, check_mask,
+                           check_number, torch_seed)
 from .base import QueryResult, Strategy, candidate_scores, register
 from .contrastive import CONTRASTIVE_NAME, check_encoder_params, pool_contrastive_embedding
 
@@ -30,14 +31,6 @@ MINIBATCH_ABOVE = 50
 def _as_matrix(features, name: str = "features") -> np.ndarray:
     F = check_features(features, name)
     return F.reshape(len(F), -1).astype(np.float64, copy=False)
-
-
-def _check_k(k, n_available: int, what: str = "candidates") -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an int, got {type(k).__name__}")
-    if k < 0 or k > n_available:
-        raise ValueError(f"k={k} must be between 0 and the {n_available} {what}")
-    return int(k)
 
 
 def _n_distinct(F: np.ndarray) -> int:
@@ -138,7 +131,7 @@ def typiclust_select(features, labeled_mask, k: int, rng: RandomLike = None, max
     F = _as_matrix(features)
     n = len(F)
     mask = check_mask(labeled_mask, n)
-    k = _check_k(k, int((~mask).sum()))
+    k = check_count(k, int((~mask).sum()))
     n_clusters = min(int(mask.sum()) + k, int(max_clusters), _n_distinct(F))
     labels, _ = kmeans(F, max(n_clusters, 1), rng)
     K = max(n_clusters, 1)
@@ -190,7 +183,7 @@ def prototype_select(features, labeled_mask, k: int, rng: RandomLike = None) -> 
     n = len(F)
     mask = check_mask(labeled_mask, n)
     U = np.flatnonzero(~mask)
-    k = _check_k(k, U.size)
+    k = check_count(k, U.size)
     cluster = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)
     if k == 0:
@@ -276,7 +269,7 @@ def max_coverage(features, labeled_mask, delta: float, k: int, rng: RandomLike =
     F = _as_matrix(features)
     n = len(F)
     mask = check_mask(labeled_mask, n)
-    k = _check_k(k, int((~mask).sum()))
+    k = check_count(k, int((~mask).sum()))
     if not np.isfinite(delta) or delta <= 0:
         raise ValueError(f"delta={delta!r} must be a finite radius > 0")
     rng = as_generator(rng)
@@ -363,8 +356,7 @@ class TypiClust(_EmbeddingStrategy):
     def _validate_params(self):
         super()._validate_params()
         for name, v, lo in (("max_clusters", self.max_clusters, 1), ("min_cluster_size", self.min_cluster_size, 0)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
-                raise ValueError(f"{name}={v!r} must be an int >= {lo}")
+            check_int(v, name, lo)
 
     def _query(self, ctx, budget, rng):
         F, rep_name = self._features(ctx)
@@ -431,8 +423,7 @@ class ProbCover(_EmbeddingStrategy):
 
     def _validate_params(self):
         super()._validate_params()
-        if isinstance(self.purity, bool) or not isinstance(self.purity, numbers.Real) or not 0 < self.purity <= 1:
-            raise ValueError(f"purity={self.purity!r} must be in (0, 1] (the paper uses 0.95)")
+        check_number(self.purity, "purity", 0.0, 1.0, exclusive_minimum=True, hint="the paper uses 0.95")
 
     def _query(self, ctx, budget, rng):
         F, rep_name = self._features(ctx)

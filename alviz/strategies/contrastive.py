@@ -6,12 +6,10 @@ the contrastive embedding from (trained once per pool, cached on disk by
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .._cache import content_key
-from .._validation import check_features
+from .._validation import check_features, check_int
 from ..encoders import fit_contrastive
 from .base import Strategy, register
 from .coreset import kcenter_result
@@ -23,8 +21,7 @@ CONTRASTIVE_NAME = "contrastive embedding (SimCLR)"
 
 def check_encoder_params(encoder_seed, encoder_params) -> None:
     """ValueError/TypeError for a bad encoder seed or parameter dict (shared by every contrastive user)."""
-    if isinstance(encoder_seed, bool) or not isinstance(encoder_seed, numbers.Integral) or encoder_seed < 0:
-        raise ValueError(f"encoder_seed={encoder_seed!r} must be an int >= 0 (the encoder is cached by it)")
+    check_int(encoder_seed, "encoder_seed", 0, hint="the encoder is cached by it")
     if encoder_params is not None and not isinstance(encoder_params, dict):
         raise TypeError(
             f"encoder_params must be None or a dict of alviz.encoders.fit_contrastive parameters, "

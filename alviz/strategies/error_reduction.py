@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._validation import torch_seed
+from .._validation import check_int, check_number, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -71,11 +71,8 @@ class ExpectedErrorReduction(Strategy):
         if self.loss not in ("log", "zero_one"):
             raise ValueError(f"loss={self.loss!r}; choose 'log' or 'zero_one'")
         for p in ("n_candidates", "n_eval", "n_components", "steps"):
-            v = getattr(self, p)
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{p}={v!r} must be a positive int")
-        if not self.l2 > 0:
-            raise ValueError(f"l2={self.l2!r} must be > 0")
+            check_int(getattr(self, p), p, 1)
+        check_number(self.l2, "l2", 0.0, exclusive_minimum=True)
 
     def _query(self, ctx, budget, rng):
         ctx.require_model(self.name)

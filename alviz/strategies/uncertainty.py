@@ -1,8 +1,6 @@
 """Random sampling and the uncertainty scores: least confidence, margin, entropy."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import scores
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register

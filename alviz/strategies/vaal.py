@@ -1,11 +1,9 @@
 """VAAL: variational adversarial active learning (task-agnostic)."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validation import check_features
+from .._validation import check_features, check_int, check_number
 from ..encoders import train_vaal
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -91,18 +89,13 @@ class VAAL(Strategy):
     def _validate_params(self):
         if self.criterion not in CRITERIA:
             raise ValueError(f"criterion={self.criterion!r}; choose one of {', '.join(map(repr, CRITERIA))}")
-        for name, v in (("latent_dim", self.latent_dim), ("batch_size", self.batch_size)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name}={v!r} must be an int >= 1")
-        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral)
-                                       or self.steps < 1):
-            raise ValueError(f"steps={self.steps!r} must be an int >= 1, or None to scale with the pool size")
-        for name, v in (("beta", self.beta), ("adversary_weight", self.adversary_weight)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
-                raise ValueError(f"{name}={v!r} must be a finite number >= 0")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, numbers.Real) or not np.isfinite(self.lr) \
-                or self.lr <= 0:
-            raise ValueError(f"lr={self.lr!r} must be a number > 0 (the paper uses 5e-4)")
+        check_int(self.latent_dim, "latent_dim", 1, hint="the paper uses 32")
+        check_int(self.batch_size, "batch_size", 1)
+        if self.steps is not None:
+            check_int(self.steps, "steps", 1, hint="or None to scale with the pool size")
+        check_number(self.beta, "beta", 0.0)
+        check_number(self.adversary_weight, "adversary_weight", 0.0)
+        check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
 
     def _query(self, ctx, budget, rng):
         if not ctx.labeled_mask.any():
