@@ -45,6 +45,7 @@ class Round:
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
+    field : alviz.fields.Field or None, on 2-D data: the round's model and strategy over a grid of the plane.
     """
 
     index: int
@@ -56,6 +57,7 @@ class Round:
     proba: Optional[np.ndarray] = None
     embedding: Optional[np.ndarray] = None
     strategy: str = ""
+    field: Optional[Any] = None
 
     @property
     def predicted(self) -> Optional[np.ndarray]:
