@@ -104,7 +104,7 @@ def check_features(X, name: str = "X", *, allow_empty: bool = False, min_ndim: i
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
-        bad = int(np.sum(~np.isfinite(arr.reshape(arr.shape[0], -1)).any(axis=1)))
+        bad = int(np.sum((~np.isfinite(arr.reshape(arr.shape[0], -1))).any(axis=1)))
         raise ValueError(
             f"{name} has NaN or inf values in {bad} sample(s); impute or drop them before use"
         )

@@ -74,6 +74,7 @@ class VAAL(Strategy):
     """
 
     name = "vaal"
+    requires = frozenset({"labels"})
 
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
                  criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
