@@ -179,10 +179,15 @@ class _Writer:
                      for k, t in net.state_dict().items()}
             out["fitted"] = {"network": {"__dict__": state}, "attrs": {"__dict__": attrs}}
             return out
+        before = list(self.entries)
         try:
             out["fitted"] = {"attrs": self.encode(fitted, f"{where} fitted state")}
         except SessionFileError:
-            out["fitted"] = "refit"  # not data (e.g. a forest's trees): refitted on load
+            if where != "session.model":
+                raise
+            for name in set(self.entries) - set(before):
+                del self.entries[name]
+            out["fitted"] = "refit"  # the session's model, not data (e.g. a forest's trees): refitted on load
         return out
 
 
@@ -223,7 +228,7 @@ def session_bytes(session) -> bytes:
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "written_by": f"alviz {alviz.__version__}",
                 "summary": _summary(session), "entries": {k: _sha256(b) for k, b in w.entries.items()},
                 "state": state}
-    mbytes = json.dumps(manifest, sort_keys=True, allow_nan=True).encode("utf-8")
+    mbytes = json.dumps(manifest, allow_nan=True).encode("utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         def put(name, data, compress):
