@@ -6,7 +6,7 @@
 * A failed round leaves the session exactly as it was (and the next round is
   the round an uninterrupted session would have run).
 * Save/load: a crash mid-save keeps the previous file; a file from another
-  alviz version, a corrupted or a truncated file fails with a clear message.
+  alviz version loads; a corrupted or a truncated file fails with a clear message.
 """
 from __future__ import annotations
 
@@ -28,7 +28,15 @@ from alviz.strategies import QueryResult, Strategy, available, get
 from .conftest import make_context
 
 ALVIZ_DIR = Path(alviz.__file__).resolve().parent
-GRADIENT_STRATEGIES = ("egl", "badge", "gem", "dfal", "bim", "gradnorm")
+
+def _refuses_a_model_without_gradients_or_embedding(name):
+    from alviz.strategies.base import tags
+
+    return bool({"gradients", "embedding"} & tags(name).requires)
+
+
+#: the strategies that cannot run with a scikit-learn model, from their declared needs
+GRADIENT_STRATEGIES = tuple(s for s in available() if _refuses_a_model_without_gradients_or_embedding(s))
 
 
 def raises_clearly(exc_type, match, fn):
@@ -366,13 +374,15 @@ def test_killed_process_mid_save_keeps_the_previous_file(saved):
     assert len(alviz.Session.load(path).rounds) == 2
 
 
-def test_file_from_another_version_fails_clearly(saved, monkeypatch):
+def test_file_from_another_alviz_version_loads(saved, monkeypatch):
+    """The file has a format version, not a package version: a release does not strand saved runs."""
     sess, path = saved
     monkeypatch.setattr(alviz, "__version__", "0.0.1")
     other = sess.save(path.with_name("old.alviz"))
     monkeypatch.undo()
-    msg = str(raises_clearly(ValueError, r"saved by alviz 0\.0\.1", lambda: alviz.Session.load(other)))
-    assert alviz.__version__ in msg and "re-run" in msg
+    back = alviz.Session.load(other)
+    _same_session(sess, back)
+    np.testing.assert_array_equal(back.step().selected, sess.step().selected)
 
 
 @pytest.mark.parametrize("how", ["truncated_half", "truncated_tail", "header_only", "empty", "not_alviz",
@@ -380,7 +390,7 @@ def test_file_from_another_version_fails_clearly(saved, monkeypatch):
 def test_corrupted_or_truncated_file_fails_clearly(how, saved):
     _, path = saved
     data = bytearray(path.read_bytes())
-    header = data.index(b"\n", len(b"ALVIZ-SESSION\n")) + 1
+    header = 30  # a zip's first local header
     if how == "truncated_half":
         data = data[: len(data) // 2]
     elif how == "truncated_tail":

@@ -35,7 +35,7 @@ def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
 
 
 def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
-    model = ctx.require_torch("qbc with committee='dropout'")
+    model = ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
     net = model.network_
     drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
     if not drops:
@@ -57,7 +57,7 @@ def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
 
 def committee_proba(ctx, committee: str, n_members: int, rng) -> np.ndarray:
     """(M, n_pool, C) probabilities of each committee member."""
-    ctx.require_model("qbc")
+    ctx.require_model()
     key = ("committee", committee, n_members)
     if key not in ctx._memo:
         fn = _bootstrap_committee if committee == "bootstrap" else _dropout_committee
