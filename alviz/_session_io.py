@@ -56,7 +56,8 @@ MANIFEST = "alviz_session.json"
 MANIFEST_SUM = "alviz_session.sha256"
 PICKLE_MAGIC = b"ALVIZ-SESSION\n"
 _ZIP_MAGIC = b"PK\x03\x04"
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # entries carry no clock: the same session gives the same bytes
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's  # entries carry no clock: the same session gives the same bytes
 
 #: the Session's attributes a file stores; others found on a Session are stored too when they are data
 SESSION_ATTRIBUTES = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
@@ -238,7 +239,7 @@ def session_bytes(session) -> bytes:
         put(MANIFEST, mbytes, True)
         put(MANIFEST_SUM, _sha256(mbytes).encode(), False)
         for name, data in w.entries.items():
-            put(name, data, True)
+            put(name, data, False)  # arrays are stored as they are: a reader never inflates more than it reads
     return buf.getvalue()
 
 
@@ -260,6 +261,12 @@ def _read_archive(data: bytes) -> tuple:
     names = set(zf.namelist())
     if MANIFEST not in names or MANIFEST_SUM not in names:
         raise _Corrupt("it has no manifest")
+    for info in zf.infolist():  # no entry may inflate beyond what a reader expects (no zip bombs)
+        if info.filename != MANIFEST and (info.compress_type != zipfile.ZIP_STORED
+                                          or info.file_size != info.compress_size):
+            raise _Corrupt(f"its entry {info.filename} is compressed, which session files never are")
+        if info.file_size > _MAX_MANIFEST and info.filename == MANIFEST:
+            raise _Corrupt("its manifest is implausibly large")
     mbytes = zf.read(MANIFEST)
     if zf.read(MANIFEST_SUM).decode("ascii", errors="replace").strip() != _sha256(mbytes):
         raise _Corrupt("its manifest does not match the checksum written with it")
@@ -278,8 +285,22 @@ def _load_entries(manifest: dict, zf: zipfile.ZipFile) -> Dict[str, np.ndarray]:
         raw = zf.read(name)
         if _sha256(raw) != digest:
             raise _Corrupt(f"its entry {name} does not match its checksum")
-        arrays[name] = np.load(io.BytesIO(raw), allow_pickle=False)
+        arrays[name] = _npy(raw, name)
     return arrays
+
+
+def _npy(raw: bytes, name: str) -> np.ndarray:
+    """An array from ``.npy`` bytes, never unpickling and never allocating more than the bytes hold."""
+    fp = io.BytesIO(raw)
+    version = np.lib.format.read_magic(fp)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _fortran, dtype = read_header(fp)
+    if dtype.hasobject:
+        raise _Corrupt(f"its entry {name} holds Python objects, which session files never do")
+    if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > len(raw) - fp.tell():
+        raise _Corrupt(f"its entry {name} is shorter than the array it declares")
+    return np.load(io.BytesIO(raw), allow_pickle=False)
 
 
 class _Reader:

@@ -288,6 +288,28 @@ def _npy_of_objects(obj) -> bytes:
     return buf.getvalue()
 
 
+def test_an_entry_cannot_make_the_reader_allocate_more_than_the_file_holds(small_file):
+    _, path = small_file
+    with zipfile.ZipFile(path) as zf:
+        first = sorted(n for n in zf.namelist() if n.endswith(".npy"))[0]
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": (10**7, 10**6)})
+    _rewrite(path, {first: buf.getvalue() + bytes(64)})
+    with pytest.raises(ValueError, match="shorter than the array it declares"):
+        alviz.Session.load(path)
+
+
+def test_a_compressed_entry_is_refused(small_file):
+    _, path = small_file
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(ValueError, match="is compressed, which session files never are"):
+        alviz.Session.load(path)
+
+
 @pytest.mark.parametrize("module, qualname", [("subprocess", "Popen"), ("os", "system"),
                                               ("sklearn.base", "os.system"), ("sklearn.utils", "_joblib")])
 def test_a_class_path_outside_alviz_is_never_imported(small_file, module, qualname):
@@ -478,7 +500,7 @@ class UserNet(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.body = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU())
-        self.out = torch.nn.Linear(8, 3)
+        self.out = torch.nn.Linear(8, 4)  # make_toy("blobs") has 4 classes
 
     def forward(self, x):
         return self.out(self.body(x))
