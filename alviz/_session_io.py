@@ -202,6 +202,11 @@ def _is_module(v) -> bool:
     return torch is not None and isinstance(v, torch.nn.Module)
 
 
+def _is_module_class(cls) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and issubclass(cls, torch.nn.Module)
+
+
 def _is_estimator(v) -> bool:
     from sklearn.base import BaseEstimator
 
@@ -312,7 +317,9 @@ class _Reader:
         self.refit = False
 
     # ---------------------------------------------------------------- classes
-    def resolve(self, spec, kind: str, base: Optional[type] = None) -> type:
+    def resolve(self, spec, kind: str, base: Optional[type] = None, alviz_only: bool = False) -> type:
+        """The class ``spec`` names: from ``classes``, else alviz's own (or, unless ``alviz_only``,
+        an already-imported scikit-learn or torch module's), and a subclass of ``base``."""
         module, qualname = spec["module"], spec["qualname"]
         if not (isinstance(module, str) and isinstance(qualname, str) and _MODULE_RE.match(module)
                 and _MODULE_RE.match(qualname)):
@@ -323,7 +330,7 @@ class _Reader:
         else:
             root = module.split(".")[0]
             private = any(p.startswith("_") for p in qualname.split("."))
-            if root not in _TRUSTED_ROOTS or (private and root != "alviz"):
+            if root not in _TRUSTED_ROOTS or (private and root != "alviz") or (alviz_only and root != "alviz"):
                 raise SessionFileError(
                     f"the file's {kind} is the class {key}, which is not part of alviz; a session file never "
                     f"imports code, so pass the class yourself: alviz.Session.load(path, classes=[{qualname}])"
@@ -382,7 +389,18 @@ class _Reader:
         if tag == "__items__":
             return {_hashable(self.decode(k)): self.decode(x) for k, x in v["__items__"]}
         if tag == "__class__":
-            return self.resolve(v["__class__"], "parameter")
+            cls = self.resolve(v["__class__"], "parameter")
+            from sklearn.base import BaseEstimator
+
+            spec = v["__class__"]
+            passed = f"{spec['module']}.{spec['qualname']}" in self.classes
+            if not (passed or cls.__module__.split(".")[0] == "alviz" or issubclass(cls, BaseEstimator)
+                    or (_is_module_class(cls))):
+                raise SessionFileError(
+                    f"the file's parameter is the class {cls.__module__}.{cls.__qualname__}, which is neither "
+                    "an estimator nor a torch module; pass it yourself (classes=[...]) if you mean it"
+                )
+            return cls
         if tag == "__generator__":
             state = self.decode(v["__generator__"])
             kinds = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "Philox": np.random.Philox,
@@ -395,7 +413,7 @@ class _Reader:
 
             return torch.as_tensor(self.array(v["__tensor__"]).copy())
         if tag == "__dataclass__":
-            cls = self.resolve(v["__dataclass__"], "record")
+            cls = self.resolve(v["__dataclass__"], "record", alviz_only=True)
             if not dataclasses.is_dataclass(cls):
                 raise SessionFileError(f"the file's record class {cls.__qualname__} is not a dataclass")
             values = {k: self.decode(x) for k, x in v["fields"].items()}
@@ -423,9 +441,7 @@ class _Reader:
         if tag == "__estimator__":
             return self.estimator(v)
         if tag == "__object__":
-            cls = self.resolve(v["__object__"], "object")
-            if cls.__module__.split(".")[0] != "alviz" and f"{cls.__module__}.{cls.__qualname__}" not in self.classes:
-                raise SessionFileError(f"the file's object class {cls.__qualname__} is not part of alviz")
+            cls = self.resolve(v["__object__"], "object", alviz_only=True)
             return cls(**self.decode(v["params"]))
         raise SessionFileError(f"unknown value tag {tag!r} in the manifest; upgrade alviz")
 

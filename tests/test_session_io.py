@@ -322,6 +322,22 @@ def test_a_class_path_outside_alviz_is_never_imported(small_file, module, qualna
         alviz.Session.load(path)
 
 
+def test_records_and_objects_are_only_alviz_classes(small_file):
+    _, path = small_file
+    original = path.read_bytes()
+    for field, spec in (("dataset", {"module": "sklearn.utils", "qualname": "Bunch"}),
+                        ("strategy", {"module": "sklearn.base", "qualname": "BaseEstimator"})):
+        path.write_bytes(original)
+
+        def edit(m):
+            m["state"][field]["__dataclass__" if field == "dataset" else "class"] = spec
+            if field == "strategy":
+                m["state"][field]["__strategy__"] = "not-registered"
+        _rewrite(path, manifest_edit=edit)
+        with pytest.raises(ValueError, match=r"not part of alviz|subclass of alviz"):
+            alviz.Session.load(path)
+
+
 def test_own_old_pickle_file_loads_with_allow_pickle(small_file):
     sess, path = small_file
     payload = pickle.dumps(sess.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
