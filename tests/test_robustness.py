@@ -1,4 +1,4 @@
-"""Robustness (issue 6): bad inputs fail early and clearly; failures and crashes never corrupt state.
+"""Robustness: bad inputs fail early and clearly; failures and crashes never corrupt state.
 
 * The bad-input suite: every case raises a *typed* error, from alviz's own
   checks (never deep inside torch, numpy or scikit-learn), whose message says
