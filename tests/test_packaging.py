@@ -40,7 +40,10 @@ def _dry_run(target: str) -> list:
     """The commands ``make -n target`` would run (nothing is executed)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    out = subprocess.run(["make", "-n", "-C", str(ROOT), target], capture_output=True, text=True, timeout=60)
+    # run under `make test` itself: drop the outer make's flags and command-line variables
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS")}
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), target, "PYTEST_ARGS="], capture_output=True, text=True,
+                         timeout=60, env=env)
     assert out.returncode == 0, f"make -n {target} failed: {out.stderr}"
     return out.stdout.splitlines()
 
