@@ -100,6 +100,8 @@ class _Writer:
 
     def __init__(self):
         self.entries: Dict[str, bytes] = {}
+        self._by_digest: Dict[str, str] = {}  # the same array twice (e.g. VAAL's mu and representation) is one entry
+        self._count = 0
 
     def array(self, a, where: str) -> dict:
         a = np.asarray(a)
@@ -110,8 +112,14 @@ class _Writer:
             )
         buf = io.BytesIO()
         np.save(buf, a, allow_pickle=False)
-        name = f"arrays/{len(self.entries):06d}.npy"
-        self.entries[name] = buf.getvalue()
+        data = buf.getvalue()
+        digest = _sha256(data)
+        name = self._by_digest.get(digest)
+        if name is None or name not in self.entries:
+            name = f"arrays/{self._count:06d}.npy"
+            self._count += 1
+            self.entries[name] = data
+            self._by_digest[digest] = name
         return {"__array__": name}
 
     def encode(self, v, where: str):
