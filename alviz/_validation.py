@@ -76,6 +76,13 @@ def check_number(value, name: str, minimum: float | None = None, maximum: float 
     return float(value)
 
 
+def check_choice(value, name: str, options) -> str:
+    """``value`` if it is one of ``options``; else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise InvalidParameterError(f"{name}={value!r}; choose one of {', '.join(map(repr, options))}")
+    return value
+
+
 def check_count(k, n_available: int, what: str = "candidates") -> int:
     """How many to pick: an int between 0 and ``n_available``."""
     k = check_int(k, "k", 0)

@@ -142,6 +142,17 @@ def test_committee_checks_through_the_shared_check():
             get("qbc_kl", n_members=bad).query(ctx, 2, rng=0)
 
 
+def test_vaal_criterion_has_one_check_and_one_message():
+    from alviz.strategies.vaal import vaal_scores
+
+    ctx = make_context(alviz.datasets.make_toy("blobs", n=60, seed=0), n_labeled=10)
+    with pytest.raises(ValueError) as before_training:
+        get("vaal", criterion="highest").query(ctx, 2, rng=0)
+    with pytest.raises(ValueError) as scoring:
+        vaal_scores(np.array([0.2, 0.7]), "highest")
+    assert str(before_training.value) == str(scoring.value) == "criterion='highest'; choose one of 'lowest', 'confusion'"
+
+
 # ---------------------------------------------------------------------------- the two wrong messages
 def test_nan_count_counts_samples_with_any_nan():
     X = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
