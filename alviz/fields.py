@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Field", "grid"]
+__all__ = ["Field", "grid", "compute"]
 
 
 @dataclass
@@ -53,3 +53,36 @@ def grid(X, resolution: int = 100, margin: float = 0.1):
     pad = np.maximum(hi - lo, 1e-9) * float(margin)
     lo, hi = lo - pad, hi + pad
     return np.linspace(lo[0], hi[0], int(resolution)), np.linspace(lo[1], hi[1], int(resolution))
+
+
+def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0.1) -> Field:
+    """A round's :class:`Field`: its model and its strategy's pointwise score on a grid over ``X``.
+
+    Parameters
+    ----------
+    strategy : alviz.strategies.Strategy, the round's strategy (after its ``query`` on ``ctx``, so
+        the state it built — a committee, a discriminator, centroids — is reused, not retrained).
+    ctx : alviz.strategies.QueryContext of the round.
+    X : (n, 2) the pool's inputs (the grid covers their bounding box).
+    rng : None, int or Generator; pass one derived from, not shared with, the round's stream.
+    resolution : int >= 2, grid points per axis.
+    margin : float >= 0, how far the grid reaches past the data, as a fraction of its extent.
+
+    Returns
+    -------
+    Field with ``proba`` (gy, gx, C) float32 (None without a model) and ``score`` (gy, gx).
+    """
+    from ._validation import as_generator, check_int
+
+    resolution = check_int(resolution, "resolution", 2, hint="grid points per axis, e.g. 100")
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"a field needs a pool of 2-D inputs (n, 2), got shape {X.shape}")
+    gx_, gy_ = grid(X, resolution, margin)
+    f = Field(gx_, gy_, None, None, strategy.field_name or strategy.name)
+    pts = f.points.astype(X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32)
+    shape = (len(gy_), len(gx_))
+    if ctx.model is not None:
+        f.proba = ctx.proba_of(ctx.model, pts).astype(np.float32).reshape(shape + (ctx.n_classes,))
+    f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+    return f
