@@ -132,7 +132,7 @@ class DFAL(_AttackStrategy):
     """
 
     name = "dfal"
-    field_name = "DeepFool −‖r‖ (distance to the boundary)"
+    field_name = "DeepFool −‖r‖ (small r: near the boundary)"
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
                  max_candidates=None):
@@ -179,7 +179,7 @@ class BIM(_AttackStrategy):
     """
 
     name = "bim"
-    field_name = "BIM −‖η‖ (distance to the boundary)"
+    field_name = "BIM −‖η‖ (small η: near the boundary)"
 
     def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
         self.eps = eps

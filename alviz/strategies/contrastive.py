@@ -89,7 +89,7 @@ class ContrastiveCoreSet(Strategy):
     """
 
     name = "contrastive_coreset"
-    field_name = "distance to the nearest labeled point (contrastive embedding)"
+    field_name = "distance to labeled (contrastive space)"
 
     def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True):
         self.encoder_seed = encoder_seed

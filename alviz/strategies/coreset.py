@@ -74,7 +74,7 @@ class CoreSet(Strategy):
     """
 
     name = "coreset"
-    field_name = "core-set: distance to the nearest labeled point (model embedding)"
+    field_name = "core-set: distance to labeled (model space)"
 
     def _score_points(self, ctx, X, rng):
         return distance_to_centers(ctx.embed_points(X), kcenter_centers(self, ctx, ctx.embedding))
