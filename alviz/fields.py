@@ -22,7 +22,8 @@ class Field:
     x : (gx,) float, grid coordinates along the first input dimension.
     y : (gy,) float, grid coordinates along the second.
     proba : (gy, gx, C) float32, the round's task model at each grid point (None before a model exists).
-    score : (gy, gx) float, the strategy's own quantity at each grid point ("higher = pick first").
+    score : (gy, gx) float, the strategy's own quantity at each grid point ("higher = pick first"), or
+        None for a strategy without a pointwise score.
     name : str, what ``score`` is, in a few words (e.g. "margin −(p₁ − p₂)").
     """
 
@@ -70,7 +71,8 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
 
     Returns
     -------
-    Field with ``proba`` (gy, gx, C) float32 (None without a model) and ``score`` (gy, gx).
+    Field with ``proba`` (gy, gx, C) float32 (None without a model) and ``score`` (gy, gx), or
+    ``score`` None for a strategy that has no pointwise score (``strategy.has_pointwise_score``).
     """
     from ._validation import as_generator, check_int
 
@@ -84,5 +86,8 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
     shape = (len(gy_), len(gx_))
     if ctx.model is not None:
         f.proba = ctx.proba_of(ctx.model, pts).astype(np.float32).reshape(shape + (ctx.n_classes,))
-    f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+    if strategy.has_pointwise_score:
+        f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+    else:  # a user's strategy without score_points: the model's regions and boundary only
+        f.name = f"{strategy.name or type(strategy).__name__}: no pointwise score (implement _score_points)"
     return f

@@ -165,3 +165,25 @@ def test_score_points_refuses_inputs_of_the_wrong_shape(moons, moons_ctx):
 def test_compute_refuses_non_2d_inputs(moons_ctx):
     with pytest.raises(ValueError, match="2-D"):
         fields.compute(get("margin"), moons_ctx, np.zeros((10, 3)))
+
+
+def test_a_strategy_without_a_pointwise_score_gets_regions_only(moons):
+    class FirstCandidates(alviz.strategies.Strategy):
+        name = "first-candidates"
+
+        def _query(self, ctx, budget, rng):
+            idx = ctx.candidates[:budget]
+            s = np.full(ctx.n_pool, np.nan)
+            s[ctx.candidates] = 0.0
+            return alviz.strategies.QueryResult(idx, s, {})
+
+    strat = FirstCandidates()
+    assert not strat.has_pointwise_score and get("margin").has_pointwise_score
+    sess = Session(moons, strategy=strat, initial=10, budget=3, field_resolution=12)
+    rnd = sess.step()
+    assert rnd.field.score is None and rnd.field.proba.shape == (12, 12, 2)
+    assert "no pointwise score" in rnd.field.name
+    with pytest.raises(NotImplementedError, match="_score_points"):
+        strat.score_points(make_context(moons), moons.X[:3])
+    names = [t.name for t in alviz.plot.round(sess, moons.X).data]
+    assert "decision boundary" in names and not any(n.startswith("field:") for n in names)

@@ -294,7 +294,8 @@ def test_round_slider_has_one_step_per_round_and_shows_one_round_at_a_time(moons
         vis = np.array(step.args[0]["visible"])
         assert np.array_equal(vis, rounds_of == r)
         shown = [t for t, v in zip(fig.data, vis) if v]
-        assert [t.name for t in shown] == ["unlabeled", "labeled", "selected"]
+        field_layers = ("decision regions", "decision boundary", "field: ")  # the 2-D field under the points
+        assert [t.name for t in shown if not t.name.startswith(field_layers)] == ["unlabeled", "labeled", "selected"]
         assert list(shown[-1].customdata) == list(s.rounds[r].selected)
         assert f"round {r}" in step.args[1]["title.text"]
     assert [bool(t.visible) for t in fig.data] == list(rounds_of == 0)

@@ -73,9 +73,9 @@ def field_traces(view: View) -> list:
             x=x, y=y, z=pred.astype(np.float64), zmin=-0.5, zmax=C - 0.5, colorscale=_discrete_scale(palette(C)),
             showscale=False, opacity=0.13, name="decision regions", showlegend=True, legendrank=6,
             customdata=hover, hovertemplate="predicted %{customdata}<extra></extra>"))
-    z = np.asarray(f.score, dtype=np.float64)
-    q, ticks, labels = _ranked(z)
-    out.append(go.Contour(
+    z = None if f.score is None else np.asarray(f.score, dtype=np.float64)
+    q, ticks, labels = _ranked(z) if z is not None else (None, None, None)
+    out.append(None if z is None else go.Contour(
         x=x, y=y, z=q, zmin=0.0, zmax=1.0, colorscale=FIELD_COLORSCALE, opacity=0.85,
         contours=dict(coloring="heatmap", showlines=False, start=0.0, end=1.0, size=0.1), line=dict(width=0),
         name=f"field: {f.name}", showlegend=True, legendrank=5, customdata=z,
@@ -92,7 +92,7 @@ def field_traces(view: View) -> list:
             contours=dict(coloring="lines", start=start, end=start if C == 2 else C - 1.5, size=1.0),
             line=dict(color="rgba(20,20,20,0.85)", width=2.2), colorscale=[[0, "black"], [1, "black"]],
             hoverinfo="skip"))
-    return out
+    return [t for t in out if t is not None]
 
 
 def _wrap(text: str, width: int = 22) -> str:

@@ -57,13 +57,15 @@ def overlays_for(extras: dict) -> list:
 
 def build_overlays(view: View, with_field: bool = False) -> Built:
     """Every overlay the round's extras call for. With ``with_field`` (the round's field is drawn
-    under the points) the binned heat maps of the ``under`` layer are left out: the field shows the
-    same quantity exactly, and a second map would hide it; circles in input units are added."""
+    under the points) the binned heat maps of the ``under`` layer start hidden (a click on their
+    legend entry shows them): the field shows the quantity exactly, and a second map would cover
+    it; circles in input units and arrows for a spread of candidates are added."""
     out = Built()
     for o in overlays_for(view.rnd.extras):
         o.build(view, out)
     if with_field:
-        out.under = []
+        for t in out.under:
+            t.visible = "legendonly"
         _input_circles(view, out)
         _candidate_arrows(view, out)
     return out

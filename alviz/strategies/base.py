@@ -273,6 +273,11 @@ class Strategy:
             raise RuntimeError(f"strategy {self.name!r} scored {s.shape[0]} points for {len(X)} inputs")
         return s
 
+    @property
+    def has_pointwise_score(self) -> bool:
+        """True when the strategy implements :meth:`score_points` (every registered one does)."""
+        return type(self)._score_points is not Strategy._score_points
+
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError(
             f"strategy {self.name!r} has no pointwise score: implement _score_points(ctx, X, rng) "
