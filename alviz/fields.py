@@ -66,7 +66,8 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
     ctx : alviz.strategies.QueryContext of the round.
     X : (n, 2) the pool's inputs (the grid covers their bounding box).
     rng : None, int or Generator; pass one derived from, not shared with, the round's stream.
-    resolution : int >= 2, grid points per axis.
+    resolution : int >= 2, grid points per axis (at most ``strategy.field_max_resolution`` when the
+        strategy sets one: EER refits a surrogate for every point).
     margin : float >= 0, how far the grid reaches past the data, as a fraction of its extent.
 
     Returns
@@ -77,6 +78,9 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
     from ._validation import as_generator, check_int
 
     resolution = check_int(resolution, "resolution", 2, hint="grid points per axis, e.g. 100")
+    cap = getattr(strategy, "field_max_resolution", None)
+    if cap is not None:  # an expensive pointwise score: a coarser grid (the Field's x and y say how fine)
+        resolution = min(resolution, int(cap))
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"a field needs a pool of 2-D inputs (n, 2), got shape {X.shape}")

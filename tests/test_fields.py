@@ -187,3 +187,11 @@ def test_a_strategy_without_a_pointwise_score_gets_regions_only(moons):
         strat.score_points(make_context(moons), moons.X[:3])
     names = [t.name for t in alviz.plot.round(sess, moons.X).data]
     assert "decision boundary" in names and not any(n.startswith("field:") for n in names)
+
+
+def test_an_expensive_field_uses_the_strategy_s_coarser_grid(moons, moons_ctx):
+    s = strategy("eer")
+    s.query(moons_ctx, 5, 0)
+    f = fields.compute(s, moons_ctx, moons.X, 0, resolution=100)
+    cap = s.field_max_resolution
+    assert cap is not None and f.score.shape == (cap, cap) == f.proba.shape[:2] and len(f.x) == cap

@@ -225,6 +225,9 @@ class Strategy:
     name: str = ""
     #: what :meth:`score_points` returns, in a few words (the field's title)
     field_name: str = ""
+    #: the finest field grid (points per axis) worth its cost, or None for no cap (an expensive
+    #: pointwise score, such as EER's refits, sets one)
+    field_max_resolution = None
 
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
         """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""

@@ -58,6 +58,9 @@ class ExpectedErrorReduction(Strategy):
 
     name = "eer"
 
+    #: every field point refits the surrogate C times: 30 × 30 points cost about one round
+    field_max_resolution = 30
+
     @property
     def field_name(self) -> str:
         return f"EER: −expected {'log' if self.loss == 'log' else '0-1'} loss after labeling x"
