@@ -38,9 +38,9 @@ for name, s in runs.items():
 # The dark green valley *is* the boundary: ‖r‖ is smallest on it. The picks
 # (numbered) are the pool points in the darkest green. The thin red arrows
 # are x → x + r for a spread of candidates, drawn to scale in input units:
-# each one runs towards the boundary and ends just across it, because
-# DeepFool stops as soon as the prediction flips (plus a 2% overshoot).
-# The picks' own arrows are almost invisible: they start on the boundary.
+# each one runs straight at the boundary and ends across it, because
+# DeepFool stops as soon as the prediction flips. The picks' own arrows are
+# almost invisible: they start on the boundary.
 
 # %%
 dfal_session = runs["dfal"]
@@ -51,7 +51,8 @@ alviz.plot.round(dfal_session, toy.X, r=-1)
 # %% [markdown]
 # How far past the boundary does each arrow end? Walk along each arrow
 # x + t·r (t from 0 to 1) with the round's model and find the t where the
-# prediction flips: t = 1 would be "exactly on the boundary".
+# prediction flips. On a linear model DeepFool's one step would land at
+# t = 1/1.02 (its 2% overshoot); here?
 
 # %%
 model = dfal_session.model  # the model of the last round, the one DeepFool attacked
@@ -153,11 +154,20 @@ explorer
 # - On the toy set the field's dark green valley lies exactly on the black
 #   decision boundary, and the numbered picks sit in it: −‖r‖ is highest
 #   where a tiny step flips the prediction.
-# - The red arrows point across the boundary and stop just past it for the
-#   points near it (the flip happens at t ≈ 1 of the arrow). Far from the
-#   boundary an arrow can end well past it: DeepFool steps to the boundary
-#   of the model *linearised at x*, and a curved boundary is nearer than
-#   that, so ‖r‖ is an upper bound on the distance, tight only near it.
+# - The red arrows point straight across the black boundary, and every one
+#   ends past it: the flip happens about 80% of the way along, near the
+#   boundary and far from it alike.
+#
+# ## What surprised us (new)
+#
+# - DeepFool's arrows overshoot by about a quarter of their length, although
+#   almost all of them took a single step. DeepFool steps to the boundary of
+#   the model *linearised at x*; along the arrow more ReLU units switch on,
+#   the logit gap grows faster than its slope at x promised, and the real
+#   boundary comes sooner. So ‖r‖ is an upper bound on the distance, as
+#   Ducoffe & Precioso say, not the distance itself. Because it
+#   overestimates every point by about the same factor, the ranking (and
+#   the picks) hardly suffer.
 # - Click a pick in the explorer: its predicted probabilities are nearly tied
 #   between two classes, the same samples margin would like.
 #
