@@ -157,22 +157,19 @@ explorer
 # - The red arrows point straight across the black boundary, and every one
 #   ends past it: the flip happens about 80% of the way along, near the
 #   boundary and far from it alike.
+# - Click a pick in the explorer: its predicted probabilities are nearly tied
+#   between two classes, the same samples margin would like.
 #
-# ## What surprised us (new)
+# ## What surprised us
 #
 # - DeepFool's arrows overshoot by about a quarter of their length, although
 #   almost all of them took a single step. DeepFool steps to the boundary of
 #   the model *linearised at x*; along the arrow more ReLU units switch on,
 #   the logit gap grows faster than its slope at x promised, and the real
 #   boundary comes sooner. So ‖r‖ is an upper bound on the distance, as
-#   Ducoffe & Precioso say, not the distance itself. Because it
-#   overestimates every point by about the same factor, the ranking (and
-#   the picks) hardly suffer.
-# - Click a pick in the explorer: its predicted probabilities are nearly tied
-#   between two classes, the same samples margin would like.
-#
-# ## What surprised us
-#
+#   Ducoffe & Precioso say, not the distance itself. The query only uses
+#   the order of ‖r‖, and an overestimate by a similar factor everywhere
+#   keeps the order.
 # - On the toy set `dfal` and `gradnorm` pick *exactly the same* samples in
 #   both rounds, and `margin` differs from them by one sample in round 0 and
 #   three in round 1. For a small smooth model, "closest to the boundary",
