@@ -31,7 +31,8 @@ def draws_field(view: View) -> bool:
 def _ranked(z: np.ndarray) -> tuple:
     """(z as quantiles in [0, 1] over the plane, NaN kept; tick positions; tick labels in z's own units).
 
-    The colours follow the rank of the value, so "the top 10 % of the plane" always looks the same
+    The colours follow the order of the values (dense ranks: equal values, equal colours), so the
+    top of the field always looks the same
     whatever the field's units and however skewed its values (an attack's far-off points, a margin
     that is near -1 almost everywhere); the colorbar's labels give the real values.
     """
@@ -43,9 +44,17 @@ def _ranked(z: np.ndarray) -> tuple:
     if fin.size == 0 or fin.max() == fin.min():
         q[ok] = 0.0
         return q, [0.0], [f"{fin[0]:.3g}" if fin.size else "-"]
-    q[ok] = (rankdata(fin, method="average") - 1) / max(fin.size - 1, 1)
-    ticks = [0.0, 0.25, 0.5, 0.75, 0.9, 1.0]
-    return q, ticks, [f"{v:.3g}" for v in np.quantile(fin, ticks)]
+    # dense ranks: tied values share one colour, and a field that is mostly one value (a committee's
+    # unanimous vote) leaves that area clear instead of tinting it
+    levels = np.unique(fin)
+    q[ok] = (rankdata(fin, method="dense") - 1) / (levels.size - 1)
+    ticks = [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] if levels.size > 6 else list(np.linspace(0, 1, levels.size))
+    values = levels[np.round(np.asarray(ticks) * (levels.size - 1)).astype(np.int64)]
+    for digits in range(3, 8):  # enough digits that the labels differ (a margin near −1 everywhere)
+        labels = [f"{v + 0.0:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return q, ticks, labels
 
 
 def field_traces(view: View) -> list:
