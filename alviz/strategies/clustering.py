@@ -18,7 +18,7 @@ from .._validation import (RandomLike, as_generator, check_count, check_features
                            check_number, torch_seed)
 from .base import QueryResult, Strategy, candidate_scores, register
 from .contrastive import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
-from .coreset import distance_to_centers
+from .coreset import distance_to_centers, reduce_sq_distances
 
 __all__ = [
     "typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
@@ -92,14 +92,9 @@ def typicality_against(points, reference, n_neighbors=None, chunk: int = 1024) -
     k = min(20, len(R) // 2) if n_neighbors is None else n_neighbors
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= len(R):
         raise ValueError(f"typicality_against needs 1 <= n_neighbors <= {len(R)} reference samples, got {k}")
-    sq = np.einsum("ij,ij->i", R, R)
-    out = np.empty(len(P))
-    for s in range(0, len(P), chunk):
-        B = P[s:s + chunk]
-        d2 = np.einsum("ij,ij->i", B, B)[:, None] - 2.0 * (B @ R.T) + sq[None, :]  # (c, n)
-        nearest = np.partition(np.maximum(d2, 0.0), k - 1, axis=1)[:, :k]
-        out[s:s + chunk] = 1.0 / (np.sqrt(nearest).mean(axis=1) + 1e-5)
-    return out
+    def mean_knn_distance(d2):
+        return np.sqrt(np.partition(d2, k - 1, axis=1)[:, :k]).mean(axis=1)
+    return 1.0 / (reduce_sq_distances(P, R, mean_knn_distance, chunk) + 1e-5)
 
 
 def kmeans(features, n_clusters: int, rng: RandomLike = None):
@@ -480,15 +475,9 @@ class ProbCover(_EmbeddingStrategy):
         covered = (distance_to_centers(F, F[lab]) < delta) if lab.size else np.zeros(len(F), dtype=bool)
         U = F[~covered]
         P = _as_matrix(self._features_of(ctx, X), "X")
-        out = np.zeros(len(P))
         if len(U) == 0:
-            return out
-        sq = np.einsum("ij,ij->i", U, U)
-        for s in range(0, len(P), 1024):
-            B = P[s:s + 1024]
-            d2 = np.einsum("ij,ij->i", B, B)[:, None] - 2.0 * (B @ U.T) + sq[None, :]
-            out[s:s + 1024] = (d2 < delta * delta).sum(axis=1)
-        return out
+            return np.zeros(len(P))
+        return reduce_sq_distances(P, U, lambda d2: (d2 < delta * delta).sum(axis=1))
 
     def _validate_params(self):
         super()._validate_params()
