@@ -115,7 +115,9 @@ def test_picks_do_not_depend_on_the_field(moons, name):
 
 
 POINTWISE = ["least_confidence", "margin", "entropy", "qbc_vote_entropy", "qbc_kl", "egl", "gradnorm", "dfal",
-             "bim", "vaal", "badge", "gem", "coreset", "eer"]
+             "bim", "vaal", "badge", "gem", "coreset", "eer",
+             # batch strategies whose pool scores are the quantity their field reads
+             "contrastive_coreset", "probcover"]
 
 
 @pytest.mark.parametrize("name", POINTWISE)
@@ -195,3 +197,13 @@ def test_an_expensive_field_uses_the_strategy_s_coarser_grid(moons, moons_ctx):
     f = fields.compute(s, moons_ctx, moons.X, 0, resolution=100)
     cap = s.field_max_resolution
     assert cap is not None and f.score.shape == (cap, cap) == f.proba.shape[:2] and len(f.x) == cap
+
+
+def test_typicality_against_a_reference_is_the_mean_knn_distance():
+    from alviz.strategies.clustering import typicality_against
+
+    rng = np.random.default_rng(0)
+    P, R = rng.normal(size=(7, 3)), rng.normal(size=(40, 3))
+    d = np.linalg.norm(P[:, None] - R[None], axis=2)
+    expected = 1.0 / (np.sort(d, axis=1)[:, :5].mean(axis=1) + 1e-5)
+    assert np.allclose(typicality_against(P, R, n_neighbors=5, chunk=3), expected)
