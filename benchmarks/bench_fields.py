@@ -8,7 +8,8 @@ registered strategy, the field's seconds next to the round's (train + query),
 so a slow field is visible. Recorded, not bounded.
 
 Full size: moons with 600 points, ``initial=20``, ``budget=10``, 2 rounds,
-a 100 × 100 grid (the Session's default). Quick: 150 points, three
+a 100 × 100 grid (the Session's default; EER caps its own at 30 × 30,
+``field_max_resolution``, since every point refits its surrogate). Quick: 150 points, three
 strategies, a 15 × 15 grid, 1 round. Torch runs with one intra-op thread.
 
     python benchmarks/bench_fields.py [--quick]
@@ -51,12 +52,13 @@ def run(quick: bool = False) -> list:
                 field_s = np.array([r.metrics["field_seconds"] for r in s.rounds])
                 round_s = np.array([r.metrics["train_seconds"] + r.metrics["query_seconds"] for r in s.rounds])
                 finite = float(np.mean([np.isfinite(r.field.score).mean() for r in s.rounds]))
+                gy, gx = s.rounds[-1].field.score.shape  # a strategy may cap its grid (EER: 30 x 30)
                 rows.append(row(
-                    "fields", f"moons n={n}, {name}, {resolution}x{resolution} grid",
+                    "fields", f"moons n={n}, {name}, {gx}x{gy} grid",
                     {"seconds": float(field_s.mean()), "peak_mib": float("nan")}, target="recorded", met=None,
                     strategy=name, round_s=round(float(round_s.mean()), 4),
                     field_over_round=round(float(field_s.mean() / max(round_s.mean(), 1e-9)), 3),
-                    finite_fraction=round(finite, 4), rounds=rounds, grid_points=resolution * resolution,
+                    finite_fraction=round(finite, 4), rounds=rounds, grid_points=gx * gy,
                     torch_threads=1))
         finally:
             torch.set_num_threads(threads)

@@ -482,3 +482,11 @@ def test_coreset_cover_is_drawn_as_circles_in_input_units(field_sessions):
     assert np.allclose(d.max(), radius, rtol=1e-2)  # every polygon vertex lies on a circle of radius r
     nearest = np.linalg.norm(s.dataset.X[:, None].astype(float) - centers[None], axis=2).min(axis=1)
     assert nearest.max() <= radius * 1.001  # and the circles cover every pool point
+
+
+def test_comparison_grid_draws_each_strategy_s_field_with_one_colorbar(field_sessions):
+    sessions = {k: field_sessions[k] for k in ("margin", "coreset")}
+    fig = plot.compare_round(sessions, field_sessions["margin"].dataset.X)
+    fields_drawn = [t for t in fig.data if t.name.startswith("field: ")]
+    assert [t.meta["strategy"] for t in fields_drawn] == ["margin", "coreset"]
+    assert sum(t.showscale is not False for t in fields_drawn) == 1
