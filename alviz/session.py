@@ -42,7 +42,7 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``train_seconds``, ``query_seconds``, ``seconds``.
+        ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
