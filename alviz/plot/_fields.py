@@ -50,10 +50,9 @@ def _ranked(z: np.ndarray) -> tuple:
     q[ok] = (rankdata(fin, method="dense") - 1) / (levels.size - 1)
     ticks = [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] if levels.size > 6 else list(np.linspace(0, 1, levels.size))
     values = levels[np.round(np.asarray(ticks) * (levels.size - 1)).astype(np.int64)]
-    for digits in range(3, 8):  # enough digits that the labels differ (a margin near −1 everywhere)
-        labels = [f"{v + 0.0:.{digits}g}" for v in values]
-        if len(set(labels)) == len(labels):
-            break
+    labels = [f"{v + 0.0:.3g}" for v in values]
+    # a margin near −1 over most of the plane gives several "-1": label each value once
+    labels = [lab if j == 0 or lab != labels[j - 1] else "" for j, lab in enumerate(labels)]
     return q, ticks, labels
 
 
