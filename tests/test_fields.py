@@ -207,3 +207,15 @@ def test_typicality_against_a_reference_is_the_mean_knn_distance():
     d = np.linalg.norm(P[:, None] - R[None], axis=2)
     expected = 1.0 / (np.sort(d, axis=1)[:, :5].mean(axis=1) + 1e-5)
     assert np.allclose(typicality_against(P, R, n_neighbors=5, chunk=3), expected)
+
+
+def test_with_nothing_labeled_coreset_s_field_is_the_distance_to_its_first_pick(moons):
+    sess = Session(moons, strategy="coreset", initial=0, budget=3, field_resolution=15)
+    rnd = sess.step()
+    f = rnd.field
+    assert f.proba is None  # no model yet: no regions, no boundary
+    first = moons.X[rnd.selected[0]]
+    expected = np.linalg.norm(f.points - first, axis=1).reshape(f.score.shape)
+    assert np.allclose(f.score, expected, atol=1e-5)
+    names = [t.name for t in alviz.plot.round(sess, moons.X).data]
+    assert f"field: {f.name}" in names and "decision boundary" not in names
