@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Field", "grid"]
+__all__ = ["Field", "grid", "compute"]
 
 
 @dataclass
@@ -22,7 +22,8 @@ class Field:
     x : (gx,) float, grid coordinates along the first input dimension.
     y : (gy,) float, grid coordinates along the second.
     proba : (gy, gx, C) float32, the round's task model at each grid point (None before a model exists).
-    score : (gy, gx) float, the strategy's own quantity at each grid point ("higher = pick first").
+    score : (gy, gx) float, the strategy's own quantity at each grid point ("higher = pick first"), or
+        None for a strategy without a pointwise score.
     name : str, what ``score`` is, in a few words (e.g. "margin −(p₁ − p₂)").
     """
 
@@ -53,3 +54,44 @@ def grid(X, resolution: int = 100, margin: float = 0.1):
     pad = np.maximum(hi - lo, 1e-9) * float(margin)
     lo, hi = lo - pad, hi + pad
     return np.linspace(lo[0], hi[0], int(resolution)), np.linspace(lo[1], hi[1], int(resolution))
+
+
+def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0.1) -> Field:
+    """A round's :class:`Field`: its model and its strategy's pointwise score on a grid over ``X``.
+
+    Parameters
+    ----------
+    strategy : alviz.strategies.Strategy, the round's strategy (after its ``query`` on ``ctx``, so
+        the state it built — a committee, a discriminator, centroids — is reused, not retrained).
+    ctx : alviz.strategies.QueryContext of the round.
+    X : (n, 2) the pool's inputs (the grid covers their bounding box).
+    rng : None, int or Generator; pass one derived from, not shared with, the round's stream.
+    resolution : int >= 2, grid points per axis (at most ``strategy.field_max_resolution`` when the
+        strategy sets one: EER refits a surrogate for every point).
+    margin : float >= 0, how far the grid reaches past the data, as a fraction of its extent.
+
+    Returns
+    -------
+    Field with ``proba`` (gy, gx, C) float32 (None without a model) and ``score`` (gy, gx), or
+    ``score`` None for a strategy that has no pointwise score (``strategy.has_pointwise_score``).
+    """
+    from ._validation import as_generator, check_int
+
+    resolution = check_int(resolution, "resolution", 2, hint="grid points per axis, e.g. 100")
+    cap = getattr(strategy, "field_max_resolution", None)
+    if cap is not None:  # an expensive pointwise score: a coarser grid (the Field's x and y say how fine)
+        resolution = min(resolution, int(cap))
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"a field needs a pool of 2-D inputs (n, 2), got shape {X.shape}")
+    gx_, gy_ = grid(X, resolution, margin)
+    f = Field(gx_, gy_, None, None, strategy.field_name or strategy.name)
+    pts = f.points.astype(X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32)
+    shape = (len(gy_), len(gx_))
+    if ctx.model is not None:
+        f.proba = ctx.proba_of(ctx.model, pts).astype(np.float32).reshape(shape + (ctx.n_classes,))
+    if strategy.has_pointwise_score:
+        f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+    else:  # a user's strategy without score_points: the model's regions and boundary only
+        f.name = f"{strategy.name or type(strategy).__name__}: no pointwise score (implement _score_points)"
+    return f

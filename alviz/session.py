@@ -17,6 +17,7 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 from sklearn.base import clone
 
+from . import fields as _fields
 from ._validation import check_indices, check_int, torch_seed
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
@@ -36,7 +37,7 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``train_seconds``, ``query_seconds``, ``seconds``.
+        ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
@@ -83,10 +84,14 @@ class Session:
     seed : int, the seed of everything random in the run.
     record_embeddings : bool, keep the model's penultimate features in every Round (for the
         per-round projection).
+    field_resolution : int or None
+        On 2-D datasets each Round gets a ``field`` (:func:`alviz.fields.compute`): the model and the
+        strategy's pointwise score on a grid of this many points per axis. None switches it off.
+        The field draws from its own random stream, so the picks never depend on it.
     """
 
     def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
-                 seed: int = 0, record_embeddings: bool = True):
+                 seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100):
         if not isinstance(dataset, Dataset):
             raise TypeError(
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
@@ -107,6 +112,10 @@ class Session:
         self.budget = int(budget)
         self.seed = int(seed)
         self.record_embeddings = bool(record_embeddings)
+        if field_resolution is not None:
+            field_resolution = check_int(field_resolution, "field_resolution", 2,
+                                         hint="grid points per axis, or None for no field")
+        self.field_resolution = field_resolution
         n = len(dataset.X)
         self.labeled_mask = np.zeros(n, dtype=bool)
         self.labels = np.full(n, -1, dtype=np.int64)
@@ -205,6 +214,8 @@ class Session:
                            dataset_key=ds.fingerprint(), train_X=X_train, train_y=y_train)
         res = self.strategy.query(ctx, self.budget, rng)
         t2 = time.perf_counter()
+        fld = self._field(ctx, r)
+        t_field = time.perf_counter() - t2
         proba = embedding = None
         accuracy = float("nan")
         if model is not None:
@@ -219,8 +230,8 @@ class Session:
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
             metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
-                     "query_seconds": t2 - t1, "seconds": time.perf_counter() - t0},
-            proba=proba, embedding=embedding, strategy=self.strategy.name,
+                     "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
+            proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
         )
         # commit: nothing below can fail
         self.labeled_mask[res.indices] = True
@@ -231,6 +242,14 @@ class Session:
         self.rounds.append(rnd)
         self.model = model
         return rnd
+
+    def _field(self, ctx, r: int):
+        """The round's field on 2-D data (None otherwise), from a stream derived from, not shared with, the round's."""
+        resolution = getattr(self, "field_resolution", 100)
+        if resolution is None or not getattr(self.dataset, "is_2d", False):
+            return None
+        return _fields.compute(self.strategy, ctx, self.dataset.X, np.random.default_rng([self.seed, int(r), 1]),
+                               resolution=resolution)
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
         """Run ``rounds`` rounds; returns the new Rounds."""

@@ -116,3 +116,12 @@ def test_rounds_digits_covers_every_registered_strategy(monkeypatch):
     monkeypatch.setattr(bench, "rounds_row", lambda ds, s, *a, **k: seen.append(s) or {})
     bench.digits_rows(dataset=alviz.datasets.make_toy("moons", n=60, seed=0))
     assert seen == alviz.strategies.available()
+
+
+def test_fields_benchmark_puts_each_field_next_to_its_round():
+    bench = load("bench_fields")
+    rows = quick_rows("bench_fields")
+    assert [r["strategy"] for r in rows] == list(bench.QUICK_STRATEGIES)
+    for r in rows:
+        assert r["grid_points"] == 15 * 15 and r["finite_fraction"] > 0.95
+        assert r["round_s"] > 0 and r["field_over_round"] >= 0

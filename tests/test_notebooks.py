@@ -30,9 +30,10 @@ LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial"
 EXPECT = {
     "00_quickstart": ["round 2: 40 labeled", "Session(dataset='digits', strategy='margin', rounds=4, labeled=60/1347)",
                       "different pairs of classes"],
-    "01_classic_strategies": ["qbc_vote_entropy   accuracy by round", "covering radius after each pick"],
+    "01_classic_strategies": ["qbc_vote_entropy   accuracy by round", "covering radius after each pick",
+                              "every pick scores in the top"],
     "02_vaal": ["VAE latent μ", "D(μ) labeled: mean"],
-    "03_adversarial": ["samples tie at the smallest", "‖r‖ of the picks"],
+    "03_adversarial": ["samples tie at the smallest", "‖r‖ of the picks", "of the arrow for the quarter nearest"],
     "04_representation_diversity": ["badge and gem share", "covering radius:"],
     "05_compare": ["picks per class", "alviz_report.html"],
 }

@@ -294,7 +294,8 @@ def test_round_slider_has_one_step_per_round_and_shows_one_round_at_a_time(moons
         vis = np.array(step.args[0]["visible"])
         assert np.array_equal(vis, rounds_of == r)
         shown = [t for t, v in zip(fig.data, vis) if v]
-        assert [t.name for t in shown] == ["unlabeled", "labeled", "selected"]
+        field_layers = ("decision regions", "decision boundary", "field: ")  # the 2-D field under the points
+        assert [t.name for t in shown if not t.name.startswith(field_layers)] == ["unlabeled", "labeled", "selected"]
         assert list(shown[-1].customdata) == list(s.rounds[r].selected)
         assert f"round {r}" in step.args[1]["title.text"]
     assert [bool(t.visible) for t in fig.data] == list(rounds_of == 0)
@@ -402,3 +403,90 @@ def test_real_strategies_get_their_overlays(name, moons):
             assert len(t.customdata) == len(t.x)
     for key in plot.color_options(rnd):
         plot.round(s, moons.X, color_by=key, overlay=False)
+
+
+# ----------------------------------------------------------------------------- fields on 2-D data
+@pytest.fixture(scope="module")
+def field_sessions():
+    ds = alviz.datasets.make_toy("moons", n=200, seed=0)
+    out = {}
+    for name in ("margin", "dfal", "coreset"):
+        s = alviz.Session(ds, strategy=name, initial=12, budget=5, seed=0, field_resolution=30)
+        s.run(1)
+        out[name] = s
+    return out
+
+
+def _by_name(fig):
+    return {t.name: (i, t) for i, t in enumerate(fig.data)}
+
+
+def test_round_figure_draws_the_field_under_the_points(field_sessions):
+    s = field_sessions["margin"]
+    f = s.rounds[-1].field
+    fig = plot.round(s, s.dataset.X)
+    named = _by_name(fig)
+    field_name = f"field: {f.name}"
+    assert {"decision regions", "decision boundary", field_name} <= set(named)
+    i_field, tr = named[field_name]
+    assert np.shape(tr.z) == f.score.shape == (30, 30)
+    assert np.allclose(np.asarray(tr.customdata, dtype=float), f.score)  # raw values for the hover
+    # colour follows the rank: the grid cell with the top score is at the top of the colour range
+    assert np.asarray(tr.z)[np.unravel_index(np.argmax(f.score), f.score.shape)] == 1.0
+    assert i_field < named["unlabeled"][0] and named["decision regions"][0] < named["unlabeled"][0]
+    regions = named["decision regions"][1]
+    assert np.array_equal(np.asarray(regions.z), f.predicted.astype(float))
+    assert named["decision boundary"][1].contours.coloring == "lines"
+    off = _by_name(plot.round(s, s.dataset.X, fields=False))
+    assert not any(n.startswith("field:") or n.startswith("decision") for n in off)
+
+
+def test_fields_are_drawn_only_on_the_input_plane(field_sessions):
+    s = field_sessions["margin"]
+    names = set(_by_name(plot.round(s, s.dataset.X * 2.0)))
+    assert not any(n.startswith("field:") or n.startswith("decision") for n in names)
+
+
+def test_deepfool_arrows_end_at_x_plus_r(field_sessions):
+    s = field_sessions["dfal"]
+    rnd = s.rounds[-1]
+    fig = plot.round(s, s.dataset.X)
+    arrows = [t for t in fig.data if t.name.startswith("overlay: x → x + r")]
+    assert len(arrows) == 1
+    tr = arrows[0]
+    idx = np.asarray(tr.customdata)[::3]
+    assert idx.size > 5
+    xs = np.asarray(tr.x, dtype=object).reshape(-1, 3)
+    ys = np.asarray(tr.y, dtype=object).reshape(-1, 3)
+    start = np.column_stack([xs[:, 0], ys[:, 0]]).astype(float)
+    end = np.column_stack([xs[:, 1], ys[:, 1]]).astype(float)
+    X = s.dataset.X[idx].astype(float)
+    r = rnd.extras["perturbation"][idx].astype(float)
+    assert np.allclose(start, X) and np.allclose(end, X + r, atol=1e-5)
+    # each arrow ends across the boundary: the round's model predicts another class at x + r
+    assert np.all(rnd.extras["flipped"][idx])
+
+
+def test_coreset_cover_is_drawn_as_circles_in_input_units(field_sessions):
+    s = field_sessions["coreset"]
+    rnd = s.rounds[-1]
+    fig = plot.round(s, s.dataset.X)
+    circles = [t for t in fig.data if t.name.startswith("overlay: covering radius r =")]
+    assert len(circles) == 1
+    xs = np.asarray([v for v in circles[0].x if v is not None], dtype=float)
+    ys = np.asarray([v for v in circles[0].y if v is not None], dtype=float)
+    centers = s.dataset.X[np.union1d(rnd.labeled, rnd.selected)].astype(float)
+    pts = np.column_stack([xs, ys])
+    d = np.linalg.norm(pts[:, None] - centers[None], axis=2).min(axis=1)
+    radius = float(circles[0].name.split("r = ")[1].split(" ")[0])
+    assert np.allclose(d.max(), radius, rtol=1e-2)  # every polygon vertex lies on a circle of radius r
+    nearest = np.linalg.norm(s.dataset.X[:, None].astype(float) - centers[None], axis=2).min(axis=1)
+    assert nearest.max() <= radius * 1.001  # and the circles cover every pool point
+
+
+def test_comparison_grid_draws_each_strategy_s_field_with_one_colorbar(field_sessions):
+    sessions = {k: field_sessions[k] for k in ("margin", "coreset")}
+    fig = plot.compare_round(sessions, field_sessions["margin"].dataset.X)
+    fields_drawn = [t for t in fig.data if t.name.startswith("field: ")]
+    assert [t.meta["strategy"] for t in fields_drawn] == ["margin", "coreset"]
+    assert sum(t.showscale is not False for t in fields_drawn) == 1

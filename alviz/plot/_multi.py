@@ -24,7 +24,7 @@ def _coords_for(coords, name: str):
 
 
 def _hide_scale(trace) -> None:
-    if isinstance(trace, go.Heatmap):
+    if isinstance(trace, (go.Heatmap, go.Contour)):  # a field is a Contour
         trace.showscale = False
     elif getattr(trace, "marker", None) is not None and trace.marker.showscale:
         trace.marker.showscale = False

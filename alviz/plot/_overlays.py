@@ -55,10 +55,19 @@ def overlays_for(extras: dict) -> list:
     return [o for o in OVERLAYS if all(k in extras for k in o.keys)]
 
 
-def build_overlays(view: View) -> Built:
+def build_overlays(view: View, with_field: bool = False) -> Built:
+    """Every overlay the round's extras call for. With ``with_field`` (the round's field is drawn
+    under the points) the binned heat maps of the ``under`` layer start hidden (a click on their
+    legend entry shows them): the field shows the quantity exactly, and a second map would cover
+    it; circles in input units and arrows for a spread of candidates are added."""
     out = Built()
     for o in overlays_for(view.rnd.extras):
         o.build(view, out)
+    if with_field:
+        for t in out.under:
+            t.visible = "legendonly"
+        _input_circles(view, out)
+        _candidate_arrows(view, out)
     return out
 
 
@@ -356,3 +365,80 @@ def _covered(view: View, out: Built) -> None:
     out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name=f"overlay: {what}", customdata=idx,
                                  marker=dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0)),
                                  hovertext=[f"#{i} · covered" for i in idx], hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- circles in the input plane
+def _circle_polygons(centers: np.ndarray, radius: float, n: int = 48) -> tuple:
+    """x and y lists of closed circles of ``radius`` around each center, separated by None (one trace)."""
+    t = np.linspace(0.0, 2.0 * np.pi, n + 1)
+    xs, ys = [], []
+    for cx, cy in centers:
+        xs += list(cx + radius * np.cos(t)) + [None]
+        ys += list(cy + radius * np.sin(t)) + [None]
+    return xs, ys
+
+
+def _input_circles(view: View, out: Built) -> None:
+    """Core-set's covering radius as true circles in input units, on 2-D data drawn on its inputs.
+
+    Around every center after the round (the labeled set and the picks) a circle of radius r =
+    the largest distance, in the input plane, from a pool point to its nearest center: every
+    point lies inside some circle. When the greedy ran in the inputs (no model yet) this is its
+    own covering radius; in a model embedding it is the same cover read in the plane.
+    """
+    if "covering_radius" not in view.rnd.extras:
+        return
+    from ..strategies.coreset import distance_to_centers
+
+    X = np.asarray(view.dataset.X, dtype=np.float64)
+    centers_idx = np.unique(np.concatenate([np.asarray(view.rnd.labeled, dtype=np.int64), view.selected]))
+    if centers_idx.size == 0:
+        return
+    radius = float(distance_to_centers(X, X[centers_idx]).max())
+    xs, ys = _circle_polygons(X[centers_idx], radius)
+    out.add("mid", go.Scatter(x=xs, y=ys, mode="lines", name=f"overlay: covering radius r = {radius:.3g} (input units)",
+                              line=dict(color="rgba(120,60,160,0.45)", width=1), hoverinfo="skip"))
+
+
+def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
+    """On 2-D data drawn on its inputs: arrows x → x + r for a spread of the attacked candidates.
+
+    The picks' arrows are tiny by design (they sit on the boundary); these show the attack at work
+    everywhere: each arrow runs to the decision boundary and ends just across it. To scale, in input
+    units: the end point is exactly x + r.
+    """
+    ex = view.rnd.extras
+    if "perturbation" not in ex:
+        return
+    r = np.asarray(ex["perturbation"])
+    if r.shape != view.dataset.X.shape:
+        return
+    ok = np.all(np.isfinite(r), axis=1)
+    ok[view.selected] = False
+    if "flipped" in ex:  # an attack that never flipped says nothing about the boundary
+        ok &= np.asarray(ex["flipped"], dtype=bool)
+    if "stuck" in ex:
+        ok &= ~np.asarray(ex["stuck"], dtype=bool)
+    f = view.rnd.field
+    if f is not None:  # arrows that leave the drawn plane would only stretch it
+        end = np.where(ok[:, None], np.asarray(view.dataset.X, dtype=np.float64) + np.nan_to_num(r), 0.0)
+        ok &= (end[:, 0] >= f.x[0]) & (end[:, 0] <= f.x[-1]) & (end[:, 1] >= f.y[0]) & (end[:, 1] <= f.y[-1])
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return
+    if idx.size > max_arrows:  # evenly along the pool order: deterministic, spread over the plane
+        idx = idx[np.linspace(0, idx.size - 1, max_arrows).round().astype(np.int64)]
+    X = np.asarray(view.dataset.X, dtype=np.float64)[idx]
+    ends = X + r[idx].astype(np.float64)
+    xs, ys = _segments(X, ends)
+    k = len(idx)
+    norms = np.linalg.norm(r[idx], axis=1)
+    hover = []
+    for i, nrm in zip(idx, norms):
+        hover += [f"#{i}: x", f"#{i}: x + r, ‖r‖ = {nrm:.3g}", ""]
+    out.add("top", go.Scatter(
+        x=xs, y=ys, mode="lines+markers", name="overlay: x → x + r (a spread of candidates)",
+        customdata=np.repeat(idx, 3), line=dict(color="rgba(150,20,60,0.75)", width=1.2),
+        marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 9, 0] * k, angleref="previous",
+                    color="rgba(150,20,60,0.9)"),
+        hovertext=hover, hoverinfo="text"))

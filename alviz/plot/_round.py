@@ -7,6 +7,7 @@ from typing import Optional
 import numpy as np
 import plotly.graph_objects as go
 
+from ._fields import draws_field, field_traces
 from ._overlays import build_overlays
 from ._style import GREY, LABELED_NAN
 from ._view import View, get_round, make_view
@@ -124,17 +125,35 @@ def base_layout(view: View) -> dict:
 
 def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = True,
                  max_points: Optional[int] = 20000, webgl: Optional[bool] = None, allow_inset: bool = True,
-                 sample_seed: int = 0) -> Layers:
-    """Everything one round's picture needs, for :func:`round_figure`, comparisons and the report slider."""
+                 sample_seed: int = 0, fields: bool = True) -> Layers:
+    """Everything one round's picture needs, for :func:`round_figure`, comparisons and the report slider.
+
+    With ``fields`` (default) and a round that carries a field, drawn on its 2-D inputs, the
+    decision regions, the decision boundary and the strategy's field go under the points
+    (:func:`alviz.plot._fields.field_traces`).
+    """
     view = make_view(dataset, rnd, coords, color_by=color_by, max_points=max_points, webgl=webgl,
                      sample_seed=sample_seed, allow_inset=allow_inset)
     unl, lab, sel = base_traces(view)
     under, mid, over, top, layout_extra = ([], [], [], [], {})
+    with_field = bool(fields) and draws_field(view)
     if overlay:
-        built = build_overlays(view)
+        built = build_overlays(view, with_field=with_field)
         under, mid, over, top, layout_extra = built.under, built.mid, built.over, built.top, built.layout
-    layout = _merge(base_layout(view), layout_extra)
+    if with_field:
+        under = field_traces(view) + under
     traces = under + [unl] + mid + [lab] + over + [sel] + top
+    if with_field:
+        f = rnd.field
+        rows = -(-sum(t.showlegend is not False for t in traces) // 2)
+        layout_extra = _merge(layout_extra, {
+            # the legend in two columns above the plane, the title above the legend
+            "legend": {"entrywidthmode": "fraction", "entrywidth": 0.5, "font": {"size": 11}},
+            "margin": {"t": 56 + 21 * rows, "r": 40},
+            "title": {"y": 0.99, "yanchor": "top"},
+            "xaxis": {"range": [float(f.x[0]), float(f.x[-1])]},
+            "yaxis": {"range": [float(f.y[0]), float(f.y[-1])]}})
+    layout = _merge(base_layout(view), layout_extra)
     return Layers(traces, layout, list(view.notes), round_title(dataset, rnd))
 
 
@@ -152,7 +171,7 @@ def _notes_annotations(notes: list) -> list:
 
 
 def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay: bool = True,
-                 max_points: Optional[int] = 20000, webgl: Optional[bool] = None) -> go.Figure:
+                 max_points: Optional[int] = 20000, webgl: Optional[bool] = None, fields: bool = True) -> go.Figure:
     """One round of a session drawn on ``coords``.
 
     Parameters
@@ -166,6 +185,8 @@ def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay:
     max_points : int or None. Past this many pool points, all labeled and picked points and a
         seeded class-stratified sample of the rest are drawn (the legend says so).
     webgl : None (WebGL past 5 000 drawn points), True or False.
+    fields : bool, on 2-D data drawn on its inputs, draw the round's field under the points: traces
+        "decision regions", "field: <name>" and "decision boundary" (each can be hidden from the legend).
 
     Returns
     -------
@@ -174,9 +195,11 @@ def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay:
     """
     rnd = get_round(session, r)
     layers = round_layers(session.dataset, rnd, coords, color_by=color_by, overlay=overlay,
-                          max_points=max_points, webgl=webgl)
+                          max_points=max_points, webgl=webgl, fields=fields)
     fig = go.Figure(data=layers.traces)
-    fig.update_layout(title=dict(text=layers.title), annotations=_notes_annotations(layers.notes), **layers.layout)
+    layout = dict(layers.layout)
+    title = dict(layout.pop("title", {}), text=layers.title)
+    fig.update_layout(title=title, annotations=_notes_annotations(layers.notes), **layout)
     if layers.notes:
         fig.update_layout(margin=dict(b=30 + 22 * len(layers.notes)))
     return fig

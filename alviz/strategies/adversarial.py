@@ -76,11 +76,18 @@ class _AttackStrategy(Strategy):
             return cand, False
         return np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False)), True
 
-    def _query(self, ctx, budget, rng):
+    def attack(self, ctx, X) -> perturbation.AttackResult:
+        """The attack on inputs ``X`` (pool members or any points) with this round's model."""
         model = ctx.require_torch(self.name)
+        return self._run_attack(model.logits, np.asarray(X, dtype=np.float32))
+
+    def _score_points(self, ctx, X, rng):
+        return attack_scores(self.attack(ctx, X))
+
+    def _query(self, ctx, budget, rng):
+        ctx.require_torch(self.name)
         cand, subsampled = self._candidates(ctx, budget, rng)
-        X = np.asarray(ctx.X[cand], dtype=np.float32)
-        res = self._run_attack(model.logits, X)
+        res = self.attack(ctx, ctx.X[cand])  # the same attack and score as score_points
         s = candidate_scores(ctx, attack_scores(res), where=cand)
         # BIM's norms are multiples of its step, so ties are common: the smaller probability gap goes first
         picks = top_k(s, budget, cand, tiebreak=scores.margin(ctx.proba))
@@ -126,6 +133,7 @@ class DFAL(_AttackStrategy):
 
     name = "dfal"
     requires = frozenset({"gradients", "model"})
+    field_name = "DeepFool −‖r‖ (small r: near the boundary)"
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
                  max_candidates=None):
@@ -173,6 +181,7 @@ class BIM(_AttackStrategy):
 
     name = "bim"
     requires = frozenset({"gradients", "model"})
+    field_name = "BIM −‖η‖ (small η: near the boundary)"
 
     def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
         self.eps = eps
@@ -204,6 +213,7 @@ class GradNorm(Strategy):
 
     name = "gradnorm"
     requires = frozenset({"gradients", "model"})
+    field_name = "input-gradient norm ‖∇ₓ ℓ‖"
 
     def __init__(self, label: str = "predicted"):
         self.label = label
@@ -213,8 +223,14 @@ class GradNorm(Strategy):
             raise ValueError(f"label={self.label!r}: use 'predicted' (the loss at ŷ) or 'expected' "
                              "(Σ_c p_c times the norm at each class c)")
 
-    def _query(self, ctx, budget, rng):
+    def _gradient_norms(self, ctx, X) -> np.ndarray:
         model = ctx.require_torch(self.name)
-        g = perturbation.input_gradient_norms(model.logits, np.asarray(ctx.X, dtype=np.float32), label=self.label)
+        return perturbation.input_gradient_norms(model.logits, np.asarray(X, dtype=np.float32), label=self.label)
+
+    def _score_points(self, ctx, X, rng):
+        return self._gradient_norms(ctx, X)
+
+    def _query(self, ctx, budget, rng):
+        g = self._gradient_norms(ctx, ctx.X)
         s = candidate_scores(ctx, g)
         return QueryResult(top_k(s, budget, ctx.candidates), s, {"gradient_norm": g})

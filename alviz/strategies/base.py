@@ -18,7 +18,7 @@ from .._validation import as_generator, check_budget, torch_seed
 from ..models import has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
-           "get", "tags", "runs_with", "strategies_for"]
+           "get", "tags", "runs_with", "strategies_for", "gradient_factors_from"]
 
 #: What a strategy may need, declared per class in ``Strategy.requires``:
 #: ``"model"`` a trained task model (so at least one labeled sample), ``"embedding"`` the task
@@ -182,6 +182,28 @@ class QueryContext:
             return np.asarray(self.model.embed(self.X), dtype=np.float32)
         return self._memoize("embedding", compute)
 
+    def proba_points(self, X) -> np.ndarray:
+        """(m, C) the task model's probabilities at arbitrary inputs ``X`` (not pool members): fields."""
+        return self.proba_of(self.require_model(), X)
+
+    def embed_points(self, X) -> np.ndarray:
+        """(m, d) the task model's penultimate features at arbitrary inputs ``X``, in the space of
+        :attr:`embedding` (the flattened input when no model exists yet)."""
+        X = np.asarray(X)
+        if self.model is None:
+            return X.reshape(len(X), -1).astype(np.float32)
+        if not has_embedding(self.model):
+            raise TypeError(
+                f"this strategy needs the task model's embedding, and a {type(self.model).__name__} "
+                "has no embed(X); use an alviz torch model (alviz.models.MLP or CNN)"
+            )
+        return np.asarray(self.model.embed(X), dtype=np.float32)
+
+    def gradient_factors_of(self, X):
+        """(a, h) of :attr:`gradient_factors` at arbitrary inputs ``X`` (the same formula)."""
+        self.require_torch()
+        return gradient_factors_from(self.proba_points(X), self.embed_points(X))
+
     @property
     def embedding_source(self) -> str:
         return "input" if self.model is None else "model"
@@ -195,10 +217,7 @@ class QueryContext:
         """
         def compute():
             self.require_torch()
-            p = self.proba
-            a = p.copy()
-            a[np.arange(len(p)), p.argmax(axis=1)] -= 1.0
-            return a, self.embedding.astype(np.float64)
+            return gradient_factors_from(self.proba, self.embedding)
         return self._memoize("gradient_factors", compute)
 
     # ---------------------------------------------------------------- committees
@@ -211,6 +230,14 @@ class QueryContext:
         if is_torch_model(m):
             return m.fit(X, y, n_classes=self.n_classes)
         return m.fit(model_input(m, X), y)
+
+
+def gradient_factors_from(proba, h):
+    """(a, h) with a = p - e_ŷ (n, C) and h (n, d) float64: the factors of g = a ⊗ h."""
+    p = np.asarray(proba, dtype=np.float64)
+    a = p.copy()
+    a[np.arange(len(p)), p.argmax(axis=1)] -= 1.0
+    return a, np.asarray(h, dtype=np.float64)
 
 
 # ============================================================================ strategies
@@ -226,6 +253,11 @@ class Strategy:
     requires: frozenset = frozenset()
     #: the fewest labeled classes it works from (with "labels" in ``requires``)
     min_classes: int = 1
+    #: what :meth:`score_points` returns, in a few words (the field's title)
+    field_name: str = ""
+    #: the finest field grid (points per axis) worth its cost, or None for no cap (an expensive
+    #: pointwise score, such as EER's refits, sets one)
+    field_max_resolution = None
 
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
         """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
@@ -241,6 +273,63 @@ class Strategy:
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         raise NotImplementedError
+
+    def score_points(self, ctx: QueryContext, X, rng=None) -> np.ndarray:
+        """The strategy's own quantity at arbitrary inputs ``X`` this round ("higher = pick first").
+
+        The pointwise reading behind the fields drawn on 2-D data: for a
+        pointwise strategy it is the very score that ranks the pool (the same
+        code computes both); for a batch strategy it is the quantity its
+        selection starts from (``field_name`` says which). State built by
+        :meth:`query` on the same ``ctx`` (a committee, a discriminator,
+        centroids, a radius) is reused from ``ctx``'s memo, never retrained.
+
+        Parameters
+        ----------
+        ctx : QueryContext of this round.
+        X : (m, *input_shape) array of inputs, not necessarily pool members.
+        rng : None, int or Generator, used only when state must be built first.
+
+        Returns
+        -------
+        (m,) float64
+        """
+        if not isinstance(ctx, QueryContext):
+            raise TypeError(f"ctx must be a QueryContext, got {type(ctx).__name__}")
+        X = np.asarray(X)
+        shape = tuple(np.shape(ctx.X)[1:])
+        if X.ndim == 0 or tuple(X.shape[1:]) != shape:
+            raise ValueError(f"X has shape {X.shape}; score_points needs inputs of the pool's shape (m, *{shape})")
+        X = X.astype(np.asarray(ctx.X).dtype, copy=False)
+        self._validate_params()
+        s = np.asarray(self._score_points(ctx, X, as_generator(rng)), dtype=np.float64).reshape(-1)
+        if s.shape != (len(X),):
+            raise RuntimeError(f"strategy {self.name!r} scored {s.shape[0]} points for {len(X)} inputs")
+        return s
+
+    @property
+    def has_pointwise_score(self) -> bool:
+        """True when the strategy implements :meth:`score_points` (every registered one does)."""
+        return type(self)._score_points is not Strategy._score_points
+
+    def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError(
+            f"strategy {self.name!r} has no pointwise score: implement _score_points(ctx, X, rng) "
+            "(and set field_name) so its field can be drawn"
+        )
+
+    def _state(self, ctx: QueryContext, what: str):
+        """State this round's :meth:`query` left in ``ctx`` for :meth:`score_points`; a clear error when absent."""
+        key = ("field_state", self.name, what)
+        if key not in ctx._memo:
+            raise ValueError(
+                f"strategy {self.name!r} scores points against this round's {what}, which query() builds: "
+                "call query(ctx, budget, rng) on the same QueryContext first"
+            )
+        return ctx._memo[key]
+
+    def _keep_state(self, ctx: QueryContext, what: str, value) -> None:
+        ctx._memo[("field_state", self.name, what)] = value
 
     def _validate_params(self):
         """Check parameter values; subclasses raise ValueError with what to do."""

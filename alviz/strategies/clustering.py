@@ -17,10 +17,11 @@ from scipy import sparse
 from .._validation import (RandomLike, as_generator, check_count, check_features, check_int, check_mask,
                            check_number, torch_seed)
 from .base import QueryResult, Strategy, candidate_scores, register
-from .contrastive import CONTRASTIVE_NAME, check_encoder_params, pool_contrastive_embedding
+from .contrastive import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
+from .coreset import distance_to_centers, reduce_sq_distances
 
 __all__ = [
-    "typicality", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
+    "typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
     "PrototypeSelection", "purity_radius", "ball_graph", "max_coverage", "TypiClust", "Prototype", "ProbCover",
 ]
 
@@ -76,6 +77,24 @@ def typicality(features, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
         nearest = np.partition(np.maximum(d2, 0.0), k - 1, axis=1)[:, :k]  # (c, k)
         mean_dist[s:e] = np.sqrt(nearest).mean(axis=1)
     return 1.0 / (mean_dist + 1e-5)
+
+
+def typicality_against(points, reference, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
+    """Typicality of arbitrary ``points`` as density among ``reference`` samples (TypiClust's field).
+
+    1 / (mean Euclidean distance to the k nearest rows of ``reference`` + 1e-5),
+    k = ``n_neighbors``, default min(20, len(reference) // 2): the formula of
+    :func:`typicality` with the reference set as the neighbours (a point is not
+    one of them).
+    """
+    P = _as_matrix(points, "points")
+    R = _as_matrix(reference, "reference")
+    k = min(20, len(R) // 2) if n_neighbors is None else n_neighbors
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= len(R):
+        raise ValueError(f"typicality_against needs 1 <= n_neighbors <= {len(R)} reference samples, got {k}")
+    def mean_knn_distance(d2):
+        return np.sqrt(np.partition(d2, k - 1, axis=1)[:, :k]).mean(axis=1)
+    return 1.0 / (reduce_sq_distances(P, R, mean_knn_distance, chunk) + 1e-5)
 
 
 def kmeans(features, n_clusters: int, rng: RandomLike = None):
@@ -316,6 +335,14 @@ class _EmbeddingStrategy(Strategy):
             return ctx.embedding, ("task model embedding" if src == "model" else "input (no model yet)")
         return check_features(ctx.flat_X(), "X").astype(np.float32, copy=False), "input"
 
+    def _features_of(self, ctx, X) -> np.ndarray:
+        """Arbitrary inputs ``X`` mapped into the space :meth:`_features` uses for the pool."""
+        if self.embedding == "contrastive":
+            return contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params)
+        if self.embedding == "model":
+            return ctx.embed_points(X)
+        return check_features(X, "X").reshape(len(X), -1).astype(np.float32, copy=False)
+
     @staticmethod
     def _representation(F, name) -> dict:
         return {"representation": np.asarray(F, dtype=np.float32), "representation_name": name}
@@ -346,6 +373,7 @@ class TypiClust(_EmbeddingStrategy):
     """
 
     name = "typiclust"
+    field_name = "typicality: kNN density among the pool"
 
     def __init__(self, embedding: str = "contrastive", max_clusters: int = 500, min_cluster_size: int = 5,
                  encoder_seed: int = 0, encoder_params=None, progress: bool = True):
@@ -357,6 +385,16 @@ class TypiClust(_EmbeddingStrategy):
         super()._validate_params()
         for name, v, lo in (("max_clusters", self.max_clusters, 1), ("min_cluster_size", self.min_cluster_size, 0)):
             check_int(v, name, lo)
+
+    def _score_points(self, ctx, X, rng):
+        """Typicality of each point among the whole pool in the strategy's space, k = min(20, n // 2).
+
+        The pool's scores are typicality within each point's k-means cluster;
+        the field reads the same density against the whole pool (a grid point
+        belongs to no cluster), so the two agree where clusters are large.
+        """
+        F, _ = self._features(ctx)
+        return typicality_against(self._features_of(ctx, X), F)
 
     def _query(self, ctx, budget, rng):
         F, rep_name = self._features(ctx)
@@ -387,10 +425,15 @@ class Prototype(_EmbeddingStrategy):
     """
 
     name = "prototype"
+    field_name = "prototype: −distance to the nearest centroid"
+
+    def _score_points(self, ctx, X, rng):
+        return -distance_to_centers(self._features_of(ctx, X), self._state(ctx, "centroids"))
 
     def _query(self, ctx, budget, rng):
         F, rep_name = self._features(ctx)
         sel = prototype_select(F, ctx.labeled_mask, budget, rng)
+        self._keep_state(ctx, "centroids", sel.centroids)
         extras = {"cluster": sel.cluster, "centroids": sel.centroids,
                   "distance_to_centroid": sel.distance_to_centroid, **self._representation(F, rep_name)}
         return QueryResult(sel.indices, candidate_scores(ctx, -sel.distance_to_centroid), extras)
@@ -415,11 +458,26 @@ class ProbCover(_EmbeddingStrategy):
     """
 
     name = "probcover"
+    field_name = "coverage: uncovered pool points within δ"
 
     def __init__(self, embedding: str = "contrastive", purity: float = 0.95, encoder_seed: int = 0,
                  encoder_params=None, progress: bool = True):
         super().__init__(embedding, encoder_seed, encoder_params, progress)
         self.purity = purity
+
+    def _score_points(self, ctx, X, rng):
+        """Coverage gain of a ball of radius δ at each point: the uncovered pool points (not within δ of a
+        labeled sample) closer than δ, the count the first greedy pick maximises."""
+        delta = self._state(ctx, "radius δ")
+        F, _ = self._features(ctx)
+        F = _as_matrix(F)
+        lab = np.flatnonzero(ctx.labeled_mask)
+        covered = (distance_to_centers(F, F[lab]) < delta) if lab.size else np.zeros(len(F), dtype=bool)
+        U = F[~covered]
+        P = _as_matrix(self._features_of(ctx, X), "X")
+        if len(U) == 0:
+            return np.zeros(len(P))
+        return reduce_sq_distances(P, U, lambda d2: (d2 < delta * delta).sum(axis=1))
 
     def _validate_params(self):
         super()._validate_params()
@@ -432,6 +490,7 @@ class ProbCover(_EmbeddingStrategy):
             raise ValueError("probcover needs at least 2 distinct samples in the pool to choose its radius δ")
         pseudo, _ = kmeans(F, n_pseudo, rng)
         delta = purity_radius(F, pseudo, float(self.purity))
+        self._keep_state(ctx, "radius δ", delta)
         picks, covered, gain = max_coverage(F, ctx.labeled_mask, delta, budget, rng)
         extras = {"delta": delta, "covered": covered, "pseudo_label": pseudo, **self._representation(F, rep_name)}
         return QueryResult(picks, candidate_scores(ctx, gain), extras)

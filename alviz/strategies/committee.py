@@ -18,7 +18,7 @@ from .base import QueryResult, Strategy, candidate_scores, register
 __all__ = ["QBCVoteEntropy", "QBCKL", "committee_proba"]
 
 
-def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
+def _bootstrap_members(ctx, n_members: int, rng) -> list:
     X, y = ctx.train_X, ctx.train_y
     n = len(y)
     out = []
@@ -29,21 +29,21 @@ def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
             if np.unique(y[idx]).size >= min(2, np.unique(y).size):
                 break
             idx = rng.integers(0, n, size=n)
-        member = ctx.fit_clone(X[idx], y[idx], rng)
-        out.append(ctx.proba_of(member, ctx.X))
-    return np.stack(out)  # (M, n_pool, C)
+        out.append(ctx.fit_clone(X[idx], y[idx], rng))
+    return out
 
 
-def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
+def _dropout_proba(ctx, n_members: int, seed: int, X) -> np.ndarray:
+    """(M, m, C): M dropout passes over ``X``, seeded by ``seed`` (the same masks' stream for any X)."""
     model = ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
     net = model.network_
     drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
     if not drops:
         raise ValueError("committee='dropout' needs a model with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2))")
-    X = torch.as_tensor(np.asarray(ctx.X), dtype=torch.float32)
+    X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     out = []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(torch_seed(rng))
+        torch.manual_seed(seed)
         net.eval()
         for m in drops:
             m.train()  # only the dropout layers are stochastic
@@ -55,14 +55,34 @@ def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
     return np.stack(out)
 
 
-def committee_proba(ctx, committee: str, n_members: int, rng) -> np.ndarray:
-    """(M, n_pool, C) probabilities of each committee member."""
+def _committee(ctx, committee: str, n_members: int, rng):
+    """The committee of this round, built once per context: fitted members, or the dropout seed."""
     ctx.require_model()
-    key = ("committee", committee, n_members)
+    key = ("committee_members", committee, n_members)
     if key not in ctx._memo:
-        fn = _bootstrap_committee if committee == "bootstrap" else _dropout_committee
-        ctx._memo[key] = fn(ctx, n_members, rng)
+        if committee == "bootstrap":
+            ctx._memo[key] = _bootstrap_members(ctx, n_members, rng)
+        else:
+            ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
+            ctx._memo[key] = torch_seed(rng)
     return ctx._memo[key]
+
+
+def committee_proba(ctx, committee: str, n_members: int, rng, X=None) -> np.ndarray:
+    """(M, m, C) probabilities of each committee member on ``X`` (default: the pool, cached).
+
+    The committee is built once per context (from ``rng`` on first use) and
+    reused for any inputs, so the pool's scores and a field come from the same members.
+    """
+    members = _committee(ctx, committee, n_members, rng)
+    if X is None:
+        key = ("committee", committee, n_members)
+        if key not in ctx._memo:
+            ctx._memo[key] = committee_proba(ctx, committee, n_members, rng, ctx.X)
+        return ctx._memo[key]
+    if committee == "bootstrap":
+        return np.stack([ctx.proba_of(m, X) for m in members])
+    return _dropout_proba(ctx, n_members, members, X)
 
 
 class _QBC(Strategy):
@@ -76,6 +96,9 @@ class _QBC(Strategy):
         if self.committee not in ("bootstrap", "dropout"):
             raise ValueError(f"committee={self.committee!r}; choose 'bootstrap' or 'dropout'")
         check_int(self.n_members, "n_members", 2, hint="a committee needs at least 2 members")
+
+    def _score_points(self, ctx, X, rng):
+        return self.score_fn(committee_proba(ctx, self.committee, int(self.n_members), rng, X))
 
     def _query(self, ctx, budget, rng):
         P = committee_proba(ctx, self.committee, int(self.n_members), rng)
@@ -104,6 +127,7 @@ class QBCVoteEntropy(_QBC):
 
     name = "qbc_vote_entropy"
     requires = frozenset({"model"})
+    field_name = "committee vote entropy"
     score_fn = staticmethod(scores.vote_entropy)
 
 
@@ -118,4 +142,5 @@ class QBCKL(_QBC):
 
     name = "qbc_kl"
     requires = frozenset({"model"})
+    field_name = "committee KL from the consensus"
     score_fn = staticmethod(scores.consensus_kl)

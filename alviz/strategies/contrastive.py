@@ -12,9 +12,9 @@ from .._cache import content_key
 from .._validation import check_features, check_int
 from ..encoders import fit_contrastive
 from .base import Strategy, register
-from .coreset import kcenter_result
+from .coreset import distance_to_centers, kcenter_centers, kcenter_result
 
-__all__ = ["ContrastiveCoreSet", "pool_contrastive_embedding", "check_encoder_params"]
+__all__ = ["ContrastiveCoreSet", "pool_contrastive_embedding", "contrastive_transform", "check_encoder_params"]
 
 CONTRASTIVE_NAME = "contrastive embedding (SimCLR)"
 
@@ -50,6 +50,18 @@ def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, 
     return ctx.cache[key]
 
 
+def contrastive_transform(ctx, X, encoder_seed: int = 0, encoder_params=None) -> np.ndarray:
+    """(m, d) the pool's contrastive encoder applied to arbitrary inputs ``X`` (L2-normalised).
+
+    The encoder is the one :func:`pool_contrastive_embedding` trained (read
+    back from the disk cache, once per context): nothing is retrained.
+    """
+    params = {k: v for k, v in dict(encoder_params or {}).items() if k != "progress"}
+    key = ("contrastive_fit", int(encoder_seed), content_key(params))
+    fit = ctx._memoize(key, lambda: fit_contrastive(check_features(ctx.X, "X"), int(encoder_seed), **params))
+    return fit.transform(X)
+
+
 @register
 class ContrastiveCoreSet(Strategy):
     """k-center greedy from the labeled set in an L2-normalised contrastive embedding.
@@ -77,6 +89,7 @@ class ContrastiveCoreSet(Strategy):
     """
 
     name = "contrastive_coreset"
+    field_name = "distance to labeled (contrastive space)"
 
     def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True):
         self.encoder_seed = encoder_seed
@@ -86,7 +99,12 @@ class ContrastiveCoreSet(Strategy):
     def _validate_params(self):
         check_encoder_params(self.encoder_seed, self.encoder_params)
 
+    def _score_points(self, ctx, X, rng):
+        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress)
+        return distance_to_centers(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params),
+                                   kcenter_centers(self, ctx, emb))
+
     def _query(self, ctx, budget, rng):
         emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress)
-        return kcenter_result(emb, ctx, budget, rng, contrastive_embedding=emb, representation=emb,
+        return kcenter_result(emb, ctx, budget, rng, strategy=self, contrastive_embedding=emb, representation=emb,
                               representation_name=CONTRASTIVE_NAME)

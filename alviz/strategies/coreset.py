@@ -6,10 +6,41 @@ import numpy as np
 from ..selection import k_center_greedy_trace
 from .base import QueryResult, Strategy, candidate_scores, register
 
-__all__ = ["CoreSet", "kcenter_result"]
+__all__ = ["CoreSet", "kcenter_result", "distance_to_centers", "kcenter_centers", "reduce_sq_distances"]
 
 
-def kcenter_result(features, ctx, budget, rng, **extra) -> QueryResult:
+def reduce_sq_distances(points, reference, reduce, chunk: int = 2048) -> np.ndarray:
+    """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances from a chunk of
+    ``points`` to every row of ``reference``: memory O(chunk·n), never m × n. The one home of the
+    point-to-set distances the fields need (nearest center, k nearest neighbours, balls of radius δ)."""
+    P = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    R = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
+    sq_r = np.einsum("ij,ij->i", R, R)
+    out = np.empty(len(P))
+    for s in range(0, len(P), chunk):
+        B = P[s:s + chunk]
+        d2 = np.einsum("ij,ij->i", B, B)[:, None] - 2.0 * (B @ R.T) + sq_r[None, :]  # (c, n)
+        out[s:s + chunk] = reduce(np.maximum(d2, 0.0))
+    return out
+
+
+def distance_to_centers(points, centers, chunk: int = 2048) -> np.ndarray:
+    """(m,) Euclidean distance from each row of ``points`` to its nearest row of ``centers`` (chunked)."""
+    if len(centers) == 0:
+        raise ValueError("distance_to_centers needs at least one center")
+    return np.sqrt(reduce_sq_distances(points, centers, lambda d2: d2.min(axis=1), chunk))
+
+
+def kcenter_centers(strategy, ctx, features) -> np.ndarray:
+    """The centers the k-center greedy started from this round: the labeled rows of ``features``,
+    or the seeded first pick when nothing was labeled (kept by :func:`kcenter_result`)."""
+    F = np.asarray(features)
+    if ctx.labeled_mask.any():
+        return F[ctx.labeled_mask]
+    return F[[strategy._state(ctx, "first pick")]]
+
+
+def kcenter_result(features, ctx, budget, rng, strategy=None, **extra) -> QueryResult:
     """Run the shared k-center greedy from the labeled set and package its diagnostics.
 
     Scores are each candidate's distance to its nearest labeled sample at the
@@ -17,6 +48,8 @@ def kcenter_result(features, ctx, budget, rng, **extra) -> QueryResult:
     are the distance to the first (seeded) pick.
     """
     tr = k_center_greedy_trace(features, ctx.labeled_mask, budget, rng)
+    if strategy is not None and len(tr.indices):
+        strategy._keep_state(ctx, "first pick", int(tr.indices[0]))
     dist0 = tr.initial_distance
     if not np.isfinite(dist0).any():  # empty labeled set: distance to the seeded first pick
         F = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
@@ -49,6 +82,10 @@ class CoreSet(Strategy):
 
     name = "coreset"
     requires = frozenset({"embedding"})
+    field_name = "core-set: distance to labeled (model space)"
+
+    def _score_points(self, ctx, X, rng):
+        return distance_to_centers(ctx.embed_points(X), kcenter_centers(self, ctx, ctx.embedding))
 
     def _query(self, ctx, budget, rng):
-        return kcenter_result(ctx.embedding, ctx, budget, rng, embedding_source=ctx.embedding_source)
+        return kcenter_result(ctx.embedding, ctx, budget, rng, strategy=self, embedding_source=ctx.embedding_source)

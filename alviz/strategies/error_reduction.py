@@ -59,6 +59,13 @@ class ExpectedErrorReduction(Strategy):
     name = "eer"
     requires = frozenset({"model", "embedding", "labels"})
 
+    #: every field point refits the surrogate C times: 30 × 30 points cost about one round
+    field_max_resolution = 30
+
+    @property
+    def field_name(self) -> str:
+        return f"EER: −expected {'log' if self.loss == 'log' else '0-1'} loss after labeling x"
+
     def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
                  l2: float = 1.0, steps: int = 60):
         self.n_candidates = n_candidates
@@ -75,48 +82,84 @@ class ExpectedErrorReduction(Strategy):
             check_int(getattr(self, p), p, 1)
         check_number(self.l2, "l2", 0.0, exclusive_minimum=True)
 
+    def _surrogate(self, ctx, rng):
+        """This round's surrogate set-up, built once per context: the PCA of the embedding, the
+        labeled set in it, the warm start W0 fitted on L and the evaluation sample of the pool."""
+        def build():
+            from sklearn.decomposition import PCA
+
+            E = np.asarray(ctx.embedding, dtype=np.float64)
+            k = int(min(self.n_components, E.shape[1], E.shape[0]))
+            pca = PCA(n_components=k, svd_solver="full").fit(E)
+            Z = pca.transform(E)
+            scale = Z.std(axis=0).max() + 1e-12
+            cand = ctx.candidates
+            eval_idx = cand if len(cand) <= self.n_eval else np.sort(rng.choice(cand, self.n_eval, replace=False))
+            lab = np.flatnonzero(ctx.labeled_mask)
+            yL = ctx.labels[lab]
+            seed = torch_seed(rng)
+            XL = torch.as_tensor(self._with_bias(Z[lab] / scale), dtype=torch.float32)  # (m, k+1)
+            l2 = float(self.l2) / (len(lab) + 1)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL)[None], torch.zeros(1, k + 1, ctx.n_classes),
+                                             torch.ones(1, len(lab)), l2, 4 * self.steps, 0.1)
+            Zeval = torch.as_tensor(self._with_bias(Z[eval_idx] / scale), dtype=torch.float32)
+            return dict(pca=pca, scale=scale, XL=XL, yL=torch.as_tensor(yL), l2=l2, W0=W0, Zeval=Zeval, seed=seed)
+        key = ("eer_surrogate", int(self.n_components), int(self.n_eval), float(self.l2), int(self.steps))
+        return ctx._memoize(key, build)
+
+    @staticmethod
+    def _with_bias(Z):
+        return np.hstack([Z, np.ones((len(Z), 1))])
+
+    def expected_loss(self, ctx, X=None, rng=None, chunk: int = 100, where=None) -> np.ndarray:
+        """Σ_c p(c|x) · E_eval[loss of the surrogate refit on L ∪ {(x, c)}] at inputs ``X``
+        (or at the pool samples ``where``): the quantity EER minimises, one function for the
+        pool's candidates and for any points."""
+        st = self._surrogate(ctx, rng)
+        if X is None:
+            E, proba = np.asarray(ctx.embedding, dtype=np.float64)[where], ctx.proba[where]
+        else:
+            E, proba = np.asarray(ctx.embed_points(X), dtype=np.float64), ctx.proba_points(X)
+        Zp = self._with_bias(st["pca"].transform(E) / st["scale"])
+        C = ctx.n_classes
+        m = len(st["yL"])
+        out = np.empty(len(Zp))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(st["seed"])
+            for s in range(0, len(Zp), chunk):
+                Zc = torch.as_tensor(Zp[s:s + chunk], dtype=torch.float32)
+                n_sub = len(Zc)
+                B = n_sub * C
+                Xb = torch.cat([st["XL"][None].expand(B, -1, -1), Zc.repeat_interleave(C, 0)[:, None]], dim=1)
+                Yb = torch.cat([st["yL"][None].expand(B, -1), torch.arange(C).repeat(n_sub)[:, None]], dim=1)
+                Wb = _fit_softmax_regression(Xb, Yb, st["W0"].expand(B, -1, -1), torch.ones(B, m + 1), st["l2"],
+                                             self.steps, 0.05)
+                with torch.no_grad():
+                    P = torch.softmax(torch.matmul(st["Zeval"], Wb), dim=2)
+                    if self.loss == "log":
+                        per = -(P * torch.log(P.clamp_min(1e-12))).sum(dim=2)  # (B, n_eval)
+                    else:
+                        per = 1.0 - P.max(dim=2).values
+                    future = per.mean(dim=1).numpy().astype(np.float64).reshape(n_sub, C)
+                out[s:s + chunk] = (proba[s:s + chunk] * future).sum(axis=1)
+        return out
+
+    def _score_points(self, ctx, X, rng):
+        ctx.require_model(self.name)
+        ctx.require_labels(self.name, 1)
+        return -self.expected_loss(ctx, X, rng)
+
     def _query(self, ctx, budget, rng):
         ctx.require_model(self.name)
         ctx.require_labels(self.name, 1)
-        from sklearn.decomposition import PCA
-
-        E = np.asarray(ctx.embedding, dtype=np.float64)
-        k = int(min(self.n_components, E.shape[1], E.shape[0]))
-        Z = PCA(n_components=k, svd_solver="full").fit_transform(E)
-        Z /= Z.std(axis=0).max() + 1e-12
-        Z = np.hstack([Z, np.ones((len(Z), 1))])  # (n, k+1) with a bias column
-
         cand = ctx.candidates
         n_sub = int(min(len(cand), max(self.n_candidates, budget)))
         sub = np.sort(rng.choice(cand, size=n_sub, replace=False))
-        eval_idx = cand if len(cand) <= self.n_eval else np.sort(rng.choice(cand, self.n_eval, replace=False))
-        C = ctx.n_classes
-        lab = np.flatnonzero(ctx.labeled_mask)
-        yL = ctx.labels[lab]
-
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(torch_seed(rng))
-            XL = torch.as_tensor(Z[lab], dtype=torch.float32)  # (m, k+1)
-            l2 = float(self.l2) / (len(lab) + 1)
-            W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL)[None], torch.zeros(1, k + 1, C),
-                                         torch.ones(1, len(lab)), l2, 4 * self.steps, 0.1)
-            B = n_sub * C
-            Xb = torch.cat([XL[None].expand(B, -1, -1),
-                            torch.as_tensor(Z[sub], dtype=torch.float32).repeat_interleave(C, 0)[:, None]], dim=1)
-            Yb = torch.cat([torch.as_tensor(yL)[None].expand(B, -1),
-                            torch.arange(C).repeat(n_sub)[:, None]], dim=1)  # (B, m+1)
-            Wb = _fit_softmax_regression(Xb, Yb, W0.expand(B, -1, -1), torch.ones(B, len(lab) + 1), l2,
-                                         self.steps, 0.05)
-            with torch.no_grad():
-                P = torch.softmax(torch.matmul(torch.as_tensor(Z[eval_idx], dtype=torch.float32), Wb), dim=2)
-                if self.loss == "log":
-                    per = -(P * torch.log(P.clamp_min(1e-12))).sum(dim=2)  # (B, n_eval)
-                else:
-                    per = 1.0 - P.max(dim=2).values
-                future = per.mean(dim=1).numpy().astype(np.float64).reshape(n_sub, C)  # (n_sub, C)
-        expected = (ctx.proba[sub] * future).sum(axis=1)  # (n_sub,)
+        expected = self.expected_loss(ctx, rng=rng, where=sub, chunk=max(n_sub, 1))  # (n_sub,)
         s = candidate_scores(ctx, -expected, where=sub)
         expected_loss = np.full(ctx.n_pool, np.nan)
         expected_loss[sub] = expected
-        extras = {"expected_loss": expected_loss, "candidates": sub, "future_loss_per_class": future}
+        extras = {"expected_loss": expected_loss, "candidates": sub}
         return QueryResult(top_k(s, budget, sub), s, extras)

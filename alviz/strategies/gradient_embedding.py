@@ -79,6 +79,10 @@ class BADGE(Strategy):
 
     name = "badge"
     requires = frozenset({"gradients", "model", "embedding"})
+    field_name = "BADGE: gradient-embedding norm ‖g‖"
+
+    def _score_points(self, ctx, X, rng):
+        return gradient_norm(*ctx.gradient_factors_of(X))  # the same ‖a‖‖h‖ as the pool's scores
 
     def _query(self, ctx, budget, rng):
         a, h = ctx.gradient_factors  # (n_pool, C), (n_pool, d)
@@ -121,6 +125,24 @@ class GEM(Strategy):
 
     def __init__(self, include_labeled: bool = False):
         self.include_labeled = include_labeled
+
+    @property
+    def field_name(self) -> str:
+        return ("gem: gradient residual after the labeled span" if self.include_labeled
+                else "gem: gradient-embedding norm ‖g‖")
+
+    def _score_points(self, ctx, X, rng):
+        """‖g‖ at each point, or with ``include_labeled=True`` the norm of g's part orthogonal to the labeled
+        samples' gradient embeddings (what the first greedy pick maximises), from the factorized kernel."""
+        a, h = ctx.gradient_factors_of(X)
+        norm = gradient_norm(a, h)
+        if not self.include_labeled or not ctx.labeled_mask.any():
+            return norm
+        aL, hL = (f[ctx.labeled_mask] for f in ctx.gradient_factors)
+        K = (aL @ aL.T) * (hL @ hL.T)  # (m, m) labeled Gram matrix of g
+        k = (a @ aL.T) * (h @ hL.T)  # (n, m)
+        proj = np.einsum("ij,ij->i", k @ np.linalg.pinv(K, rcond=1e-10, hermitian=True), k)
+        return np.sqrt(np.maximum(norm ** 2 - proj, 0.0))
 
     def _validate_params(self):
         if not isinstance(self.include_labeled, (bool, np.bool_)):

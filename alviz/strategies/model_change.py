@@ -43,6 +43,11 @@ class ExpectedGradientLength(Strategy):
 
     name = "egl"
     requires = frozenset({"model", "embedding"})
+    field_name = "expected gradient length"
+
+    def _score_points(self, ctx, X, rng):
+        ctx.require_model(self.name)
+        return expected_gradient_length(ctx.proba_points(X), ctx.embed_points(X))
 
     def _query(self, ctx, budget, rng):
         ctx.require_model(self.name)

@@ -1,6 +1,8 @@
 """Random sampling and the uncertainty scores: least confidence, margin, entropy."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import scores
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -17,6 +19,10 @@ class RandomSampling(Strategy):
     """
 
     name = "random"
+    field_name = "random: flat (no point is preferred)"
+
+    def _score_points(self, ctx, X, rng):
+        return np.zeros(len(X))
 
     def _query(self, ctx, budget, rng):
         s = candidate_scores(ctx, rng.random(ctx.n_unlabeled))
@@ -28,8 +34,11 @@ class _ProbaScoreStrategy(Strategy):
 
     score_fn = staticmethod(scores.entropy)
 
+    def _score_points(self, ctx, X, rng):
+        return self.score_fn(ctx.proba_points(X))
+
     def _query(self, ctx, budget, rng):
-        p = ctx.proba
+        p = ctx.proba  # the same model on the pool inputs, scored by the same function as score_points
         s = candidate_scores(ctx, self.score_fn(p))
         return QueryResult(top_k(s, budget, ctx.candidates), s, {"predicted": p.argmax(axis=1)})
 
@@ -40,6 +49,7 @@ class LeastConfidence(_ProbaScoreStrategy):
 
     name = "least_confidence"
     requires = frozenset({"model"})
+    field_name = "least confidence 1 − max p"
     score_fn = staticmethod(scores.least_confidence)
 
 
@@ -49,6 +59,7 @@ class Margin(_ProbaScoreStrategy):
 
     name = "margin"
     requires = frozenset({"model"})
+    field_name = "margin −(p₁ − p₂)"
     score_fn = staticmethod(scores.margin)
 
 
@@ -58,4 +69,5 @@ class Entropy(_ProbaScoreStrategy):
 
     name = "entropy"
     requires = frozenset({"model"})
+    field_name = "entropy −Σ p log p"
     score_fn = staticmethod(scores.entropy)

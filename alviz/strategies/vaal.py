@@ -74,6 +74,11 @@ class VAAL(Strategy):
     name = "vaal"
     requires = frozenset({"labels"})
 
+    @property
+    def field_name(self) -> str:
+        return ("VAAL 1 − D(μ(x)): looks unlabeled" if self.criterion == "lowest"
+                else "VAAL −|D(μ(x)) − 0.5|: D unsure")
+
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
                  criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
         self.latent_dim = latent_dim
@@ -95,6 +100,32 @@ class VAAL(Strategy):
         check_number(self.adversary_weight, "adversary_weight", 0.0)
         check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
 
+    def _fit(self, ctx, rng):
+        """This round's VAE and discriminator, trained once per context and reused by score_points."""
+        key = ("vaal_fit", int(self.latent_dim), float(self.beta), float(self.adversary_weight), float(self.lr),
+               self.steps, int(self.batch_size))
+
+        def train():
+            return train_vaal(check_features(ctx.X, "X"), ctx.labeled_mask, rng, latent_dim=int(self.latent_dim),
+                              beta=float(self.beta), adversary_weight=float(self.adversary_weight),
+                              lr=float(self.lr), steps=self.steps, batch_size=int(self.batch_size),
+                              progress=bool(self.progress))
+        return ctx._memoize(key, train)
+
+    def _score_points(self, ctx, X, rng):
+        self._require_labeled(ctx)
+        fit = self._fit(ctx, rng)
+        return vaal_scores(fit.p_labeled(fit.encode(check_features(X, "X"))), self.criterion)
+
+    @staticmethod
+    def _require_labeled(ctx):
+        if not ctx.labeled_mask.any():
+            raise ValueError(
+                "vaal trains a discriminator to tell labeled from unlabeled samples, and nothing is labeled: "
+                "it has no positives. Label some samples first (initial >= 1), or start with 'random', "
+                "'coreset' or 'typiclust'"
+            )
+
     def _query(self, ctx, budget, rng):
         if not ctx.labeled_mask.any():
             raise ValueError(
@@ -103,12 +134,10 @@ class VAAL(Strategy):
                 "'coreset' or 'typiclust'"
             )
         X = check_features(ctx.X, "X")
-        fit = train_vaal(X, ctx.labeled_mask, rng, latent_dim=int(self.latent_dim), beta=float(self.beta),
-                         adversary_weight=float(self.adversary_weight), lr=float(self.lr), steps=self.steps,
-                         batch_size=int(self.batch_size), progress=bool(self.progress))
+        fit = self._fit(ctx, rng)
         mu = fit.encode(X)  # (n_pool, latent_dim)
         p = fit.p_labeled(mu)  # (n_pool,)
-        s = candidate_scores(ctx, vaal_scores(p, self.criterion))
+        s = candidate_scores(ctx, vaal_scores(p, self.criterion))  # the same rule as score_points
         extras = {
             "discriminator_p_labeled": p,
             "mu": mu,

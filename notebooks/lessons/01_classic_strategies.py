@@ -36,6 +36,32 @@ for name, s in runs.items():
 alviz.plot.compare_round(runs, toy_coords, r=-1)
 
 # %% [markdown]
+# ## The field: what the strategy would score at every point of the plane
+#
+# On 2-D data every round also carries a **field** (`round.field`): the
+# round's model and the strategy's own score evaluated on a 100 × 100 grid
+# over the plane, computed by the same code that ranked the pool. The round
+# figure draws it under the points:
+#
+# - **decision regions**: a faint tint of the class the model predicts there;
+# - **decision boundary**: the black line where the two classes tie;
+# - **field: <what>**: the strategy's score, clear where it is low and deep
+#   green where the strategy most wants a label (the colour follows the rank
+#   of the value over the plane; the colorbar gives the real values).
+#
+# A pointwise strategy takes the pool points where its field is darkest, so
+# the picks must sit in the darkest green. Click a legend entry to hide a layer.
+
+# %%
+margin_round = runs["margin"].rounds[-1]
+f = margin_round.field
+picks_field = alviz.scores.margin(margin_round.proba[margin_round.selected].astype(float))
+top = np.mean(f.score >= picks_field.min())
+print(f"field: {f.name} on a {f.score.shape[0]}x{f.score.shape[1]} grid; "
+      f"every pick scores in the top {top:.1%} of the plane")
+alviz.plot.round(runs["margin"], toy_coords, r=-1)
+
+# %% [markdown]
 # ## Uncertainty: the score is a function of the probabilities only
 #
 # The three uncertainty scores rank the samples almost the same way in a
@@ -56,7 +82,13 @@ alviz.plot.round(runs["entropy"], toy_coords, r=-1, color_by="score")
 # %%
 qbc_round = runs["qbc_vote_entropy"].rounds[-1]
 print("diagnostics:", [k for k in qbc_round.extras])
-alviz.plot.round(runs["qbc_vote_entropy"], toy_coords, r=-1, color_by="score")
+alviz.plot.round(runs["qbc_vote_entropy"], toy_coords, r=-1)
+
+# %% [markdown]
+# The committee's field is not a thin band on the boundary like margin's: it
+# is a wide, blocky area where the five members' boundaries disagree. Its
+# colour takes only a few values (five votes on two classes split 5–0, 4–1
+# or 3–2), so large patches tie, and the picks spread over them.
 
 # %% [markdown]
 # ## Expected model change and expected error reduction
@@ -82,6 +114,14 @@ print("covering radius after each pick:", np.round(cs.extras["covering_radius"],
 alviz.plot.round(runs["coreset"], toy_coords, r=-1, overlay=True)
 
 # %% [markdown]
+# Core-set's field is the distance to the nearest labeled point, measured in
+# the model's embedding: zero on every labeled point and darkest far from all
+# of them, whatever the model predicts. The circles are the cover after the
+# round, drawn in input units: every pool point lies inside one, and the
+# radius is the largest distance left. The field is darkest in the biggest
+# holes of the cover, and that is where the first pick goes.
+
+# %% [markdown]
 # ## On digits
 #
 # The same comparison on digits with four representatives, and the learning
@@ -100,9 +140,14 @@ compare
 # %% [markdown]
 # ## What to look for
 #
+# - In the margin round figure, the deep-green band of the field follows the
+#   black decision boundary exactly, and every numbered pick sits on it.
 # - Uncertainty, committee and `egl` picks bunch up along the *model's*
-#   current boundary (which in early rounds is not the true one); `random`
-#   and `coreset` spread over the whole pool.
+#   current boundary (which in early rounds is not the true one: compare the
+#   black line with the two moons); `random` (a flat field) and `coreset`
+#   (a field darkest far from the labeled points) spread over the whole pool.
+# - The committee's field is a few wide patches, not a line: that is why its
+#   picks look scattered.
 # - `eer` is the only strategy here that looks at what a label would *do* to
 #   the whole pool; its picks land in the gap between the two moons, where the
 #   true boundary runs.
