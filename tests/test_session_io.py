@@ -128,12 +128,13 @@ def test_contrastive_cache_is_stored_and_used(toy, tmp_path, monkeypatch):
     key = next(iter(sess.cache))
     np.testing.assert_array_equal(back.cache[key], sess.cache[key])
 
-    # the loaded session reads the encoder from its own cache: it trains nothing again
-    import alviz.strategies.contrastive as contrastive
+    # the loaded session reads the pool's embedding from its own cache (and the encoder that
+    # places a field's grid points from the disk cache): it trains nothing again
+    import alviz.encoders as encoders
 
     def no_training(*a, **k):
         raise AssertionError("the contrastive encoder was trained again after load")
-    monkeypatch.setattr(contrastive, "fit_contrastive", no_training)
+    monkeypatch.setattr(encoders, "_train_contrastive", no_training)
     np.testing.assert_array_equal(back.step().selected, sess.step().selected)
 
 
