@@ -171,3 +171,31 @@ def test_augmented_inputs_train_on_the_given_labels(digits):
     s.label(np.zeros(len(picks), dtype=int))
     assert np.array_equal(s._augment_y, np.zeros(len(picks)))
     assert np.allclose(s._augment_X, digits.X[picks] * 0.5)
+
+
+def test_a_person_giving_the_true_labels_reproduces_the_simulated_run(digits):
+    sim = _session(digits)
+    sim.run(3)
+    person = _session(digits, Human())
+    for _ in range(3):
+        person.label(digits.y[person.propose()])
+    for a, b in zip(sim.rounds, person.rounds):
+        assert np.array_equal(a.selected, b.selected) and np.array_equal(a.given_labels, b.given_labels)
+        assert a.metrics["accuracy"] == b.metrics["accuracy"]
+
+
+def test_save_and_load_keep_the_oracle_and_a_pending_proposal(digits, tmp_path):
+    s = _session(digits, Noisy(rate=0.3, seed=5))
+    s.run(1)
+    picks = s.propose()
+    path = s.save(tmp_path / "run.alviz")
+    t = alviz.Session.load(path)
+    assert t.oracle == Noisy(rate=0.3, seed=5)
+    assert t.pending is not None and t.pending.given_labels is None and np.array_equal(t.pending.selected, picks)
+    assert np.array_equal(t.propose(), picks)
+    a, b = s.step(), t.step()  # both label the pending picks with the oracle: the same labels
+    assert np.array_equal(a.given_labels, b.given_labels) and np.array_equal(a.selected, b.selected)
+    h = _session(digits, Human())
+    h.propose()
+    u = alviz.Session.load(h.save(tmp_path / "human.alviz"))
+    assert u.oracle == Human() and np.array_equal(u.propose(), h.pending.selected)
