@@ -16,6 +16,7 @@ ringed, as committed picks are) with a title that says they wait for labels.
 """
 from __future__ import annotations
 
+import base64
 import html
 import struct
 import zlib
@@ -125,7 +126,11 @@ class LabelingPanel(W.VBox):
         parts = []
         img = sample_image(ds, i)
         if img is not None:
-            pic = W.Image(value=png_bytes(img), format="png", layout=W.Layout(width="84px", height="84px"))
+            if img.ndim == 2:
+                img = 1.0 - img  # ink dark on white, as the sample inspector draws it
+            src = "data:image/png;base64," + base64.b64encode(png_bytes(img)).decode("ascii")
+            pic = W.HTML(f'<img src="{src}" alt="sample {i}" width="72" height="72" '
+                         'style="image-rendering:pixelated;border:1px solid #999">')
             pic.add_class("alviz-label-image")
             parts.append(pic)
         text = [f"#{i}"]
@@ -136,7 +141,7 @@ class LabelingPanel(W.VBox):
             text += self._where(i)
         parts.append(W.HTML("<div style='font-size:12px;line-height:1.3'>" + "<br>".join(text) + "</div>"))
         parts.append(choice)
-        card = W.VBox(parts, layout=W.Layout(width="180px", margin="4px", padding="4px",
+        card = W.VBox(parts, layout=W.Layout(width="176px", margin="3px", padding="3px",
                                              border="1px solid #ccc", align_items="center"))
         card.add_class("alviz-label-card")
         return card

@@ -19,9 +19,9 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 from sklearn.base import clone
 
+from . import oracles as _oracles
 from ._cache import atomic_write_bytes
 from ._validation import check_indices, check_int, torch_seed
-from . import oracles as _oracles
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
 from .strategies import QueryContext, Strategy
@@ -94,7 +94,8 @@ class Session:
         per-round projection).
     oracle : None, "simulated", "noisy", "human" or an alviz.oracles.Oracle
         Who labels the picks (None: the dataset's labels). The model trains on the oracle's
-        labels. With ``alviz.oracles.Human()`` use :meth:`propose` and :meth:`label`.
+        labels (the ``initial`` set starts with the dataset's). With ``alviz.oracles.Human()``
+        use :meth:`propose` and :meth:`label`.
     """
 
     def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,

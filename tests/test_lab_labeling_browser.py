@@ -16,7 +16,7 @@ import pytest
 
 from .browser import chromium, open_page
 from . import test_lab_browser as _lab
-from .test_lab_browser import ARTIFACTS, _handle_dialogs, _wait_status
+from .test_lab_browser import ARTIFACTS, FIGURE_STATE_JS, _handle_dialogs, _wait_status
 
 lab_server = _lab.lab_server  # the same JupyterLab server fixture (module scope)
 
@@ -68,6 +68,12 @@ def test_a_person_labels_one_round_in_jupyterlab(lab_server):
         submit = page.locator(f"{EXPLORER} button.alviz-submit-labels")
         assert submit.is_disabled(), "Submit must wait until every pick has a class"
         assert page.locator(f"{EXPLORER} .alviz-label-card img").count() == BUDGET  # each pick's image
+        # the waiting picks are drawn, ringed and numbered, in the round view
+        page.wait_for_function(
+            f"() => {{ const f = ({FIGURE_STATE_JS})(); return f && f.selected === {BUDGET}; }}", timeout=30_000)
+        assert page.evaluate(FIGURE_STATE_JS)["svg"]
+        title = page.locator(f"{EXPLORER} .alviz-round-figure .gtitle").first.text_content()
+        assert "wait for your labels" in title, title
         panel = page.locator(f"{EXPLORER} .alviz-labeling-panel")
         panel.scroll_into_view_if_needed()
         page.locator(EXPLORER).screenshot(path=str(ARTIFACTS / "jupyterlab_labeling_waiting.png"))
