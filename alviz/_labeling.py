@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import struct
 import zlib
 from typing import Callable, Optional
@@ -31,6 +32,7 @@ from ._widget_tools import error_html, status_html
 __all__ = ["LabelingPanel", "pending_figure", "png_bytes"]
 
 _PRESETS = (None, "guess")
+_CLASS_IN_HOVER = re.compile(r" · class [^<]*")
 
 
 def png_bytes(img: np.ndarray) -> bytes:
@@ -58,7 +60,16 @@ def pending_figure(session, coords, color_by: str = "class", overlay: bool = Tru
     layers = round_layers(session.dataset, rnd, coords, color_by=color_by, overlay=overlay)
     fig = go.Figure(data=layers.traces)
     fig.update_layout(**layers.layout)
-    fig.update_layout(title=dict(text=f"{layers.title} · <b>{len(rnd.selected)} picks wait for your labels</b>"))
+    fig.update_layout(title=dict(text=f"{layers.title}<br><b>{len(rnd.selected)} picks wait for your labels</b>"))
+    # no spoilers: the waiting picks are drawn without their class colour, and no unlabeled
+    # sample's hover tells its class (the person labeling is the oracle now)
+    for t in fig.data:
+        if t.name in ("unlabeled", "selected") and t.hovertext is not None:
+            t.hovertext = [_CLASS_IN_HOVER.sub("", h) for h in t.hovertext]
+        if t.name == "selected" and color_by == "class":
+            t.marker.color = "white"
+            t.marker.showscale = False
+            t.marker.colorscale = None
     return fig
 
 

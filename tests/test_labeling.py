@@ -120,3 +120,15 @@ def test_pending_figure_and_png():
     assert png.startswith(b"\x89PNG") and b"IHDR" in png and b"IEND" in png
     import struct
     assert struct.unpack(">II", png[16:24]) == (4, 3)  # width, height
+
+
+def test_the_waiting_picks_do_not_give_their_class_away(digits):
+    s = _human(digits)
+    s.propose()
+    fig = pending_figure(s, digits.X[:, :2])
+    sel = [t for t in fig.data if t.name == "selected"][0]
+    assert sel.marker.color == "white"
+    for t in fig.data:
+        if t.name in ("selected", "unlabeled"):
+            assert not any("class" in h for h in t.hovertext), t.name
+    assert "wait for your labels" in fig.layout.title.text
