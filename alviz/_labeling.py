@@ -60,7 +60,8 @@ def pending_figure(session, coords, color_by: str = "class", overlay: bool = Tru
     layers = round_layers(session.dataset, rnd, coords, color_by=color_by, overlay=overlay)
     fig = go.Figure(data=layers.traces)
     fig.update_layout(**layers.layout)
-    fig.update_layout(title=dict(text=f"{layers.title}<br><b>{len(rnd.selected)} picks wait for your labels</b>"))
+    fig.update_layout(title=dict(text=f"{layers.title}<br><b>{len(rnd.selected)} picks wait for your labels</b>"),
+                      margin=dict(t=int(fig.layout.margin.t or 90) + 24))
     # no spoilers: the waiting picks are drawn without their class colour, and no unlabeled
     # sample's hover tells its class (the person labeling is the oracle now)
     for t in fig.data:

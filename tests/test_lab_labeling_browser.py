@@ -68,9 +68,19 @@ def test_a_person_labels_one_round_in_jupyterlab(lab_server):
         submit = page.locator(f"{EXPLORER} button.alviz-submit-labels")
         assert submit.is_disabled(), "Submit must wait until every pick has a class"
         assert page.locator(f"{EXPLORER} .alviz-label-card img").count() == BUDGET  # each pick's image
-        # the waiting picks are drawn, ringed and numbered, in the round view
-        page.wait_for_function(
-            f"() => {{ const f = ({FIGURE_STATE_JS})(); return f && f.selected === {BUDGET}; }}", timeout=30_000)
+        # the waiting picks are drawn, ringed and numbered, in the round view (JupyterLab renders
+        # only what is near the viewport: bring the figure there first)
+        page.locator(EXPLORER).scroll_into_view_if_needed()
+        try:
+            page.wait_for_selector(f"{EXPLORER} .alviz-round-figure", state="attached", timeout=120_000)
+            page.locator(f"{EXPLORER} .alviz-round-figure").scroll_into_view_if_needed()
+            page.wait_for_function(
+                f"() => {{ const f = ({FIGURE_STATE_JS})(); return f && f.selected === {BUDGET}; }}", timeout=60_000)
+        except Exception as exc:  # say what was drawn instead, and what the page complained about
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab_labeling_failed.png"))
+            state = page.evaluate(f"() => document.querySelector('{EXPLORER} .alviz-round-figure') ? "
+                                  f"({FIGURE_STATE_JS})() : 'no round figure in the page'")
+            raise AssertionError(f"round view while labeling: {state}; page errors: {errors}") from exc
         assert page.evaluate(FIGURE_STATE_JS)["svg"]
         title = page.locator(f"{EXPLORER} .alviz-round-figure .gtitle").first.text_content()
         assert "wait for your labels" in title, title
