@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make lab    set up (first time) and open JupyterLab on notebooks/
 #   make test   set up (first time) and run every test, browser and notebooks included
+# and, for the inner loop while editing:
+#   make test-fast   the same without the slow (notebooks, learning curves) and browser tests
 VENV   ?= .venv
 PYTHON ?= python3
 # The CPU build of torch; override for another build: make test TORCH_SPEC='torch==2.9.1'
@@ -10,7 +12,7 @@ STAMP  := $(VENV)/.alviz-installed
 # JupyterLab refuses root unless told (containers and CI machines often run as root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench setup browser clean
+.PHONY: lab test test-fast bench setup browser clean
 
 setup: $(STAMP)
 
@@ -28,6 +30,9 @@ lab: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -ra -m "not slow and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -e ".[bench]"

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import io
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["cache_dir", "content_key", "atomic_write_bytes", "cached_pickle"]
+__all__ = ["cache_dir", "content_key", "atomic_write_bytes", "cached_arrays"]
 
 
 def cache_dir(sub: str = "") -> Path:
@@ -59,15 +59,66 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def cached_pickle(sub: str, key: str, compute: Callable[[], Any]) -> Any:
-    """Load ``sub/key.pkl`` if present and readable, else compute, store and return it."""
-    path = cache_dir(sub) / f"{key}.pkl"
+def _flatten(value, prefix: str, arrays: dict, meta: dict) -> None:
+    for k, v in value.items():
+        if not isinstance(k, str) or "/" in k or k.startswith("__"):
+            raise ValueError(f"cache entry keys must be plain strings, got {k!r}")
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            meta[name] = "dict"
+            _flatten(v, name + "/", arrays, meta)
+        elif isinstance(v, np.ndarray):
+            if v.dtype.hasobject:
+                raise ValueError(f"cache entry {name!r} is an array of Python objects; the cache holds data only")
+            arrays[name] = v
+        else:
+            json.dumps(v, allow_nan=True)  # a TypeError here names what is not data
+            meta[name] = ["json", v]
+
+
+def _unflatten(arrays, meta: dict) -> dict:
+    out: dict = {}
+
+    def put(name, v):
+        *parents, leaf = name.split("/")
+        d = out
+        for p in parents:
+            d = d.setdefault(p, {})
+        d[leaf] = v
+
+    for name, kind in sorted(meta.items()):
+        if kind == "dict":
+            put(name, {})
+        else:
+            put(name, kind[1])
+    for name in arrays.files:
+        if name != "__meta__":
+            put(name, arrays[name])
+    return out
+
+
+def cached_arrays(sub: str, key: str, compute: Callable[[], dict]) -> dict:
+    """Load ``sub/key.npz`` if present and readable, else compute, store and return it.
+
+    ``compute`` returns a dict of arrays, JSON values and nested dicts of those (e.g. a
+    network's ``state_dict`` as arrays). The entry is an ``.npz`` read with
+    ``allow_pickle=False`` plus a JSON description: a cache folder someone else
+    filled can hold wrong numbers at worst, never code. A broken entry is recomputed.
+    """
+    path = cache_dir(sub) / f"{key}.npz"
     if path.exists():
         try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
-            path.unlink(missing_ok=True)  # a stale or broken entry: recompute below
+            with np.load(path, allow_pickle=False) as npz:
+                meta = json.loads(bytes(npz["__meta__"]).decode("utf-8"))
+                return _unflatten(npz, meta)
+        except Exception:  # noqa: BLE001 - any unreadable entry is stale or broken: recompute below
+            path.unlink(missing_ok=True)
     value = compute()
-    atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    arrays: dict = {}
+    meta: dict = {}
+    _flatten(value, "", arrays, meta)
+    buf = io.BytesIO()
+    np.savez(buf, __meta__=np.frombuffer(json.dumps(meta, allow_nan=True).encode("utf-8"), dtype=np.uint8),
+             **arrays)
+    atomic_write_bytes(path, buf.getvalue())
     return value

@@ -76,6 +76,13 @@ def check_number(value, name: str, minimum: float | None = None, maximum: float 
     return float(value)
 
 
+def check_choice(value, name: str, options) -> str:
+    """``value`` if it is one of ``options``; else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise InvalidParameterError(f"{name}={value!r}; choose one of {', '.join(map(repr, options))}")
+    return value
+
+
 def check_count(k, n_available: int, what: str = "candidates") -> int:
     """How many to pick: an int between 0 and ``n_available``."""
     k = check_int(k, "k", 0)
@@ -104,7 +111,7 @@ def check_features(X, name: str = "X", *, allow_empty: bool = False, min_ndim: i
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
-        bad = int(np.sum(~np.isfinite(arr.reshape(arr.shape[0], -1)).any(axis=1)))
+        bad = int(np.sum((~np.isfinite(arr.reshape(arr.shape[0], -1))).any(axis=1)))
         raise ValueError(
             f"{name} has NaN or inf values in {bad} sample(s); impute or drop them before use"
         )

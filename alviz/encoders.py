@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._cache import cached_pickle, content_key
+from ._cache import cached_arrays, content_key
 from ._threads import threads_for as _threads_for
 from ._validation import (RandomLike, as_generator, check_features, check_int, check_mask, check_number,
                           torch_seed)
@@ -507,7 +507,7 @@ def fit_contrastive(X, seed: int = 0, *, epochs: float = 100, max_steps: int = 1
 
     if cache:
         key = content_key("contrastive", _CONTRASTIVE_VERSION, X, cfg, int(seed))
-        stored = cached_pickle("contrastive", key, compute)
+        stored = cached_arrays("contrastive", key, compute)
     else:
         stored = compute()
     with torch.random.fork_rng(devices=[]):  # building layers draws init weights; load_state_dict replaces them

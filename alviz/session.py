@@ -9,8 +9,6 @@ session continues exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
-import hashlib
-import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,6 @@ import numpy as np
 from sklearn.base import clone
 
 from . import oracles as _oracles
-from ._cache import atomic_write_bytes
 from ._validation import check_indices, check_int, torch_seed
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
@@ -28,8 +25,6 @@ from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 
 __all__ = ["Round", "Session", "compare"]
-
-_MAGIC = b"ALVIZ-SESSION\n"
 
 
 @dataclass
@@ -342,53 +337,44 @@ class Session:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
-        """Write the session to ``path`` atomically (a crash mid-write leaves the old file intact)."""
-        import alviz
+        """Write the session to ``path``: data only (a zip of JSON and ``.npy`` arrays), atomically.
 
-        path = Path(path)
-        payload = pickle.dumps(self.__dict__, protocol=pickle.HIGHEST_PROTOCOL)
-        header = f"{alviz.__version__} sha256={hashlib.sha256(payload).hexdigest()}\n".encode()
-        data = _MAGIC + header + payload
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            raise FileNotFoundError(f"cannot save to {path}: the folder {directory} does not exist")
-        atomic_write_bytes(path, data)
-        return path
+        The file holds the dataset, every round, the labels, the strategy, model and
+        oracle as what rebuilds them (names, parameters, weights), never a pickle, so
+        opening it cannot run code (format: ``alviz._session_io``). A crash mid-write
+        leaves the previous file intact. Anything that is not data (e.g. a lambda as a
+        parameter) raises ``ValueError`` naming it, before the file is touched.
+        """
+        from ._session_io import save_session
+
+        return save_session(self, path)
 
     @classmethod
-    def load(cls, path) -> "Session":
-        """Read a session written by :meth:`save` (only open files you trust: this unpickles)."""
-        import alviz
+    def load(cls, path, classes=None, allow_pickle: bool = False) -> "Session":
+        """Read a session written by :meth:`save`; it continues exactly as the saved run would have.
 
-        path = Path(path)
-        with open(path, "rb") as f:
-            data = f.read()
-        if not data.startswith(_MAGIC):
-            raise ValueError(f"{path} is not an alviz session file (made by Session.save)")
-        rest = data[len(_MAGIC):]
-        nl = rest.find(b"\n")
-        header = rest[:nl].decode(errors="replace") if nl >= 0 else "?"
-        version, _, check = header.partition(" ")
-        if version != alviz.__version__:
-            raise ValueError(
-                f"{path} was saved by alviz {version}, this is alviz {alviz.__version__}; "
-                "load it with that version, or re-run the session"
-            )
-        payload = rest[nl + 1:]
-        if not check.startswith("sha256=") or hashlib.sha256(payload).hexdigest() != check[len("sha256="):]:
-            raise ValueError(
-                f"{path} is corrupted or truncated: its content does not match the checksum written when it "
-                "was saved; save the session again, or re-run it"
-            )
-        try:
-            state = pickle.loads(payload)
-        except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError, TypeError) as exc:
-            raise ValueError(f"{path} is corrupted or truncated and cannot be loaded ({type(exc).__name__})") from exc
-        if not isinstance(state, dict) or "dataset" not in state:
-            raise ValueError(f"{path} is corrupted: it holds no session state")
-        obj = cls.__new__(cls)
-        obj.__dict__.update(state)
-        return obj
+        Parameters
+        ----------
+        path : str or Path
+        classes : list of classes, or dict ``{"module.Class": class}``, optional
+            Your own classes the file names (a model's ``nn.Module``, a custom strategy or
+            estimator). A file never makes alviz import anything outside alviz; classes
+            of alviz, and of scikit-learn and torch modules already imported, are found
+            without this.
+        allow_pickle : bool
+            Read a file of the old pickle format (before data-only files). **Unsafe**: a
+            pickle runs code when read; use it only for files you saved yourself, then
+            save them again in the new format.
+
+        Raises
+        ------
+        ValueError
+            The file is damaged (checksums), of a newer format ("upgrade alviz"), of the
+            old pickle format, or names a class that was not passed.
+        """
+        from ._session_io import load_session
+
+        return load_session(path, classes=classes, allow_pickle=allow_pickle, session_cls=cls)
 
     def __repr__(self):
         return (f"Session(dataset={self.dataset.name!r}, strategy={self.strategy.name!r}, rounds={len(self.rounds)}, "

@@ -1,6 +1,6 @@
 """BADGE seeding: factorized k-means++ vs the explicit n x (C*d) gradient-embedding matrix.
 
-Issue 6 target: n = 20 000, C = 10, d = 128, k = 100: >= 5x faster, >= 10x
+Target: n = 20 000, C = 10, d = 128, k = 100: >= 5x faster, >= 10x
 less peak memory, same picks under the same rng, same distances.
 
 Both sides run the very same k-means++ (``alviz.selection.kmeans_pp_trace``:

@@ -1,6 +1,6 @@
 """DeepFool: one batched run over every candidate vs a per-sample loop.
 
-Issue 6 target: on digits (all 1 347 pool points, the same trained MLP),
+Target: on digits (all 1 347 pool points, the same trained MLP),
 batched >= 10x faster than the per-sample loop, identical perturbation norms
 (to 1e-4 relative).
 

@@ -1,6 +1,6 @@
 """k-center greedy: ours vs scikit-activeml and vs a full-distance-matrix version.
 
-Issue 6 targets: identical picks to the reference, >= 3x faster than
+Targets: identical picks to the reference, >= 3x faster than
 scikit-activeml (``skactiveml.pool.k_greedy_center``, a benchmark-only
 dependency: ``pip install -e .[bench]``), memory O(n*d) (no n x n matrix).
 

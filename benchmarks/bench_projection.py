@@ -1,6 +1,6 @@
 """Projection: a UMAP fit vs a cache hit of the same projection.
 
-Issue 4: "projection cache hit is faster than a fit by a wide margin". The
+Target: a projection cache hit is faster than a fit by a wide margin. The
 reference column is a real fit (a fresh, empty cache folder per call); ours is
 ``alviz.projection.fit`` on the same features with the cache warm. Also: the
 transform of 50 new points (e.g. x + r of a round's picks), cold (the UMAP is

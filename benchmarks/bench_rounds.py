@@ -2,11 +2,11 @@
 
 1. digits (the embedded default; pool 1 347): a Session with the default
    task model, ``initial=20``, ``budget=10``, seed 0, 3 rounds, for EVERY
-   name in ``alviz.strategies.available()``. Recorded, not bounded (issue 3:
+   name in ``alviz.strategies.available()``. Recorded, not bounded (these are
    the per-strategy seconds per round that bound the CI digits run).
 2. a synthetic pool of 60 000 points (64-d Gaussian blobs, 10 classes):
    ``initial=100``, ``budget=100``, 2 rounds, for margin, coreset, badge and
-   dfal (those registered). Target (issue 6): every round under 30 s on this
+   dfal (those registered). Target: every round under 30 s on this
    2-core CPU.
 
 The disk cache (``ALVIZ_CACHE_DIR``) is a fresh empty folder, so work done

@@ -1,4 +1,4 @@
-"""How long the RoundExplorer takes to redraw a round: digits, margin (issue 5: well under 2 s).
+"""How long the RoundExplorer takes to redraw a round: digits, margin (target: well under 2 s).
 
 Ours: ``RoundExplorer`` moving its round slider between two recorded rounds,
 which rebuilds the round figure with ``alviz.plot.round``, copies it into the

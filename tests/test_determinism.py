@@ -1,4 +1,4 @@
-"""Determinism (issue 6): the same seed gives the same run, for every registered strategy.
+"""Determinism: the same seed gives the same run, for every registered strategy.
 
 Two Sessions with the same seed on the moons toy set, 2 rounds each: identical
 picks, identical scores and identical array diagnostics; and a run never

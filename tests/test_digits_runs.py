@@ -1,4 +1,4 @@
-"""Every registered strategy runs 3 rounds on digits in a Session (issue 3's CI run).
+"""Every registered strategy runs 3 rounds on digits in a Session (the CI run on digits).
 
 Seconds per round are recorded by benchmarks/bench_rounds.py, not asserted here.
 """

@@ -223,7 +223,7 @@ def test_contrastive_cache_second_call_trains_nothing_and_is_identical(digits, t
     b = fit_contrastive(X, seed=0, epochs=20, max_steps=40)
     monkeypatch.setattr(enc, "_train_contrastive", trained)
     np.testing.assert_array_equal(a.embedding, b.embedding)
-    assert len(list((tmp_path / "cache" / "contrastive").glob("*.pkl"))) == 1
+    assert len(list((tmp_path / "cache" / "contrastive").glob("*.npz"))) == 1
     np.testing.assert_allclose(np.linalg.norm(a.embedding, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(b.transform(X), a.embedding, atol=1e-5)  # the stored encoder is the trained one
     assert a.embedding.dtype == np.float32 and a.embedding.shape == (300, 128)

@@ -1,4 +1,4 @@
-"""Robustness (issue 6): bad inputs fail early and clearly; failures and crashes never corrupt state.
+"""Robustness: bad inputs fail early and clearly; failures and crashes never corrupt state.
 
 * The bad-input suite: every case raises a *typed* error, from alviz's own
   checks (never deep inside torch, numpy or scikit-learn), whose message says
@@ -6,11 +6,12 @@
 * A failed round leaves the session exactly as it was (and the next round is
   the round an uninterrupted session would have run).
 * Save/load: a crash mid-save keeps the previous file; a file from another
-  alviz version, a corrupted or a truncated file fails with a clear message.
+  alviz version loads; a corrupted or a truncated file fails with a clear message.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -28,7 +29,15 @@ from alviz.strategies import QueryResult, Strategy, available, get
 from .conftest import make_context
 
 ALVIZ_DIR = Path(alviz.__file__).resolve().parent
-GRADIENT_STRATEGIES = ("egl", "badge", "gem", "dfal", "bim", "gradnorm")
+
+def _refuses_a_model_without_gradients_or_embedding(name):
+    from alviz.strategies.base import tags
+
+    return bool({"gradients", "embedding"} & tags(name).requires)
+
+
+#: the strategies that cannot run with a scikit-learn model, from their declared needs
+GRADIENT_STRATEGIES = tuple(s for s in available() if _refuses_a_model_without_gradients_or_embedding(s))
 
 
 def raises_clearly(exc_type, match, fn):
@@ -179,9 +188,31 @@ def test_bad_input_fails_clearly(call, exc, match, toy):
     raises_clearly(exc, match, lambda: call(toy))
 
 
-def test_the_suite_is_large_enough():
-    assert len(BAD_INPUTS) >= 30
-    assert len({c[0] for c in BAD_INPUTS}) == len(BAD_INPUTS)
+class _WorkStarted(Exception):
+    """Raised by a stand-in ``_query``: the strategy accepted its parameters and started work."""
+
+
+def _every_strategy_parameter():
+    cases = []
+    for name in available():
+        for param in get(name).get_params():
+            marks = ()
+            if param == "progress":  # a display switch, not checked yet: any value turns the bar on
+                marks = pytest.mark.xfail(reason="progress= is not validated", raises=_WorkStarted)
+            cases.append(pytest.param(name, param, id=f"{name}-{param}", marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("bad", ["nonsense", -7], ids=["str", "negative"])
+@pytest.mark.parametrize("name, param", _every_strategy_parameter())
+def test_every_strategy_parameter_rejects_a_bad_value_before_any_work(name, param, bad, toy, monkeypatch):
+    """No strategy parameter takes a string of nonsense or -7: a typed error names the parameter and
+    says what it accepts, raised by alviz's own check before the strategy starts its work."""
+    strategy = get(name, **{param: bad})
+    monkeypatch.setattr(strategy, "_query", lambda *a, **k: (_ for _ in ()).throw(_WorkStarted(param)))
+    ctx = make_context(toy, 12, model=MLP(hidden=(8,), steps=5))
+    err = raises_clearly((ValueError, TypeError), re.escape(param), lambda: strategy.query(ctx, 2, rng=0))
+    assert re.search(r"must be|choose|at least|use ", str(err)), f"{name}: {err} does not say what to do"
 
 
 @pytest.mark.parametrize("name", [s for s in GRADIENT_STRATEGIES if s in available()])
@@ -366,13 +397,15 @@ def test_killed_process_mid_save_keeps_the_previous_file(saved):
     assert len(alviz.Session.load(path).rounds) == 2
 
 
-def test_file_from_another_version_fails_clearly(saved, monkeypatch):
+def test_file_from_another_alviz_version_loads(saved, monkeypatch):
+    """The file has a format version, not a package version: a release does not strand saved runs."""
     sess, path = saved
     monkeypatch.setattr(alviz, "__version__", "0.0.1")
     other = sess.save(path.with_name("old.alviz"))
     monkeypatch.undo()
-    msg = str(raises_clearly(ValueError, r"saved by alviz 0\.0\.1", lambda: alviz.Session.load(other)))
-    assert alviz.__version__ in msg and "re-run" in msg
+    back = alviz.Session.load(other)
+    _same_session(sess, back)
+    np.testing.assert_array_equal(back.step().selected, sess.step().selected)
 
 
 @pytest.mark.parametrize("how", ["truncated_half", "truncated_tail", "header_only", "empty", "not_alviz",
@@ -380,7 +413,7 @@ def test_file_from_another_version_fails_clearly(saved, monkeypatch):
 def test_corrupted_or_truncated_file_fails_clearly(how, saved):
     _, path = saved
     data = bytearray(path.read_bytes())
-    header = data.index(b"\n", len(b"ALVIZ-SESSION\n")) + 1
+    header = 30  # a zip's first local header
     if how == "truncated_half":
         data = data[: len(data) // 2]
     elif how == "truncated_tail":

@@ -125,6 +125,7 @@ class DFAL(_AttackStrategy):
     """
 
     name = "dfal"
+    requires = frozenset({"gradients", "model"})
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
                  max_candidates=None):
@@ -171,6 +172,7 @@ class BIM(_AttackStrategy):
     """
 
     name = "bim"
+    requires = frozenset({"gradients", "model"})
 
     def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
         self.eps = eps
@@ -201,6 +203,7 @@ class GradNorm(Strategy):
     """
 
     name = "gradnorm"
+    requires = frozenset({"gradients", "model"})
 
     def __init__(self, label: str = "predicted"):
         self.label = label

@@ -17,7 +17,22 @@ from sklearn.base import clone
 from .._validation import as_generator, check_budget, torch_seed
 from ..models import has_embedding, is_torch_model, model_input
 
-__all__ = ["QueryContext", "QueryResult", "Strategy", "register", "available", "get"]
+__all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
+           "get", "tags", "runs_with", "strategies_for"]
+
+#: What a strategy may need, declared per class in ``Strategy.requires``:
+#: ``"model"`` a trained task model (so at least one labeled sample), ``"embedding"`` the task
+#: model's penultimate features when there is a model (``embed(X)``), ``"gradients"`` a
+#: differentiable alviz torch model, ``"labels"`` at least ``min_classes`` labeled classes.
+CAPABILITIES = ("model", "embedding", "gradients", "labels")
+
+
+@dataclass(frozen=True)
+class StrategyTags:
+    """A strategy's declared needs (scikit-learn's tags habit): what it requires and from how many classes."""
+
+    requires: frozenset
+    min_classes: int = 1
 
 
 @dataclass
@@ -69,6 +84,8 @@ class QueryContext:
         self.train_X = X[self.labeled_mask] if train_X is None else train_X
         self.train_y = self.labels[self.labeled_mask] if train_y is None else train_y
         self._memo: Dict[str, Any] = {}
+        #: the name of the strategy querying this context (set by Strategy.query; names it in refusals)
+        self.strategy_name = ""
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -97,27 +114,31 @@ class QueryContext:
         return self._memo[key]
 
     # ---------------------------------------------------------------- requirements
-    def require_model(self, who: str):
+    def _who(self, who: Optional[str]) -> str:
+        return who or self.strategy_name or "this strategy"
+
+    def require_model(self, who: Optional[str] = None):
         if self.model is None:
+            ok = strategies_for(None, n_labeled=int(self.labeled_mask.sum()))
             raise ValueError(
-                f"strategy {who!r} needs a trained task model, and nothing is labeled yet; "
-                "start with initial >= 1 labeled samples, or use 'random', 'coreset' or a diversity strategy "
-                "for the first round"
+                f"strategy {self._who(who)!r} needs a trained task model, and nothing is labeled yet; "
+                "start with initial >= 1 labeled samples, or for the first round use a strategy that needs "
+                f"no model: {', '.join(ok)}"
             )
         return self.model
 
-    def require_torch(self, who: str):
+    def require_torch(self, who: Optional[str] = None):
         model = self.require_model(who)
         if not is_torch_model(model):
             raise TypeError(
-                f"strategy {who!r} needs gradients, so it needs an alviz torch model (alviz.models.MLP or CNN), "
-                f"not a {type(model).__name__}. With this model use a strategy that needs only probabilities "
-                "or features: random, least_confidence, margin, entropy, qbc_vote_entropy, qbc_kl, eer, "
-                "coreset, typiclust, prototype, probcover, contrastive_coreset, vaal"
+                f"strategy {self._who(who)!r} needs gradients, so it needs an alviz torch model "
+                f"(alviz.models.MLP or CNN), not a {type(model).__name__}. With this model use a strategy "
+                f"that runs with it: {', '.join(strategies_for(model))}"
             )
         return model
 
-    def require_labels(self, who: str, min_classes: int = 1):
+    def require_labels(self, who: Optional[str] = None, min_classes: int = 1):
+        who = self._who(who)
         present = np.unique(self.labels[self.labeled_mask])
         if present.size < min_classes:
             raise ValueError(
@@ -140,7 +161,7 @@ class QueryContext:
     @property
     def proba(self) -> np.ndarray:
         """(n_pool, C) predicted class probabilities of the task model."""
-        return self._memoize("proba", lambda: self.proba_of(self.require_model("this strategy"), self.X))
+        return self._memoize("proba", lambda: self.proba_of(self.require_model(), self.X))
 
     @property
     def embedding(self) -> np.ndarray:
@@ -154,8 +175,9 @@ class QueryContext:
                 return self.flat_X().astype(np.float32)
             if not has_embedding(self.model):
                 raise TypeError(
-                    f"this strategy needs the task model's embedding, and a {type(self.model).__name__} "
-                    "has no embed(X); use an alviz torch model (alviz.models.MLP or CNN)"
+                    f"strategy {self._who(None)!r} needs the task model's embedding, and a "
+                    f"{type(self.model).__name__} has no embed(X); use an alviz torch model (alviz.models.MLP "
+                    f"or CNN), or a strategy that runs with this model: {', '.join(strategies_for(self.model))}"
                 )
             return np.asarray(self.model.embed(self.X), dtype=np.float32)
         return self._memoize("embedding", compute)
@@ -172,7 +194,7 @@ class QueryContext:
         label ŷ with respect to the logits) and h the penultimate features (n, d).
         """
         def compute():
-            self.require_torch("a gradient strategy")
+            self.require_torch()
             p = self.proba
             a = p.copy()
             a[np.arange(len(p)), p.argmax(axis=1)] -= 1.0
@@ -193,9 +215,17 @@ class QueryContext:
 
 # ============================================================================ strategies
 class Strategy:
-    """Base class. Subclasses set ``name`` and implement ``_query(ctx, budget, rng)``."""
+    """Base class. Subclasses set ``name`` and implement ``_query(ctx, budget, rng)``.
+
+    ``requires`` (a subset of :data:`CAPABILITIES`) and ``min_classes`` declare what the
+    strategy needs; refusals and the contract tests are generated from them (:func:`tags`).
+    """
 
     name: str = ""
+    #: what the strategy needs (see CAPABILITIES); the default needs nothing but the pool
+    requires: frozenset = frozenset()
+    #: the fewest labeled classes it works from (with "labels" in ``requires``)
+    min_classes: int = 1
 
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
         """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
@@ -204,6 +234,7 @@ class Strategy:
         budget = check_budget(budget, ctx.n_unlabeled)
         rng = as_generator(rng)
         self._validate_params()
+        ctx.strategy_name = self.name
         res = self._query(ctx, budget, rng)
         self._check_result(res, ctx, budget)
         return res
@@ -251,8 +282,40 @@ class Strategy:
         sig = inspect.signature(cls.__init__)
         return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind in kinds]
 
-    def get_params(self) -> dict:
-        return {p: getattr(self, p) for p in self._param_names()}
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters (scikit-learn's protocol, so ``sklearn.base.clone`` works).
+
+        With ``deep=True`` a parameter that itself has ``get_params`` adds its own as ``name__param``.
+        """
+        out = {}
+        for p in self._param_names():
+            v = getattr(self, p)
+            out[p] = v
+            if deep and hasattr(v, "get_params") and not isinstance(v, type):
+                out.update((f"{p}__{k}", val) for k, val in v.get_params().items())
+        return out
+
+    def set_params(self, **params) -> "Strategy":
+        """Set parameters by name (``name__param`` for a nested one); returns the strategy.
+
+        An unknown name raises ``ValueError`` listing the parameters.
+        """
+        allowed = self._param_names()
+        nested: Dict[str, dict] = {}
+        for key, value in params.items():
+            name, sep, sub = key.partition("__")
+            if name not in allowed:
+                raise ValueError(
+                    f"strategy {self.name!r} has no parameter {name!r}; its parameters are: "
+                    f"{', '.join(allowed) or '(none)'}"
+                )
+            if sep:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub in nested.items():
+            getattr(self, name).set_params(**sub)
+        return self
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -268,6 +331,45 @@ def candidate_scores(ctx: QueryContext, values, where=None) -> np.ndarray:
     return out
 
 
+# ============================================================================ capabilities
+def tags(strategy) -> StrategyTags:
+    """The declared needs of a strategy (a name, a Strategy class or object)."""
+    cls = _REGISTRY.get(strategy) if isinstance(strategy, str) else strategy
+    if cls is None:
+        raise ValueError(f"unknown strategy {strategy!r}; available: {', '.join(available())}")
+    if not isinstance(cls, type):
+        cls = type(cls)
+    return StrategyTags(frozenset(getattr(cls, "requires", ())), int(getattr(cls, "min_classes", 1)))
+
+
+def runs_with(strategy, model, n_labeled: Optional[int] = None, n_label_classes: Optional[int] = None) -> bool:
+    """Whether ``strategy``'s declared needs are met by a fitted ``model`` (None: nothing trained yet).
+
+    ``n_labeled`` / ``n_label_classes`` (when known) check the "labels" need; with ``model=None``
+    and no count given, nothing is assumed labeled.
+    """
+    t = tags(strategy)
+    if model is None and ("model" in t.requires or "gradients" in t.requires):
+        return False
+    if "gradients" in t.requires and not is_torch_model(model):
+        return False
+    if "embedding" in t.requires and model is not None and not has_embedding(model):
+        return False
+    if "labels" in t.requires:
+        if n_labeled is None and model is None:
+            n_labeled = 0
+        if n_labeled is not None and n_labeled < 1:
+            return False
+        if n_label_classes is not None and n_label_classes < t.min_classes:
+            return False
+    return True
+
+
+def strategies_for(model, n_labeled: Optional[int] = None) -> list:
+    """Names of the registered strategies whose declared needs ``model`` meets (see :func:`runs_with`)."""
+    return [name for name in available() if runs_with(name, model, n_labeled=n_labeled)]
+
+
 # ============================================================================ registry
 _REGISTRY: Dict[str, type] = {}
 
@@ -278,6 +380,9 @@ def register(cls):
         raise ValueError(f"{cls.__name__} needs a name to be registered")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"a strategy named {cls.name!r} is already registered")
+    unknown = sorted(set(getattr(cls, "requires", ())) - set(CAPABILITIES))
+    if unknown:
+        raise ValueError(f"{cls.__name__}.requires has unknown needs {unknown}; choose from {CAPABILITIES}")
     _REGISTRY[cls.name] = cls
     return cls
 

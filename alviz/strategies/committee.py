@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .. import scores
-from .._validation import torch_seed
+from .._validation import check_int, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -35,7 +35,7 @@ def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
 
 
 def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
-    model = ctx.require_torch("qbc with committee='dropout'")
+    model = ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
     net = model.network_
     drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
     if not drops:
@@ -57,7 +57,7 @@ def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
 
 def committee_proba(ctx, committee: str, n_members: int, rng) -> np.ndarray:
     """(M, n_pool, C) probabilities of each committee member."""
-    ctx.require_model("qbc")
+    ctx.require_model()
     key = ("committee", committee, n_members)
     if key not in ctx._memo:
         fn = _bootstrap_committee if committee == "bootstrap" else _dropout_committee
@@ -75,8 +75,7 @@ class _QBC(Strategy):
     def _validate_params(self):
         if self.committee not in ("bootstrap", "dropout"):
             raise ValueError(f"committee={self.committee!r}; choose 'bootstrap' or 'dropout'")
-        if not isinstance(self.n_members, (int, np.integer)) or self.n_members < 2:
-            raise ValueError(f"n_members={self.n_members!r}: a committee needs at least 2 members")
+        check_int(self.n_members, "n_members", 2, hint="a committee needs at least 2 members")
 
     def _query(self, ctx, budget, rng):
         P = committee_proba(ctx, self.committee, int(self.n_members), rng)
@@ -104,6 +103,7 @@ class QBCVoteEntropy(_QBC):
     """
 
     name = "qbc_vote_entropy"
+    requires = frozenset({"model"})
     score_fn = staticmethod(scores.vote_entropy)
 
 
@@ -117,4 +117,5 @@ class QBCKL(_QBC):
     """
 
     name = "qbc_kl"
+    requires = frozenset({"model"})
     score_fn = staticmethod(scores.consensus_kl)

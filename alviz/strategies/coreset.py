@@ -48,6 +48,7 @@ class CoreSet(Strategy):
     """
 
     name = "coreset"
+    requires = frozenset({"embedding"})
 
     def _query(self, ctx, budget, rng):
         return kcenter_result(ctx.embedding, ctx, budget, rng, embedding_source=ctx.embedding_source)

@@ -57,6 +57,7 @@ class ExpectedErrorReduction(Strategy):
     """
 
     name = "eer"
+    requires = frozenset({"model", "embedding", "labels"})
 
     def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
                  l2: float = 1.0, steps: int = 60):

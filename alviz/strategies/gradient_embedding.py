@@ -78,6 +78,7 @@ class BADGE(Strategy):
     """
 
     name = "badge"
+    requires = frozenset({"gradients", "model", "embedding"})
 
     def _query(self, ctx, budget, rng):
         a, h = ctx.gradient_factors  # (n_pool, C), (n_pool, d)
@@ -116,6 +117,7 @@ class GEM(Strategy):
     """
 
     name = "gem"
+    requires = frozenset({"gradients", "model", "embedding"})
 
     def __init__(self, include_labeled: bool = False):
         self.include_labeled = include_labeled

@@ -42,6 +42,7 @@ class ExpectedGradientLength(Strategy):
     """
 
     name = "egl"
+    requires = frozenset({"model", "embedding"})
 
     def _query(self, ctx, budget, rng):
         ctx.require_model(self.name)

@@ -39,6 +39,7 @@ class LeastConfidence(_ProbaScoreStrategy):
     """1 - max_c p_c: the samples the model is least sure of."""
 
     name = "least_confidence"
+    requires = frozenset({"model"})
     score_fn = staticmethod(scores.least_confidence)
 
 
@@ -47,6 +48,7 @@ class Margin(_ProbaScoreStrategy):
     """-(p_(1) - p_(2)): the samples whose top two classes are closest."""
 
     name = "margin"
+    requires = frozenset({"model"})
     score_fn = staticmethod(scores.margin)
 
 
@@ -55,4 +57,5 @@ class Entropy(_ProbaScoreStrategy):
     """-sum_c p_c log p_c: the samples with the most spread-out prediction."""
 
     name = "entropy"
+    requires = frozenset({"model"})
     score_fn = staticmethod(scores.entropy)

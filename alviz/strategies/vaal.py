@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_features, check_int, check_number
+from .._validation import check_choice, check_features, check_int, check_number
 from ..encoders import train_vaal
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -35,11 +35,9 @@ def vaal_scores(p_labeled, criterion: str = "lowest") -> np.ndarray:
         raise ValueError(f"p_labeled must be 1-D, got shape {p.shape}")
     if not np.all(np.isfinite(p)) or p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError("p_labeled must hold finite probabilities in [0, 1]")
-    if criterion == "lowest":
+    if check_choice(criterion, "criterion", CRITERIA) == "lowest":
         return 1.0 - p
-    if criterion == "confusion":
-        return -np.abs(p - 0.5)
-    raise ValueError(f"criterion={criterion!r}; choose one of {', '.join(map(repr, CRITERIA))}")
+    return -np.abs(p - 0.5)
 
 
 @register
@@ -74,6 +72,7 @@ class VAAL(Strategy):
     """
 
     name = "vaal"
+    requires = frozenset({"labels"})
 
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
                  criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
@@ -87,8 +86,7 @@ class VAAL(Strategy):
         self.progress = progress
 
     def _validate_params(self):
-        if self.criterion not in CRITERIA:
-            raise ValueError(f"criterion={self.criterion!r}; choose one of {', '.join(map(repr, CRITERIA))}")
+        check_choice(self.criterion, "criterion", CRITERIA)
         check_int(self.latent_dim, "latent_dim", 1, hint="the paper uses 32")
         check_int(self.batch_size, "batch_size", 1)
         if self.steps is not None:
