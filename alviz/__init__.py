@@ -7,10 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import datasets, models, scores, selection, strategies  # noqa: E402
+from . import datasets, models, oracles, scenarios, scores, selection, strategies  # noqa: E402
 from .session import Round, Session, compare  # noqa: E402
 
-__all__ = ["datasets", "models", "scores", "selection", "strategies", "Session", "Round", "compare",
+__all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round", "compare",
            "projection", "plot", "widgets", "report"]
 
 

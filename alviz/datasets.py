@@ -37,6 +37,8 @@ class Dataset:
     images : (n, H, W) or (n, H, W, 3), optional
         What to show for a sample (thumbnails, the sample inspector).
     name : str
+    meta : dict, per-sample facts about the pool, e.g. ``meta["is_outlier"]`` (n,) bool or
+        ``meta["origin"]`` (n,) int from :mod:`alviz.scenarios`; plain numpy arrays and JSON values.
     """
 
     X: np.ndarray
@@ -46,6 +48,7 @@ class Dataset:
     class_names: list = field(default_factory=list)
     images: Optional[np.ndarray] = None
     name: str = "dataset"
+    meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.X = check_features(self.X, "X").astype(np.float32, copy=False)

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.base import clone
 
 from . import fields as _fields
+from . import oracles as _oracles
 from ._validation import check_indices, check_int, torch_seed
 from .datasets import Dataset
 from .models import default_model, has_embedding, is_torch_model, model_input
@@ -42,6 +43,8 @@ class Round:
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
     field : alviz.fields.Field or None, on 2-D data: the round's model and strategy over a grid of the plane.
+    given_labels : (k,) int64 or None, the labels the oracle gave the picks (in pick order); None while the
+        round is a pending proposal (``Session.pending``) waiting for its labels.
     """
 
     index: int
@@ -54,6 +57,7 @@ class Round:
     embedding: Optional[np.ndarray] = None
     strategy: str = ""
     field: Optional[Any] = None
+    given_labels: Optional[np.ndarray] = None
 
     @property
     def predicted(self) -> Optional[np.ndarray]:
@@ -88,10 +92,15 @@ class Session:
         On 2-D datasets each Round gets a ``field`` (:func:`alviz.fields.compute`): the model and the
         strategy's pointwise score on a grid of this many points per axis. None switches it off.
         The field draws from its own random stream, so the picks never depend on it.
+    oracle : None, "simulated", "noisy", "human" or an alviz.oracles.Oracle
+        Who labels the picks (None: the dataset's labels). The model trains on the oracle's
+        labels (the ``initial`` set starts with the dataset's). With ``alviz.oracles.Human()``
+        use :meth:`propose` and :meth:`label`.
     """
 
     def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
-                 seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100):
+                 seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100,
+                 oracle=None):
         if not isinstance(dataset, Dataset):
             raise TypeError(
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
@@ -128,6 +137,9 @@ class Session:
         self.cache: dict = {}
         self._augment_X = np.zeros((0,) + dataset.input_shape, dtype=np.float32)
         self._augment_y = np.zeros(0, dtype=np.int64)
+        self.oracle = _oracles.get(oracle)
+        self.oracle.check(dataset.n_classes)
+        self.pending: Optional[Round] = None  # a proposed round waiting for its labels (propose / label)
 
     # ------------------------------------------------------------------ set-up
     def _initial_indices(self, initial) -> np.ndarray:
@@ -199,7 +211,36 @@ class Session:
         return model.fit(model_input(model, X), y)
 
     def step(self) -> Round:
-        """Run one round and return it. On an error the session is left as it was."""
+        """Run one round (:meth:`propose`, then :meth:`label` with the oracle's labels) and return it.
+
+        On an error the session is left as it was.
+        """
+        if self.oracle.interactive:
+            raise RuntimeError(
+                f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
+                "session.propose() to see the picks, then session.label(labels) with one label per pick"
+            )
+        had_pending, model_before = self.pending is not None, self.model
+        self.propose()
+        rnd = self.pending
+        try:
+            given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
+                                       self.oracle.round_rng(self.seed, rnd.index))
+            return self.label(given)
+        except BaseException:
+            if not had_pending:
+                self.pending, self.model = None, model_before
+            raise
+
+    def propose(self) -> np.ndarray:
+        """Fit the model and let the strategy pick; returns the picks (pool indices, in pick order).
+
+        The proposal waits in :attr:`pending` (a Round with ``given_labels=None``) until
+        :meth:`label` commits it. Calling again before that returns the same picks without
+        recomputing. On an error the session is left as it was.
+        """
+        if self.pending is not None:
+            return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError("the pool is exhausted: every sample is labeled")
         r = len(self.rounds)
@@ -214,6 +255,7 @@ class Session:
                            dataset_key=ds.fingerprint(), train_X=X_train, train_y=y_train)
         res = self.strategy.query(ctx, self.budget, rng)
         t2 = time.perf_counter()
+        # everything derived from the round's model is computed here (the model is gone after the round)
         fld = self._field(ctx, r)
         t_field = time.perf_counter() - t2
         proba = embedding = None
@@ -225,22 +267,68 @@ class Session:
             if self.record_embeddings and has_embedding(model):
                 embedding = np.asarray(ctx.embedding, dtype=np.float32)
         aug = res.extras.get("augment_inputs")
-        if aug is not None:
-            aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
+        if aug is not None:  # checked now, so that label() cannot fail on it
+            np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
             metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
                      "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
             proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
         )
+        self.pending = rnd
+        self.model = model
+        return rnd.selected.copy()
+
+    def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
+        """(k,) int64 class indices from ``labels`` (indices or class names), or a ValueError saying what is wrong."""
+        names = self.dataset.class_names
+        C = len(names)
+        if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
+            raise TypeError(f"labels must be a sequence with one label per pick ({len(picks)}), "
+                            f"got {type(labels).__name__}")
+        labels = list(np.asarray(labels, dtype=object).ravel()) if isinstance(labels, np.ndarray) else list(labels)
+        if len(labels) != len(picks):
+            raise ValueError(f"got {len(labels)} labels for {len(picks)} picks; give one label per pick, "
+                             f"in pick order (session.pending.selected = {picks.tolist()})")
+        out = np.empty(len(labels), dtype=np.int64)
+        for j, lab in enumerate(labels):
+            if isinstance(lab, (str, np.str_)):
+                if str(lab) not in names:
+                    raise ValueError(f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
+                                     f"choose one of {names} or a class index 0..{C - 1}")
+                out[j] = names.index(str(lab))
+            elif isinstance(lab, (int, np.integer)) and not isinstance(lab, (bool, np.bool_)) and 0 <= lab < C:
+                out[j] = int(lab)
+            else:
+                raise ValueError(f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
+                                 f"give a class index 0..{C - 1} or one of the names {names}")
+        return out
+
+    def label(self, labels) -> Round:
+        """Give the pending proposal's labels (one per pick, in pick order), commit the round, return it.
+
+        Each label is a class index or a class name. A wrong count or an unknown class is
+        refused (ValueError) and leaves the session exactly as it was.
+        """
+        if self.pending is None:
+            raise ValueError("there is no proposal to label; call session.propose() first")
+        rnd = self.pending
+        given = self._check_labels(labels, rnd.selected)
+        ds = self.dataset
+        aug = rnd.extras.get("augment_inputs")
+        if aug is not None:
+            aug = np.asarray(aug, dtype=np.float32).reshape((len(rnd.selected),) + ds.input_shape)
+        rnd.given_labels = given
+        rnd.metrics["label_accuracy"] = (float(np.mean(given == ds.y[rnd.selected])) if len(given)
+                                         else float("nan"))
         # commit: nothing below can fail
-        self.labeled_mask[res.indices] = True
-        self.labels[res.indices] = ds.y[res.indices]
+        self.labeled_mask[rnd.selected] = True
+        self.labels[rnd.selected] = given
         if aug is not None:
             self._augment_X = np.concatenate([self._augment_X, aug])
-            self._augment_y = np.concatenate([self._augment_y, ds.y[res.indices]])
+            self._augment_y = np.concatenate([self._augment_y, given])
         self.rounds.append(rnd)
-        self.model = model
+        self.pending = None
         return rnd
 
     def _field(self, ctx, r: int):

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import plot
+from ._labeling import LabelingPanel, pending_figure
 from ._validation import check_int
 from ._widget_tools import RoundRunner, status_html, sync_figure
 from .plot import as_session_dict, check_coords
@@ -155,7 +156,9 @@ class RoundExplorer(_Explorer):
     :func:`alviz.plot.color_options`), an overlay toggle, a live learning
     curve, and a sample inspector: click a point to see its image, true label,
     predicted probabilities, score and rank this round. Errors appear in the
-    widget.
+    widget. With a ``Human()`` oracle, "Next round" runs ``session.propose()``,
+    draws the waiting picks and shows a labeling panel (``labeling_panel``);
+    its "Submit labels" runs ``session.label`` and redraws.
 
     Parameters
     ----------
@@ -199,10 +202,14 @@ class RoundExplorer(_Explorer):
         self.inspector_text.add_class("alviz-inspector-box")
         self.color_by.observe(self._on_view_change, names="value")
         self.overlay.observe(self._on_view_change, names="value")
+        self.labeling = W.VBox()  # holds the labeling panel while a Human oracle's proposal waits
+        self.labeling.add_class("alviz-labeling-box")
+        self.labeling_panel: Optional[LabelingPanel] = None
         self.children = [
             W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay]),
             self.status,
             self.error,
+            self.labeling,
             W.HBox([self.figure, W.VBox([self.curve, self.inspector_text, self.inspector],
                                         layout=W.Layout(width="410px"))],
                    layout=W.Layout(flex_flow="row wrap")),
@@ -232,9 +239,30 @@ class RoundExplorer(_Explorer):
         return self.session.n_unlabeled == 0
 
     def _step(self):
+        if self.session.oracle.interactive:  # a person labels: propose here, the labeling panel commits
+            self.session.propose()
+            return
         self.session.step()
 
+    def _show_pending(self) -> bool:
+        """While a proposal waits for a person's labels: draw its picks and show the labeling panel."""
+        pending = self.session.pending
+        if pending is None or not self.session.oracle.interactive:
+            self.labeling.children, self.labeling_panel = (), None
+            return False
+        if self.labeling_panel is None or self.labeling_panel.round is not pending:
+            self.labeling_panel = LabelingPanel(self.session, self.coords, on_submit=lambda _rnd: self.runner.guarded(
+                self._after_round, "The labels were committed, but redrawing failed"))
+            self.labeling.children = (self.labeling_panel,)
+        self._sync_color_options(pending)
+        fig = pending_figure(self.session, self.coords, color_by=self.color_by.value, overlay=self.overlay.value)
+        self._bind_clicks(sync_figure(self.figure, _with_size(fig, *self._size)))
+        self._update_status()
+        return True
+
     def _redraw(self):
+        if self._show_pending():
+            return
         rnd = self.round
         if rnd is None:
             self.figure.layout.title = "no round yet: press “Next round”"
@@ -309,6 +337,14 @@ class RoundExplorer(_Explorer):
     def _update_status(self):
         rnd = self.round
         n = self._n_rounds()
+        waiting = self.session.pending
+        if waiting is not None and self.session.oracle.interactive and self._state != "running":
+            text = (f"{waiting.strategy} · round {waiting.index} proposed · {len(waiting.selected)} picks wait for "
+                    f"your labels · {len(waiting.labeled)} labeled")
+            self.status.value = status_html(text, state="labeling", round=waiting.index, rounds=n,
+                                            selected=len(waiting.selected), labeled=len(waiting.labeled),
+                                            strategy=waiting.strategy)
+            return
         if rnd is None:
             text = f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
             self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,

@@ -464,7 +464,6 @@ def test_poisoned_cache_entry_runs_nothing_and_is_recomputed(tmp_path):
 
 
 # ---------------------------------------------------------------------------- once other branches land
-@pytest.mark.skip(reason="enable once alviz.oracles is on main (the oracle branch)")
 @pytest.mark.parametrize("oracle", ["noisy", "human"])
 def test_oracle_round_trip(oracle, toy, tmp_path):
     from alviz import oracles
