@@ -71,8 +71,7 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
             raise ValueError(f"session {name!r} has no rounds; run it (session.run(rounds)) before reporting")
     first = next(iter(sess.values()))
     ds = first.dataset
-    if any(len(s.dataset.X) != len(ds.X) for s in sess.values()):
-        raise ValueError("all sessions of a report must share one pool (run them with alviz.compare)")
+    sess.check()
     if coords is None:
         coords = projection.reference(ds, seed=seed)
     webgl = _WebGLBudget(MAX_WEBGL)

@@ -11,30 +11,12 @@ __all__ = ["area_under_curve", "jaccard_matrix", "learning_curves", "overlap_mat
            "as_session_dict"]
 
 
-def as_session_dict(sessions) -> dict:
-    """A dict name -> Session from a dict, a single Session, or a list of Sessions."""
-    from ..session import Session
+def as_session_dict(sessions):
+    """An :class:`alviz.comparison.Comparison` (a mapping name -> Session) from a Comparison, a dict,
+    a single Session, or a list of Sessions (repeated strategies named ``name#2``, ...)."""
+    from ..comparison import Comparison
 
-    if isinstance(sessions, Session):
-        return {sessions.strategy.name: sessions}
-    if isinstance(sessions, dict):
-        out = dict(sessions)
-    elif isinstance(sessions, (list, tuple)):
-        out = {}
-        for s in sessions:
-            key, j = s.strategy.name, 2
-            while key in out:
-                key, j = f"{s.strategy.name}#{j}", j + 1
-            out[key] = s
-    else:
-        raise TypeError(f"sessions must be a Session, a list of them or a dict name -> Session, "
-                        f"got {type(sessions).__name__}")
-    if not out:
-        raise ValueError("give at least one session")
-    for name, s in out.items():
-        if not isinstance(s, Session):
-            raise TypeError(f"sessions[{name!r}] is a {type(s).__name__}, not an alviz.Session")
-    return out
+    return Comparison.of(sessions)
 
 
 def area_under_curve(n_labeled, accuracy) -> float:
