@@ -153,8 +153,10 @@ class Experiment:
         strategies, ``diff_mean``, ``diff_low``, ``diff_high``, the *paired* difference of
         AULC to the baseline (per seed, both started from the same labeled set; an
         interval that excludes 0 means the difference is larger than the seed-to-seed
-        noise), and ``wins``, the fraction of seeds where the strategy's AULC beats the
-        baseline's. The interval is Student's t over seeds (NaN with one seed).
+        noise), ``wins``, the fraction of seeds where the strategy's AULC beats the
+        baseline's, and ``verdict`` in words: "better than random", "worse than random",
+        "within noise of random" (the interval holds 0), "the baseline" or "one seed: no
+        interval". The interval is Student's t over seeds (NaN with one seed).
         """
         import pandas as pd
 
@@ -170,6 +172,7 @@ class Experiment:
                 d = (runs["aulc"] - base.reindex(runs.index)).to_numpy()
                 rec["diff_mean"], rec["diff_low"], rec["diff_high"] = interval(d, confidence)
                 rec["wins"] = float(np.mean(d > 0)) if d.size and name != baseline else float("nan")
+                rec["verdict"] = _verdict(name == baseline, rec["diff_low"], rec["diff_high"], baseline)
             recs.append(rec)
         return pd.DataFrame.from_records(recs).set_index("strategy")
 
@@ -187,6 +190,18 @@ class Experiment:
                 if i != j:
                     W[i, j] = np.mean((A[i] > A[j]) + 0.5 * (A[i] == A[j]))
         return pd.DataFrame(W, index=self.strategies, columns=self.strategies)
+
+
+def _verdict(is_baseline: bool, low: float, high: float, baseline: str) -> str:
+    if is_baseline:
+        return "the baseline"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "one seed: no interval"
+    if low > 0:
+        return f"better than {baseline}"
+    if high < 0:
+        return f"worse than {baseline}"
+    return f"within noise of {baseline}"
 
 
 def _seed_list(seeds) -> list:

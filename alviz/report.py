@@ -103,7 +103,8 @@ def build_experiment_html(exp, title: Optional[str] = None) -> str:
         cells = [esc(str(name)), str(int(r["n_seeds"])), _fmt_interval(r["aulc_mean"], r["aulc_low"], r["aulc_high"]),
                  _fmt_interval(r["final_mean"], r["final_low"], r["final_high"])]
         if has_diff:
-            cells.append(_fmt_interval(r["diff_mean"], r["diff_low"], r["diff_high"]))
+            cells.append("baseline" if r["verdict"] == "the baseline"
+                         else f'{_fmt_interval(r["diff_mean"], r["diff_low"], r["diff_high"])} · {esc(r["verdict"])}')
             cells.append("" if r["wins"] != r["wins"] else f"{r['wins']:.0%}")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append(f'<table class="summary">{head}{"".join(rows)}</table>')
