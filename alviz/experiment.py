@@ -154,7 +154,7 @@ class Experiment:
         AULC to the baseline (per seed, both started from the same labeled set; an
         interval that excludes 0 means the difference is larger than the seed-to-seed
         noise), ``wins``, the fraction of seeds where the strategy's AULC beats the
-        baseline's, and ``verdict`` in words: "better than random", "worse than random",
+        baseline's (ties count half, as in :meth:`win_fractions`), and ``verdict`` in words: "better than random", "worse than random",
         "within noise of random" (the interval holds 0), "the baseline" or "one seed: no
         interval". The interval is Student's t over seeds (NaN with one seed).
         """
@@ -171,7 +171,8 @@ class Experiment:
             if base is not None:
                 d = (runs["aulc"] - base.reindex(runs.index)).to_numpy()
                 rec["diff_mean"], rec["diff_low"], rec["diff_high"] = interval(d, confidence)
-                rec["wins"] = float(np.mean(d > 0)) if d.size and name != baseline else float("nan")
+                rec["wins"] = (float(np.mean((d > 0) + 0.5 * (d == 0))) if d.size and name != baseline
+                               else float("nan"))
                 rec["verdict"] = _verdict(name == baseline, rec["diff_low"], rec["diff_high"], baseline)
             recs.append(rec)
         return pd.DataFrame.from_records(recs).set_index("strategy")

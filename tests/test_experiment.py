@@ -68,7 +68,8 @@ def test_paired_difference_to_random(exp):
     summ = exp.summary()
     d = [_aulc(exp, "margin", k) - _aulc(exp, "random", k) for k in exp.seeds]
     assert summ.loc["margin", "diff_mean"] == pytest.approx(np.mean(d))
-    assert summ.loc["margin", "wins"] == pytest.approx(np.mean(np.array(d) > 0))
+    assert summ.loc["margin", "wins"] == pytest.approx(np.mean(np.array(d) > 0) + 0.5 * np.mean(np.array(d) == 0))
+    assert summ.loc["margin", "wins"] == exp.win_fractions().loc["margin", "random"]
     assert summ.loc["random", "diff_mean"] == 0.0 and summ.loc["random", "verdict"] == "the baseline"
     low, high = summ.loc["margin", "diff_low"], summ.loc["margin", "diff_high"]
     expected = "better than random" if low > 0 else "worse than random" if high < 0 else "within noise of random"
