@@ -158,7 +158,7 @@ for name, row in summary.iterrows():
 #   (the win matrix holds only 0.4 and 0.6 off the random row and column).
 # - coreset is the gamble: the widest interval (AULC ± 0.034, against
 #   ± 0.016 for margin and badge), best of all on seeds 1 and 2 (0.863,
-#   0.870), nearly last on seeds 0 and 3.
+#   0.870), third on seed 0 and last, below random, on seed 3.
 # - In round 0, from the same labeled set and the same model, the four
 #   strategies share at most one pick pairwise (Jaccard ≤ 0.05); at seed 0
 #   random's 40 picks hold not a single 1, coreset's are the most even (2 to
