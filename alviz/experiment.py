@@ -154,9 +154,9 @@ class Experiment:
         AULC to the baseline (per seed, both started from the same labeled set; an
         interval that excludes 0 means the difference is larger than the seed-to-seed
         noise), ``wins``, the fraction of seeds where the strategy's AULC beats the
-        baseline's (ties count half, as in :meth:`win_fractions`), and ``verdict`` in words: "better than random", "worse than random",
-        "within noise of random" (the interval holds 0), "the baseline" or "one seed: no
-        interval". The interval is Student's t over seeds (NaN with one seed).
+        baseline's (ties count half, as in :meth:`win_fractions`), and ``verdict`` in words:
+        "better than random", "worse than random", "within noise of random" (the interval
+        holds 0), "the baseline" or "one seed: no interval". The interval is Student's t over seeds (NaN with one seed).
         """
         import pandas as pd
 
