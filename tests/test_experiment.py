@@ -193,3 +193,21 @@ def test_cli_seed_ranges():
     for bad, match in (("3-1", "backwards"), ("a", "not a seed"), ("1,1", "twice"), ("", "no seeds")):
         with pytest.raises(argparse.ArgumentTypeError, match=match):
             cli.parse_seeds(bad)
+
+
+@pytest.mark.browser
+def test_experiment_report_draws_its_bands_and_win_matrix_in_chromium(exp, tmp_path):
+    from .browser import chromium, open_page
+
+    path = alviz.report.write_html(exp, tmp_path / "exp.html")
+    with chromium() as browser:
+        with open_page(browser, path.as_uri()) as (page, errors):
+            page.wait_for_function("() => { const g = document.querySelectorAll('.js-plotly-plot');"
+                                   " return g.length === 2 && Array.from(g).every(d => d._fullLayout); }")
+            n_bands = page.evaluate("document.querySelectorAll('#alviz-fig-curves .scatterlayer path.js-fill')"
+                                    ".length")
+            cells = page.evaluate("document.getElementById('alviz-fig-wins')._fullData[0].z.flat()"
+                                  ".filter(v => v !== null && !Number.isNaN(v)).length")
+            assert errors == []
+    assert n_bands == len(STRATEGIES)
+    assert cells == len(STRATEGIES) * (len(STRATEGIES) - 1)
