@@ -78,7 +78,7 @@ def _fmt_interval(mean: float, low: float, high: float) -> str:
 def build_experiment_html(exp, title: Optional[str] = None) -> str:
     """The report of an :class:`alviz.experiment.Experiment` as one HTML string: the summary table
     (means and 95% Student-t intervals over seeds, paired differences to ``random``), the learning
-    curves with their bands and the win matrix."""
+    curves with their bands, the paired differences to ``random`` over rounds and the win matrix."""
     from . import plot
 
     esc = html.escape
@@ -110,6 +110,10 @@ def build_experiment_html(exp, title: Optional[str] = None) -> str:
     parts.append(f'<table class="summary">{head}{"".join(rows)}</table>')
     parts.append("<h2>Learning curves</h2>")
     parts.append(_figure_html(plot.learning_curves(exp), "alviz-fig-curves"))
+    if has_diff:
+        parts.append('<p class="note">Each strategy minus random, seed by seed (both from the same start): '
+                     "where the band stays clear of 0 the difference is larger than the seed-to-seed noise.</p>")
+        parts.append(_figure_html(plot.learning_curves(exp, baseline="random"), "alviz-fig-differences"))
     parts.append("<h2>Who beats whom</h2>")
     parts.append(_figure_html(plot.win_matrix(exp), "alviz-fig-wins"))
     return _page(title, "\n".join(parts))

@@ -156,6 +156,31 @@ def test_learning_curves_of_an_experiment_draw_mean_lines_and_bands(exp):
         assert band.showlegend is False and band.legendgroup == line.legendgroup == name
 
 
+def test_learning_curves_against_a_baseline_draw_paired_differences(exp):
+    fig = alviz.plot.learning_curves(exp, baseline="random")
+    (band,) = [t for t in fig.data if t.fill == "toself"]
+    (line,) = [t for t in fig.data if t.mode == "lines+markers"]
+    res = exp.results
+    acc = res.pivot_table(index=["seed", "round"], columns="strategy", values="accuracy")
+    d = (acc["margin"] - acc["random"]).unstack("seed").to_numpy()
+    np.testing.assert_allclose(line.y, d.mean(axis=1))
+    upper, lower = np.asarray(band.y[:3]), np.asarray(band.y[3:])[::-1]
+    assert np.all(lower <= line.y + 1e-12) and np.all(line.y <= upper + 1e-12)
+    assert line.name.startswith("margin − random (AULC ") and line.meta["baseline"] == "random"
+    with pytest.raises(ValueError, match="not one of"):
+        alviz.plot.learning_curves(exp, baseline="badge")
+    with pytest.raises(ValueError, match="needs an experiment"):
+        alviz.plot.learning_curves(exp.comparison(0), baseline="random")
+
+
+def test_one_seed_draws_no_band(digits):
+    e = alviz.experiment(digits, STRATEGIES, seeds=[4], rounds=2, budget=5, keep_sessions=False)
+    fig = alviz.plot.learning_curves(e)
+    assert not any(t.fill == "toself" for t in fig.data)
+    assert all(t.name.endswith("one seed)") for t in fig.data)
+    assert set(e.summary()["verdict"]) == {"the baseline", "one seed: no interval"}
+
+
 def test_learning_curves_of_sessions_still_work(exp):
     fig = alviz.plot.learning_curves(exp.comparison(0))
     assert len(fig.data) == 2 and not any(t.fill == "toself" for t in fig.data)
@@ -203,7 +228,7 @@ def test_experiment_report_draws_its_bands_and_win_matrix_in_chromium(exp, tmp_p
     with chromium() as browser:
         with open_page(browser, path.as_uri()) as (page, errors):
             page.wait_for_function("() => { const g = document.querySelectorAll('.js-plotly-plot');"
-                                   " return g.length === 2 && Array.from(g).every(d => d._fullLayout); }")
+                                   " return g.length === 3 && Array.from(g).every(d => d._fullLayout); }")
             n_bands = page.evaluate("document.querySelectorAll('#alviz-fig-curves .scatterlayer path.js-fill')"
                                     ".length")
             cells = page.evaluate("document.getElementById('alviz-fig-wins')._fullData[0].z.flat()"

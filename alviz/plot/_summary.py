@@ -102,17 +102,78 @@ def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
                                      f"{pct} interval (Student t); legend: AULC ± half-width")
 
 
-def learning_curves(sessions, confidence: float = 0.95) -> go.Figure:
+def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.Figure:
+    from ..experiment import interval
+
+    if baseline not in exp.strategies:
+        raise ValueError(f"baseline={baseline!r} is not one of the experiment's strategies {exp.strategies}")
+    res = exp.results
+    acc = res.pivot_table(index=["seed", "round"], columns="strategy", values="accuracy")
+    n_lab = res.groupby("round")["n_labeled"].mean()
+    summary = exp.summary(confidence=confidence, baseline=baseline)
+    others = [s for s in exp.strategies if s != baseline]
+    fig = go.Figure()
+    seen = [0.0]
+    pct = f"{confidence:.0%}"
+    colors = palette(len(exp.strategies))
+    for name in others:
+        color = colors[exp.strategies.index(name)]
+        d = (acc[name] - acc[baseline]).unstack("seed")  # (rounds, seeds)
+        stats = np.array([interval(row, confidence) for row in d.to_numpy()]).reshape(-1, 3)
+        n = n_lab.reindex(d.index).to_numpy()
+        mean, low, high = stats[:, 0], stats[:, 1], stats[:, 2]
+        row = summary.loc[name]
+        half = (row["diff_high"] - row["diff_low"]) / 2
+        label = (f"{name} − {baseline} (AULC {row['diff_mean']:+.3f} ± {half:.3f})" if np.isfinite(half)
+                 else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)")
+        band = np.isfinite(low) & np.isfinite(high)
+        if band.any():
+            seen.extend(low[band].tolist() + high[band].tolist())
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
+                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
+                name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
+                meta={"strategy": name, "band": True}))
+        seen.extend(mean[np.isfinite(mean)].tolist())
+        fig.add_trace(go.Scatter(
+            x=n, y=mean, mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
+            marker=dict(size=6), customdata=np.stack([low, high], axis=1),
+            meta={"strategy": name, "baseline": baseline},
+            hovertemplate=f"{name} − {baseline}<br>%{{x}} labels: %{{y:+.3f}}"
+                          f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}<extra></extra>"))
+    fig.add_hline(y=0, line_color="grey", line_dash="dot")
+    lo, hi = min(seen), max(seen)
+    k = len(exp.seeds)
+    fig.update_layout(
+        title=dict(text=f"Accuracy minus {baseline}, paired by seed ({k} seeds): mean and {pct} interval; "
+                        "a band clear of 0 is a real difference"),
+        xaxis=dict(title=dict(text="labeled samples")),
+        yaxis=dict(title=dict(text=f"accuracy − {baseline}"), tickformat="+.0%",
+                   range=[lo - 0.01, hi + 0.01]),
+        plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def learning_curves(sessions, confidence: float = 0.95, baseline=None) -> go.Figure:
     """Test accuracy against the number of labels, one line per strategy; the legend shows each AUC.
 
     ``sessions`` is a Comparison / dict name -> Session / list of Sessions / one Session,
     or an :class:`alviz.experiment.Experiment`: then each strategy's line is its mean
     over seeds with a shaded band (the ``confidence`` Student-t interval of the mean,
     a ``fill="toself"`` trace with ``meta["band"]``), and the legend gives the AULC ±
-    the half-width of its interval.
+    the half-width of its interval. With ``baseline`` (a strategy of the experiment,
+    e.g. ``"random"``) it draws instead each other strategy's accuracy *minus* the
+    baseline's, paired by seed, with its band: a band clear of 0 is a real difference.
     """
     if _is_experiment(sessions):
+        if baseline is not None:
+            return _experiment_differences(sessions, baseline, confidence)
         return _experiment_curves(sessions, confidence)
+    if baseline is not None:
+        raise ValueError("baseline= needs an experiment (alviz.experiment(...)): sessions of one seed are not "
+                         "paired over seeds")
     sess = as_session_dict(sessions)
     fig = go.Figure()
     colors = palette(len(sess))

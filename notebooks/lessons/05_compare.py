@@ -117,6 +117,15 @@ summary.round(3)
 alviz.plot.learning_curves(exp)
 
 # %% [markdown]
+# The bands of the curves above overlap, but they hold the seed-to-seed
+# spread of the *start* too, which all strategies share. Paired by seed,
+# each strategy minus `random`: a band clear of the dotted 0 line is a
+# difference larger than the noise.
+
+# %%
+alviz.plot.learning_curves(exp, baseline="random")
+
+# %% [markdown]
 # Who beats whom: the share of seeds where the row's AULC beats the
 # column's (ties count half). 1.0 = on every seed; near 0.5 = the order
 # flips with the seed.
