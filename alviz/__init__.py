@@ -9,8 +9,11 @@ __version__ = "0.1.0"
 
 from . import datasets, models, oracles, scenarios, scores, selection, strategies  # noqa: E402
 from .session import Round, Session, compare  # noqa: E402
+from .comparison import Comparison  # noqa: E402
+from .experiment import Experiment, experiment  # noqa: E402  (the function; the module is alviz.experiment too)
 
-__all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round", "compare",
+__all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round",
+           "compare", "Comparison", "experiment", "Experiment",
            "projection", "plot", "widgets", "report"]
 
 

@@ -1,10 +1,15 @@
 """The ``alviz`` command.
 
     alviz report --dataset digits --strategies margin,vaal,dfal,badge --rounds 5 --budget 10 --out report.html
+    alviz experiment --dataset digits --strategies margin,badge,vaal --seeds 0-9 --rounds 10 --budget 10 \
+        --n-jobs 2 --out results.csv --report report.html
     alviz strategies
 
 ``report`` runs the strategies from the same start (``alviz.compare``) and
 writes one self-contained HTML file (``alviz.report.write_html``).
+``experiment`` runs every strategy from every seed (``alviz.experiment``),
+writes the tidy results table as CSV and, optionally, an HTML report with the
+summary, the learning curves with their 95% bands and the win matrix.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-__all__ = ["main", "build_parser", "load_dataset"]
+__all__ = ["main", "build_parser", "load_dataset", "parse_seeds"]
 
 TOY = ("moons", "blobs", "circles")
 TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "fashionmnist": "FashionMNIST",
@@ -82,24 +87,129 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--subset", type=_positive, default=5000, help="pool size drawn from a torchvision set")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
 
+    exp = sub.add_parser("experiment", help="run strategies over several seeds; write a CSV and a report",
+                         description="Run every strategy from every seed (each seed one start shared by all "
+                                     "strategies), in parallel with joblib, and write the results table.")
+    exp.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)")
+    exp.add_argument("--strategies", default="random,margin,coreset",
+                     help="comma-separated strategy names (see `alviz strategies`)")
+    exp.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"),
+                     help="seeds as a range 0-9 and/or a list 0,3,7 (default 0-4)")
+    exp.add_argument("--rounds", type=_positive, default=5, help="rounds per run (default 5)")
+    exp.add_argument("--budget", type=_positive, default=10, help="samples picked per round (default 10)")
+    exp.add_argument("--initial", type=_non_negative, default=20, help="samples labeled at the start (default 20)")
+    exp.add_argument("--n-jobs", type=int, default=1, help="parallel runs; -1 = every core (default 1)")
+    exp.add_argument("--dask", default=None, metavar="ADDRESS",
+                     help="run on this Dask scheduler (e.g. tcp://host:8786) through joblib's dask backend")
+    exp.add_argument("--data-seed", type=_non_negative, default=0,
+                     help="seed of the dataset's pool/test split, the same for every run (default 0)")
+    exp.add_argument("--out", default="results.csv", help="the CSV of results to write (default results.csv)")
+    exp.add_argument("--report", default=None, help="also write this HTML report")
+    exp.add_argument("--title", default=None, help="the report's title")
+    exp.add_argument("--toy-n", type=_positive, default=600, help="pool size of a toy dataset (default 600)")
+    exp.add_argument("--data-root", default=None, help="torchvision data folder (MNIST, FashionMNIST, CIFAR10)")
+    exp.add_argument("--download", action="store_true", help="let torchvision download the dataset")
+    exp.add_argument("--subset", type=_positive, default=5000, help="pool size drawn from a torchvision set")
+    exp.add_argument("--quiet", action="store_true", help="no progress output")
+
     sub.add_parser("strategies", help="list the available query strategies")
     return ap
 
 
-def _report(args, err) -> int:
-    from . import report, strategies
-    from .session import compare
+def parse_seeds(text: str) -> list:
+    """``"0-9"`` -> [0, ..., 9]; ``"0,3,7"`` -> [0, 3, 7]; both may mix: ``"0-2,5"``."""
+    seeds = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        try:
+            if dash:
+                a, b = int(lo), int(hi)
+                if b < a:
+                    raise argparse.ArgumentTypeError(f"seed range {part!r} runs backwards; write {b}-{a}")
+                seeds.extend(range(a, b + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a seed or a range of seeds like 0-9") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("no seeds given; write e.g. 0-9 or 0,3,7")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"seeds {text!r} name a seed twice")
+    return seeds
 
-    names = [s.strip() for s in args.strategies.split(",") if s.strip()]
+
+def _strategy_names(text: str) -> list:
+    from . import strategies
+
+    names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise ValueError("--strategies is empty; give at least one name, e.g. --strategies margin,coreset")
     unknown = [s for s in names if s not in strategies.available()]
     if unknown:
         raise ValueError(f"unknown strategy {', '.join(map(repr, unknown))}; available: "
                          f"{', '.join(strategies.available())}")
+    return names
+
+
+def _check_folder(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
+
+
+def _experiment(args, err) -> int:
+    from contextlib import nullcontext
+
+    from . import report
+    from .experiment import experiment
+
+    names = _strategy_names(args.strategies)
     out = Path(args.out)
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise FileNotFoundError(f"cannot write {out}: the folder {out.parent} does not exist")
+    _check_folder(out)
+    if args.report:
+        _check_folder(Path(args.report))
+    ds = load_dataset(args.dataset, seed=args.data_seed, n=args.toy_n, data_root=args.data_root,
+                      download=args.download, subset=args.subset)
+    if not args.quiet:
+        print(f"alviz: {ds.name}, {len(names)} strategies x {len(args.seeds)} seeds x {args.rounds} rounds "
+              f"of {args.budget}", file=err)
+    context = nullcontext()
+    client = None
+    if args.dask:
+        import joblib
+        from dask.distributed import Client
+
+        client = Client(args.dask)
+        context = joblib.parallel_config(backend="dask")
+    try:
+        with context:
+            exp = experiment(ds, names, seeds=args.seeds, rounds=args.rounds, budget=args.budget,
+                             initial=args.initial, n_jobs=args.n_jobs, progress=not args.quiet,
+                             keep_sessions=False)
+    finally:
+        if client is not None:
+            client.close()
+    exp.results.to_csv(out, index=False)
+    if not args.quiet:
+        print(exp.summary()[["aulc_mean", "aulc_low", "aulc_high"]].round(3).to_string(), file=err)
+        print(f"alviz: wrote {out}", file=err)
+    if args.report:
+        path = report.write_html(exp, args.report, title=args.title)
+        if not args.quiet:
+            print(f"alviz: wrote {path}", file=err)
+    return 0
+
+
+def _report(args, err) -> int:
+    from . import report
+    from .session import compare
+
+    names = _strategy_names(args.strategies)
+    out = Path(args.out)
+    _check_folder(out)
     ds = load_dataset(args.dataset, seed=args.seed, n=args.toy_n, data_root=args.data_root,
                       download=args.download, subset=args.subset)
     if not args.quiet:
@@ -122,6 +232,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             print("\n".join(strategies.available()))
             return 0
+        if args.command == "experiment":
+            return _experiment(args, sys.stderr)
         return _report(args, sys.stderr)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"alviz: error: {exc}", file=sys.stderr)

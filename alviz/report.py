@@ -15,7 +15,7 @@ import html
 from pathlib import Path
 from typing import Optional
 
-__all__ = ["write_html", "build_html", "MAX_WEBGL"]
+__all__ = ["write_html", "build_html", "build_experiment_html", "MAX_WEBGL"]
 
 MAX_WEBGL = 4
 
@@ -54,14 +54,74 @@ h1 { margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd;
 .meta { color: #555; font-size: 14px; } nav a { margin-right: 14px; }
 .row { display: flex; flex-wrap: wrap; gap: 12px; } .row > div { flex: 1 1 460px; min-width: 0; }
 .note { color: #666; font-size: 13px; }
+table.summary { border-collapse: collapse; font-size: 14px; } table.summary td, table.summary th {
+  padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; }
 """
+
+
+def _page(title: str, body: str) -> str:
+    from plotly.offline import get_plotlyjs
+
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{_CSS}</style>\n'
+            f'<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
+
+
+def _fmt_interval(mean: float, low: float, high: float) -> str:
+    import math
+
+    if not math.isfinite(low):
+        return f"{mean:.3f}"
+    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def build_experiment_html(exp, title: Optional[str] = None) -> str:
+    """The report of an :class:`alviz.experiment.Experiment` as one HTML string: the summary table
+    (means and 95% Student-t intervals over seeds, paired differences to ``random``), the learning
+    curves with their bands, the paired differences to ``random`` over rounds and the win matrix."""
+    from . import plot
+
+    esc = html.escape
+    ds = exp.dataset
+    summ = exp.summary()
+    res = exp.results
+    n_rounds = int(res["round"].max()) + 1 if len(res) else 0
+    title = title or f"alviz experiment · {ds.name}"
+    parts = [f"<h1>{esc(title)}</h1>",
+             f'<p class="meta">dataset <b>{esc(ds.name)}</b> · pool {len(ds.X):,} · test {len(ds.X_test):,} · '
+             f"{len(exp.strategies)} strategies × {len(exp.seeds)} seeds ({', '.join(map(str, exp.seeds))}) · "
+             f"{n_rounds} rounds · made {datetime.datetime.now():%Y-%m-%d %H:%M}</p>",
+             '<p class="note">Each seed is one start shared by all strategies (the same initial labeled set and '
+             "model seed), so differences are paired by seed. Intervals: 95% Student t over seeds. AULC = mean "
+             "accuracy over the labeled range.</p>",
+             "<h2>Summary</h2>"]
+    has_diff = "diff_mean" in summ.columns
+    head = "<tr><th>strategy</th><th>seeds</th><th>AULC [95%]</th><th>final accuracy [95%]</th>" + (
+        "<th>AULC − random, paired [95%]</th><th>beats random</th>" if has_diff else "") + "</tr>"
+    rows = []
+    for name, r in summ.iterrows():
+        cells = [esc(str(name)), str(int(r["n_seeds"])), _fmt_interval(r["aulc_mean"], r["aulc_low"], r["aulc_high"]),
+                 _fmt_interval(r["final_mean"], r["final_low"], r["final_high"])]
+        if has_diff:
+            cells.append("baseline" if r["verdict"] == "the baseline"
+                         else f'{_fmt_interval(r["diff_mean"], r["diff_low"], r["diff_high"])} · {esc(r["verdict"])}')
+            cells.append("" if r["wins"] != r["wins"] else f"{r['wins']:.0%}")
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    parts.append(f'<table class="summary">{head}{"".join(rows)}</table>')
+    parts.append("<h2>Learning curves</h2>")
+    parts.append(_figure_html(plot.learning_curves(exp), "alviz-fig-curves"))
+    if has_diff:
+        parts.append('<p class="note">Each strategy minus random, seed by seed (both from the same start): '
+                     "where the band stays clear of 0 the difference is larger than the seed-to-seed noise.</p>")
+        parts.append(_figure_html(plot.learning_curves(exp, baseline="random"), "alviz-fig-differences"))
+    parts.append("<h2>Who beats whom</h2>")
+    parts.append(_figure_html(plot.win_matrix(exp), "alviz-fig-wins"))
+    return _page(title, "\n".join(parts))
 
 
 def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0,
                max_points: Optional[int] = 20000, overlay: bool = True, strategy_spaces: bool = True) -> str:
     """The report as one HTML string (see :func:`write_html`)."""
-    from plotly.offline import get_plotlyjs
-
     from . import plot, projection
     from .plot import as_session_dict
 
@@ -71,8 +131,7 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
             raise ValueError(f"session {name!r} has no rounds; run it (session.run(rounds)) before reporting")
     first = next(iter(sess.values()))
     ds = first.dataset
-    if any(len(s.dataset.X) != len(ds.X) for s in sess.values()):
-        raise ValueError("all sessions of a report must share one pool (run them with alviz.compare)")
+    sess.check()
     if coords is None:
         coords = projection.reference(ds, seed=seed)
     webgl = _WebGLBudget(MAX_WEBGL)
@@ -129,10 +188,7 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
                  "all rounds (1 = the same picks).</p>")
     parts.append(fig_div(plot.overlap_matrix(sess)))
 
-    body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{esc(title)}</title>\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{_CSS}</style>\n'
-            f'<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
+    return _page(title, "\n".join(parts))
 
 
 def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: int = 0,
@@ -141,8 +197,10 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
 
     Parameters
     ----------
-    sessions : dict name -> Session (e.g. ``alviz.compare(...)``), a list of Sessions, or one Session.
-        They must share one pool and have at least one round each.
+    sessions : a Comparison / dict name -> Session (e.g. ``alviz.compare(...)``), a list of Sessions,
+        or one Session. They must share one pool and have at least one round each.
+        Or an :class:`alviz.experiment.Experiment`: then the page holds its summary table, learning
+        curves with 95% bands and win matrix (the other parameters, except ``title``, are unused).
     path : where to write (the folder must exist).
     coords : (n_pool, 2) array, optional. Default ``alviz.projection.reference(dataset, seed)``.
     title : str, optional.
@@ -158,6 +216,11 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
+    from .experiment import Experiment
+
+    if isinstance(sessions, Experiment):
+        atomic_write_bytes(path, build_experiment_html(sessions, title=title).encode("utf-8"))
+        return path
     text = build_html(sessions, coords=coords, title=title, seed=seed, max_points=max_points, overlay=overlay,
                       strategy_spaces=strategy_spaces)
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -402,23 +402,13 @@ class Session:
 
 
 def compare(dataset: Dataset, strategies: Sequence, rounds: int = 5, budget: int = 10, seed: int = 0,
-            initial=20, model=None, progress: bool = False) -> Dict[str, Session]:
+            initial=20, model=None, progress: bool = False):
     """Run several strategies from the same initial labeled set and seed.
 
-    Returns a dict name -> Session, in the order given.
+    Returns an :class:`alviz.comparison.Comparison`: a mapping name -> Session in the
+    order given (a repeated strategy gets ``name#2``), stepped together.
     """
-    if not strategies:
-        raise ValueError("give at least one strategy to compare")
-    first = Session(dataset, strategy=strategies[0], model=model, initial=initial, budget=budget, seed=seed)
-    init = first.initial_indices
-    out: Dict[str, Session] = {}
-    for i, s in enumerate(strategies):
-        sess = first if i == 0 else Session(dataset, strategy=s, model=model, initial=init, budget=budget, seed=seed)
-        name = sess.strategy.name
-        key, j = name, 2
-        while key in out:
-            key, j = f"{name}#{j}", j + 1
-        out[key] = sess
-    for sess in out.values():
-        sess.run(rounds, progress=progress)
-    return out
+    from .comparison import Comparison
+
+    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial,
+                            model=model).run(rounds, progress=progress)

@@ -410,14 +410,7 @@ class CompareExplorer(_Explorer):
             out = as_session_dict(sessions)
         except ValueError as exc:
             raise ValueError("give at least one session to compare (e.g. alviz.compare(ds, [...], rounds=0))") from exc
-        ss = list(out.values())
-        if any(s.dataset.fingerprint() != ss[0].dataset.fingerprint() for s in ss[1:]):
-            raise ValueError("the sessions run on different datasets; compare strategies on one dataset")
-        if any(not np.array_equal(np.sort(s.initial_indices), np.sort(ss[0].initial_indices)) for s in ss[1:]):
-            raise ValueError(
-                "the sessions start from different labeled sets; make them with "
-                "alviz.compare(ds, strategies, rounds=0) so they share the start"
-            )
+        out.check(same_start=True)
         return out
 
     # --------------------------------------------------------------- wiring
@@ -428,11 +421,7 @@ class CompareExplorer(_Explorer):
         return any(s.n_unlabeled == 0 for s in self.sessions.values())
 
     def _step(self):
-        lens = [len(s.rounds) for s in self.sessions.values()]
-        target = max(lens) if min(lens) < max(lens) else max(lens) + 1
-        for s in self.sessions.values():
-            while len(s.rounds) < target:
-                s.step()
+        self.sessions.step()
 
     def _redraw(self):
         if self._n_rounds() == 0:

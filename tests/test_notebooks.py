@@ -35,7 +35,7 @@ EXPECT = {
     "02_vaal": ["VAE latent μ", "D(μ) labeled: mean"],
     "03_adversarial": ["samples tie at the smallest", "‖r‖ of the picks", "of the arrow for the quarter nearest"],
     "04_representation_diversity": ["badge and gem share", "covering radius:"],
-    "05_compare": ["picks per class", "alviz_report.html"],
+    "05_compare": ["picks per class", "alviz_report.html", "AULC - random =", "of random"],
     "06_you_are_the_oracle": ["step() refused:", "same picks on a second propose(): True", "refused: got 3 labels",
                               "agrees with the model  label accuracy by round", "picks wait for your labels"],
     "07_scenarios": ["typiclust  outlier pick rate by round", "badge    duplicate picks by round",

@@ -8,7 +8,8 @@
   strategy (chosen by the diagnostics present in the round's ``extras``).
 - :func:`round_slider` -- all rounds in one figure with a slider (static HTML friendly).
 - :func:`compare_round` -- strategies side by side on the same coordinates.
-- :func:`learning_curves`, :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
+- :func:`learning_curves` (of sessions, or of an experiment: mean and band), :func:`win_matrix`,
+  :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
 ``"selected"`` and ``"overlay: <what>"``; every point trace carries pool
@@ -23,10 +24,11 @@ from ._round import round_layers
 from ._sample import sample_figure as sample
 from ._sample import sample_image
 from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
-from ._summary import area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves, overlap_matrix
+from ._summary import (area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves,
+                       overlap_matrix, win_matrix)
 from ._view import check_coords, color_options, stratified_sample
 
 __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
-           "as_session_dict", "check_coords"]
+           "as_session_dict", "check_coords", "win_matrix"]

@@ -46,9 +46,7 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
     """
     sess = as_session_dict(sessions)
     names = list(sess)
-    n_pool = {len(s.dataset.X) for s in sess.values()}
-    if len(n_pool) != 1:
-        raise ValueError("the sessions must share one pool to be compared on the same coordinates")
+    sess.check()  # one pool: the same coordinates mean the same samples
     ncols = max(1, min(int(cols), len(names)))
     nrows = math.ceil(len(names) / ncols)
     rounds = {name: get_round(s, r) for name, s in sess.items()}

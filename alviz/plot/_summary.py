@@ -8,33 +8,25 @@ from ._style import palette
 from ._view import get_round
 
 __all__ = ["area_under_curve", "jaccard_matrix", "learning_curves", "overlap_matrix", "class_balance",
-           "as_session_dict"]
+           "as_session_dict", "win_matrix"]
 
 
-def as_session_dict(sessions) -> dict:
-    """A dict name -> Session from a dict, a single Session, or a list of Sessions."""
-    from ..session import Session
+def _is_experiment(obj) -> bool:
+    from ..experiment import Experiment
 
-    if isinstance(sessions, Session):
-        return {sessions.strategy.name: sessions}
-    if isinstance(sessions, dict):
-        out = dict(sessions)
-    elif isinstance(sessions, (list, tuple)):
-        out = {}
-        for s in sessions:
-            key, j = s.strategy.name, 2
-            while key in out:
-                key, j = f"{s.strategy.name}#{j}", j + 1
-            out[key] = s
-    else:
-        raise TypeError(f"sessions must be a Session, a list of them or a dict name -> Session, "
-                        f"got {type(sessions).__name__}")
-    if not out:
-        raise ValueError("give at least one session")
-    for name, s in out.items():
-        if not isinstance(s, Session):
-            raise TypeError(f"sessions[{name!r}] is a {type(s).__name__}, not an alviz.Session")
-    return out
+    return isinstance(obj, Experiment)
+
+
+def _rgba(rgb: str, alpha: float) -> str:
+    return rgb.replace("rgb(", "rgba(").replace(")", f",{alpha})")
+
+
+def as_session_dict(sessions):
+    """An :class:`alviz.comparison.Comparison` (a mapping name -> Session) from a Comparison, a dict,
+    a single Session, or a list of Sessions (repeated strategies named ``name#2``, ...)."""
+    from ..comparison import Comparison
+
+    return Comparison.of(sessions)
 
 
 def area_under_curve(n_labeled, accuracy) -> float:
@@ -58,8 +50,130 @@ def area_under_curve(n_labeled, accuracy) -> float:
     return float(np.sum((a[1:] + a[:-1]) / 2 * np.diff(n)) / (n[-1] - n[0]))
 
 
-def learning_curves(sessions) -> go.Figure:
-    """Test accuracy against the number of labels, one line per strategy; the legend shows each AUC."""
+def _finish_curves(fig, seen, title):
+    lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
+    fig.update_layout(title=dict(text=title),
+                      xaxis=dict(title=dict(text="labeled samples")),
+                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
+                                 range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]),
+                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
+    from ..experiment import interval
+
+    res = exp.results
+    summary = exp.summary(confidence=confidence)
+    fig = go.Figure()
+    seen = []
+    pct = f"{confidence:.0%}"
+    for name, color in zip(exp.strategies, palette(len(exp.strategies))):
+        g = res[res["strategy"] == name]
+        per_round = [(r, gr) for r, gr in g.groupby("round", sort=True)]
+        n = np.array([gr["n_labeled"].mean() for _, gr in per_round])
+        stats = np.array([interval(gr["accuracy"], confidence) for _, gr in per_round]).reshape(-1, 3)
+        mean, low, high = stats[:, 0], stats[:, 1], stats[:, 2]
+        row = summary.loc[name]
+        auc, half = row["aulc_mean"], (row["aulc_high"] - row["aulc_low"]) / 2
+        label = (f"{name} (AULC {auc:.3f} ± {half:.3f})" if np.isfinite(half)
+                 else f"{name} (AULC {auc:.3f}, one seed)")
+        band = np.isfinite(low) & np.isfinite(high)
+        if band.any():
+            seen.extend(low[band].tolist() + high[band].tolist())
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
+                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
+                name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
+                meta={"strategy": name, "band": True}))
+        ok = np.isfinite(mean)
+        seen.extend(mean[ok].tolist())
+        fig.add_trace(go.Scatter(
+            x=n[ok], y=mean[ok], mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
+            marker=dict(size=6), customdata=np.stack([low, high], axis=1)[ok],
+            meta={"strategy": name, "aulc": float(auc), "aulc_low": float(row["aulc_low"]),
+                  "aulc_high": float(row["aulc_high"])},
+            hovertemplate=f"{name}<br>%{{x}} labels: mean accuracy %{{y:.3f}}"
+                          f"<br>{pct} interval %{{customdata[0]:.3f}} – %{{customdata[1]:.3f}}<extra></extra>"))
+    k = len(exp.seeds)
+    return _finish_curves(fig, seen, f"Learning curves over {k} seed{'s' if k != 1 else ''}: mean and "
+                                     f"{pct} interval (Student t); legend: AULC ± half-width")
+
+
+def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.Figure:
+    from ..experiment import interval
+
+    if baseline not in exp.strategies:
+        raise ValueError(f"baseline={baseline!r} is not one of the experiment's strategies {exp.strategies}")
+    res = exp.results
+    acc = res.pivot_table(index=["seed", "round"], columns="strategy", values="accuracy")
+    n_lab = res.groupby("round")["n_labeled"].mean()
+    summary = exp.summary(confidence=confidence, baseline=baseline)
+    others = [s for s in exp.strategies if s != baseline]
+    fig = go.Figure()
+    seen = [0.0]
+    pct = f"{confidence:.0%}"
+    colors = palette(len(exp.strategies))
+    for name in others:
+        color = colors[exp.strategies.index(name)]
+        d = (acc[name] - acc[baseline]).unstack("seed")  # (rounds, seeds)
+        stats = np.array([interval(row, confidence) for row in d.to_numpy()]).reshape(-1, 3)
+        n = n_lab.reindex(d.index).to_numpy()
+        mean, low, high = stats[:, 0], stats[:, 1], stats[:, 2]
+        row = summary.loc[name]
+        half = (row["diff_high"] - row["diff_low"]) / 2
+        label = (f"{name} − {baseline} (AULC {row['diff_mean']:+.3f} ± {half:.3f})" if np.isfinite(half)
+                 else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)")
+        band = np.isfinite(low) & np.isfinite(high)
+        if band.any():
+            seen.extend(low[band].tolist() + high[band].tolist())
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
+                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
+                name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
+                meta={"strategy": name, "band": True}))
+        seen.extend(mean[np.isfinite(mean)].tolist())
+        fig.add_trace(go.Scatter(
+            x=n, y=mean, mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
+            marker=dict(size=6), customdata=np.stack([low, high], axis=1),
+            meta={"strategy": name, "baseline": baseline},
+            hovertemplate=f"{name} − {baseline}<br>%{{x}} labels: %{{y:+.3f}}"
+                          f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}<extra></extra>"))
+    fig.add_hline(y=0, line_color="grey", line_dash="dot")
+    lo, hi = min(seen), max(seen)
+    k = len(exp.seeds)
+    fig.update_layout(
+        title=dict(text=f"Accuracy minus {baseline}, paired by seed ({k} seeds): mean and {pct} interval; "
+                        "a band clear of 0 is a real difference"),
+        xaxis=dict(title=dict(text="labeled samples")),
+        yaxis=dict(title=dict(text=f"accuracy − {baseline}"), tickformat="+.0%",
+                   range=[lo - 0.01, hi + 0.01]),
+        plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def learning_curves(sessions, confidence: float = 0.95, baseline=None) -> go.Figure:
+    """Test accuracy against the number of labels, one line per strategy; the legend shows each AUC.
+
+    ``sessions`` is a Comparison / dict name -> Session / list of Sessions / one Session,
+    or an :class:`alviz.experiment.Experiment`: then each strategy's line is its mean
+    over seeds with a shaded band (the ``confidence`` Student-t interval of the mean,
+    a ``fill="toself"`` trace with ``meta["band"]``), and the legend gives the AULC ±
+    the half-width of its interval. With ``baseline`` (a strategy of the experiment,
+    e.g. ``"random"``) it draws instead each other strategy's accuracy *minus* the
+    baseline's, paired by seed, with its band: a band clear of 0 is a real difference.
+    """
+    if _is_experiment(sessions):
+        if baseline is not None:
+            return _experiment_differences(sessions, baseline, confidence)
+        return _experiment_curves(sessions, confidence)
+    if baseline is not None:
+        raise ValueError("baseline= needs an experiment (alviz.experiment(...)): sessions of one seed are not "
+                         "paired over seeds")
     sess = as_session_dict(sessions)
     fig = go.Figure()
     colors = palette(len(sess))
@@ -73,15 +187,7 @@ def learning_curves(sessions) -> go.Figure:
         fig.add_trace(go.Scatter(x=n[ok], y=acc[ok], mode="lines+markers", name=label, meta={"auc": auc},
                                  line=dict(color=color), marker=dict(size=6),
                                  hovertemplate=f"{name}<br>%{{x}} labels: accuracy %{{y:.3f}}<extra></extra>"))
-    lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
-    fig.update_layout(title=dict(text="Learning curves (AUC = mean accuracy over the labeled range)"),
-                      xaxis=dict(title=dict(text="labeled samples")),
-                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
-                                 range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]),
-                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eee")
-    return fig
+    return _finish_curves(fig, seen, "Learning curves (AUC = mean accuracy over the labeled range)")
 
 
 def _picks(session, r) -> set:
@@ -138,4 +244,31 @@ def class_balance(session) -> go.Figure:
                       xaxis=dict(title=dict(text="round"), dtick=1), yaxis=dict(title=dict(text="picks")),
                       legend=dict(title=dict(text="class")), plot_bgcolor="white",
                       margin=dict(l=50, r=20, t=50, b=50))
+    return fig
+
+
+def win_matrix(experiment) -> go.Figure:
+    """How often each strategy beats each other one: the fraction of seeds where the row's AULC is
+    higher than the column's (ties count half), a heatmap with the numbers written in.
+
+    Seeds are paired (each shares one start across strategies), so 1.0 means "better on
+    every seed"; a value near 0.5 means the order flips from seed to seed.
+    """
+    if not _is_experiment(experiment):
+        raise TypeError(f"win_matrix needs an alviz.experiment.Experiment (alviz.experiment(...)), "
+                        f"got {type(experiment).__name__}")
+    W = experiment.win_fractions()
+    names = list(W.index)
+    z = W.to_numpy()
+    k = len(experiment.seeds)
+    text = [["" if not np.isfinite(v) else f"{v:.2f}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=names, zmin=0.0, zmax=1.0, colorscale="RdBu", text=text, texttemplate="%{text}",
+        name="wins", xgap=2, ygap=2,
+        hovertemplate=f"%{{y}} beats %{{x}} on %{{z:.0%}} of {k} seeds (AULC)<extra></extra>",
+        colorbar=dict(title=dict(text="wins"), tickformat=".0%")))
+    fig.update_layout(title=dict(text=f"Row beats column: share of {k} seeds with the higher AULC"),
+                      xaxis=dict(title=dict(text="against"), side="bottom"),
+                      yaxis=dict(title=dict(text="strategy"), autorange="reversed"),
+                      plot_bgcolor="white", margin=dict(l=20, r=20, t=50, b=20))
     return fig
