@@ -236,3 +236,15 @@ def test_experiment_report_draws_its_bands_and_win_matrix_in_chromium(exp, tmp_p
             assert errors == []
     assert n_bands == len(STRATEGIES)
     assert cells == len(STRATEGIES) * (len(STRATEGIES) - 1)
+
+
+def test_a_noisy_oracle_adds_label_accuracy(digits):
+    exp = alviz.experiment(digits, ["random"], seeds=[0, 1], rounds=2, budget=10,
+                           oracle=alviz.oracles.Noisy(rate=0.5))
+    res = exp.results
+    assert list(res.columns) == list(RESULT_COLUMNS) + ["label_accuracy"]
+    for (_, seed), sess in exp.sessions.items():
+        got = res[res.seed == seed]["label_accuracy"].to_numpy()
+        want = [np.mean(r.given_labels == digits.y[r.selected]) for r in sess.rounds]
+        np.testing.assert_allclose(got, want)
+    assert res["label_accuracy"].mean() < 0.9  # half the labels are flipped
