@@ -42,7 +42,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from ._cache import atomic_write_bytes, cache_dir, content_key
 from ._validation import check_features, check_int, check_number
 
-__all__ = ["Projection", "fit", "transform", "reference", "aligned", "strategy_space", "place_inputs",
+__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "aligned", "strategy_space", "place_inputs",
            "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
 
 _SUB = "projection"
@@ -406,6 +406,19 @@ def reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"]
     p = fit(dataset.flat(), seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
     p.space = "the dataset's inputs (flattened)"
     return p
+
+
+def cached_reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
+                     min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"]) -> Optional[Projection]:
+    """:func:`reference` when it needs no fitting (2-D data, or the UMAP is in the cache), else None. Never fits."""
+    if getattr(dataset, "is_2d", False):
+        return reference(dataset)
+    F = _features(dataset.flat())
+    params = _params(seed, n_neighbors, min_dist, metric)
+    coords = _load_npy(cache_dir(_SUB) / f"{_fit_key(F, params, None)}.npy")
+    if coords is None or coords.shape != (len(F), 2):
+        return None
+    return Projection(coords, F, kind="umap", params=params, space="the dataset's inputs (flattened)")
 
 
 def place_inputs(dataset, coords, X_new) -> np.ndarray:
