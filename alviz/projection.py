@@ -87,6 +87,7 @@ class Projection(NDArrayOperatorsMixin):
         self.params = dict(params or {})
         self.space = space
         self._linear = None
+        self._nn = None
 
     # ---- array behaviour
     def __array__(self, dtype=None, copy=None):
@@ -169,10 +170,16 @@ class Projection(NDArrayOperatorsMixin):
                 f"{self._features.shape[1]}; they must live in the same space ({self.space})"
             )
         k = int(self.params.get("n_neighbors", DEFAULTS["n_neighbors"]))
-        return knn_place(self._features, self._coords, N, k=k, metric=self.params.get("metric", "euclidean"))
+        if self._nn is None:  # built once per picture, reused by every later transform
+            from sklearn.neighbors import NearestNeighbors
+
+            self._nn = NearestNeighbors(n_neighbors=min(k, len(self._features)),
+                                        metric=self.params.get("metric", "euclidean")).fit(self._features)
+        return knn_place(self._features, self._coords, N, k=k, metric=self.params.get("metric", "euclidean"),
+                         index=self._nn)
 
 
-def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean") -> np.ndarray:
+def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean", index=None) -> np.ndarray:
     """Place ``new`` samples in ``layout`` (the 2-D positions of ``fitted``) by their k nearest neighbours.
 
     For each new sample with neighbour distances d_1 <= ... <= d_k, the weights
@@ -181,6 +188,7 @@ def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean") -> np
     sum_j w_j y_j / sum_j w_j. This is how umap-learn initialises
     ``UMAP.transform`` before its optimisation; without that last step a point
     lands at most a few neighbours' spacing from where a refit would put it.
+    ``index``: a fitted ``sklearn.neighbors.NearestNeighbors`` on ``fitted`` to reuse.
 
     Returns
     -------
@@ -192,7 +200,7 @@ def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean") -> np
     Y = np.asarray(layout, dtype=np.float64)
     N = np.asarray(new, dtype=np.float32)
     k = max(1, min(int(k), len(F)))
-    nn = NearestNeighbors(n_neighbors=k, metric=metric).fit(F)
+    nn = index if index is not None else NearestNeighbors(n_neighbors=k, metric=metric).fit(F)
     d, idx = nn.kneighbors(N)  # (m, k), ascending
     d = d.astype(np.float64)
     excess = np.maximum(d - d[:, :1], 0.0)
