@@ -88,11 +88,12 @@ print("first pick of the last round:", first_pick, "- a", ds.class_names[ds.y[fi
 # In the explorer above, switch **view** to **model space**, then step or slide
 # through the rounds: the points glide from their old to their new places.
 #
-# **What to look for:** clusters forming as labels arrive. With 20 labels the
-# model's space is a few blurry clouds where digits overlap; each round the
-# classes pull apart into tighter clusters of one digit each, and the new
-# picks sit where clusters still touch. The numbers below count it: for how
-# many samples the nearest point in the model-space picture has the same class.
+# **What to look for:** clusters forming as labels arrive. Classes that the
+# model mixes up (look at 3, 5, 8 and 9) share a cloud at first and pull apart
+# into clusters of one digit each as their labels arrive; the new picks sit
+# where clusters still touch. The numbers below count it: for how many samples
+# the nearest point in the model-space picture has the same class (on our
+# machine it grows every round, from about 93% with 20 labels).
 
 # %%
 import numpy as np
