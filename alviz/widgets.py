@@ -219,7 +219,7 @@ class RoundExplorer(_Explorer):
                                      description="view", tooltips=[
                                          "the fixed reference picture: the pool never moves",
                                          "the task model's own features, one aligned picture per round"],
-                                     style=dict(button_width="100px"))
+                                     style=dict(button_width="120px", description_width="40px"))
         self.space.add_class("alviz-space")
         self.hover_box = W.HTML('<div class="alviz-hover">hover a point to see it</div>',
                                 layout=W.Layout(min_height="90px"))
@@ -234,7 +234,7 @@ class RoundExplorer(_Explorer):
         self.curve = _figure_widget("alviz-learning-curve", 400, 260)
         self.inspector = _figure_widget("alviz-inspector-figure", 400, 320)
         sync_figure(self.inspector, _with_size(plot.sample_placeholder(), 400))
-        self.inspector_text = W.HTML(f'<div class="alviz-inspector">{plot.PLACEHOLDER_TEXT}</div>')
+        self.inspector_text = W.HTML('<div class="alviz-inspector"></div>')  # the panel below says what to do
         self.inspector_text.add_class("alviz-inspector-box")
         self.color_by.observe(self._on_view_change, names="value")
         self.overlay.observe(self._on_view_change, names="value")

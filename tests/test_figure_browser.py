@@ -76,4 +76,4 @@ def test_round_figures_fill_their_plot_area(digits, moons, tmp_path):
         # and the plot area is most of the figure (the legend and title take the rest)
         assert got["w"] >= 0.6 * got["fig_w"] and got["h"] >= 0.6 * got["fig_h"], (name, got)
     assert [c for c in digits.class_names if c in d["legend"]] == list(digits.class_names)
-    assert {"0", "1", "selected", "labeled", "unlabeled"} <= set(m["legend"])
+    assert {"0", "1", "picked this round (rank)", "labeled before", "unlabeled pool"} <= set(m["legend"])

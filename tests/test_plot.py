@@ -310,7 +310,8 @@ def test_compare_round_puts_each_strategy_in_its_panel(moons, moons_runs):
     for name, s in moons_runs.items():
         sel = [t for t in fig.data if t.name == "selected" and t.meta["strategy"] == name]
         assert len(sel) == 1 and list(sel[0].customdata) == list(s.rounds[-1].selected)
-    assert sum(bool(t.showlegend) for t in fig.data if t.name == "selected") == 1
+    assert sum(bool(t.showlegend) for t in fig.data if t.name == plot._round.POINT_LEGEND["selected"]) == 1
+    assert not any(t.showlegend for t in fig.data if t.name == "selected")
     assert [a.text.split(" ·")[0] for a in fig.layout.annotations] == list(moons_runs)
     xaxes = {t.xaxis for t in fig.data}
     assert xaxes == {"x", "x2"}
@@ -440,7 +441,11 @@ def test_two_d_inputs_keep_equal_aspect_with_a_figure_of_the_datas_shape(moons, 
 
 def test_classes_are_a_legend_with_class_names_in_a_colour_blind_safe_palette(moons, moons_round, digits):
     fig = plot.round(fake_session(moons, moons_round), moons.X)
-    entries = [t for t in fig.data if plot.is_legend_entry(t)]
+    kinds = [t for t in fig.data if plot.is_legend_entry(t) and t.legendgroup == "points"]
+    assert [t.name for t in kinds] == ["picked this round (rank)", "labeled before", "unlabeled pool"]
+    assert not any(t.showlegend for t in fig.data if not plot.is_legend_entry(t) and t.name in
+                   ("unlabeled", "labeled", "selected"))  # their own entries would wear a class's colour
+    entries = [t for t in fig.data if plot.is_legend_entry(t) and t.legendgroup == "categories"]
     assert [t.name for t in entries] == list(moons.class_names)
     assert entries[0].legendgrouptitle.text == "class"
     assert [t.marker.color for t in entries] == ["rgb(230,159,0)", "rgb(86,180,233)"]  # Okabe-Ito
@@ -451,7 +456,7 @@ def test_classes_are_a_legend_with_class_names_in_a_colour_blind_safe_palette(mo
     # ten digits: ten distinct colours from Tol's set; a continuous colouring has a colorbar and no class legend
     assert len(set(plot_style_palette(10))) == 10
     score = plot.round(fake_session(moons, moons_round), moons.X, color_by="score")
-    assert not [t for t in score.data if plot.is_legend_entry(t)]
+    assert not [t for t in score.data if plot.is_legend_entry(t) and t.legendgroup == "categories"]
 
 
 def plot_style_palette(n):

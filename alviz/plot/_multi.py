@@ -67,7 +67,7 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
         for tr in layers.traces:
             if not is_legend_entry(tr):
                 tr.legendgroup = tr.name
-            tr.showlegend = k == 0
+            tr.showlegend = k == 0 and tr.showlegend is not False
             tr.meta = {**(tr.meta if isinstance(tr.meta, dict) else {}), "strategy": name}
             if k > 0:
                 _hide_scale(tr)

@@ -96,7 +96,7 @@ def base_traces(view: View) -> tuple:
         scale_shown = bool(mu.get("showscale"))
     mu.update(size=6 if small else 4, line=dict(width=0))
     unlabeled = _scatter(view, x=view.xy(u)[0], y=view.xy(u)[1], mode="markers", name="unlabeled", customdata=u,
-                         marker=mu, hovertext=view.hover(u), hoverinfo="text", legendrank=3,
+                         marker=mu, hovertext=view.hover(u), hoverinfo="text", showlegend=False,
                          opacity=1.0 if not by_class else 0.9)
 
     # labeled: by class, or the value where it exists
@@ -105,7 +105,7 @@ def base_traces(view: View) -> tuple:
     scale_shown = scale_shown or bool(ml.get("showscale"))
     ml.update(size=8, line=dict(width=0.8, color="white"))
     labeled = _scatter(view, x=view.xy(lab)[0], y=view.xy(lab)[1], mode="markers", name="labeled",
-                       customdata=lab, marker=ml, hovertext=view.hover(lab), hoverinfo="text", legendrank=2)
+                       customdata=lab, marker=ml, hovertext=view.hover(lab), hoverinfo="text", showlegend=False)
 
     # selected: this round's picks in pick order, large, ringed, the first few with their rank (1 = first pick)
     sel = view.selected
@@ -119,27 +119,39 @@ def base_traces(view: View) -> tuple:
     selected = go.Scatter(x=view.xy(sel)[0], y=view.xy(sel)[1], mode="markers+text", name="selected",
                           customdata=sel, marker=ms, text=ranks, textposition=pos,
                           textfont=dict(size=12, color="black"), hovertext=view.hover(sel, _pick_prefix(view)),
-                          hoverinfo="text", legendrank=1)
+                          hoverinfo="text", showlegend=False)
     return unlabeled, labeled, selected
 
 
-def legend_traces(view: View) -> list:
-    """One legend-only entry per category of a categorical colouring (class names), else [].
+#: the legend's names for the three kinds of point (the traces keep "unlabeled", "labeled", "selected")
+POINT_LEGEND = {"selected": "picked this round (rank)", "labeled": "labeled before", "unlabeled": "unlabeled pool"}
 
-    They draw nothing (one point at None) and carry ``meta={"legend": <title>}``;
-    the colours are exactly the markers'.
+
+def legend_traces(view: View) -> list:
+    """Legend-only entries: the three kinds of point, then one per category of a categorical colouring.
+
+    The point traces themselves stay out of the legend (plotly would draw their
+    entry in the colour of their first point, i.e. some class's colour); these
+    entries draw nothing (one point at None), show each kind in a neutral style
+    and each class in exactly its markers' colour, and carry ``meta={"legend": ...}``.
     """
+    out = []
+    styles = {"selected": dict(color="white", size=13, line=dict(width=2.2, color="black")),
+              "labeled": dict(color=LABELED_NAN, size=8, line=dict(width=0.8, color="white")),
+              "unlabeled": dict(color=GREY, size=6, line=dict(width=0))}
+    for key, name in POINT_LEGEND.items():
+        out.append(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="points",
+                              marker=styles[key], hoverinfo="skip", showlegend=True, meta={"legend": key}))
     col = view.coloring
     if not col.categorical or col.names is None:
-        return []
+        return out
     codes = np.arange(len(col.names), dtype=np.float64)
     colors = Coloring(codes, True, col.colorscale, col.cmin, col.cmax, col.title).css(np.arange(len(codes)))
-    out = []
     for k, (name, c) in enumerate(zip(col.names, colors)):
         out.append(go.Scatter(x=[None], y=[None], mode="markers", name=str(name), legendgroup="categories",
                               legendgrouptitle=dict(text=col.title) if k == 0 else None,
                               marker=dict(color=c, size=10, line=dict(width=0.8, color="white")),
-                              hoverinfo="skip", showlegend=True, legendrank=10 + k, meta={"legend": col.title}))
+                              hoverinfo="skip", showlegend=True, meta={"legend": col.title}))
     return out
 
 
