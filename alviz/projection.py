@@ -91,9 +91,8 @@ class Projection(NDArrayOperatorsMixin):
 
     # ---- array behaviour
     def __array__(self, dtype=None, copy=None):
-        if dtype is None:
-            return self._coords
-        return self._coords.astype(dtype, copy=False)
+        out = self._coords if dtype is None else self._coords.astype(dtype, copy=False)
+        return out.copy() if copy and out is self._coords else out
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         inputs = tuple(np.asarray(x) if isinstance(x, Projection) else x for x in inputs)

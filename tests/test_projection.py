@@ -218,6 +218,9 @@ def test_a_projection_behaves_as_its_array(digits, digits_reference):
     assert np.array_equal(c[5], a[5]) and np.array_equal(c[:, 0], a[:, 0])
     assert isinstance(c + 1, np.ndarray) and np.allclose(c + 1, a + 1)  # arithmetic gives plain arrays
     assert np.allclose(c.min(axis=0), a.min(axis=0))
+    b = np.array(c)  # a copy, as for an ndarray
+    b[:] = 0
+    assert np.array_equal(np.asarray(c), a) and np.any(a != 0)
     fig = alviz.plot.round(SimpleNamespace(dataset=digits, rounds=[_one_round(len(digits.X))]), c)
     assert np.allclose(fig.data[0].x, a[fig.data[0].customdata, 0])  # plots take it as an array
 
