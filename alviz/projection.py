@@ -169,13 +169,12 @@ class Projection(NDArrayOperatorsMixin):
                 f"{self._features.shape[1]}; they must live in the same space ({self.space})"
             )
         k = int(self.params.get("n_neighbors", DEFAULTS["n_neighbors"]))
-        if self._nn is None:  # built once per picture, reused by every later transform
+        metric = self.params.get("metric", "euclidean")
+        if self._nn is None and metric != "euclidean":  # built once per picture, reused by every later transform
             from sklearn.neighbors import NearestNeighbors
 
-            self._nn = NearestNeighbors(n_neighbors=min(k, len(self._features)),
-                                        metric=self.params.get("metric", "euclidean")).fit(self._features)
-        return knn_place(self._features, self._coords, N, k=k, metric=self.params.get("metric", "euclidean"),
-                         index=self._nn)
+            self._nn = NearestNeighbors(n_neighbors=min(k, len(self._features)), metric=metric).fit(self._features)
+        return knn_place(self._features, self._coords, N, k=k, metric=metric, index=self._nn)
 
 
 def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean", index=None) -> np.ndarray:
@@ -193,14 +192,17 @@ def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean", index
     -------
     (m, 2) float32.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     F = np.asarray(fitted, dtype=np.float32)
     Y = np.asarray(layout, dtype=np.float64)
     N = np.asarray(new, dtype=np.float32)
     k = max(1, min(int(k), len(F)))
-    nn = index if index is not None else NearestNeighbors(n_neighbors=k, metric=metric).fit(F)
-    d, idx = nn.kneighbors(N)  # (m, k), ascending
+    if metric == "euclidean" and index is None:
+        d, idx = _euclidean_knn(F, N, k)
+    else:
+        from sklearn.neighbors import NearestNeighbors
+
+        nn = index if index is not None else NearestNeighbors(n_neighbors=k, metric=metric).fit(F)
+        d, idx = nn.kneighbors(N)  # (m, k), ascending
     d = d.astype(np.float64)
     excess = np.maximum(d - d[:, :1], 0.0)
     target = np.log2(k) if k > 1 else 1.0
@@ -216,6 +218,28 @@ def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean", index
     w = np.exp(-excess / np.maximum(sigma[:, None], 1e-12))
     w /= w.sum(axis=1, keepdims=True)
     return np.einsum("mk,mkc->mc", w, Y[idx]).astype(np.float32)
+
+
+def _euclidean_knn(F: np.ndarray, N: np.ndarray, k: int, chunk: int = 2048) -> tuple:
+    """(distances, indices), each (m, k) ascending: brute force in numpy, in chunks of ``chunk`` queries.
+
+    (scikit-learn's search would do, but each call pays threadpoolctl's scan of the
+    loaded libraries -- about 0.2 s once torch and numba are loaded.)
+    """
+    F64 = F.astype(np.float64)
+    f2 = np.einsum("ij,ij->i", F64, F64)
+    ds, ids = [], []
+    for s in range(0, len(N), chunk):
+        Q = N[s:s + chunk].astype(np.float64)
+        d2 = np.einsum("ij,ij->i", Q, Q)[:, None] + f2[None, :] - 2.0 * Q @ F64.T  # (c, n)
+        np.maximum(d2, 0.0, out=d2)
+        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < d2.shape[1] else np.tile(np.arange(d2.shape[1]),
+                                                                                          (len(Q), 1))
+        dk = np.take_along_axis(d2, part, axis=1)
+        order = np.argsort(dk, axis=1, kind="stable")
+        ids.append(np.take_along_axis(part, order, axis=1))
+        ds.append(np.sqrt(np.take_along_axis(dk, order, axis=1)))
+    return np.concatenate(ds), np.concatenate(ids)
 
 
 # ----------------------------------------------------------------------------- parameters
