@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["sync_figure", "RoundRunner", "status_html", "error_html"]
+__all__ = ["sync_figure", "RoundRunner", "status_html", "error_html", "png_bytes", "Background", "animate_points"]
 
 log = logging.getLogger("alviz.widgets")
 
@@ -179,3 +179,100 @@ class RoundRunner:
             log.warning("%s: %s: %s", title, type(exc).__name__, exc, exc_info=exc)
             return False
         return True
+
+
+def png_bytes(img) -> bytes:
+    """A PNG file of ``img``: (H, W) grey or (H, W, 3) colour in [0, 1], each pixel scaled up to at least 64 px wide.
+
+    Written with zlib only (no imaging library), for hover thumbnails.
+    """
+    import struct
+    import zlib
+
+    a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    a = (a[:, :, :3] * 255).round().astype(np.uint8)
+    up = max(1, int(np.ceil(64 / a.shape[1])))
+    a = np.repeat(np.repeat(a, up, axis=0), up, axis=1)
+    h, w = a.shape[:2]
+    raw = b"".join(b"\x00" + a[r].tobytes() for r in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+class Background:
+    """One function run on a daemon thread, its result or exception kept; ``wait`` joins it.
+
+    ``on_done(result, exc)`` is called on the worker thread when the function ends.
+    """
+
+    def __init__(self, fn: Callable[[], object], on_done: Callable[[object, Optional[BaseException]], None]):
+        import threading
+
+        self.result = None
+        self.error: Optional[BaseException] = None
+        self._done = threading.Event()
+
+        def work():
+            try:
+                self.result = fn()
+            except Exception as exc:  # noqa: BLE001 - handed to on_done, which shows it
+                self.error = exc
+            try:
+                on_done(self.result, self.error)
+            finally:
+                self._done.set()
+
+        self._thread = threading.Thread(target=work, name="alviz-background", daemon=True)
+        self._thread.start()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until the work and its ``on_done`` ended (True) or ``timeout`` seconds passed (False)."""
+        return self._done.wait(timeout)
+
+
+#: the trace names whose points are pool samples (customdata = pool index), moved by :func:`animate_points`
+POINT_TRACES = ("unlabeled", "labeled", "selected")
+
+
+def animate_points(fw, fig, old_xy, duration: int = 600) -> list:
+    """Show ``fig`` in ``fw`` with the pool's points gliding from ``old_xy`` (n_pool, 2) to their place in ``fig``.
+
+    The figure is first synced with every point at its old position (and the
+    old axis ranges), then one ``batch_animate`` moves x, y and the ranges to
+    the new ones: the browser interpolates (SVG traces; WebGL ones jump).
+    Returns what :func:`sync_figure` returns.
+    """
+    import plotly.graph_objects as go
+
+    old_xy = np.asarray(old_xy, dtype=np.float64)
+    start = go.Figure(fig)
+    targets = []
+    for k, tr in enumerate(start.data):
+        cd = getattr(tr, "customdata", None)
+        if tr.name in POINT_TRACES and cd is not None and len(cd):
+            idx = np.asarray(cd, dtype=np.int64).ravel()
+            targets.append((k, np.asarray(tr.x), np.asarray(tr.y)))
+            tr.x, tr.y = old_xy[idx, 0], old_xy[idx, 1]
+    old_range = (fw.layout.xaxis.range, fw.layout.yaxis.range)
+    new_range = (start.layout.xaxis.range, start.layout.yaxis.range)
+    if old_range[0] is not None and old_range[1] is not None:
+        start.layout.xaxis.range, start.layout.yaxis.range = old_range
+    added = sync_figure(fw, start)
+    with fw.batch_animate(duration=duration, easing="cubic-in-out"):
+        for k, x, y in targets:
+            fw.data[k].x = x
+            fw.data[k].y = y
+        if new_range[0] is not None:
+            fw.layout.xaxis.range = new_range[0]
+            fw.layout.yaxis.range = new_range[1]
+    return added

@@ -13,6 +13,9 @@ the shown round in ``data-*`` attributes, so browser tests can read them.
 """
 from __future__ import annotations
 
+import base64
+import html
+import threading
 from typing import Dict, Optional
 
 import ipywidgets as W
@@ -22,7 +25,8 @@ import plotly.graph_objects as go
 from . import plot
 from ._labeling import LabelingPanel, pending_figure
 from ._validation import check_int
-from ._widget_tools import RoundRunner, status_html, sync_figure
+from ._widget_tools import POINT_TRACES, Background, RoundRunner, animate_points, error_html, png_bytes, status_html, \
+    sync_figure
 from .plot import as_session_dict, check_coords
 from .session import Session
 
@@ -42,7 +46,13 @@ def _figure_widget(css: str, width: int, height: int) -> go.FigureWidget:
 
 
 def _with_size(fig: go.Figure, width: int, height: Optional[int] = None) -> go.Figure:
-    """``fig`` sized for its place in the explorer (height None keeps the figure's own)."""
+    """``fig`` sized for its place in the explorer (height None keeps the figure's own).
+
+    An equal-aspect figure (2-D inputs) that came with its own size keeps its shape: its height follows the width.
+    """
+    own_w, own_h = fig.layout.width, fig.layout.height
+    if fig.layout.yaxis.scaleanchor and own_w and own_h and height is not None:
+        height = int(round(width * own_h / own_w))
     fig.update_layout(width=width)
     if height is not None:
         fig.update_layout(height=height)
@@ -164,31 +174,59 @@ class RoundExplorer(_Explorer):
     ----------
     session : alviz.Session
         The run to step. It may already have rounds; the explorer shows the last.
-    coords : (n_pool, 2) array, optional
-        Where each pool sample is drawn; default ``alviz.projection.reference(dataset)``.
+    coords : (n_pool, 2) array or Projection, optional
+        The reference picture; default ``alviz.projection.reference(dataset)`` (fitted in the background).
     color_by : str, the initial coloring ("class").
     overlay : bool, draw the strategy's overlay (True).
     width, height : int, size in pixels of the round view.
+    view : "reference" or "model", the initial view.
 
     Attributes
     ----------
-    next_button, slider, color_by, overlay, figure, curve, inspector, inspector_text, status, error
+    next_button, slider, color_by, overlay, space, figure, curve, inspector, inspector_text, hover_box, status, error
         The ipywidgets (public so notebooks and tests can drive them).
+    coords : the reference picture shown now (a PCA until the UMAP is fitted).
+    projection_state : "given", "ready", "fitting" (a PCA is shown) or "failed" (a PCA stays).
     inspected : int or None, the pool index shown in the inspector.
     """
 
     def __init__(self, session: Session, coords=None, color_by: str = "class", overlay: bool = True,
-                 width: int = 540, height: int = 500):
+                 width: int = 600, height: int = 520, view: str = "reference"):
+        from . import projection
+
         if not isinstance(session, Session):
             raise TypeError(f"session must be an alviz.Session, got {type(session).__name__}")
+        if view not in ("reference", "model"):
+            raise ValueError(f"view={view!r}; choose 'reference' (the fixed picture) or 'model' (the model's space)")
         super().__init__()
         self.session = session
+        self._lock = threading.RLock()
+        self._fit_job: Optional[Background] = None
+        self.projection_error: Optional[BaseException] = None
+        self._model_views: list = []
+        self._last_xy = None
+        self.last_draw = ""  # "animated" or "updated": how the last redraw reached the figure
         if coords is None:
-            coords = _reference_coords(session.dataset, session.seed)
+            coords = projection.cached_reference(session.dataset, seed=session.seed)
+            self.projection_state = "ready"
+            if coords is None:  # a provisional picture now, the UMAP when it is fitted
+                coords = projection.pca(session.dataset.flat())
+                self.projection_state = "fitting"
+        else:
+            self.projection_state = "given"
         self.coords = check_coords(coords, session.n_pool)
         self._size = (int(width), int(height))
         self.inspected: Optional[int] = None
         self._setup_controls()
+        self.space = W.ToggleButtons(options=[("reference", "reference"), ("model space", "model")], value=view,
+                                     description="view", tooltips=[
+                                         "the fixed reference picture: the pool never moves",
+                                         "the task model's own features, one aligned picture per round"],
+                                     style=dict(button_width="120px", description_width="40px"))
+        self.space.add_class("alviz-space")
+        self.hover_box = W.HTML('<div class="alviz-hover">hover a point to see it</div>',
+                                layout=W.Layout(min_height="90px"))
+        self.hover_box.add_class("alviz-hover-box")
         self.color_by = W.Dropdown(options=[color_by], value=color_by, description="color by",
                                    layout=W.Layout(width="260px"))
         self.color_by.add_class("alviz-color-by")
@@ -198,15 +236,19 @@ class RoundExplorer(_Explorer):
         self.figure = _figure_widget("alviz-round-figure", *self._size)
         self.curve = _figure_widget("alviz-learning-curve", 400, 260)
         self.inspector = _figure_widget("alviz-inspector-figure", 400, 320)
-        self.inspector_text = W.HTML('<div class="alviz-inspector">click a point to inspect it</div>')
+        sync_figure(self.inspector, _with_size(plot.sample_placeholder(), 400))
+        self.inspector_text = W.HTML('<div class="alviz-inspector"></div>')  # the panel below says what to do
         self.inspector_text.add_class("alviz-inspector-box")
         self.color_by.observe(self._on_view_change, names="value")
         self.overlay.observe(self._on_view_change, names="value")
         self.labeling = W.VBox()  # holds the labeling panel while a Human oracle's proposal waits
         self.labeling.add_class("alviz-labeling-box")
         self.labeling_panel: Optional[LabelingPanel] = None
+        self.space.observe(self._on_view_change, names="value")
         self.children = [
-            W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay]),
+            W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay],
+                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.space, self.hover_box]),
             self.status,
             self.error,
             self.labeling,
@@ -217,6 +259,9 @@ class RoundExplorer(_Explorer):
         self.add_class("alviz-round-explorer")
         self._after_round()
         self._set_state("idle")
+        if self.projection_state == "fitting":
+            ds, seed = session.dataset, session.seed
+            self._fit_job = Background(lambda: projection.reference(ds, seed=seed), self._on_projection_fitted)
 
     # --------------------------------------------------------------- public
     def inspect(self, i: int) -> None:
@@ -225,6 +270,30 @@ class RoundExplorer(_Explorer):
             raise ValueError(f"sample index {i!r} must be an int in [0, {self.session.n_pool})")
         self.inspected = int(i)
         self._draw_inspector()
+
+    def wait_for_projection(self, timeout: Optional[float] = None) -> bool:
+        """Wait until the background UMAP fit ended and its picture is drawn (True), or ``timeout`` s passed.
+
+        True at once when nothing is being fitted. A failed fit also ends the wait:
+        see :attr:`projection_state` and :attr:`projection_error`.
+        """
+        return True if self._fit_job is None else self._fit_job.wait(timeout)
+
+    def preview(self, i: int) -> None:
+        """Show pool sample ``i`` in the hover box: its image (image data) and its class (what hovering does)."""
+        ds = self.session.dataset
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.session.n_pool:
+            raise ValueError(f"sample index {i!r} must be an int in [0, {self.session.n_pool})")
+        i = int(i)
+        img = plot.sample_image(ds, i)
+        pic = ""
+        if img is not None:
+            b64 = base64.b64encode(png_bytes(img)).decode()
+            pic = (f'<img src="data:image/png;base64,{b64}" alt="sample {i}" '
+                   'style="height:80px;image-rendering:pixelated;border:1px solid #ddd;margin-right:8px">')
+        label = html.escape(f"#{i} · class {ds.class_names[ds.y[i]]}")
+        self.hover_box.value = (f'<div class="alviz-hover" data-index="{i}" style="display:flex;align-items:center">'
+                                f"{pic}<span>{label}</span></div>")
 
     @property
     def round(self):
@@ -260,7 +329,37 @@ class RoundExplorer(_Explorer):
         self._update_status()
         return True
 
+    def _on_projection_fitted(self, result, exc):
+        """Called on the fitting thread: swap the UMAP in, or show why it failed."""
+        if exc is not None:
+            self.projection_state = "failed"
+            self.projection_error = exc
+            self.error.value = error_html("Fitting the UMAP picture failed; the picture stays a PCA of the inputs",
+                                          exc)
+            with self._lock:
+                self._update_status()
+            return
+        self.coords = check_coords(result, self.session.n_pool)
+        self.projection_state = "ready"
+        with self._lock:
+            if self.runner.guarded(self._redraw, "Drawing the fitted UMAP picture failed"):
+                self._update_status()
+
+    def _shown_coords(self, rnd):
+        """The picture of round ``rnd`` in the chosen view."""
+        if self.space.value == "reference":
+            return self.coords
+        from . import projection
+
+        if len(self._model_views) != len(self.session.rounds):
+            self._model_views = projection.aligned(self.session, seed=self.session.seed)
+        return self._model_views[rnd.index]
+
     def _redraw(self):
+        with self._lock:
+            self._redraw_now()
+
+    def _redraw_now(self):
         if self._show_pending():
             return
         rnd = self.round
@@ -269,9 +368,19 @@ class RoundExplorer(_Explorer):
             self._update_status()
             return
         self._sync_color_options(rnd)
-        fig = plot.round(self.session, self.coords, r=rnd.index, color_by=self.color_by.value,
+        coords = self._shown_coords(rnd)
+        fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value,
                          overlay=self.overlay.value)
-        self._bind_clicks(sync_figure(self.figure, _with_size(fig, *self._size)))
+        fig = _with_size(fig, *self._size)
+        xy = np.asarray(coords, dtype=np.float64)
+        if self._last_xy is not None and self._last_xy.shape == xy.shape and not np.array_equal(self._last_xy, xy):
+            added = animate_points(self.figure, fig, self._last_xy)  # points glide to their new places
+            self.last_draw = "animated"
+        else:
+            added = sync_figure(self.figure, fig)
+            self.last_draw = "updated"
+        self._last_xy = xy
+        self._bind_clicks(added)
         curve = plot.learning_curves({self.session.strategy.name: self.session})
         curve.add_vline(x=rnd.metrics["n_labeled"], line_dash="dot", line_color="grey")
         curve.update_layout(title=dict(text="learning curve (dotted: this round)", font=dict(size=14)))
@@ -296,6 +405,14 @@ class RoundExplorer(_Explorer):
         for t in traces:
             if t.customdata is not None:
                 t.on_click(self._on_point_click)
+                if t.name in POINT_TRACES:
+                    t.on_hover(self._on_point_hover)
+
+    def _on_point_hover(self, trace, points, _state):
+        if not points.point_inds:
+            return
+        cd = np.asarray(trace.customdata)[points.point_inds[0]]
+        self.runner.guarded(lambda: self.preview(int(np.ravel(cd)[0])), "Showing this point failed")
 
     def _on_point_click(self, trace, points, _state):
         if not points.point_inds:
@@ -346,18 +463,29 @@ class RoundExplorer(_Explorer):
                                             strategy=waiting.strategy)
             return
         if rnd is None:
-            text = f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
+            text = self._projection_note() + \
+                f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
             self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,
-                                            labeled=self.session.n_labeled, strategy=self.session.strategy.name)
+                                            labeled=self.session.n_labeled, strategy=self.session.strategy.name,
+                                            view=self.space.value, projection=self.projection_state)
             return
         acc = rnd.metrics.get("accuracy", float("nan"))
         text = (f"{rnd.strategy} · round {rnd.index} ({n} run) · {len(rnd.selected)} selected · "
                 f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}")
         if self._state == "running":
             text = self._running_prefix(n) + text
+        text = self._projection_note() + text
         self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
                                         selected=len(rnd.selected), labeled=len(rnd.labeled),
-                                        strategy=rnd.strategy, accuracy=f"{acc:.4f}")
+                                        strategy=rnd.strategy, accuracy=f"{acc:.4f}", view=self.space.value,
+                                        projection=self.projection_state)
+
+    def _projection_note(self) -> str:
+        if self.projection_state == "fitting":
+            return "fitting the UMAP picture in the background; showing a PCA of the inputs for now · "
+        if self.projection_state == "failed":
+            return "the UMAP fit failed (see the error); showing a PCA of the inputs · "
+        return "model space · " if self.space.value == "model" else ""
 
 
 class CompareExplorer(_Explorer):

@@ -7,7 +7,10 @@ transform of 50 new points (e.g. x + r of a round's picks), cold (the UMAP is
 read from disk and numba-compiled code runs) vs cached.
 
 Data: the digits pool (1 347 x 64); full size adds a 10 000 x 64 noisy
-replica of digits. Nothing touches the user's cache: everything runs in a
+replica of digits. The transform places new points by their nearest fitted
+neighbours (no stored UMAP object: the cache is data only), so "cold" is the
+first call (the fit read from the cache, the neighbour index built) and
+"cached" a repeat on the Projection (its neighbour index kept). Nothing touches the user's cache: everything runs in a
 temporary ``ALVIZ_CACHE_DIR``. The first UMAP call of a process pays numba's
 compilation; it is done once before timing.
 
@@ -84,10 +87,11 @@ def run(quick: bool = False) -> list:
                 new = (X[:50] + 0.01).astype(np.float32)
                 cold = measure(lambda: projection.transform(new + np.float32(1e-3), fitted_on=X, seed=0),
                                repeat=1, memory=False)  # runs once: not in the cache yet
-                projection.transform(new, fitted_on=X, seed=0)
-                hit = measure(lambda: projection.transform(new, fitted_on=X, seed=0), repeat=5)
+                pic = projection.fit(X, seed=0)
+                pic.transform(new)  # builds the neighbour index once
+                hit = measure(lambda: pic.transform(new), repeat=5)
                 rows.append(row("projection", f"transform 50 new points cold vs cached, {case}", hit, cold,
-                                target="cached transform is a file read", met=bool(hit["seconds"] < 0.1)))
+                                target="a transform of 50 points takes < 0.1 s", met=bool(hit["seconds"] < 0.1)))
     finally:
         shutil.rmtree(warm_dir, ignore_errors=True)
     return rows

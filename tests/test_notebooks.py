@@ -29,7 +29,7 @@ LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial"
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
     "00_quickstart": ["round 2: 40 labeled", "Session(dataset='digits', strategy='margin', rounds=4, labeled=60/1347)",
-                      "different pairs of classes"],
+                      "different pairs of classes", "model space, round 3: 50 labeled"],
     "01_classic_strategies": ["qbc_vote_entropy   accuracy by round", "covering radius after each pick",
                               "every pick scores in the top"],
     "02_vaal": ["VAE latent μ", "D(μ) labeled: mean"],

@@ -31,8 +31,13 @@ def fake_session(ds, *rounds):
     return SimpleNamespace(dataset=ds, rounds=list(rounds), strategy=SimpleNamespace(name="hand"))
 
 
+def drawn(fig) -> list:
+    """Names of the traces that draw something (not the legend-only class entries)."""
+    return [t.name for t in fig.data if not plot.is_legend_entry(t)]
+
+
 def by_name(fig, name):
-    found = [t for t in fig.data if t.name == name]
+    found = [t for t in fig.data if t.name == name and not plot.is_legend_entry(t)]
     assert len(found) == 1, f"expected one trace {name!r}, got {[t.name for t in fig.data]}"
     return found[0]
 
@@ -50,7 +55,7 @@ def moons_round(moons):
 # ----------------------------------------------------------------------------- the round view
 def test_round_view_has_the_right_points_in_each_trace(moons, moons_round):
     fig = plot.round(fake_session(moons, moons_round), moons.X)
-    assert [t.name for t in fig.data] == ["unlabeled", "labeled", "selected"]
+    assert drawn(fig) == ["unlabeled", "labeled", "selected"]
     sel = by_name(fig, "selected")
     # this round's picks, in pick order, at their coordinates, with their 1-based rank as text
     assert list(sel.customdata) == [50, 20, 70]
@@ -158,7 +163,7 @@ def test_adversarial_arrows_start_at_the_picks_and_end_at_x_plus_r(moons):
     assert list(arrows.marker.symbol[:3]) == ["circle", "arrow", "circle"]
     assert "flipped" in arrows.hovertext[1]
     # drawn above the picks so the heads show
-    assert [t.name for t in fig.data][-1] == "overlay: adversarial arrows"
+    assert drawn(fig)[-1] == "overlay: adversarial arrows"
 
 
 def test_arrows_need_a_picture_of_the_inputs(moons):
@@ -245,7 +250,7 @@ def test_overlays_are_keyed_by_extras_not_by_strategy_name():
 def test_overlay_false_draws_only_the_pool(moons):
     rnd = hand_round(moons, LAB, SEL, extras={"gradient_norm": np.ones(len(moons.X))})
     fig = plot.round(fake_session(moons, rnd), moons.X, overlay=False)
-    assert [t.name for t in fig.data] == ["unlabeled", "labeled", "selected"]
+    assert drawn(fig) == ["unlabeled", "labeled", "selected"]
 
 
 # ----------------------------------------------------------------------------- large pools
@@ -296,6 +301,8 @@ def test_round_slider_has_one_step_per_round_and_shows_one_round_at_a_time(moons
         shown = [t for t, v in zip(fig.data, vis) if v]
         field_layers = ("decision regions", "decision boundary", "field: ")  # the 2-D field under the points
         assert [t.name for t in shown if not t.name.startswith(field_layers)] == ["unlabeled", "labeled", "selected"]
+        shown = [t for t, v in zip(fig.data, vis) if v and not plot.is_legend_entry(t)]
+        assert [t.name for t in shown] == ["unlabeled", "labeled", "selected"]
         assert list(shown[-1].customdata) == list(s.rounds[r].selected)
         assert f"round {r}" in step.args[1]["title.text"]
     assert [bool(t.visible) for t in fig.data] == list(rounds_of == 0)
@@ -306,7 +313,8 @@ def test_compare_round_puts_each_strategy_in_its_panel(moons, moons_runs):
     for name, s in moons_runs.items():
         sel = [t for t in fig.data if t.name == "selected" and t.meta["strategy"] == name]
         assert len(sel) == 1 and list(sel[0].customdata) == list(s.rounds[-1].selected)
-    assert sum(bool(t.showlegend) for t in fig.data if t.name == "selected") == 1
+    assert sum(bool(t.showlegend) for t in fig.data if t.name == plot._round.POINT_LEGEND["selected"]) == 1
+    assert not any(t.showlegend for t in fig.data if t.name == "selected")
     assert [a.text.split(" ·")[0] for a in fig.layout.annotations] == list(moons_runs)
     xaxes = {t.xaxis for t in fig.data}
     assert xaxes == {"x", "x2"}
@@ -490,3 +498,74 @@ def test_comparison_grid_draws_each_strategy_s_field_with_one_colorbar(field_ses
     fields_drawn = [t for t in fig.data if t.name.startswith("field: ")]
     assert [t.meta["strategy"] for t in fields_drawn] == ["margin", "coreset"]
     assert sum(t.showscale is not False for t in fields_drawn) == 1
+# ----------------------------------------------------------------------------- filling the canvas
+def test_a_projection_stretches_to_fill_and_hides_its_meaningless_axes(moons, moons_round):
+    coords = np.asarray(moons.X) * [3.0, 1.0] + 10.0  # not the inputs: a "projection"
+    fig = plot.round(fake_session(moons, moons_round), coords)
+    for ax in (fig.layout.xaxis, fig.layout.yaxis):
+        assert ax.scaleanchor is None and ax.showticklabels is False and not ax.title.text
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    for ax, j in ((fig.layout.xaxis, 0), (fig.layout.yaxis, 1)):
+        r0, r1 = ax.range
+        span = hi[j] - lo[j]
+        assert r0 < lo[j] and r1 > hi[j]  # nothing cut off
+        assert (r1 - r0) <= 1.1 * span  # and hugging the data
+    assert fig.layout.width is None  # free to fill the page's width
+
+
+def test_two_d_inputs_keep_equal_aspect_with_a_figure_of_the_datas_shape(moons, moons_round):
+    fig = plot.round(fake_session(moons, moons_round), moons.X)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert fig.layout.xaxis.title.text == "x₁" and fig.layout.xaxis.showticklabels
+    xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+    m = fig.layout.margin
+    plot_w, plot_h = fig.layout.width - m.l - m.r, fig.layout.height - m.t - m.b
+    assert np.isclose(plot_h / plot_w, (yr[1] - yr[0]) / (xr[1] - xr[0]), rtol=0.05)
+    wide = alviz.datasets.from_arrays(moons.X * [4.0, 1.0], moons.y, X_test=moons.X[:4], y_test=moons.y[:4])
+    wide.is_2d  # noqa: B018 - a 2-D dataset too
+    fig2 = plot.round(fake_session(wide, moons_round), np.asarray(wide.X))
+    assert fig2.layout.height < fig.layout.height  # a wider data set, a flatter figure
+
+
+def test_classes_are_a_legend_with_class_names_in_a_colour_blind_safe_palette(moons, moons_round, digits):
+    fig = plot.round(fake_session(moons, moons_round), moons.X)
+    kinds = [t for t in fig.data if plot.is_legend_entry(t) and t.legendgroup == "points"]
+    assert [t.name for t in kinds] == ["picked this round (rank)", "labeled before", "unlabeled pool"]
+    assert not any(t.showlegend for t in fig.data if not plot.is_legend_entry(t) and t.name in
+                   ("unlabeled", "labeled", "selected"))  # their own entries would wear a class's colour
+    entries = [t for t in fig.data if plot.is_legend_entry(t) and t.legendgroup == "categories"]
+    assert [t.name for t in entries] == list(moons.class_names)
+    assert entries[0].legendgrouptitle.text == "class"
+    assert [t.marker.color for t in entries] == ["rgb(230,159,0)", "rgb(86,180,233)"]  # Okabe-Ito
+    assert not any(getattr(t.marker, "showscale", False) for t in fig.data)  # a legend, not a colorbar
+    lab = by_name(fig, "labeled")  # the labeled points use exactly the legend's colours
+    css = plot._style.class_coloring(moons.y, moons.class_names).css(lab.customdata)
+    assert set(css) <= {t.marker.color for t in entries}
+    # ten digits: ten distinct colours from Tol's set; a continuous colouring has a colorbar and no class legend
+    assert len(set(plot_style_palette(10))) == 10
+    score = plot.round(fake_session(moons, moons_round), moons.X, color_by="score")
+    assert not [t for t in score.data if plot.is_legend_entry(t) and t.legendgroup == "categories"]
+
+
+def plot_style_palette(n):
+    return plot._style.palette(n)
+
+
+def test_ranks_are_written_for_the_first_picks_only_and_do_not_overlap(moons):
+    sel = np.array([50, 51, 52, 53, 54, 55, 56, 57])
+    ds = alviz.datasets.from_arrays(moons.X.copy(), moons.y, X_test=moons.X[:4], y_test=moons.y[:4])
+    X = np.asarray(ds.X)
+    X[sel[:3]] = X[50] + np.array([[0.0, 0.0], [0.01, 0.0], [0.02, 0.0]])  # three picks side by side
+    rnd = hand_round(ds, LAB, sel)
+    fig = plot.round(fake_session(ds, rnd), X)
+    s = by_name(fig, "selected")
+    k = plot._round.RANK_LABELS
+    assert list(s.text[:k]) == [str(i + 1) for i in range(k)] and all(t == "" for t in s.text[k:])
+    assert len(set(s.textposition[:3])) == 3  # three neighbours, three different sides
+    assert "pick 8" in s.hovertext[7]  # later ranks: on hover
+
+
+def test_the_sample_panel_says_what_to_do_before_a_click():
+    fig = plot.sample_placeholder()
+    assert fig.layout.annotations[0].text == plot.PLACEHOLDER_TEXT == "click a point to inspect it"
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False and not fig.data

@@ -208,3 +208,67 @@ def test_strategy_space_is_a_umap_of_the_representation(blobs10):
     rnd.extras.pop("representation")
     with pytest.raises(ValueError, match="no 'representation'"):
         projection.strategy_space(rnd)
+
+
+def test_a_projection_behaves_as_its_array(digits, digits_reference):
+    c = digits_reference
+    assert isinstance(c, projection.Projection)
+    a = np.asarray(c)
+    assert a.shape == c.shape == (len(digits.X), 2) and a.dtype == np.float32 and len(c) == len(digits.X)
+    assert np.array_equal(c[5], a[5]) and np.array_equal(c[:, 0], a[:, 0])
+    assert isinstance(c + 1, np.ndarray) and np.allclose(c + 1, a + 1)  # arithmetic gives plain arrays
+    assert np.allclose(c.min(axis=0), a.min(axis=0))
+    b = np.array(c)  # a copy, as for an ndarray
+    b[:] = 0
+    assert np.array_equal(np.asarray(c), a) and np.any(a != 0)
+    fig = alviz.plot.round(SimpleNamespace(dataset=digits, rounds=[_one_round(len(digits.X))]), c)
+    assert np.allclose(fig.data[0].x, a[fig.data[0].customdata, 0])  # plots take it as an array
+
+
+def _one_round(n):
+    return Round(index=0, labeled=np.arange(20), selected=np.array([30, 31]),
+                 scores=np.r_[np.full(20, np.nan), np.ones(n - 20)], extras={}, metrics={}, strategy="x")
+
+
+def test_transform_places_pool_inputs_next_to_their_own_positions(digits, digits_reference):
+    c = digits_reference
+    idx = np.arange(0, len(digits.X), 7)
+    placed = c.transform(digits.X[idx])
+    extent = np.hypot(*np.ptp(c, axis=0))
+    err = np.linalg.norm(placed - c[idx], axis=1)
+    assert np.mean(err < 0.05 * extent) >= 0.9, np.quantile(err / extent, [0.5, 0.9])
+    # a picture placed by a random map would be far off: the neighbourhood is what places a point
+    far = np.linalg.norm(placed - c[np.roll(idx, 1)], axis=1)
+    assert np.median(far) > 5 * np.median(err)
+
+
+def test_transform_needs_no_cache_and_the_cache_holds_no_pickle(digits, digits_reference, tmp_path, monkeypatch):
+    c = digits_reference
+    idx = np.arange(10)
+    before = c.transform(digits.X[idx])
+    files = list(cache_dir("projection").iterdir())
+    assert files and all(f.suffix in (".npy", ".json") for f in files)
+    for f in files:
+        if f.suffix == ".npy":
+            np.load(f, allow_pickle=False)  # would raise on a pickled object array
+    # another cache folder: the picture is fitted again (a miss), the transform needs nothing from disk
+    monkeypatch.setenv("ALVIZ_CACHE_DIR", str(tmp_path))
+    assert np.allclose(c.transform(digits.X[idx]), before)
+    monkeypatch.setattr(projection, "_run_umap", lambda F, params, init: np.asarray(c))  # a fresh fit, same layout
+    again = projection.reference(digits, seed=0)
+    assert np.allclose(again.transform(digits.X[idx]), before)
+    assert np.allclose(projection.place_inputs(digits, again, digits.X[idx]), before)
+
+
+def test_projection_of_2d_data_transforms_by_identity_and_checks_its_input(moons):
+    c = projection.reference(moons)
+    assert c.kind == "input"
+    assert np.allclose(c.transform(moons.X[:3] + 1), moons.X[:3] + 1)
+    with pytest.raises(ValueError, match="2-D input"):
+        c.transform(np.zeros((2, 3)))
+
+
+def test_pca_is_a_quick_provisional_picture(digits):
+    p = projection.pca(digits.flat())
+    assert p.shape == (len(digits.X), 2) and p.kind == "pca"
+    assert np.allclose(p.transform(digits.flat()[:5]), p[:5], atol=0.05 * np.ptp(np.asarray(p)))

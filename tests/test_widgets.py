@@ -369,3 +369,93 @@ def test_compare_explorer_refuses_sessions_without_a_common_start(moons):
         CompareExplorer([a, b], moons.X)
     with pytest.raises(ValueError, match="at least one session"):
         CompareExplorer({}, moons.X)
+
+
+# ----------------------------------------------------------------------------- a first picture in seconds, two views
+def _tiny(seed):
+    """90 points in 6-D (3 blobs): a UMAP fit of a second or two."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), 30)
+    X = (rng.normal(scale=6.0, size=(3, 6))[y] + rng.normal(size=(90, 6))).astype(np.float32)
+    ds = alviz.datasets.from_arrays(X, y, X_test=X[:9], y_test=y[:9])
+    s = alviz.Session(ds, strategy="margin", model=_lr(), initial=9, budget=3, seed=0)
+    s.step()
+    return ds, s
+
+
+def _xy_of(fw, name):
+    t = _trace(fw, name)
+    return np.c_[np.asarray(t.x, dtype=float), np.asarray(t.y, dtype=float)], np.asarray(t.customdata).astype(int)
+
+
+def test_the_explorer_opens_on_a_pca_and_swaps_in_the_umap_when_it_is_fitted(monkeypatch):
+    ds, s = _tiny(11)
+    ex = RoundExplorer(s)
+    assert ex.projection_state == "fitting" and ex.coords.kind == "pca"
+    first, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(first, np.asarray(ex.coords)[idx], atol=1e-5)  # the PCA is drawn right away
+    assert ex.wait_for_projection(timeout=300)
+    assert ex.projection_state == "ready" and ex.last_error is None and ex.projection_error is None
+    assert _status(ex)["projection"] == "ready" and "PCA" not in ex.status.value
+    monkeypatch.setattr(alviz.projection, "_run_umap", lambda *a, **k: pytest.fail("refitted"))
+    umap = alviz.projection.reference(ds, seed=s.seed)  # the fit is in the cache now
+    now, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(now, np.asarray(umap)[idx], atol=1e-5)
+    assert ex.last_draw == "animated"  # the points glide from the PCA to the UMAP
+    again = RoundExplorer(s)  # a cached UMAP: no provisional picture at all
+    assert again.projection_state == "ready" and again.wait_for_projection(0)
+
+
+def test_a_failed_projection_fit_shows_its_error_and_keeps_the_pca(monkeypatch):
+    ds, s = _tiny(12)
+
+    def boom(*a, **k):
+        raise RuntimeError("numba is unhappy")
+
+    monkeypatch.setattr(alviz.projection, "_run_umap", boom)
+    ex = RoundExplorer(s)
+    assert "PCA" in ex.status.value
+    assert ex.wait_for_projection(timeout=60)
+    assert ex.projection_state == "failed" and isinstance(ex.projection_error, RuntimeError)
+    assert "numba is unhappy" in ex.error.value and "RuntimeError" in ex.error.value
+    assert _status(ex)["projection"] == "failed" and "failed" in ex.status.value
+    ex.next_round()  # the explorer keeps working on the PCA
+    assert ex.round_index == 1 and ex.last_error is None
+
+
+def test_model_space_view_shows_the_aligned_pictures_and_animates_between_rounds(moons):
+    s = alviz.Session(moons, "margin", model=alviz.models.MLP(hidden=(16,), steps=40), initial=12, budget=4, seed=0)
+    s.run(rounds=2)
+    ex = RoundExplorer(s, moons.X)
+    assert _status(ex)["view"] == "reference"
+    ex.space.value = "model"
+    views = alviz.projection.aligned(s, seed=s.seed)
+    xy, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(xy, np.asarray(views[1])[idx], atol=1e-5) and ex.last_draw == "animated"
+    assert ex.figure.layout.yaxis.scaleanchor is None  # a model space is no input space: no equal aspect
+    assert _status(ex)["view"] == "model" and ex.last_error is None
+    ex.slider.value = 0
+    xy, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(xy, np.asarray(views[0])[idx], atol=1e-5) and ex.last_draw == "animated"
+    ex.next_round()  # a new round in model space: one more aligned picture
+    assert len(ex._model_views) == 3 and ex.round_index == 2
+    ex.space.value = "reference"
+    xy, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(xy, moons.X[idx], atol=1e-6)
+    assert ex.figure.layout.yaxis.scaleanchor == "x"
+
+
+def test_the_inspector_says_what_to_do_and_hovering_shows_the_image(digits):
+    sess = alviz.Session(digits, strategy="margin", model=_lr(), initial=20, budget=5, seed=0)
+    ex = RoundExplorer(sess, digits.flat()[:, :2] + np.arange(len(digits.X))[:, None] * 1e-3)
+    assert ex.inspector.layout.annotations[0].text == plot.PLACEHOLDER_TEXT
+    ex.next_round()
+    t = _trace(ex.figure, "selected")
+    idx = [tr.name for tr in ex.figure.data].index("selected")
+    ex.figure._js2py_pointsCallback = {
+        "event_type": "plotly_hover",
+        "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [0], "trace_indexes": [idx]},
+    }
+    i = int(np.ravel(t.customdata)[0])
+    assert f'data-index="{i}"' in ex.hover_box.value and "data:image/png;base64," in ex.hover_box.value
+    assert f"class {digits.class_names[digits.y[i]]}" in ex.hover_box.value

@@ -12,17 +12,18 @@
   :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
-``"selected"`` and ``"overlay: <what>"``; every point trace carries pool
-indices in ``customdata``.
+``"selected"`` and ``"overlay: <what>"``, plus, for a categorical colouring,
+one legend-only entry per class named by the class (:func:`is_legend_entry`
+tells them apart); every point trace carries pool indices in ``customdata``.
 """
 from __future__ import annotations
 
 from ._multi import compare_round, round_slider
 from ._overlays import OVERLAYS, overlays_for
 from ._round import round_figure as round  # noqa: A001  (the contract's name: alviz.plot.round)
-from ._round import round_layers
+from ._round import axis_ranges, is_input_space, is_legend_entry, round_layers
 from ._sample import sample_figure as sample
-from ._sample import sample_image
+from ._sample import PLACEHOLDER_TEXT, sample_image, sample_placeholder
 from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
 from ._summary import (area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves,
                        overlap_matrix, win_matrix)
@@ -31,4 +32,5 @@ from ._view import check_coords, color_options, stratified_sample
 __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
-           "as_session_dict", "check_coords", "win_matrix"]
+           "as_session_dict", "check_coords", "win_matrix", "is_legend_entry", "axis_ranges", "is_input_space",
+           "sample_placeholder", "PLACEHOLDER_TEXT"]

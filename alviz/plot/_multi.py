@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ._round import _merge, _notes_annotations, round_layers
+from ._round import _merge, _notes_annotations, axis_ranges, is_input_space, is_legend_entry, round_layers
 from ._summary import as_session_dict
 from ._view import get_round
 
@@ -63,24 +63,34 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
                               overlay=overlay, max_points=max_points, webgl=webgl, allow_inset=False)
         row, col = k // ncols + 1, k % ncols + 1
         for tr in layers.traces:
-            tr.legendgroup = tr.name
-            tr.showlegend = k == 0
-            tr.meta = {"strategy": name}
+            if not is_legend_entry(tr):
+                tr.legendgroup = tr.name
+            tr.showlegend = k == 0 and tr.showlegend is not False
+            tr.meta = {**(tr.meta if isinstance(tr.meta, dict) else {}), "strategy": name}
             if k > 0:
                 _hide_scale(tr)
             fig.add_trace(tr, row=row, col=col)
-        if k == 0 and "legend" in layers.layout:  # below the panels, clear of their titles
-            fig.update_layout(legend=dict(layers.layout["legend"], y=-0.01, yanchor="top"))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    for k in range(len(names)):  # equal aspect in every panel
-        ax = "x" if k == 0 else f"x{k + 1}"
-        fig.layout[f"yaxis{'' if k == 0 else k + 1}"].scaleanchor = ax
+        if k == 0 and "legend" in layers.layout:
+            fig.update_layout(legend=layers.layout["legend"])
+        # every panel hugs its own data; equal aspect only where the picture is the 2-D input itself
+        c = _coords_for(coords, name)
+        xr, yr = axis_ranges(c)
+        suffix = "" if k == 0 else str(k + 1)
+        fig.layout[f"xaxis{suffix}"].range = xr
+        fig.layout[f"yaxis{suffix}"].range = yr
+        if is_input_space(s.dataset, c):
+            fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+            fig.layout[f"yaxis{suffix}"].constrain = "domain"
+            fig.layout[f"xaxis{suffix}"].constrain = "domain"
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3",
+                     mirror=True)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3",
+                     mirror=True)
     first = rounds[names[0]]
     head = f"Round {first.index}" if same_round else "The last rounds"
     fig.update_layout(title=dict(text=f"{head}: the same pool, {len(names)} strategies"),
-                      plot_bgcolor="white", hovermode="closest", height=360 * nrows,
-                      margin=dict(l=10, r=10, t=70, b=60), uirevision="alviz-compare")
+                      plot_bgcolor="white", hovermode="closest", height=320 * nrows + 70,
+                      margin=dict(l=10, r=120, t=70, b=10), uirevision="alviz-compare")
     return fig
 
 
@@ -105,7 +115,7 @@ def round_slider(session, coords, color_by: str = "class", overlay: bool = True,
         layers = round_layers(session.dataset, rnd, c, color_by=color_by, overlay=overlay,
                               max_points=max_points, webgl=webgl)
         for tr in layers.traces:
-            tr.meta = {"round": rnd.index}
+            tr.meta = {**(tr.meta if isinstance(tr.meta, dict) else {}), "round": rnd.index}
             tr.visible = rnd.index == active
             traces.append(tr)
             owner.append(rnd.index)
@@ -118,11 +128,18 @@ def round_slider(session, coords, color_by: str = "class", overlay: bool = True,
                         {"title.text": titles[j], "annotations": notes[j]}])
              for j, rnd in enumerate(rounds)]
     fig = go.Figure(data=traces)
+    layout.pop("width", None)
+    layout.pop("height", None)
     fig.update_layout(**layout)
+    every = np.concatenate([np.asarray(coords[r.index] if isinstance(coords, (list, tuple)) else coords)
+                            for r in rounds])
+    xr, yr = axis_ranges(every)  # one frame for all rounds: a point that moves, moves on screen
+    fig.update_xaxes(range=xr)
+    fig.update_yaxes(range=yr)
     fig.update_layout(
         title=dict(text=titles[active]), annotations=notes[active],
         sliders=[dict(active=active, currentvalue=dict(prefix="round "), pad=dict(t=30), steps=steps,
                       name="round")],
-        margin=dict(l=20, r=20, t=90, b=90), height=600,
+        margin=dict(l=20, r=130, t=90, b=90), height=600,
     )
     return fig

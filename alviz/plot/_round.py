@@ -9,10 +9,11 @@ import plotly.graph_objects as go
 
 from ._fields import draws_field, field_traces
 from ._overlays import build_overlays
-from ._style import GREY, LABELED_NAN
+from ._style import GREY, LABELED_NAN, Coloring
 from ._view import View, get_round, make_view
 
-__all__ = ["Layers", "round_layers", "round_figure", "round_title", "base_layout"]
+__all__ = ["Layers", "round_layers", "round_figure", "round_title", "base_layout", "base_traces", "legend_traces",
+           "is_legend_entry", "axis_ranges", "is_input_space", "equal_aspect_size", "rank_positions", "RANK_LABELS"]
 
 
 @dataclass
@@ -41,10 +42,50 @@ def _marker_for(view: View, idx, showscale: bool, fallback) -> dict:
     return dict(color=css)
 
 
+#: picks whose rank is written next to them; later picks show their rank on hover ("pick 7")
+RANK_LABELS = 5
+_OFFSETS = (("top center", (0.0, 1.0)), ("bottom center", (0.0, -1.0)), ("middle right", (1.0, 0.0)),
+            ("middle left", (-1.0, 0.0)))
+
+
+def rank_positions(xy, extent, others=None, step: float = 0.035) -> list:
+    """A text position for each of the points ``xy`` (k, 2), chosen so that ranks do not print over each other.
+
+    Greedy, in pick order: of the four sides (top, bottom, right, left) each
+    rank goes to the one whose label spot (``step`` of the axes' span away)
+    is farthest from every other pick and every label already placed.
+    ``extent`` (2,) is the axes' span, so distances are judged as on screen;
+    ``others`` (m, 2) are more points to keep clear of (later picks with no label).
+    """
+    scale = np.maximum(np.asarray(extent, dtype=np.float64), 1e-12)
+    P = np.asarray(xy, dtype=np.float64).reshape(-1, 2) / scale
+    O = np.zeros((0, 2)) if others is None else np.asarray(others, dtype=np.float64).reshape(-1, 2) / scale
+    placed = []
+    out = []
+    for j in range(len(P)):
+        avoid = np.concatenate([np.delete(P, j, axis=0), O, np.asarray(placed).reshape(-1, 2)])
+        best, best_d = "top center", -1.0
+        for name, (dx, dy) in _OFFSETS:
+            spot = P[j] + step * np.array([dx, dy])
+            d = float(np.min(np.hypot(*(avoid - spot).T))) if len(avoid) else np.inf
+            if d > best_d + 1e-9:
+                best, best_d = name, d
+        out.append(best)
+        placed.append(P[j] + step * np.array(dict(_OFFSETS)[best]))
+    return out
+
+
 def base_traces(view: View) -> tuple:
-    """(unlabeled, labeled, selected) traces; each carries pool indices in ``customdata``."""
+    """(unlabeled, labeled, selected) traces; each carries pool indices in ``customdata``.
+
+    Class colours (or any categorical colouring) are explained by a legend
+    (:func:`legend_traces`), continuous ones by one colorbar. The first
+    :data:`RANK_LABELS` picks carry their rank as text, placed away from the
+    nearest other labelled pick; every pick has its rank in the hover text.
+    """
     small = len(view.shown) <= 2000
     by_class = view.color_by == "class"
+    categorical = view.coloring.categorical
     scale_shown = False
 
     # unlabeled: faint grey when colouring by class, else the value's colour
@@ -52,31 +93,73 @@ def base_traces(view: View) -> tuple:
     if by_class:
         mu = dict(color=GREY)
     else:
-        mu = _marker_for(view, u, showscale=True, fallback=None)
+        mu = _marker_for(view, u, showscale=not categorical, fallback=None)
         scale_shown = bool(mu.get("showscale"))
     mu.update(size=6 if small else 4, line=dict(width=0))
     unlabeled = _scatter(view, x=view.xy(u)[0], y=view.xy(u)[1], mode="markers", name="unlabeled", customdata=u,
-                         marker=mu, hovertext=view.hover(u), hoverinfo="text", legendrank=3,
+                         marker=mu, hovertext=view.hover(u), hoverinfo="text", showlegend=False,
                          opacity=1.0 if not by_class else 0.9)
 
-    # labeled: by class (with the class colorbar), or the value where it exists
+    # labeled: by class, or the value where it exists
     lab = view.labeled
-    ml = _marker_for(view, lab, showscale=by_class or not scale_shown, fallback=LABELED_NAN)
+    ml = _marker_for(view, lab, showscale=not categorical and not scale_shown, fallback=LABELED_NAN)
     scale_shown = scale_shown or bool(ml.get("showscale"))
     ml.update(size=8, line=dict(width=0.8, color="white"))
     labeled = _scatter(view, x=view.xy(lab)[0], y=view.xy(lab)[1], mode="markers", name="labeled",
-                       customdata=lab, marker=ml, hovertext=view.hover(lab), hoverinfo="text", legendrank=2)
+                       customdata=lab, marker=ml, hovertext=view.hover(lab), hoverinfo="text", showlegend=False)
 
-    # selected: this round's picks in pick order, large, ringed, with their rank (1 = first pick)
+    # selected: this round's picks in pick order, large, ringed, the first few with their rank (1 = first pick)
     sel = view.selected
-    ms = _marker_for(view, sel, showscale=not scale_shown, fallback=LABELED_NAN)
+    ms = _marker_for(view, sel, showscale=not categorical and not scale_shown, fallback=LABELED_NAN)
     ms.update(size=15, line=dict(width=2.2, color="black"))
-    ranks = [str(k + 1) for k in range(len(sel))]
+    n_text = min(len(sel), RANK_LABELS)
+    ranks = [str(k + 1) if k < n_text else "" for k in range(len(sel))]
+    lo, hi = _bounds(view.coords)
+    pos = rank_positions(view.coords[sel[:n_text]], hi - lo, others=view.coords[sel[n_text:]]) + \
+        ["top center"] * (len(sel) - n_text)
     selected = go.Scatter(x=view.xy(sel)[0], y=view.xy(sel)[1], mode="markers+text", name="selected",
-                          customdata=sel, marker=ms, text=ranks, textposition="top center",
-                          textfont=dict(size=11, color="black"), hovertext=view.hover(sel, _pick_prefix(view)),
-                          hoverinfo="text", legendrank=1)
+                          customdata=sel, marker=ms, text=ranks, textposition=pos,
+                          textfont=dict(size=12, color="black"), hovertext=view.hover(sel, _pick_prefix(view)),
+                          hoverinfo="text", showlegend=False)
     return unlabeled, labeled, selected
+
+
+#: the legend's names for the three kinds of point (the traces keep "unlabeled", "labeled", "selected")
+POINT_LEGEND = {"selected": "picked this round (rank)", "labeled": "labeled before", "unlabeled": "unlabeled pool"}
+
+
+def legend_traces(view: View) -> list:
+    """Legend-only entries: the three kinds of point, then one per category of a categorical colouring.
+
+    The point traces themselves stay out of the legend (plotly would draw their
+    entry in the colour of their first point, i.e. some class's colour); these
+    entries draw nothing (one point at None), show each kind in a neutral style
+    and each class in exactly its markers' colour, and carry ``meta={"legend": ...}``.
+    """
+    out = []
+    styles = {"selected": dict(color="white", size=13, line=dict(width=2.2, color="black")),
+              "labeled": dict(color=LABELED_NAN, size=8, line=dict(width=0.8, color="white")),
+              "unlabeled": dict(color=GREY, size=6, line=dict(width=0))}
+    for key, name in POINT_LEGEND.items():
+        out.append(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="points",
+                              marker=styles[key], hoverinfo="skip", showlegend=True, meta={"legend": key}))
+    col = view.coloring
+    if not col.categorical or col.names is None:
+        return out
+    codes = np.arange(len(col.names), dtype=np.float64)
+    colors = Coloring(codes, True, col.colorscale, col.cmin, col.cmax, col.title).css(np.arange(len(codes)))
+    for k, (name, c) in enumerate(zip(col.names, colors)):
+        out.append(go.Scatter(x=[None], y=[None], mode="markers", name=str(name), legendgroup="categories",
+                              legendgrouptitle=dict(text=col.title) if k == 0 else None,
+                              marker=dict(color=c, size=10, line=dict(width=0.8, color="white")),
+                              hoverinfo="skip", showlegend=True, meta={"legend": col.title}))
+    return out
+
+
+def is_legend_entry(trace) -> bool:
+    """True for the legend-only traces of :func:`legend_traces`."""
+    meta = getattr(trace, "meta", None)
+    return isinstance(meta, dict) and "legend" in meta
 
 
 def _pick_prefix(view: View) -> list:
@@ -104,22 +187,69 @@ def round_title(dataset, rnd) -> str:
     return s
 
 
+#: room around the plot area (pixels): title on top, legend on the right
+MARGIN = dict(l=16, r=130, t=56, b=16)
+_PAD = 0.03  # axis ranges: the data's bounds plus this share of their span on each side
+
+
+def _bounds(coords) -> tuple:
+    c = np.asarray(coords, dtype=np.float64)
+    return c.min(axis=0), c.max(axis=0)
+
+
+def axis_ranges(coords, pad: float = _PAD) -> tuple:
+    """([x0, x1], [y0, y1]): the data's bounds plus ``pad`` of their span on each side."""
+    lo, hi = _bounds(coords)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return ([float(lo[0] - pad * span[0]), float(hi[0] + pad * span[0])],
+            [float(lo[1] - pad * span[1]), float(hi[1] + pad * span[1])])
+
+
+def is_input_space(dataset, coords) -> bool:
+    """True when ``coords`` are the inputs of 2-D data: then distances mean something and the aspect is 1."""
+    c = np.asarray(coords)
+    return bool(getattr(dataset, "is_2d", False)) and c.shape == dataset.X.shape and \
+        np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))
+
+
+def equal_aspect_size(xrange, yrange, plot_width: int = 480, min_h: int = 220, max_h: int = 640) -> tuple:
+    """(width, height) of a figure whose plot area has the data's aspect (for equal-aspect pictures)."""
+    ratio = (yrange[1] - yrange[0]) / max(xrange[1] - xrange[0], 1e-12)
+    pw = float(plot_width)
+    ph = pw * ratio
+    if ph > max_h or ph < min_h:
+        ph = float(np.clip(ph, min_h, max_h))
+        pw = ph / ratio
+    return int(round(pw + MARGIN["l"] + 34 + MARGIN["r"])), int(round(ph + MARGIN["t"] + MARGIN["b"] + 30))
+
+
 def base_layout(view: View) -> dict:
-    ds = view.dataset
-    input_space = bool(getattr(ds, "is_2d", False)) and view.coords.shape == ds.X.shape and \
-        np.array_equal(view.coords, ds.X)
-    axis = dict(showgrid=False, zeroline=False, showticklabels=input_space, ticks="outside" if input_space else "")
+    """Axes that hug the data; equal aspect (and a matching figure size) only for the 2-D inputs.
+
+    A projection's axes mean nothing, so they are hidden (no ticks, no titles)
+    and may stretch to fill the canvas; 2-D inputs keep ticks, titles x1/x2 and
+    one unit = one unit on both axes.
+    """
+    input_space = is_input_space(view.dataset, view.coords)
+    xr, yr = axis_ranges(view.coords)
+    axis = dict(showgrid=False, zeroline=False, showticklabels=input_space, ticks="outside" if input_space else "",
+                showline=input_space, linecolor="#bbb", mirror=input_space, constrain="domain")
     layout = dict(
-        xaxis=dict(axis, title=dict(text="x₁" if input_space else "")),
-        yaxis=dict(axis, title=dict(text="x₂" if input_space else ""), scaleanchor="x", scaleratio=1),
-        plot_bgcolor="white", hovermode="closest", margin=dict(l=50 if input_space else 20, r=20, t=90, b=20),
-        legend=dict(itemsizing="constant", orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
+        xaxis=dict(axis, range=xr, title=dict(text="x₁" if input_space else "")),
+        yaxis=dict(axis, range=yr, title=dict(text="x₂" if input_space else "")),
+        plot_bgcolor="white", hovermode="closest",
+        margin=dict(MARGIN, l=MARGIN["l"] + (34 if input_space else 0), b=MARGIN["b"] + (30 if input_space else 0)),
+        legend=dict(itemsizing="constant", orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top",
+                    tracegroupgap=10),
         uirevision="alviz",
     )
+    if input_space:
+        layout["yaxis"].update(scaleanchor="x", scaleratio=1)
+        layout["width"], layout["height"] = equal_aspect_size(xr, yr)
     if view.sampled:
         layout["legend"]["title"] = dict(text=(
-            f"unlabeled: {len(view.unlabeled):,} of {view.n_unlabeled_total:,} drawn<br>"
-            "(a seeded class-stratified sample)"), font=dict(size=11))
+            f"unlabeled: {len(view.unlabeled):,}<br>of {view.n_unlabeled_total:,} drawn<br>"
+            "(a seeded class-<br>stratified sample)"), font=dict(size=11))
     return layout
 
 
@@ -143,16 +273,7 @@ def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = 
     if with_field:
         under = field_traces(view) + under
     traces = under + [unl] + mid + [lab] + over + [sel] + top
-    if with_field:
-        f = rnd.field
-        rows = -(-sum(t.showlegend is not False for t in traces) // 2)
-        layout_extra = _merge(layout_extra, {
-            # the legend in two columns above the plane, the title above the legend
-            "legend": {"entrywidthmode": "fraction", "entrywidth": 0.5, "font": {"size": 11}},
-            "margin": {"t": 56 + 21 * rows, "r": 40},
-            "title": {"y": 0.99, "yanchor": "top"},
-            "xaxis": {"range": [float(f.x[0]), float(f.x[-1])]},
-            "yaxis": {"range": [float(f.y[0]), float(f.y[-1])]}})
+    traces += legend_traces(view)
     layout = _merge(base_layout(view), layout_extra)
     return Layers(traces, layout, list(view.notes), round_title(dataset, rnd))
 

@@ -9,7 +9,22 @@ from plotly.subplots import make_subplots
 
 from ._style import palette
 
-__all__ = ["sample_figure", "sample_image"]
+__all__ = ["sample_figure", "sample_image", "sample_placeholder", "PLACEHOLDER_TEXT"]
+
+#: what the sample panel says before a point is chosen
+PLACEHOLDER_TEXT = "click a point to inspect it"
+
+
+def sample_placeholder(text: str = PLACEHOLDER_TEXT, height: int = 320) -> go.Figure:
+    """The sample panel before a point is chosen: one line that says what to do, no empty axes."""
+    fig = go.Figure()
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                       font=dict(size=15, color="#666"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(plot_bgcolor="white", height=height, margin=dict(l=20, r=20, t=20, b=20),
+                      meta={"placeholder": True})
+    return fig
 
 
 def sample_image(dataset, i: int) -> Optional[np.ndarray]:

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.colors as pc
 
 __all__ = ["Coloring", "class_coloring", "value_coloring", "scale_sizes", "ring_sizes", "palette", "GREY", "NAN_COLOR",
-           "WEBGL_THRESHOLD"]
+           "WEBGL_THRESHOLD", "OKABE_ITO", "TOL_12"]
 
 GREY = "rgba(150,150,150,0.45)"
 NAN_COLOR = "rgba(190,190,190,0.45)"
@@ -19,9 +19,24 @@ WEBGL_THRESHOLD = 5000
 _CONTINUOUS = "Viridis"
 
 
+#: Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+#: Paul Tol's 12-colour qualitative set (Tol 2012, SRON/EPS/TN/09-002), ordered so that the first 9 are his
+#: colour-blind safe "muted" scheme and neighbours in the list differ in hue
+TOL_12 = ["#332288", "#DDCC77", "#117733", "#CC6677", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499",
+          "#6699CC", "#661100", "#AA4466"]
+
+
 def palette(n: int) -> list:
-    """``n`` distinct-ish category colours as 'rgb(r,g,b)' (Plotly's 10, then Alphabet's 26, cycling)."""
-    base = pc.qualitative.Plotly if n <= 10 else pc.qualitative.Alphabet
+    """``n`` category colours as 'rgb(r,g,b)', safe for colour-blind readers where possible.
+
+    Up to 8 categories: Okabe-Ito (orange, sky blue, green, yellow, blue,
+    vermillion, purple, black). 9 to 12 (e.g. the ten digits): Paul Tol's
+    12-colour set, whose first nine are his "muted" scheme. Past 12 no palette
+    stays distinguishable: Plotly's 26 "Alphabet" colours, cycling (class
+    names in the legend and the hover text carry the identity).
+    """
+    base = OKABE_ITO if n <= 8 else TOL_12 if n <= 12 else pc.qualitative.Alphabet
     rgb = [pc.label_rgb(pc.hex_to_rgb(c)) if c.startswith("#") else c for c in base]
     return [rgb[i % len(rgb)] for i in range(n)]
 

@@ -141,7 +141,11 @@ def _coloring(dataset, rnd, color_by: str) -> Coloring:
     return value_coloring(rnd.extras[color_by], color_by)
 
 
-def check_coords(coords, n_pool: int) -> np.ndarray:
+def check_coords(coords, n_pool: int):
+    """``coords`` checked: one finite 2-D point per pool sample. A :class:`alviz.projection.Projection`
+    is returned as it is (it keeps its ``transform``), anything else as a float64 array."""
+    from ..projection import Projection
+
     c = np.asarray(coords, dtype=np.float64)
     if c.shape != (n_pool, 2):
         raise ValueError(
@@ -150,7 +154,7 @@ def check_coords(coords, n_pool: int) -> np.ndarray:
         )
     if not np.all(np.isfinite(c)):
         raise ValueError("coords has NaN or inf values; every pool sample needs a position")
-    return c
+    return coords if isinstance(coords, Projection) else c
 
 
 def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optional[int] = 20000,

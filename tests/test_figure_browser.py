@@ -1,0 +1,79 @@
+"""Figures fill their canvas: rendered in headless Chromium, the drawn points span most of the plot area.
+
+A digits round in its UMAP reference picture (axes free to stretch) and a
+moons round in its input space (equal aspect, the figure sized to the data's
+aspect) are written to static HTML, loaded in Chromium, and measured from
+plotly's own pixel mapping (``_fullLayout.xaxis.l2p``): the bounding box of the
+pool's points relative to the plot area.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import alviz
+
+from .browser import chromium, open_page
+
+pytestmark = [pytest.mark.browser]
+
+#: the share of the plot area the drawn points must span, in each direction
+FILL = 0.8
+
+MEASURE_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.xaxis) return null;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const xs = [], ys = [];
+  for (const t of gd._fullData) {
+    if (!['unlabeled', 'labeled', 'selected'].includes(t.name) || !t.x) continue;
+    for (let i = 0; i < t.x.length; i++) { xs.push(xa.l2p(t.x[i])); ys.push(ya.l2p(t.y[i])); }
+  }
+  const legend = Array.from(document.querySelectorAll('.legend .traces .legendtext')).map(e => e.textContent);
+  return {w: xa._length, h: ya._length, fig_w: gd._fullLayout.width, fig_h: gd._fullLayout.height, n: xs.length,
+          xspan: Math.max(...xs) - Math.min(...xs), yspan: Math.max(...ys) - Math.min(...ys),
+          inside: xs.every(v => v >= -1 && v <= xa._length + 1) && ys.every(v => v >= -1 && v <= ya._length + 1),
+          legend: legend};
+}"""
+
+
+def _session(ds, seed=0):
+    s = alviz.Session(ds, "margin", model=LogisticRegression(max_iter=300), initial=20, budget=8, seed=seed)
+    s.run(rounds=2)
+    return s
+
+
+def _measure(browser, fig, path: Path, shot: str = ""):
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    with open_page(browser, path.as_uri(), timeout_ms=60_000) as (page, errors):
+        page.set_viewport_size({"width": 1000, "height": 800})
+        page.wait_for_function(f"({MEASURE_JS})() !== null")
+        m = page.evaluate(MEASURE_JS)
+        if shot:
+            page.screenshot(path=shot, full_page=True)
+        assert errors == []
+    return m
+
+
+def _shot(name: str) -> str:
+    """Where to save a screenshot: $ALVIZ_SHOTS/<name>.png when set (a person looks at it), else nowhere."""
+    d = os.environ.get("ALVIZ_SHOTS")
+    return str(Path(d) / f"{name}.png") if d else ""
+
+
+def test_round_figures_fill_their_plot_area(digits, moons, tmp_path):
+    digits_fig = alviz.plot.round(_session(digits), alviz.projection.reference(digits, seed=0))
+    moons_fig = alviz.plot.round(_session(moons), alviz.projection.reference(moons))
+    with chromium() as browser:
+        d = _measure(browser, digits_fig, tmp_path / "digits.html", _shot("picture-digits-round"))
+        m = _measure(browser, moons_fig, tmp_path / "moons.html", _shot("picture-moons-round"))
+    for name, got in (("digits (UMAP)", d), ("moons (input space)", m)):
+        assert got["n"] > 200 and got["inside"], (name, got)
+        assert got["xspan"] >= FILL * got["w"] and got["yspan"] >= FILL * got["h"], (name, got)
+        # and the plot area is most of the figure (the legend and title take the rest)
+        assert got["w"] >= 0.6 * got["fig_w"] and got["h"] >= 0.6 * got["fig_h"], (name, got)
+    assert [c for c in digits.class_names if c in d["legend"]] == list(digits.class_names)
+    assert {"0", "1", "picked this round (rank)", "labeled before", "unlabeled pool"} <= set(m["legend"])
