@@ -192,8 +192,12 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     extent = float(np.hypot(*np.ptp(view.coords, axis=0)))
     if np.median(length) < 0.01 * extent:
         typical = float(np.median(np.linalg.norm(ds.flat()[idx], axis=1)))
-        view.notes.append(f"x + r lands next to x in this picture: the perturbations are tiny "
-                          f"(median ‖r‖ = {np.median(norms):.3g}, median ‖x‖ = {typical:.3g})")
+        if view.rnd.field is not None and np.array_equal(view.coords, np.asarray(ds.X, dtype=view.coords.dtype)):
+            view.notes.append(f"the picks' own arrows are tiny (median ‖r‖ = {np.median(norms):.3g}): "
+                              "they sit on the decision boundary")
+        else:
+            view.notes.append(f"x + r lands next to x in this picture: the perturbations are tiny "
+                              f"(median ‖r‖ = {np.median(norms):.3g}, median ‖x‖ = {typical:.3g})")
     ex = view.rnd.extras
     names = ds.class_names
     adv = np.asarray(ex["adversarial_class"]) if "adversarial_class" in ex else None

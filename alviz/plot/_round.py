@@ -275,7 +275,45 @@ def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = 
     traces = under + [unl] + mid + [lab] + over + [sel] + top
     traces += legend_traces(view)
     layout = _merge(base_layout(view), layout_extra)
+    if "width" in layout:  # an equal-aspect picture of 2-D inputs: its own size, with room at the side
+        _side_panels(traces, layout)
     return Layers(traces, layout, list(view.notes), round_title(dataset, rnd))
+
+
+def _colorbar_traces(traces) -> list:
+    """The traces that draw a colorbar: a shown contour/heatmap scale or a scatter marker's."""
+    out = []
+    for t in traces:
+        if t.type in ("contour", "heatmap") and t.showscale is not False:
+            out.append((t, t.colorbar))
+        elif t.type in ("scatter", "scattergl") and t.marker is not None and t.marker.showscale:
+            out.append((t, t.marker.colorbar))
+    return out
+
+
+_COLORBAR_PX = 150  # a colorbar, its tick labels and a wrapped title on its side
+_GAP_PX = 12
+
+
+def _side_panels(traces, layout: dict) -> None:
+    """Give an equal-aspect figure room on its right for its colorbars, then its legend, side by side.
+
+    The plot area keeps the size :func:`equal_aspect_size` chose (a legend that plotly had to
+    squeeze in would shrink it); colorbars are placed just right of the plot, the legend after them,
+    and the figure grows by what they need.
+    """
+    margin = layout["margin"]
+    plot_w = layout["width"] - margin["l"] - margin["r"]  # the paper's width (the plot plus any inset)
+    bars = _colorbar_traces(traces)
+    for j, (_, cb) in enumerate(bars):
+        cb.update(x=1.0 + (_GAP_PX + j * _COLORBAR_PX) / plot_w, xanchor="left", len=0.9, y=0.5, yanchor="middle")
+    names = [str(t.name) for t in traces if t.showlegend is not False and t.name]
+    names += [str(t.legendgrouptitle.text) for t in traces if t.legendgrouptitle and t.legendgrouptitle.text]
+    legend_px = 48 + 6.4 * max((len(n) for n in names), default=0)
+    left = _GAP_PX + len(bars) * _COLORBAR_PX
+    layout["legend"] = dict(layout.get("legend", {}), x=1.0 + left / plot_w, xanchor="left")
+    margin["r"] = int(left + legend_px + _GAP_PX)
+    layout["width"] = int(margin["l"] + plot_w + margin["r"])
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -286,9 +324,13 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def _notes_annotations(notes: list) -> list:
-    return [dict(text=n, xref="paper", yref="paper", x=0, y=-0.02 - 0.045 * i, xanchor="left", yanchor="top",
-                 showarrow=False, font=dict(size=11, color="#555")) for i, n in enumerate(notes)]
+_NOTE_PX = 20  # one note line under the picture
+
+
+def _notes_annotations(notes: list, below_px: int = 4) -> list:
+    """The view's notes as lines under the plot area, ``below_px`` under its bottom edge (past any axis title)."""
+    return [dict(text=n, xref="paper", yref="paper", x=0, y=0, yshift=-below_px - _NOTE_PX * i, xanchor="left",
+                 yanchor="top", showarrow=False, font=dict(size=11, color="#555")) for i, n in enumerate(notes)]
 
 
 def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay: bool = True,
@@ -320,7 +362,12 @@ def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay:
     fig = go.Figure(data=layers.traces)
     layout = dict(layers.layout)
     title = dict(layout.pop("title", {}), text=layers.title)
-    fig.update_layout(title=title, annotations=_notes_annotations(layers.notes), **layout)
+    input_space = "width" in layout  # 2-D inputs: ticks and an axis title sit under the plot
+    below = 48 if input_space else 4
+    fig.update_layout(title=title, annotations=_notes_annotations(layers.notes, below), **layout)
     if layers.notes:
-        fig.update_layout(margin=dict(b=30 + 22 * len(layers.notes)))
+        extra = _NOTE_PX * len(layers.notes) + 8
+        fig.update_layout(margin=dict(b=int(layout["margin"]["b"]) + extra))
+        if input_space:  # the plot keeps its size: the figure grows by the notes
+            fig.update_layout(height=int(layout["height"]) + extra)
     return fig
