@@ -43,8 +43,8 @@ def test_every_registered_strategy_has_its_rule_in_strategies_md(name):
 
 
 def test_the_public_names_in_design_md_exist():
-    """Every ``alviz.x.y`` of the established contract (the part before the new API) names a real object."""
-    text = DESIGN.read_text().split("## New API", 1)[0]
+    """Every ``alviz.x.y`` the document names is a real object (except in its "In progress" subsection)."""
+    text = re.sub(r"\n### In progress.*?(?=\n## )", "\n", DESIGN.read_text(), flags=re.S)
     names = sorted(set(re.findall(r"\balviz(?:\.[A-Za-z_]\w*)+", text)))
     assert len(names) >= 30, "the contract section lists the public names"
     missing = [n for n in names if _resolve(n) is None]
