@@ -6,6 +6,7 @@ run batched over the candidates through the cores in :mod:`alviz.perturbation`.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from .. import perturbation, scores
 from .._validation import check_int
@@ -79,7 +80,7 @@ class _AttackStrategy(Strategy):
     def _query(self, ctx, budget, rng):
         model = ctx.require_torch(self.name)
         cand, subsampled = self._candidates(ctx, budget, rng)
-        X = np.asarray(ctx.X[cand], dtype=np.float32)
+        X = torch.as_tensor(np.asarray(ctx.X[cand], dtype=np.float32), device=model.device_)  # on the model's device
         res = self._run_attack(model.logits, X)
         s = candidate_scores(ctx, attack_scores(res), where=cand)
         # BIM's norms are multiples of its step, so ties are common: the smaller probability gap goes first
@@ -212,6 +213,7 @@ class GradNorm(Strategy):
 
     def _query(self, ctx, budget, rng):
         model = ctx.require_torch(self.name)
-        g = perturbation.input_gradient_norms(model.logits, np.asarray(ctx.X, dtype=np.float32), label=self.label)
+        g = perturbation.input_gradient_norms(model.logits, np.asarray(ctx.X, dtype=np.float32), label=self.label,
+                                                device=model.device_)
         s = candidate_scores(ctx, g)
         return QueryResult(top_k(s, budget, ctx.candidates), s, {"gradient_norm": g})

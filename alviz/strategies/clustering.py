@@ -16,6 +16,7 @@ from scipy import sparse
 
 from .._validation import (RandomLike, as_generator, check_count, check_features, check_int, check_mask,
                            check_number, torch_seed)
+from .._device import check_device
 from .base import QueryResult, Strategy, candidate_scores, register
 from .contrastive import CONTRASTIVE_NAME, check_encoder_params, pool_contrastive_embedding
 
@@ -295,7 +296,8 @@ class _EmbeddingStrategy(Strategy):
     """Shared parameters and the choice of space for the clustering strategies."""
 
     def __init__(self, embedding: str = "contrastive", encoder_seed: int = 0, encoder_params=None,
-                 progress: bool = True):
+                 progress: bool = True, device: str = "cpu"):
+        self.device = device
         self.embedding = embedding
         self.encoder_seed = encoder_seed
         self.encoder_params = encoder_params
@@ -305,11 +307,13 @@ class _EmbeddingStrategy(Strategy):
         if self.embedding not in _EMBEDDINGS:
             raise ValueError(f"embedding={self.embedding!r}; choose one of {', '.join(map(repr, _EMBEDDINGS))}")
         check_encoder_params(self.encoder_seed, self.encoder_params)
+        check_device(self.device)
 
     def _features(self, ctx):
         """(features (n_pool, d), representation_name)."""
         if self.embedding == "contrastive":
-            return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress),
+            return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress,
+                                               self.device),
                     CONTRASTIVE_NAME)
         if self.embedding == "model":
             src = ctx.embedding_source
@@ -337,7 +341,7 @@ class TypiClust(_EmbeddingStrategy):
     embedding : "contrastive" (default, as in the paper) | "model" | "input"
     max_clusters : int, the cap on K (500 in the paper).
     min_cluster_size : int, clusters of at most this many points are dropped (5).
-    encoder_seed, encoder_params, progress : the contrastive encoder (see ``contrastive_coreset``).
+    encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
 
     References
     ----------
@@ -348,8 +352,8 @@ class TypiClust(_EmbeddingStrategy):
     name = "typiclust"
 
     def __init__(self, embedding: str = "contrastive", max_clusters: int = 500, min_cluster_size: int = 5,
-                 encoder_seed: int = 0, encoder_params=None, progress: bool = True):
-        super().__init__(embedding, encoder_seed, encoder_params, progress)
+                 encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
+        super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
 
@@ -376,7 +380,7 @@ class Prototype(_EmbeddingStrategy):
     Parameters
     ----------
     embedding : "contrastive" (default) | "model" | "input"
-    encoder_seed, encoder_params, progress : the contrastive encoder (see ``contrastive_coreset``).
+    encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
 
     References
     ----------
@@ -417,8 +421,8 @@ class ProbCover(_EmbeddingStrategy):
     name = "probcover"
 
     def __init__(self, embedding: str = "contrastive", purity: float = 0.95, encoder_seed: int = 0,
-                 encoder_params=None, progress: bool = True):
-        super().__init__(embedding, encoder_seed, encoder_params, progress)
+                 encoder_params=None, progress: bool = True, device: str = "cpu"):
+        super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.purity = purity
 
     def _validate_params(self):

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .. import scores
+from .._device import seeded
 from .._validation import torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -42,14 +43,14 @@ def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
         raise ValueError("committee='dropout' needs a model with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2))")
     X = torch.as_tensor(np.asarray(ctx.X), dtype=torch.float32)
     out = []
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(torch_seed(rng))
+    with seeded(torch_seed(rng), model.device_), torch.no_grad():
         net.eval()
         for m in drops:
             m.train()  # only the dropout layers are stochastic
         try:
             for _ in range(n_members):
-                out.append(torch.softmax(net(X), dim=1).numpy().astype(np.float64))
+                p = [torch.softmax(net(X[i:i + 4096].to(model.device_)), dim=1).cpu() for i in range(0, len(X), 4096)]
+                out.append(torch.cat(p).numpy().astype(np.float64))
         finally:
             net.eval()
     return np.stack(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._device import check_device, resolve_device, seeded
 from .._validation import check_int, check_number, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -49,6 +50,7 @@ class ExpectedErrorReduction(Strategy):
     ``loss="log"`` uses the surrogate's own predictive entropy (Roy &
     McCallum's log-loss estimate), ``loss="zero_one"`` uses 1 − max_c p.
     Candidates outside the subsample get NaN scores.
+    ``device`` ("cpu" default, "cuda", "auto") is where the surrogate's refits run.
 
     References
     ----------
@@ -59,7 +61,8 @@ class ExpectedErrorReduction(Strategy):
     name = "eer"
 
     def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
-                 l2: float = 1.0, steps: int = 60):
+                 l2: float = 1.0, steps: int = 60, device: str = "cpu"):
+        self.device = device
         self.n_candidates = n_candidates
         self.loss = loss
         self.n_eval = n_eval
@@ -73,6 +76,7 @@ class ExpectedErrorReduction(Strategy):
         for p in ("n_candidates", "n_eval", "n_components", "steps"):
             check_int(getattr(self, p), p, 1)
         check_number(self.l2, "l2", 0.0, exclusive_minimum=True)
+        check_device(self.device)
 
     def _query(self, ctx, budget, rng):
         ctx.require_model(self.name)
@@ -93,26 +97,28 @@ class ExpectedErrorReduction(Strategy):
         lab = np.flatnonzero(ctx.labeled_mask)
         yL = ctx.labels[lab]
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(torch_seed(rng))
-            XL = torch.as_tensor(Z[lab], dtype=torch.float32)  # (m, k+1)
+        dev = resolve_device(self.device)  # where the surrogate's refits run
+        with seeded(torch_seed(rng), dev):
+            on = dict(device=dev)
+            XL = torch.as_tensor(Z[lab], dtype=torch.float32, **on)  # (m, k+1)
             l2 = float(self.l2) / (len(lab) + 1)
-            W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL)[None], torch.zeros(1, k + 1, C),
-                                         torch.ones(1, len(lab)), l2, 4 * self.steps, 0.1)
+            W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL, **on)[None], torch.zeros(1, k + 1, C, **on),
+                                         torch.ones(1, len(lab), **on), l2, 4 * self.steps, 0.1)
             B = n_sub * C
             Xb = torch.cat([XL[None].expand(B, -1, -1),
-                            torch.as_tensor(Z[sub], dtype=torch.float32).repeat_interleave(C, 0)[:, None]], dim=1)
-            Yb = torch.cat([torch.as_tensor(yL)[None].expand(B, -1),
-                            torch.arange(C).repeat(n_sub)[:, None]], dim=1)  # (B, m+1)
-            Wb = _fit_softmax_regression(Xb, Yb, W0.expand(B, -1, -1), torch.ones(B, len(lab) + 1), l2,
+                            torch.as_tensor(Z[sub], dtype=torch.float32, **on).repeat_interleave(C, 0)[:, None]],
+                           dim=1)
+            Yb = torch.cat([torch.as_tensor(yL, **on)[None].expand(B, -1),
+                            torch.arange(C, **on).repeat(n_sub)[:, None]], dim=1)  # (B, m+1)
+            Wb = _fit_softmax_regression(Xb, Yb, W0.expand(B, -1, -1), torch.ones(B, len(lab) + 1, **on), l2,
                                          self.steps, 0.05)
             with torch.no_grad():
-                P = torch.softmax(torch.matmul(torch.as_tensor(Z[eval_idx], dtype=torch.float32), Wb), dim=2)
+                P = torch.softmax(torch.matmul(torch.as_tensor(Z[eval_idx], dtype=torch.float32, **on), Wb), dim=2)
                 if self.loss == "log":
                     per = -(P * torch.log(P.clamp_min(1e-12))).sum(dim=2)  # (B, n_eval)
                 else:
                     per = 1.0 - P.max(dim=2).values
-                future = per.mean(dim=1).numpy().astype(np.float64).reshape(n_sub, C)  # (n_sub, C)
+                future = per.mean(dim=1).cpu().numpy().astype(np.float64).reshape(n_sub, C)  # (n_sub, C)
         expected = (ctx.proba[sub] * future).sum(axis=1)  # (n_sub,)
         s = candidate_scores(ctx, -expected, where=sub)
         expected_loss = np.full(ctx.n_pool, np.nan)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._device import check_device
 from .._validation import check_features, check_int, check_number
 from ..encoders import train_vaal
 from ..selection import top_k
@@ -66,6 +67,7 @@ class VAAL(Strategy):
         None scales them with the pool size (capped, a few seconds on digits).
     batch_size : int, labeled and unlabeled minibatch size (64).
     progress : bool, a tqdm progress bar over training.
+    device : "cpu" (default) | "cuda" | "auto", where the VAE and the discriminator train and run.
 
     References
     ----------
@@ -76,7 +78,9 @@ class VAAL(Strategy):
     name = "vaal"
 
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
-                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
+                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True,
+                 device: str = "cpu"):
+        self.device = device
         self.latent_dim = latent_dim
         self.beta = beta
         self.adversary_weight = adversary_weight
@@ -96,6 +100,7 @@ class VAAL(Strategy):
         check_number(self.beta, "beta", 0.0)
         check_number(self.adversary_weight, "adversary_weight", 0.0)
         check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
+        check_device(self.device)
 
     def _query(self, ctx, budget, rng):
         if not ctx.labeled_mask.any():
@@ -107,7 +112,7 @@ class VAAL(Strategy):
         X = check_features(ctx.X, "X")
         fit = train_vaal(X, ctx.labeled_mask, rng, latent_dim=int(self.latent_dim), beta=float(self.beta),
                          adversary_weight=float(self.adversary_weight), lr=float(self.lr), steps=self.steps,
-                         batch_size=int(self.batch_size), progress=bool(self.progress))
+                         batch_size=int(self.batch_size), progress=bool(self.progress), device=self.device)
         mu = fit.encode(X)  # (n_pool, latent_dim)
         p = fit.p_labeled(mu)  # (n_pool,)
         s = candidate_scores(ctx, vaal_scores(p, self.criterion))
