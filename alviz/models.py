@@ -124,8 +124,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             )
         return torch.as_tensor(X, dtype=torch.float32)
 
-    def _batched(self, fn, X, batch: int = 4096) -> np.ndarray:
+    def _batch_size(self) -> int:
+        """Inference batch: about 2**18 input values (256 MNIST images, 4096 vectors of 64): activations
+        that stay in the CPU caches run a CNN ~2x faster than batches of thousands of images."""
+        return int(np.clip(2**18 // max(1, int(np.prod(self.input_shape_))), 64, 4096))
+
+    def _batched(self, fn, X, batch: Optional[int] = None) -> np.ndarray:
         Xt = self._tensor(X)
+        batch = self._batch_size() if batch is None else batch
         self.network_.eval()
         with torch.no_grad(), threads_for(self.input_shape_):
             out = [fn(Xt[i:i + batch].to(self.device_)).cpu() for i in range(0, len(Xt), batch)]
@@ -156,6 +162,26 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def embed(self, X) -> np.ndarray:
         """(n, d) penultimate-layer features h: the input of the head."""
         return self._batched(self._embed_tensor, X)
+
+    def proba_and_embed(self, X):
+        """(predict_proba(X), embed(X)) from one forward pass over X (half the work of both calls)."""
+        d = None
+
+        def both(x):
+            nonlocal d
+            seen = []
+            hook = self.head_.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+            try:
+                p = torch.softmax(self.network_(x), dim=1)  # (m, C)
+            finally:
+                hook.remove()
+            h = seen[-1].flatten(1)  # (m, d)
+            d = h.shape[1]
+            return torch.cat([p, h], dim=1)
+
+        out = self._batched(both, X)
+        C = out.shape[1] - d
+        return out[:, :C].astype(np.float64), np.ascontiguousarray(out[:, C:])
 
     def logits(self, x) -> torch.Tensor:
         """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array.

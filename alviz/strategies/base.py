@@ -137,10 +137,19 @@ class QueryContext:
         full[:, classes.astype(np.int64)] = p
         return full
 
+    def _torch_pass(self):
+        """(proba, embedding) of an alviz torch model from one forward pass over the pool (memoized)."""
+        return self._memoize("torch_pass", lambda: self.model.proba_and_embed(self.X))
+
     @property
     def proba(self) -> np.ndarray:
         """(n_pool, C) predicted class probabilities of the task model."""
-        return self._memoize("proba", lambda: self.proba_of(self.require_model("this strategy"), self.X))
+        def compute():
+            model = self.require_model("this strategy")
+            if is_torch_model(model):  # one pass gives the embedding too
+                return self._torch_pass()[0]
+            return self.proba_of(model, self.X)
+        return self._memoize("proba", compute)
 
     @property
     def embedding(self) -> np.ndarray:
@@ -157,6 +166,8 @@ class QueryContext:
                     f"this strategy needs the task model's embedding, and a {type(self.model).__name__} "
                     "has no embed(X); use an alviz torch model (alviz.models.MLP or CNN)"
                 )
+            if is_torch_model(self.model):  # one pass gives the probabilities too
+                return np.asarray(self._torch_pass()[1], dtype=np.float32)
             return np.asarray(self.model.embed(self.X), dtype=np.float32)
         return self._memoize("embedding", compute)
 
