@@ -9,6 +9,7 @@
 - :func:`round_slider` -- all rounds in one figure with a slider (static HTML friendly).
 - :func:`compare_round` -- strategies side by side on the same coordinates.
 - :func:`learning_curves`, :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
+- :func:`picks_gallery` -- what a pick looks like: thumbnails of a round's picks with rank and class.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
 ``"selected"`` and ``"overlay: <what>"``; every point trace carries pool
@@ -16,6 +17,7 @@ indices in ``customdata``.
 """
 from __future__ import annotations
 
+from ._gallery import picks_gallery
 from ._multi import compare_round, round_slider
 from ._overlays import OVERLAYS, overlays_for
 from ._round import round_figure as round  # noqa: A001  (the contract's name: alviz.plot.round)
@@ -29,4 +31,4 @@ from ._view import check_coords, color_options, stratified_sample
 __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
-           "as_session_dict", "check_coords"]
+           "as_session_dict", "check_coords", "picks_gallery"]
