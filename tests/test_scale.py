@@ -72,3 +72,21 @@ def test_probcover_on_a_30000_point_pool_stays_under_1_5_gb_traced():
     assert len(np.unique(res.indices)) == 10 and not labeled[res.indices].any()
     # the picks are the greedy rule's at the strategy's own radius: each pick had the largest gain
     assert res.scores[res.indices[0]] == np.nanmax(res.scores)
+
+
+@pytest.mark.parametrize("name", ["qbc_vote_entropy", "qbc_kl"])
+def test_qbc_scores_a_seeded_subsample_of_a_large_pool(digits, name):
+    from tests.conftest import make_context
+
+    ctx = make_context(digits, n_labeled=30)
+    res = alviz.strategies.get(name, max_candidates=200).query(ctx, 10, rng=0)
+    sub = res.extras["candidates"]
+    assert len(sub) == 200 and not ctx.labeled_mask[sub].any()
+    assert np.isin(res.indices, sub).all()
+    assert np.isfinite(res.scores[sub]).all() and np.isnan(np.delete(res.scores, sub)).all()
+    assert (np.delete(res.extras["member_votes"], sub, axis=0) == -1).all()
+    again = alviz.strategies.get(name, max_candidates=200).query(make_context(digits, n_labeled=30), 10, rng=0)
+    np.testing.assert_array_equal(again.indices, res.indices)
+    # a pool within the cap is scored whole, as before
+    full = alviz.strategies.get(name).query(make_context(digits, n_labeled=30), 10, rng=0)
+    assert "candidates" not in full.extras and np.isfinite(full.scores[ctx.candidates]).all()

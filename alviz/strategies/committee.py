@@ -4,6 +4,12 @@ The committee is M copies of the task model trained on bootstrap resamples
 of the labeled set (the Session's model stays untouched), or, with
 ``committee="dropout"``, T stochastic forward passes with dropout on
 (MC dropout, Gal et al. 2017) through the task model itself.
+
+On pools with more than ``max_candidates`` (default 10 000) unlabeled
+samples, the committee scores a seeded subsample of that many candidates
+(``extras["candidates"]``; NaN scores elsewhere): M members each predicting a
+60 000-image pool would cost M full passes a round. Members train on the
+task model's device (they are clones of it).
 """
 from __future__ import annotations
 
@@ -12,14 +18,14 @@ import torch
 
 from .. import scores
 from .._device import seeded
-from .._validation import torch_seed
+from .._validation import check_int, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
 __all__ = ["QBCVoteEntropy", "QBCKL", "committee_proba"]
 
 
-def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
+def _bootstrap_committee(ctx, n_members: int, rng, rows=None) -> np.ndarray:
     X, y = ctx.train_X, ctx.train_y
     n = len(y)
     out = []
@@ -31,17 +37,17 @@ def _bootstrap_committee(ctx, n_members: int, rng) -> np.ndarray:
                 break
             idx = rng.integers(0, n, size=n)
         member = ctx.fit_clone(X[idx], y[idx], rng)
-        out.append(ctx.proba_of(member, ctx.X))
-    return np.stack(out)  # (M, n_pool, C)
+        out.append(ctx.proba_of(member, ctx.X if rows is None else ctx.X[rows]))
+    return np.stack(out)  # (M, n_pool or len(rows), C)
 
 
-def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
+def _dropout_committee(ctx, n_members: int, rng, rows=None) -> np.ndarray:
     model = ctx.require_torch("qbc with committee='dropout'")
     net = model.network_
     drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
     if not drops:
         raise ValueError("committee='dropout' needs a model with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2))")
-    X = torch.as_tensor(np.asarray(ctx.X), dtype=torch.float32)
+    X = torch.as_tensor(np.asarray(ctx.X if rows is None else ctx.X[rows]), dtype=torch.float32)
     out = []
     with seeded(torch_seed(rng), model.device_), torch.no_grad():
         net.eval()
@@ -56,32 +62,45 @@ def _dropout_committee(ctx, n_members: int, rng) -> np.ndarray:
     return np.stack(out)
 
 
-def committee_proba(ctx, committee: str, n_members: int, rng) -> np.ndarray:
-    """(M, n_pool, C) probabilities of each committee member."""
+def committee_proba(ctx, committee: str, n_members: int, rng, rows=None) -> np.ndarray:
+    """(M, n_pool, C) probabilities of each committee member (M, len(rows), C) on ``rows`` only."""
     ctx.require_model("qbc")
-    key = ("committee", committee, n_members)
+    key = ("committee", committee, n_members, None if rows is None else np.asarray(rows).tobytes())
     if key not in ctx._memo:
         fn = _bootstrap_committee if committee == "bootstrap" else _dropout_committee
-        ctx._memo[key] = fn(ctx, n_members, rng)
+        ctx._memo[key] = fn(ctx, n_members, rng, rows)
     return ctx._memo[key]
 
 
 class _QBC(Strategy):
     score_fn = staticmethod(scores.vote_entropy)
 
-    def __init__(self, n_members: int = 5, committee: str = "bootstrap"):
+    def __init__(self, n_members: int = 5, committee: str = "bootstrap", max_candidates=10_000):
         self.n_members = n_members
         self.committee = committee
+        self.max_candidates = max_candidates
 
     def _validate_params(self):
         if self.committee not in ("bootstrap", "dropout"):
             raise ValueError(f"committee={self.committee!r}; choose 'bootstrap' or 'dropout'")
         if not isinstance(self.n_members, (int, np.integer)) or self.n_members < 2:
             raise ValueError(f"n_members={self.n_members!r}: a committee needs at least 2 members")
+        if self.max_candidates is not None:
+            check_int(self.max_candidates, "max_candidates", 1, hint="or None to score every unlabeled sample")
 
     def _query(self, ctx, budget, rng):
-        P = committee_proba(ctx, self.committee, int(self.n_members), rng)
-        s = candidate_scores(ctx, self.score_fn(P))
+        cand = ctx.candidates
+        if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
+            # large pools: every member predicts a seeded subsample of the candidates, not the whole pool
+            sub = np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False))
+            Ps = committee_proba(ctx, self.committee, int(self.n_members), rng, rows=sub)  # (M, m, C)
+            P = np.full((Ps.shape[0], ctx.n_pool, Ps.shape[2]), 1.0 / Ps.shape[2])
+            P[:, sub] = Ps
+            s = candidate_scores(ctx, self.score_fn(Ps), where=sub)
+        else:
+            sub = None
+            P = committee_proba(ctx, self.committee, int(self.n_members), rng)
+            s = candidate_scores(ctx, self.score_fn(P))
         votes = P.argmax(axis=2).T  # (n_pool, M)
         counts = (votes[:, :, None] == np.arange(ctx.n_classes)).sum(axis=1)  # (n_pool, C)
         extras = {
@@ -91,7 +110,13 @@ class _QBC(Strategy):
         }
         # vote entropy takes few distinct values: break its ties by the consensus's entropy
         tie = scores.entropy(P.mean(axis=0))
-        return QueryResult(top_k(s, budget, ctx.candidates, tiebreak=tie), s, extras)
+        if sub is not None:
+            outside = np.ones(ctx.n_pool, dtype=bool)
+            outside[sub] = False
+            extras["member_votes"] = np.where(outside[:, None], -1, votes)
+            extras["vote_agreement"] = np.where(outside, np.nan, extras["vote_agreement"])
+            extras["candidates"] = sub
+        return QueryResult(top_k(s, budget, ctx.candidates if sub is None else sub, tiebreak=tie), s, extras)
 
 
 @register
