@@ -117,6 +117,9 @@ class DFAL(_AttackStrategy):
     max_candidates : int or None
         Attack a seeded random subsample of this many unlabeled samples (at
         least the budget) instead of all of them; listed in ``extras["candidates"]``.
+        Default 5 000: pools up to that size (digits, the 4 000 MNIST digits) are
+        attacked whole; a 60 000-image pool would cost C backward passes per
+        DeepFool step over every image. None attacks every unlabeled sample.
 
     References
     ----------
@@ -128,7 +131,7 @@ class DFAL(_AttackStrategy):
     name = "dfal"
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
-                 max_candidates=None):
+                 max_candidates=5_000):
         self.max_iter = max_iter
         self.overshoot = overshoot
         self.add_adversarial = add_adversarial
@@ -161,7 +164,7 @@ class BIM(_AttackStrategy):
     ----------
     eps : float, the step size (0.05).
     max_iter : int, the cap (100).
-    max_candidates : int or None, as for ``dfal``.
+    max_candidates : int or None, as for ``dfal`` (default 5 000).
 
     References
     ----------
@@ -173,7 +176,7 @@ class BIM(_AttackStrategy):
 
     name = "bim"
 
-    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
+    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=5_000):
         self.eps = eps
         self.max_iter = max_iter
         self.max_candidates = max_candidates
