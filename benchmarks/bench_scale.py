@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - depends on how it is imported
 
 TARGET_S = 30.0
 TARGET_MIB = 4096.0
-QUICK_STRATEGIES = ("random", "margin", "badge", "probcover")
+QUICK_STRATEGIES = ("random", "margin", "badge")
 _SHIFTS = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3) if (dy, dx) != (0, 0)]  # 24
 
 
