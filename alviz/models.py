@@ -15,10 +15,11 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
+from ._device import resolve_device, seeded
 from ._threads import threads_for
 from ._validation import check_features, check_labels
 
-__all__ = ["MLP", "CNN", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input"]
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input"]
 
 
 class _Net(nn.Module):
@@ -34,20 +35,47 @@ class _Net(nn.Module):
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
-    """Shared training and inference; subclasses build the network."""
+    """Shared training and inference; subclasses build the network and say which layer is its head.
+
+    The embedding (penultimate features) is always the **input of the head**
+    (an ``nn.Linear``), read with a forward hook: the same mechanism for
+    alviz's own networks and a user's module, which is never rewritten.
+    Networks live on ``device`` (resolved by :func:`alviz._device.resolve_device`
+    at fit time, in ``device_``); every result comes back as a numpy array.
+    """
 
     #: the input shape (without the batch axis) this model accepts; set by fit
     input_shape_: tuple
+    weight_decay: float = 0.0
+    device: str = "cpu"
 
-    def _build(self, input_shape: tuple, n_classes: int) -> _Net:  # pragma: no cover - abstract
+    def _build(self, input_shape: tuple, n_classes: int) -> nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _find_head(self, net: nn.Module) -> nn.Linear:
+        """The head layer of a built network (alviz's own: ``net.head``)."""
+        return net.head
 
     def _check_input(self, X) -> np.ndarray:
         return check_features(X, "X")
 
+    def _check_output(self, net: nn.Module, X: np.ndarray, n_classes: int, device) -> None:
+        """One forward pass on a sample: the output must be (1, n_classes) logits."""
+        net.eval()
+        with torch.no_grad():
+            out = net(torch.as_tensor(X[:1], dtype=torch.float32, device=device))
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, n_classes):
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(
+                f"the network's output for one sample has shape {got}, expected (1, {n_classes}): "
+                f"it must return one logit per class ({n_classes} classes); make its last layer "
+                f"nn.Linear(..., {n_classes})"
+            )
+
     # ------------------------------------------------------------------ training
     def fit(self, X, y, n_classes: Optional[int] = None):
         """Train from scratch on (X, y). ``n_classes`` fixes the output size (default max(y)+1)."""
+        device = resolve_device(self.device)
         X = self._check_input(X)
         y = check_labels(y, len(X), n_classes)
         C = int(n_classes) if n_classes is not None else int(y.max()) + 1
@@ -57,19 +85,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.arange(C)
         self.input_shape_ = tuple(X.shape[1:])
         seed = 0 if self.random_state is None else int(self.random_state)
-        with torch.random.fork_rng(devices=[]), threads_for(self.input_shape_):
-            torch.manual_seed(seed)
-            net = self._build(self.input_shape_, C)
+        with seeded(seed, device), threads_for(self.input_shape_):
+            net = self._build(self.input_shape_, C).to(device)
+            head = self._find_head(net)
+            self._check_output(net, X, C, device)
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            Xt = torch.as_tensor(X, dtype=torch.float32)
-            yt = torch.as_tensor(y)
+            Xt = torch.as_tensor(X, dtype=torch.float32).to(device)
+            yt = torch.as_tensor(y).to(device)
             gen = torch.Generator().manual_seed(seed)
             n = len(Xt)
             bs = min(self.batch_size, n)
             net.train()
             loss_fn = nn.CrossEntropyLoss()
             for _ in range(self.steps):
-                idx = torch.randperm(n, generator=gen)[:bs] if bs < n else slice(None)
+                idx = torch.randperm(n, generator=gen)[:bs].to(device) if bs < n else slice(None)
                 opt.zero_grad()
                 loss = loss_fn(net(Xt[idx]), yt[idx])
                 loss.backward()
@@ -77,6 +106,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             self.final_loss_ = float(loss.detach())
         net.eval()
         self.network_ = net
+        self.head_ = head
+        self.device_ = device
         return self
 
     # ------------------------------------------------------------------ inference
@@ -93,11 +124,17 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             )
         return torch.as_tensor(X, dtype=torch.float32)
 
-    def _batched(self, fn, X, batch: int = 4096) -> np.ndarray:
+    def _batch_size(self) -> int:
+        """Inference batch: about 2**18 input values (256 MNIST images, 4096 vectors of 64): activations
+        that stay in the CPU caches run a CNN ~2x faster than batches of thousands of images."""
+        return int(np.clip(2**18 // max(1, int(np.prod(self.input_shape_))), 64, 4096))
+
+    def _batched(self, fn, X, batch: Optional[int] = None) -> np.ndarray:
         Xt = self._tensor(X)
+        batch = self._batch_size() if batch is None else batch
         self.network_.eval()
-        with torch.no_grad():
-            out = [fn(Xt[i:i + batch]) for i in range(0, len(Xt), batch)]
+        with torch.no_grad(), threads_for(self.input_shape_):
+            out = [fn(Xt[i:i + batch].to(self.device_)).cpu() for i in range(0, len(Xt), batch)]
         return torch.cat(out).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
@@ -107,23 +144,62 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
 
+    def _embed_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """(m, d) input of the head for a batch, read with a forward hook (the network is not changed)."""
+        seen = []
+        hook = self.head_.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+        try:
+            self.network_(x)
+        finally:
+            hook.remove()
+        if not seen:
+            raise RuntimeError(
+                f"the head layer {type(self.head_).__name__} was not called in the forward pass, so the "
+                "embedding (its input) cannot be read; name a layer the forward pass uses (head=...)"
+            )
+        return seen[-1].flatten(1)
+
     def embed(self, X) -> np.ndarray:
-        """(n, d) penultimate-layer features h."""
-        return self._batched(self.network_.features, X)
+        """(n, d) penultimate-layer features h: the input of the head."""
+        return self._batched(self._embed_tensor, X)
+
+    def proba_and_embed(self, X):
+        """(predict_proba(X), embed(X)) from one forward pass over X (half the work of both calls)."""
+        d = None
+
+        def both(x):
+            nonlocal d
+            seen = []
+            hook = self.head_.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+            try:
+                p = torch.softmax(self.network_(x), dim=1)  # (m, C)
+            finally:
+                hook.remove()
+            h = seen[-1].flatten(1)  # (m, d)
+            d = h.shape[1]
+            return torch.cat([p, h], dim=1)
+
+        out = self._batched(both, X)
+        C = out.shape[1] - d
+        return out[:, :C].astype(np.float64), np.ascontiguousarray(out[:, C:])
 
     def logits(self, x) -> torch.Tensor:
-        """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array."""
+        """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array.
+
+        The network runs on the model's device; the logits come back on ``x``'s
+        device (a tensor already there, e.g. in :mod:`alviz.perturbation`, stays put).
+        """
         self._check_fitted()
         if not isinstance(x, torch.Tensor):
             x = self._tensor(x)
         self.network_.eval()
-        return self.network_(x)
+        return self.network_(x.to(self.device_)).to(x.device)
 
     @property
     def n_embedding_(self) -> int:
-        """Width of the penultimate layer."""
+        """Width of the penultimate layer (the head's input)."""
         self._check_fitted()
-        return int(self.network_.head.in_features)
+        return int(self.head_.in_features)
 
 
 class MLP(TorchClassifier):
@@ -134,11 +210,13 @@ class MLP(TorchClassifier):
     hidden : tuple of int, widths of the hidden layers; the last is the embedding.
     dropout : float, dropout before the output layer (used by MC-dropout committees).
     steps : int, Adam steps per fit (minibatches of ``batch_size``).
+    device : "cpu" (default) | "cuda" | "auto", where the network trains and runs.
     """
 
     def __init__(self, hidden: Sequence[int] = (128,), dropout: float = 0.1, steps: int = 300,
                  lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 64,
-                 random_state: Optional[int] = 0):
+                 random_state: Optional[int] = 0, device: str = "cpu"):
+        self.device = device
         self.hidden = hidden
         self.dropout = dropout
         self.steps = steps
@@ -158,11 +236,15 @@ class MLP(TorchClassifier):
 
 
 class CNN(TorchClassifier):
-    """A small two-block convnet for image tensors (n, channels, H, W)."""
+    """A small two-block convnet for image tensors (n, channels, H, W).
+
+    ``device``: "cpu" (default) | "cuda" | "auto", where the network trains and runs.
+    """
 
     def __init__(self, channels: Sequence[int] = (16, 32), embedding_dim: int = 64, dropout: float = 0.1,
                  steps: int = 300, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
-                 random_state: Optional[int] = 0):
+                 random_state: Optional[int] = 0, device: str = "cpu"):
+        self.device = device
         self.channels = channels
         self.embedding_dim = embedding_dim
         self.dropout = dropout
@@ -190,6 +272,90 @@ class CNN(TorchClassifier):
         layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(c * 4, int(self.embedding_dim)), nn.ReLU(),
                    nn.Dropout(self.dropout)]
         return _Net(nn.Sequential(*layers), nn.Linear(int(self.embedding_dim), n_classes))
+
+
+class TorchModel(TorchClassifier):
+    """Your own ``torch.nn.Module`` as the task model, for every strategy (gradient ones included).
+
+    alviz builds a fresh network each fit by calling ``module()`` (seeded from
+    ``random_state`` inside ``torch.random.fork_rng``), trains it with Adam on
+    the cross-entropy of its output, and reads the embedding (penultimate
+    features: BADGE, core-set, the projections) as the **input of the head**
+    with a forward hook; the module itself is never rewritten.
+
+    Parameters
+    ----------
+    module : an ``nn.Module`` subclass, or a zero-argument callable that returns a new module
+        (``lambda: MyNet(width=64)``). Its ``forward(x)`` takes a float tensor (n, *input_shape)
+        of the dataset's samples and returns logits (n, n_classes).
+    head : str, optional
+        The name (as in ``module.named_modules()``, e.g. ``"classifier.2"``) of the
+        ``nn.Linear`` whose input is the embedding; default the module's last ``nn.Linear``.
+    device : "cpu" (default) | "cuda" | "auto", where the network trains and runs.
+    steps, lr, weight_decay, batch_size : Adam steps per fit, on minibatches of ``batch_size``.
+    random_state : int, the seed of each fit (the Session sets it per round).
+
+    Examples
+    --------
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.body = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU())
+    ...         self.out = nn.Linear(32, 10)
+    ...     def forward(self, x):
+    ...         return self.out(self.body(x))
+    >>> model = TorchModel(Net, device="auto")   # doctest: +SKIP
+    """
+
+    def __init__(self, module, head: Optional[str] = None, device: str = "cpu", steps: int = 300,
+                 lr: float = 1e-3, weight_decay: float = 0.0, batch_size: int = 64,
+                 random_state: Optional[int] = 0):
+        self.module = module
+        self.head = head
+        self.device = device
+        self.steps = steps
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _build(self, input_shape, n_classes):
+        if isinstance(self.module, nn.Module):
+            raise TypeError(
+                f"module is an instance ({type(self.module).__name__}); give the class or a zero-argument "
+                f"callable that builds a new one (e.g. lambda: {type(self.module).__name__}(...)): alviz trains "
+                "a fresh copy every round"
+            )
+        if not callable(self.module):
+            raise TypeError(f"module must be an nn.Module class or a zero-argument callable, got {self.module!r}")
+        net = self.module()
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"module() returned a {type(net).__name__}, not a torch.nn.Module")
+        return net
+
+    def _find_head(self, net):
+        layers = dict(net.named_modules())
+        if self.head is not None:
+            if self.head not in layers:
+                names = [k for k, m in layers.items() if isinstance(m, nn.Linear)]
+                raise ValueError(
+                    f"head={self.head!r} is not a layer of {type(net).__name__}; its nn.Linear layers are: "
+                    f"{', '.join(map(repr, names)) or '(none)'}"
+                )
+            head = layers[self.head]
+            if not isinstance(head, nn.Linear):
+                raise ValueError(
+                    f"head={self.head!r} is a {type(head).__name__}; the head must be an nn.Linear "
+                    "(its input is the embedding)"
+                )
+            return head
+        linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+        if not linears:
+            raise ValueError(
+                f"{type(net).__name__} has no nn.Linear layer to use as the head; the embedding is the head's "
+                "input, so end the network with nn.Linear(..., n_classes) or name a head (head='...')"
+            )
+        return linears[-1]
 
 
 def default_model(dataset, random_state: int = 0) -> TorchClassifier:

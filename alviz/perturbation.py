@@ -64,8 +64,10 @@ class AttackResult(NamedTuple):
 
 
 # ============================================================================ gradients
-def _as_input(x) -> torch.Tensor:
+def _as_input(x, device=None) -> torch.Tensor:
     t = torch.as_tensor(x).detach()
+    if device is not None:
+        t = t.to(device)
     if not torch.is_floating_point(t):
         t = t.to(torch.float32)
     if t.ndim < 2 or t.shape[0] == 0:
@@ -105,32 +107,34 @@ def _ce_gradient(logits_fn: LogitsFn, x: torch.Tensor, labels: Optional[torch.Te
     return logits.detach(), grad
 
 
-def input_gradients(logits_fn: LogitsFn, x, labels, batch_size: Optional[int] = None) -> np.ndarray:
+def input_gradients(logits_fn: LogitsFn, x, labels, batch_size: Optional[int] = None, device=None) -> np.ndarray:
     """∇ₓ CE(f(x_i), labels_i) for every sample (n, *input_shape), batched.
 
     Each row equals the gradient of that sample's own loss alone (eval mode:
-    samples do not interact), computed with one backward pass per chunk.
+    samples do not interact), computed with one backward pass per chunk. ``device`` (a torch
+    device, e.g. the model's ``device_``): where the work runs (default: where ``x`` is).
     """
-    x = _as_input(x)
-    y = torch.as_tensor(np.asarray(labels), dtype=torch.int64).reshape(-1)
+    x = _as_input(x, device)
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.int64).reshape(-1).to(x.device)
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"labels has {y.shape[0]} entries for {x.shape[0]} samples; they must match")
     out = [_ce_gradient(logits_fn, x[s], y[s])[1] for s in _chunks(x, 1, batch_size)]
-    return torch.cat(out).numpy()
+    return torch.cat(out).cpu().numpy()
 
 
 def input_gradient_norms(logits_fn: LogitsFn, x, label: str = "predicted",
-                         batch_size: Optional[int] = None) -> np.ndarray:
+                         batch_size: Optional[int] = None, device=None) -> np.ndarray:
     """(n,) input-gradient norm of the cross-entropy, batched.
 
     label="predicted": ‖∇ₓ CE(f(x), ŷ)‖₂ with ŷ = argmax f(x) (one backward pass).
     label="expected": Σ_c p_c ‖∇ₓ CE(f(x), c)‖₂. With J = ∂f/∂x (C, D) and
     ∇ₓ CE(f(x), c) = Jᵀ(p − e_c), each norm² is (p − e_c)ᵀ (J Jᵀ) (p − e_c):
     one Jacobian and a C×C Gram matrix per sample, not C separate backward passes.
+    ``device``: where the work runs (default: where ``x`` is).
     """
     if label not in ("predicted", "expected"):
         raise ValueError(f"label={label!r} must be 'predicted' or 'expected'")
-    x = _as_input(x)
+    x = _as_input(x, device)
     out = []
     per_pass = 1 if label == "predicted" else _n_classes(logits_fn, x)
     for s in _chunks(x, per_pass, batch_size):
@@ -143,10 +147,10 @@ def input_gradient_norms(logits_fn: LogitsFn, x, label: str = "predicted",
         J = jac.reshape(len(xs), logits.shape[1], -1)  # (m, C, D)
         gram = J @ J.transpose(1, 2)  # (m, C, C)
         p = torch.softmax(logits, dim=1)  # (m, C)
-        v = p[:, None, :] - torch.eye(p.shape[1], dtype=p.dtype)[None]  # (m, C, C): row c = p - e_c
+        v = p[:, None, :] - torch.eye(p.shape[1], dtype=p.dtype, device=p.device)[None]  # (m, C, C): row c = p - e_c
         sq = torch.einsum("mcj,mjk,mck->mc", v, gram, v).clamp_min(0.0)  # (m, C)
         out.append((p * sq.sqrt()).sum(dim=1))
-    return torch.cat(out).numpy().astype(np.float64)
+    return torch.cat(out).cpu().numpy().astype(np.float64)
 
 
 def _chunks(x: torch.Tensor, n_classes: int, batch_size: Optional[int]):
@@ -174,7 +178,7 @@ def deepfool_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor):
     """
     logits, jac = class_jacobian(logits_fn, x)  # (m, C), (m, C, *shape)
     m, C = logits.shape
-    rows = torch.arange(m)
+    rows = torch.arange(m, device=x.device)
     J = jac.reshape(m, C, -1)  # (m, C, D)
     f = logits - logits[rows, k0][:, None]  # (m, C)
     w = J - J[rows, k0][:, None, :]  # (m, C, D)
@@ -204,7 +208,7 @@ def bim_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor, eps: float 
 
 # ============================================================================ the shared loop
 def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
-            batch_size: Optional[int] = None, n_classes_per_pass: int = 1) -> AttackResult:
+            batch_size: Optional[int] = None, n_classes_per_pass: int = 1, device=None) -> AttackResult:
     """Iterate ``step`` per sample until the prediction flips, it is stuck, or ``max_iter`` steps.
 
     The applied perturbation is ``scale * r_tot`` (DeepFool's overshoot); the
@@ -212,16 +216,17 @@ def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
     leaves the active set the moment it is done; the rest keep going.
     """
     check_attack_params(max_iter=max_iter)
-    x = _as_input(x)
+    x = _as_input(x, device)
     n = x.shape[0]
+    on = dict(device=x.device)  # every state tensor lives where x is
     r_tot = torch.zeros_like(x)  # (n, *shape)
-    iters = torch.zeros(n, dtype=torch.int64)
-    adv = torch.full((n,), -1, dtype=torch.int64)
-    flipped = torch.zeros(n, dtype=torch.bool)
-    stopped = torch.zeros(n, dtype=torch.bool)
-    k0_all = torch.empty(n, dtype=torch.int64)
+    iters = torch.zeros(n, dtype=torch.int64, **on)
+    adv = torch.full((n,), -1, dtype=torch.int64, **on)
+    flipped = torch.zeros(n, dtype=torch.bool, **on)
+    stopped = torch.zeros(n, dtype=torch.bool, **on)
+    k0_all = torch.empty(n, dtype=torch.int64, **on)
     for s in _chunks(x, n_classes_per_pass, batch_size):
-        idx = torch.arange(n)[s]
+        idx = torch.arange(n, **on)[s]
         with torch.no_grad():
             k0_all[idx] = logits_fn(x[idx]).argmax(dim=1)
         active = idx
@@ -241,12 +246,12 @@ def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
             active = active[go]
             if active.numel() == 0:
                 break
-    r = (scale * r_tot).numpy()
-    return AttackResult(r, adv.numpy(), iters.numpy(), flipped.numpy(), k0_all.numpy(), stopped.numpy())
+    r = (scale * r_tot).cpu().numpy()
+    return AttackResult(r, *(t.cpu().numpy() for t in (adv, iters, flipped, k0_all, stopped)))
 
 
 def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02,
-             batch_size: Optional[int] = None) -> AttackResult:
+             batch_size: Optional[int] = None, device=None) -> AttackResult:
     """Batched multi-class DeepFool: the smallest perturbation that flips each prediction.
 
     Each sample steps to its nearest linearised decision boundary
@@ -263,6 +268,7 @@ def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02
     max_iter : int, the cap on steps per sample.
     overshoot : float >= 0, r = (1 + overshoot) · r_tot.
     batch_size : int, optional; samples per chunk (default: sized to keep the Jacobian small).
+    device : torch device, optional; where the attack runs (the model's ``device_``; default where ``x`` is).
 
     References
     ----------
@@ -270,13 +276,14 @@ def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02
     and accurate method to fool deep neural networks. CVPR.
     """
     check_attack_params(overshoot=overshoot)
+    x = _as_input(x, device)
     C = _n_classes(logits_fn, x)
     return _attack(logits_fn, x, deepfool_step, max_iter, scale=1.0 + float(overshoot),
                    batch_size=batch_size, n_classes_per_pass=C)
 
 
 def bim(logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100,
-        batch_size: Optional[int] = None) -> AttackResult:
+        batch_size: Optional[int] = None, device=None) -> AttackResult:
     """Batched basic iterative method: η ← η + ε·sign(∇ₓ CE(f(x + η), ŷ)) until ŷ flips.
 
     ŷ is the prediction at x. **Capped** at ``max_iter`` steps (public versions
@@ -294,7 +301,7 @@ def bim(logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100,
     def step(fn, xa, k0):
         return bim_step(fn, xa, k0, eps=float(eps))
 
-    return _attack(logits_fn, x, step, max_iter, batch_size=batch_size)
+    return _attack(logits_fn, x, step, max_iter, batch_size=batch_size, device=device)
 
 
 def per_sample(attack: Callable[..., AttackResult], logits_fn: LogitsFn, x, **params) -> AttackResult:

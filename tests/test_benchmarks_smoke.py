@@ -125,3 +125,42 @@ def test_fields_benchmark_puts_each_field_next_to_its_round():
     for r in rows:
         assert r["grid_points"] == 15 * 15 and r["finite_fraction"] > 0.95
         assert r["round_s"] > 0 and r["field_over_round"] >= 0
+
+
+def test_scale_quick_runs_a_small_shifted_mnist_pool():
+    rows = quick_rows("bench_scale")
+    assert [r["strategy"] for r in rows] == ["random", "margin", "badge"]
+    for r in rows:
+        assert r["case"] == f"mnist1000 {r['strategy']}" and r["n_pool"] == 1000
+        assert r["picks"] == [10] and len(r["train_s"]) == len(r["query_s"]) == 1
+        assert r["peak_rss_mib"] > 0
+
+
+def test_scale_full_run_covers_every_registered_strategy(monkeypatch):
+    import alviz
+
+    bench = load("bench_scale")
+    seen = []
+    monkeypatch.setattr(bench, "_in_subprocess", lambda s, n, *a, **k: seen.append((s, n)) or {"case": s})
+    bench.run()
+    assert seen == [(s, 60_000) for s in alviz.strategies.available()]
+
+
+def test_scale_pool_images_are_shifted_copies():
+    import numpy as np
+
+    bench = load("bench_scale")
+    img = np.arange(1, 26, dtype=np.float32).reshape(1, 5, 5).repeat(2, axis=0)
+    out = bench.shift_images(img, np.array([1, -2]), np.array([0, 1]))
+    np.testing.assert_array_equal(out[0, 1:], img[0, :-1])  # down by one row
+    assert (out[0, 0] == 0).all()
+    np.testing.assert_array_equal(out[1, :3, 1:], img[1, 2:, :-1])  # up by two, right by one
+    ds = bench.shifted_mnist(8000)
+    assert ds.X.shape == (8000, 1, 28, 28) and np.shares_memory(ds.X, ds.images)
+    import alviz
+
+    base = alviz.datasets.load_mnist(seed=0)
+    np.testing.assert_array_equal(ds.y[:4000], base.y)  # copy c of every image, in pool order
+    assert not np.array_equal(ds.X[:4000], base.X)  # every copy is shifted
+    # a shift by at most 2 px moves ink, it does not erase much of it
+    np.testing.assert_allclose(ds.X[:4000].sum((1, 2, 3)), base.X.sum((1, 2, 3)), rtol=0.5)

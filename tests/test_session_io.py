@@ -492,7 +492,6 @@ def test_oracle_round_trip(oracle, toy, tmp_path):
         _same_rounds(sess, back)
 
 
-@pytest.mark.skip(reason="enable once alviz.models.TorchModel is on main (the scale branch)")
 def test_torch_model_with_a_user_module_round_trip(toy, tmp_path):
     sess = _session(toy, "badge", model=alviz.models.TorchModel(UserNet, steps=15))
     sess.run(2)

@@ -10,6 +10,7 @@
 - :func:`compare_round` -- strategies side by side on the same coordinates.
 - :func:`learning_curves` (of sessions, or of an experiment: mean and band), :func:`win_matrix`,
   :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
+- :func:`picks_gallery` -- what a pick looks like: thumbnails of a round's picks with rank and class.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
 ``"selected"`` and ``"overlay: <what>"``, plus, for a categorical colouring,
@@ -18,6 +19,7 @@ tells them apart); every point trace carries pool indices in ``customdata``.
 """
 from __future__ import annotations
 
+from ._gallery import picks_gallery
 from ._multi import compare_round, round_slider
 from ._overlays import OVERLAYS, overlays_for
 from ._round import round_figure as round  # noqa: A001  (the contract's name: alviz.plot.round)
@@ -33,4 +35,4 @@ __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_ro
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
            "as_session_dict", "check_coords", "win_matrix", "is_legend_entry", "axis_ranges", "is_input_space",
-           "sample_placeholder", "PLACEHOLDER_TEXT"]
+           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery"]

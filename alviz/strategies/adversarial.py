@@ -6,6 +6,7 @@ run batched over the candidates through the cores in :mod:`alviz.perturbation`.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from .. import perturbation, scores
 from .._validation import check_int
@@ -79,7 +80,8 @@ class _AttackStrategy(Strategy):
     def attack(self, ctx, X) -> perturbation.AttackResult:
         """The attack on inputs ``X`` (pool members or any points) with this round's model."""
         model = ctx.require_torch(self.name)
-        return self._run_attack(model.logits, np.asarray(X, dtype=np.float32))
+        X = torch.as_tensor(np.asarray(X, dtype=np.float32), device=model.device_)  # on the model's device
+        return self._run_attack(model.logits, X)
 
     def _score_points(self, ctx, X, rng):
         return attack_scores(self.attack(ctx, X))
@@ -123,6 +125,9 @@ class DFAL(_AttackStrategy):
     max_candidates : int or None
         Attack a seeded random subsample of this many unlabeled samples (at
         least the budget) instead of all of them; listed in ``extras["candidates"]``.
+        Default 5 000: pools up to that size (digits, the 4 000 MNIST digits) are
+        attacked whole; a 60 000-image pool would cost C backward passes per
+        DeepFool step over every image. None attacks every unlabeled sample.
 
     References
     ----------
@@ -136,7 +141,7 @@ class DFAL(_AttackStrategy):
     field_name = "DeepFool −‖r‖ (small r: near the boundary)"
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
-                 max_candidates=None):
+                 max_candidates=5_000):
         self.max_iter = max_iter
         self.overshoot = overshoot
         self.add_adversarial = add_adversarial
@@ -169,7 +174,7 @@ class BIM(_AttackStrategy):
     ----------
     eps : float, the step size (0.05).
     max_iter : int, the cap (100).
-    max_candidates : int or None, as for ``dfal``.
+    max_candidates : int or None, as for ``dfal`` (default 5 000).
 
     References
     ----------
@@ -183,7 +188,7 @@ class BIM(_AttackStrategy):
     requires = frozenset({"gradients", "model"})
     field_name = "BIM −‖η‖ (small η: near the boundary)"
 
-    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=None):
+    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=5_000):
         self.eps = eps
         self.max_iter = max_iter
         self.max_candidates = max_candidates
@@ -225,7 +230,8 @@ class GradNorm(Strategy):
 
     def _gradient_norms(self, ctx, X) -> np.ndarray:
         model = ctx.require_torch(self.name)
-        return perturbation.input_gradient_norms(model.logits, np.asarray(X, dtype=np.float32), label=self.label)
+        return perturbation.input_gradient_norms(model.logits, np.asarray(X, dtype=np.float32), label=self.label,
+                                                 device=model.device_)
 
     def _score_points(self, ctx, X, rng):
         return self._gradient_norms(ctx, X)

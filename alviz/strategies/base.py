@@ -132,7 +132,7 @@ class QueryContext:
         if not is_torch_model(model):
             raise TypeError(
                 f"strategy {self._who(who)!r} needs gradients, so it needs an alviz torch model "
-                f"(alviz.models.MLP or CNN), not a {type(model).__name__}. With this model use a strategy "
+                f"(alviz.models.MLP, CNN or TorchModel), not a {type(model).__name__}. With this model use a strategy "
                 f"that runs with it: {', '.join(strategies_for(model))}"
             )
         return model
@@ -158,10 +158,19 @@ class QueryContext:
         full[:, classes.astype(np.int64)] = p
         return full
 
+    def _torch_pass(self):
+        """(proba, embedding) of an alviz torch model from one forward pass over the pool (memoized)."""
+        return self._memoize("torch_pass", lambda: self.model.proba_and_embed(self.X))
+
     @property
     def proba(self) -> np.ndarray:
         """(n_pool, C) predicted class probabilities of the task model."""
-        return self._memoize("proba", lambda: self.proba_of(self.require_model(), self.X))
+        def compute():
+            model = self.require_model()
+            if is_torch_model(model):  # one pass gives the embedding too
+                return self._torch_pass()[0]
+            return self.proba_of(model, self.X)
+        return self._memoize("proba", compute)
 
     @property
     def embedding(self) -> np.ndarray:
@@ -179,6 +188,8 @@ class QueryContext:
                     f"{type(self.model).__name__} has no embed(X); use an alviz torch model (alviz.models.MLP "
                     f"or CNN), or a strategy that runs with this model: {', '.join(strategies_for(self.model))}"
                 )
+            if is_torch_model(self.model):  # one pass gives the probabilities too
+                return np.asarray(self._torch_pass()[1], dtype=np.float32)
             return np.asarray(self.model.embed(self.X), dtype=np.float32)
         return self._memoize("embedding", compute)
 
@@ -195,7 +206,7 @@ class QueryContext:
         if not has_embedding(self.model):
             raise TypeError(
                 f"this strategy needs the task model's embedding, and a {type(self.model).__name__} "
-                "has no embed(X); use an alviz torch model (alviz.models.MLP or CNN)"
+                "has no embed(X); use an alviz torch model (alviz.models.MLP, CNN or TorchModel)"
             )
         return np.asarray(self.model.embed(X), dtype=np.float32)
 

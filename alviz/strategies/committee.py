@@ -4,6 +4,12 @@ The committee is M copies of the task model trained on bootstrap resamples
 of the labeled set (the Session's model stays untouched), or, with
 ``committee="dropout"``, T stochastic forward passes with dropout on
 (MC dropout, Gal et al. 2017) through the task model itself.
+
+On pools with more than ``max_candidates`` (default 10 000) unlabeled
+samples, the committee scores a seeded subsample of that many candidates
+(``extras["candidates"]``; NaN scores elsewhere): M members each predicting a
+60 000-image pool would cost M full passes a round. Members train on the
+task model's device (they are clones of it).
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import numpy as np
 import torch
 
 from .. import scores
+from .._device import seeded
 from .._validation import check_int, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -40,16 +47,16 @@ def _dropout_proba(ctx, n_members: int, seed: int, X) -> np.ndarray:
     drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
     if not drops:
         raise ValueError("committee='dropout' needs a model with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2))")
-    X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    X = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=model.device_)
     out = []
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
+    with seeded(seed, model.device_), torch.no_grad():
         net.eval()
         for m in drops:
             m.train()  # only the dropout layers are stochastic
         try:
             for _ in range(n_members):
-                out.append(torch.softmax(net(X), dim=1).numpy().astype(np.float64))
+                p = [torch.softmax(net(X[i:i + 4096].to(model.device_)), dim=1).cpu() for i in range(0, len(X), 4096)]
+                out.append(torch.cat(p).numpy().astype(np.float64))
         finally:
             net.eval()
     return np.stack(out)
@@ -88,21 +95,34 @@ def committee_proba(ctx, committee: str, n_members: int, rng, X=None) -> np.ndar
 class _QBC(Strategy):
     score_fn = staticmethod(scores.vote_entropy)
 
-    def __init__(self, n_members: int = 5, committee: str = "bootstrap"):
+    def __init__(self, n_members: int = 5, committee: str = "bootstrap", max_candidates=10_000):
         self.n_members = n_members
         self.committee = committee
+        self.max_candidates = max_candidates
 
     def _validate_params(self):
         if self.committee not in ("bootstrap", "dropout"):
             raise ValueError(f"committee={self.committee!r}; choose 'bootstrap' or 'dropout'")
         check_int(self.n_members, "n_members", 2, hint="a committee needs at least 2 members")
+        if self.max_candidates is not None:
+            check_int(self.max_candidates, "max_candidates", 1, hint="or None to score every unlabeled sample")
 
     def _score_points(self, ctx, X, rng):
         return self.score_fn(committee_proba(ctx, self.committee, int(self.n_members), rng, X))
 
     def _query(self, ctx, budget, rng):
-        P = committee_proba(ctx, self.committee, int(self.n_members), rng)
-        s = candidate_scores(ctx, self.score_fn(P))
+        cand = ctx.candidates
+        if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
+            # large pools: every member predicts a seeded subsample of the candidates, not the whole pool
+            sub = np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False))
+            Ps = committee_proba(ctx, self.committee, int(self.n_members), rng, ctx.X[sub])  # (M, m, C)
+            P = np.full((Ps.shape[0], ctx.n_pool, Ps.shape[2]), 1.0 / Ps.shape[2])
+            P[:, sub] = Ps
+            s = candidate_scores(ctx, self.score_fn(Ps), where=sub)
+        else:
+            sub = None
+            P = committee_proba(ctx, self.committee, int(self.n_members), rng)
+            s = candidate_scores(ctx, self.score_fn(P))
         votes = P.argmax(axis=2).T  # (n_pool, M)
         counts = (votes[:, :, None] == np.arange(ctx.n_classes)).sum(axis=1)  # (n_pool, C)
         extras = {
@@ -112,7 +132,13 @@ class _QBC(Strategy):
         }
         # vote entropy takes few distinct values: break its ties by the consensus's entropy
         tie = scores.entropy(P.mean(axis=0))
-        return QueryResult(top_k(s, budget, ctx.candidates, tiebreak=tie), s, extras)
+        if sub is not None:
+            outside = np.ones(ctx.n_pool, dtype=bool)
+            outside[sub] = False
+            extras["member_votes"] = np.where(outside[:, None], -1, votes)
+            extras["vote_agreement"] = np.where(outside, np.nan, extras["vote_agreement"])
+            extras["candidates"] = sub
+        return QueryResult(top_k(s, budget, ctx.candidates if sub is None else sub, tiebreak=tie), s, extras)
 
 
 @register

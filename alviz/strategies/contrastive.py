@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._cache import content_key
+from .._device import check_device
 from .._validation import check_features, check_int
 from ..encoders import fit_contrastive
 from .base import Strategy, register
@@ -31,13 +32,14 @@ def check_encoder_params(encoder_seed, encoder_params) -> None:
         raise ValueError("encoder_params cannot hold 'X' or 'seed'; use encoder_seed for the seed")
 
 
-def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True) -> np.ndarray:
+def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True,
+                               device: str = "cpu") -> np.ndarray:
     """(n_pool, d) float32 L2-normalised contrastive embedding of ``ctx.X``.
 
     Trained once per (pool, seed, parameters): the disk cache of
     :func:`alviz.encoders.fit_contrastive` makes it survive sessions, and
     ``ctx.cache`` (kept by the Session across rounds) skips even the disk read
-    and the hashing of the pool.
+    and the hashing of the pool. ``device``: where the encoder trains (not part of either key).
     """
     params = dict(encoder_params or {})
     params.setdefault("progress", progress)
@@ -46,7 +48,7 @@ def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, 
            content_key({k: v for k, v in params.items() if k != "progress"}))
     if key not in ctx.cache:
         X = check_features(ctx.X, "X")
-        ctx.cache[key] = fit_contrastive(X, int(encoder_seed), **params).embedding
+        ctx.cache[key] = fit_contrastive(X, int(encoder_seed), device=device, **params).embedding
     return ctx.cache[key]
 
 
@@ -79,6 +81,7 @@ class ContrastiveCoreSet(Strategy):
     encoder_params : dict, optional, parameters of :func:`alviz.encoders.fit_contrastive`
         (``epochs``, ``max_steps``, ``temperature``, ...).
     progress : bool, a progress bar while the encoder trains (once per pool).
+    device : "cpu" (default) | "cuda" | "auto", where the encoder trains and runs.
 
     References
     ----------
@@ -91,20 +94,22 @@ class ContrastiveCoreSet(Strategy):
     name = "contrastive_coreset"
     field_name = "distance to labeled (contrastive space)"
 
-    def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True):
+    def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
+        self.device = device
         self.encoder_seed = encoder_seed
         self.encoder_params = encoder_params
         self.progress = progress
 
     def _validate_params(self):
         check_encoder_params(self.encoder_seed, self.encoder_params)
+        check_device(self.device)
 
     def _score_points(self, ctx, X, rng):
-        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress)
+        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
         return distance_to_centers(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params),
                                    kcenter_centers(self, ctx, emb))
 
     def _query(self, ctx, budget, rng):
-        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress)
+        emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
         return kcenter_result(emb, ctx, budget, rng, strategy=self, contrastive_embedding=emb, representation=emb,
                               representation_name=CONTRASTIVE_NAME)

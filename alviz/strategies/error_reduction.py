@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._device import check_device, resolve_device, seeded
 from .._validation import check_int, check_number, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -49,6 +50,7 @@ class ExpectedErrorReduction(Strategy):
     ``loss="log"`` uses the surrogate's own predictive entropy (Roy &
     McCallum's log-loss estimate), ``loss="zero_one"`` uses 1 − max_c p.
     Candidates outside the subsample get NaN scores.
+    ``device`` ("cpu" default, "cuda", "auto") is where the surrogate's refits run.
 
     References
     ----------
@@ -67,7 +69,8 @@ class ExpectedErrorReduction(Strategy):
         return f"EER: −expected {'log' if self.loss == 'log' else '0-1'} loss after labeling x"
 
     def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
-                 l2: float = 1.0, steps: int = 60):
+                 l2: float = 1.0, steps: int = 60, device: str = "cpu"):
+        self.device = device
         self.n_candidates = n_candidates
         self.loss = loss
         self.n_eval = n_eval
@@ -81,6 +84,7 @@ class ExpectedErrorReduction(Strategy):
         for p in ("n_candidates", "n_eval", "n_components", "steps"):
             check_int(getattr(self, p), p, 1)
         check_number(self.l2, "l2", 0.0, exclusive_minimum=True)
+        check_device(self.device)
 
     def _surrogate(self, ctx, rng):
         """This round's surrogate set-up, built once per context: the PCA of the embedding, the
@@ -98,15 +102,19 @@ class ExpectedErrorReduction(Strategy):
             lab = np.flatnonzero(ctx.labeled_mask)
             yL = ctx.labels[lab]
             seed = torch_seed(rng)
-            XL = torch.as_tensor(self._with_bias(Z[lab] / scale), dtype=torch.float32)  # (m, k+1)
+            dev = resolve_device(self.device)  # where the surrogate's refits run
+            on = dict(device=dev)
+            XL = torch.as_tensor(self._with_bias(Z[lab] / scale), dtype=torch.float32, **on)  # (m, k+1)
             l2 = float(self.l2) / (len(lab) + 1)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
-                W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL)[None], torch.zeros(1, k + 1, ctx.n_classes),
-                                             torch.ones(1, len(lab)), l2, 4 * self.steps, 0.1)
-            Zeval = torch.as_tensor(self._with_bias(Z[eval_idx] / scale), dtype=torch.float32)
-            return dict(pca=pca, scale=scale, XL=XL, yL=torch.as_tensor(yL), l2=l2, W0=W0, Zeval=Zeval, seed=seed)
-        key = ("eer_surrogate", int(self.n_components), int(self.n_eval), float(self.l2), int(self.steps))
+            with seeded(seed, dev):
+                W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL, **on)[None],
+                                             torch.zeros(1, k + 1, ctx.n_classes, **on), torch.ones(1, len(lab), **on),
+                                             l2, 4 * self.steps, 0.1)
+            Zeval = torch.as_tensor(self._with_bias(Z[eval_idx] / scale), dtype=torch.float32, **on)
+            return dict(pca=pca, scale=scale, XL=XL, yL=torch.as_tensor(yL, **on), l2=l2, W0=W0, Zeval=Zeval,
+                        seed=seed, device=dev)
+        key = ("eer_surrogate", int(self.n_components), int(self.n_eval), float(self.l2), int(self.steps),
+               str(self.device))
         return ctx._memoize(key, build)
 
     @staticmethod
@@ -126,15 +134,15 @@ class ExpectedErrorReduction(Strategy):
         C = ctx.n_classes
         m = len(st["yL"])
         out = np.empty(len(Zp))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(st["seed"])
+        on = dict(device=st["device"])
+        with seeded(st["seed"], st["device"]):
             for s in range(0, len(Zp), chunk):
-                Zc = torch.as_tensor(Zp[s:s + chunk], dtype=torch.float32)
+                Zc = torch.as_tensor(Zp[s:s + chunk], dtype=torch.float32, **on)
                 n_sub = len(Zc)
                 B = n_sub * C
                 Xb = torch.cat([st["XL"][None].expand(B, -1, -1), Zc.repeat_interleave(C, 0)[:, None]], dim=1)
-                Yb = torch.cat([st["yL"][None].expand(B, -1), torch.arange(C).repeat(n_sub)[:, None]], dim=1)
-                Wb = _fit_softmax_regression(Xb, Yb, st["W0"].expand(B, -1, -1), torch.ones(B, m + 1), st["l2"],
+                Yb = torch.cat([st["yL"][None].expand(B, -1), torch.arange(C, **on).repeat(n_sub)[:, None]], dim=1)
+                Wb = _fit_softmax_regression(Xb, Yb, st["W0"].expand(B, -1, -1), torch.ones(B, m + 1, **on), st["l2"],
                                              self.steps, 0.05)
                 with torch.no_grad():
                     P = torch.softmax(torch.matmul(st["Zeval"], Wb), dim=2)
@@ -142,7 +150,7 @@ class ExpectedErrorReduction(Strategy):
                         per = -(P * torch.log(P.clamp_min(1e-12))).sum(dim=2)  # (B, n_eval)
                     else:
                         per = 1.0 - P.max(dim=2).values
-                    future = per.mean(dim=1).numpy().astype(np.float64).reshape(n_sub, C)
+                    future = per.mean(dim=1).cpu().numpy().astype(np.float64).reshape(n_sub, C)
                 out[s:s + chunk] = (proba[s:s + chunk] * future).sum(axis=1)
         return out
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._device import check_device
 from .._validation import check_choice, check_features, check_int, check_number
 from ..encoders import train_vaal
 from ..selection import top_k
@@ -64,6 +65,7 @@ class VAAL(Strategy):
         None scales them with the pool size (capped, a few seconds on digits).
     batch_size : int, labeled and unlabeled minibatch size (64).
     progress : bool, a tqdm progress bar over training.
+    device : "cpu" (default) | "cuda" | "auto", where the VAE and the discriminator train and run.
 
     References
     ----------
@@ -80,7 +82,9 @@ class VAAL(Strategy):
                 else "VAAL −|D(μ(x)) − 0.5|: D unsure")
 
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
-                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True):
+                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True,
+                 device: str = "cpu"):
+        self.device = device
         self.latent_dim = latent_dim
         self.beta = beta
         self.adversary_weight = adversary_weight
@@ -99,17 +103,18 @@ class VAAL(Strategy):
         check_number(self.beta, "beta", 0.0)
         check_number(self.adversary_weight, "adversary_weight", 0.0)
         check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
+        check_device(self.device)
 
     def _fit(self, ctx, rng):
         """This round's VAE and discriminator, trained once per context and reused by score_points."""
         key = ("vaal_fit", int(self.latent_dim), float(self.beta), float(self.adversary_weight), float(self.lr),
-               self.steps, int(self.batch_size))
+               self.steps, int(self.batch_size), str(self.device))
 
         def train():
             return train_vaal(check_features(ctx.X, "X"), ctx.labeled_mask, rng, latent_dim=int(self.latent_dim),
                               beta=float(self.beta), adversary_weight=float(self.adversary_weight),
                               lr=float(self.lr), steps=self.steps, batch_size=int(self.batch_size),
-                              progress=bool(self.progress))
+                              progress=bool(self.progress), device=self.device)
         return ctx._memoize(key, train)
 
     def _score_points(self, ctx, X, rng):

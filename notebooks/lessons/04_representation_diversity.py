@@ -36,6 +36,18 @@ print(f"round 0, same labeled set: badge and gem share {len(set(badge0) & set(ge
 alviz.plot.compare_round(runs, coords, r=-1)
 
 # %% [markdown]
+# What a pick looks like: the last round's picks of BADGE and of TypiClust,
+# in pick order, with the class the oracle revealed and the model's guess
+# (red when wrong). BADGE should ask about digits the model gets wrong;
+# TypiClust about typical-looking ones.
+
+# %%
+alviz.plot.picks_gallery(runs["badge"], r=-1)
+
+# %%
+alviz.plot.picks_gallery(runs["typiclust"], r=-1)
+
+# %% [markdown]
 # ## BADGE: uncertainty × diversity in one vector
 #
 # The gradient embedding's norm ‖g‖ = ‖p − e_ŷ‖·‖h‖ is large for uncertain
