@@ -132,8 +132,8 @@ class QueryContext:
         if not is_torch_model(model):
             raise TypeError(
                 f"strategy {self._who(who)!r} needs gradients, so it needs an alviz torch model "
-                f"(alviz.models.MLP, CNN or TorchModel), not a {type(model).__name__}. With this model use a strategy "
-                f"that runs with it: {', '.join(strategies_for(model))}"
+                f"(alviz.models.MLP, CNN or TorchModel), not a {type(model).__name__}. With this model use a "
+                f"strategy that runs with it: {', '.join(strategies_for(model))}"
             )
         return model
 
