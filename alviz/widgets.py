@@ -225,7 +225,7 @@ class RoundExplorer(_Explorer):
                                      style=dict(button_width="120px", description_width="40px"))
         self.space.add_class("alviz-space")
         self.hover_box = W.HTML('<div class="alviz-hover">hover a point to see it</div>',
-                                layout=W.Layout(min_height="90px"))
+                                layout=W.Layout(height="92px", overflow="hidden"))  # a fixed height: no jump on hover
         self.hover_box.add_class("alviz-hover-box")
         self.color_by = W.Dropdown(options=[color_by], value=color_by, description="color by",
                                    layout=W.Layout(width="260px"))

@@ -73,7 +73,10 @@ def test_round_figures_fill_their_plot_area(digits, moons, tmp_path):
     for name, got in (("digits (UMAP)", d), ("moons (input space)", m)):
         assert got["n"] > 200 and got["inside"], (name, got)
         assert got["xspan"] >= FILL * got["w"] and got["yspan"] >= FILL * got["h"], (name, got)
-        # and the plot area is most of the figure (the legend and title take the rest)
-        assert got["w"] >= 0.6 * got["fig_w"] and got["h"] >= 0.6 * got["fig_h"], (name, got)
+    # the projection's plot area is most of the figure (the legend and title take the rest); the
+    # equal-aspect moons picture keeps a plot of at least 400 px and shares the width with the field's
+    # colorbar and the legend of its field and overlays, beside it
+    assert d["w"] >= 0.6 * d["fig_w"] and d["h"] >= 0.6 * d["fig_h"], d
+    assert m["w"] >= 400 and m["h"] >= 0.6 * m["fig_h"] and m["w"] >= 0.45 * m["fig_w"], m
     assert [c for c in digits.class_names if c in d["legend"]] == list(digits.class_names)
     assert {"0", "1", "picked this round (rank)", "labeled before", "unlabeled pool"} <= set(m["legend"])

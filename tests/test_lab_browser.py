@@ -239,6 +239,9 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         # the sample inspector: click on the first pick; plotly reports the point under the mouse
         # (the nearest one, maybe an unlabeled neighbour), and the kernel must inspect exactly that sample
         page.evaluate(CLICK_LISTENER_JS)
+        page.evaluate("() => document.querySelector('.alviz-round-explorer .alviz-round-figure')"
+                      ".scrollIntoView({block: 'center'})")  # the figure, under the controls, in view
+        page.wait_for_timeout(1500)  # in model space the points glide to their new places (0.6 s): let them land
         pick = page.evaluate(FIRST_PICK_JS)
         page.mouse.move(pick["x"], pick["y"])
         page.wait_for_timeout(300)
