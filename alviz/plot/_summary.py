@@ -80,14 +80,7 @@ def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
         auc, half = row["aulc_mean"], (row["aulc_high"] - row["aulc_low"]) / 2
         label = (f"{name} (AULC {auc:.3f} ± {half:.3f})" if np.isfinite(half)
                  else f"{name} (AULC {auc:.3f}, one seed)")
-        band = np.isfinite(low) & np.isfinite(high)
-        if band.any():
-            seen.extend(low[band].tolist() + high[band].tolist())
-            fig.add_trace(go.Scatter(
-                x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
-                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
-                name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
-                meta={"strategy": name, "band": True}))
+        _add_band(fig, n, low, high, name, color, pct, seen)
         ok = np.isfinite(mean)
         seen.extend(mean[ok].tolist())
         fig.add_trace(go.Scatter(
@@ -101,6 +94,19 @@ def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
     return _finish_curves(fig, seen, f"Learning curves over {k} seed{'s' if k != 1 else ''}: mean and "
                                      f"{pct} interval (Student t); legend: AULC ± half-width")
 
+
+
+def _add_band(fig, n, low, high, name: str, color: str, pct: str, seen: list) -> None:
+    """A shaded interval (low..high over n) in the strategy's colour, grouped with its curve; extends ``seen``."""
+    band = np.isfinite(low) & np.isfinite(high)
+    if not band.any():
+        return
+    seen.extend(low[band].tolist() + high[band].tolist())
+    fig.add_trace(go.Scatter(
+        x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
+        fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
+        name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
+        meta={"strategy": name, "band": True}))
 
 def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.Figure:
     from ..experiment import interval
@@ -126,14 +132,7 @@ def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.
         half = (row["diff_high"] - row["diff_low"]) / 2
         label = (f"{name} − {baseline} (AULC {row['diff_mean']:+.3f} ± {half:.3f})" if np.isfinite(half)
                  else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)")
-        band = np.isfinite(low) & np.isfinite(high)
-        if band.any():
-            seen.extend(low[band].tolist() + high[band].tolist())
-            fig.add_trace(go.Scatter(
-                x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
-                fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
-                name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
-                meta={"strategy": name, "band": True}))
+        _add_band(fig, n, low, high, name, color, pct, seen)
         seen.extend(mean[np.isfinite(mean)].tolist())
         fig.add_trace(go.Scatter(
             x=n, y=mean, mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
