@@ -11,6 +11,7 @@
 - :func:`learning_curves` (of sessions, or of an experiment: mean and band), :func:`win_matrix`,
   :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
 - :func:`picks_gallery` -- what a pick looks like: thumbnails of a round's picks with rank and class.
+- :func:`discriminator_histogram`, :func:`vaal_training` -- VAAL's D(μ) distribution and loss curves.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
 ``"selected"`` and ``"overlay: <what>"``, plus, for a categorical colouring,
@@ -29,10 +30,12 @@ from ._sample import PLACEHOLDER_TEXT, sample_image, sample_placeholder
 from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
 from ._summary import (area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves,
                        overlap_matrix, win_matrix)
+from ._vaal import discriminator_histogram, vaal_training
 from ._view import check_coords, color_options, stratified_sample
 
 __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
            "as_session_dict", "check_coords", "win_matrix", "is_legend_entry", "axis_ranges", "is_input_space",
-           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery"]
+           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery",
+           "discriminator_histogram", "vaal_training"]

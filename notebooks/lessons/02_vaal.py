@@ -17,7 +17,6 @@
 
 # %%
 import numpy as np
-import plotly.graph_objects as go
 import alviz
 
 ds = alviz.datasets.load_mnist(seed=0)
@@ -77,19 +76,10 @@ is_labeled[rnd.labeled] = True
 print(f"D(μ) labeled: mean {D[is_labeled].mean():.3f} · unlabeled: mean {D[~is_labeled].mean():.3f}, "
       f"range {D[~is_labeled].min():.3f}..{D[~is_labeled].max():.3f}")
 print("D(μ) of the picks:", np.round(D[rnd.selected], 3).tolist())
-hist = go.Figure([go.Histogram(x=D[~is_labeled], name="unlabeled", histnorm="probability density", nbinsx=60),
-                  go.Histogram(x=D[is_labeled], name="labeled", histnorm="probability density", nbinsx=30)])
-hist.update_traces(opacity=0.6)
-hist.update_layout(barmode="overlay", title="What the discriminator says", xaxis_title="D(μ) = P(labeled)")
-hist
+alviz.plot.discriminator_histogram(lowest)
 
 # %%
-losses = go.Figure([go.Scatter(y=rnd.extras["vae_loss"], name="VAE"),
-                    go.Scatter(y=rnd.extras["discriminator_loss"], name="discriminator")])
-losses.add_hline(y=2 * np.log(2), line_dash="dot", annotation_text="2·ln 2: D knows nothing")
-losses.update_layout(title="VAAL training, last round", xaxis_title="training step", yaxis_title="loss",
-                     yaxis_type="log")
-losses
+alviz.plot.vaal_training(lowest)
 
 # %% [markdown]
 # ## Lowest D vs confusion
