@@ -9,12 +9,28 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import time
 import tracemalloc
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@contextmanager
+def cache_at(path):
+    """Point alviz's disk cache (``ALVIZ_CACHE_DIR``) at ``path`` for the block, then restore it."""
+    old = os.environ.get("ALVIZ_CACHE_DIR")
+    os.environ["ALVIZ_CACHE_DIR"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ALVIZ_CACHE_DIR", None)
+        else:
+            os.environ["ALVIZ_CACHE_DIR"] = old
 
 
 def measure(fn: Callable, repeat: int = 1, memory: bool = True) -> dict:

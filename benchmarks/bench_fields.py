@@ -16,16 +16,15 @@ strategies, a 15 × 15 grid, 1 round. Torch runs with one intra-op thread.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 
 import numpy as np
 import torch
 
 try:  # run as a script (benchmarks/ on sys.path) or imported as benchmarks.bench_fields
-    from _harness import main, row
+    from _harness import cache_at, main, row
 except ImportError:  # pragma: no cover - depends on how it is imported
-    from benchmarks._harness import main, row
+    from benchmarks._harness import cache_at, main, row
 
 import alviz
 
@@ -39,10 +38,8 @@ def run(quick: bool = False) -> list:
     names = QUICK_STRATEGIES if quick else tuple(alviz.strategies.available())
     ds = alviz.datasets.make_toy("moons", n=n, seed=0)
     threads = torch.get_num_threads()
-    old_cache = os.environ.get("ALVIZ_CACHE_DIR")
     rows = []
-    with tempfile.TemporaryDirectory() as cache:
-        os.environ["ALVIZ_CACHE_DIR"] = cache
+    with tempfile.TemporaryDirectory() as cache, cache_at(cache):
         torch.set_num_threads(1)
         try:
             for name in names:
@@ -62,10 +59,6 @@ def run(quick: bool = False) -> list:
                     torch_threads=1))
         finally:
             torch.set_num_threads(threads)
-            if old_cache is None:
-                os.environ.pop("ALVIZ_CACHE_DIR", None)
-            else:
-                os.environ["ALVIZ_CACHE_DIR"] = old_cache
     return rows
 
 

@@ -18,17 +18,15 @@ compilation; it is done once before timing.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
-from contextlib import contextmanager
 
 import numpy as np
 
 try:  # run as a script (benchmarks/ on sys.path) or imported as benchmarks.bench_projection
-    from _harness import main, measure, row
+    from _harness import cache_at, main, measure, row
 except ImportError:  # pragma: no cover - depends on how it is imported
-    from benchmarks._harness import main, measure, row
+    from benchmarks._harness import cache_at, main, measure, row
 
 import alviz
 from alviz import projection
@@ -37,24 +35,13 @@ from alviz import projection
 SPEEDUP_TARGET = 50.0
 
 
-@contextmanager
-def _cache_at(path):
-    old = os.environ.get("ALVIZ_CACHE_DIR")
-    os.environ["ALVIZ_CACHE_DIR"] = str(path)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("ALVIZ_CACHE_DIR", None)
-        else:
-            os.environ["ALVIZ_CACHE_DIR"] = old
 
 
 def _fresh_fit(X):
     """A real fit: an empty cache folder each time."""
     d = tempfile.mkdtemp(prefix="alviz-bench-")
     try:
-        with _cache_at(d):
+        with cache_at(d):
             return projection.fit(X, seed=0)
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -76,7 +63,7 @@ def run(quick: bool = False) -> list:
         _fresh_fit(np.random.default_rng(0).normal(size=(100, 8)).astype(np.float32))  # numba compiles here
         for case, X in _cases(quick):
             ref = measure(lambda: _fresh_fit(X), repeat=1, memory=False)
-            with _cache_at(warm_dir):
+            with cache_at(warm_dir):
                 first = projection.fit(X, seed=0)  # warm the cache
                 ours = measure(lambda: projection.fit(X, seed=0), repeat=5)
                 same = bool(np.array_equal(first, ref["value"]) and np.array_equal(first, ours["value"]))

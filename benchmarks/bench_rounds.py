@@ -27,7 +27,6 @@ allocations are invisible to tracemalloc.
 """
 from __future__ import annotations
 
-import os
 import resource
 import tempfile
 import time
@@ -37,9 +36,9 @@ import numpy as np
 import torch
 
 try:  # run as a script (benchmarks/ on sys.path) or imported as benchmarks.bench_rounds
-    from _harness import main, row
+    from _harness import cache_at, main, row
 except ImportError:  # pragma: no cover - depends on how it is imported
-    from benchmarks._harness import main, row
+    from benchmarks._harness import cache_at, main, row
 
 import alviz
 
@@ -119,12 +118,10 @@ def large_rows(n: int = 60_000, rounds: int = 2, initial: int = 100, budget: int
 
 def run(quick: bool = False, torch_threads: int = 1) -> list:
     threads = torch.get_num_threads()
-    old_cache = os.environ.get("ALVIZ_CACHE_DIR")
     torch.set_num_threads(torch_threads)
     try:
-        with tempfile.TemporaryDirectory(prefix="alviz-bench-cache-") as cache:
-            # an empty disk cache: what is trained once per pool (contrastive encoder, ...) is paid in round 0
-            os.environ["ALVIZ_CACHE_DIR"] = cache
+        # an empty disk cache: what is trained once per pool (contrastive encoder, ...) is paid in round 0
+        with tempfile.TemporaryDirectory(prefix="alviz-bench-cache-") as cache, cache_at(cache):
             if quick:  # a smoke run: the code paths, on small data
                 toy = alviz.datasets.make_toy("moons", n=300, seed=0)
                 return (digits_rows(("random", "margin", "coreset"), rounds=1, dataset=toy)
@@ -132,10 +129,6 @@ def run(quick: bool = False, torch_threads: int = 1) -> list:
             return digits_rows() + large_rows()
     finally:
         torch.set_num_threads(threads)
-        if old_cache is None:
-            os.environ.pop("ALVIZ_CACHE_DIR", None)
-        else:
-            os.environ["ALVIZ_CACHE_DIR"] = old_cache
 
 
 if __name__ == "__main__":
