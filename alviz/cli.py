@@ -59,6 +59,22 @@ _positive = _int_at_least(1)
 _non_negative = _int_at_least(0)
 
 
+def _run_arguments(p) -> None:
+    """--dataset and --strategies, the same for every command that runs strategies."""
+    p.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)")
+    p.add_argument("--strategies", default="random,margin,coreset",
+                   help="comma-separated strategy names (see `alviz strategies`)")
+
+
+def _data_arguments(p) -> None:
+    """Where a dataset comes from and how talkative the run is, the same for every command."""
+    p.add_argument("--toy-n", type=_positive, default=600, help="pool size of a toy dataset (default 600)")
+    p.add_argument("--data-root", default=None, help="torchvision data folder (MNIST, FashionMNIST, CIFAR10)")
+    p.add_argument("--download", action="store_true", help="let torchvision download the dataset")
+    p.add_argument("--subset", type=_positive, default=5000, help="pool size drawn from a torchvision set")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="alviz", description="See active learning: run strategies, write reports.")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,9 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="run strategies and write a self-contained HTML report",
                          description="Run strategies from the same start and write one HTML file with a round "
                                      "slider per strategy, a side-by-side comparison and learning curves.")
-    rep.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)")
-    rep.add_argument("--strategies", default="random,margin,coreset",
-                     help="comma-separated strategy names (see `alviz strategies`)")
+    _run_arguments(rep)
     rep.add_argument("--rounds", type=_positive, default=5, help="rounds per strategy (default 5)")
     rep.add_argument("--budget", type=_positive, default=10, help="samples picked per round (default 10)")
     rep.add_argument("--initial", type=_non_negative, default=20, help="samples labeled at the start (default 20)")
@@ -81,18 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-overlay", action="store_true", help="leave out the strategies' diagnostic overlays")
     rep.add_argument("--no-strategy-space", action="store_true",
                      help="skip the extra UMAP of each strategy's own representation (VAE latent, ...)")
-    rep.add_argument("--toy-n", type=_positive, default=600, help="pool size of a toy dataset (default 600)")
-    rep.add_argument("--data-root", default=None, help="torchvision data folder (MNIST, FashionMNIST, CIFAR10)")
-    rep.add_argument("--download", action="store_true", help="let torchvision download the dataset")
-    rep.add_argument("--subset", type=_positive, default=5000, help="pool size drawn from a torchvision set")
-    rep.add_argument("--quiet", action="store_true", help="no progress output")
+    _data_arguments(rep)
 
     exp = sub.add_parser("experiment", help="run strategies over several seeds; write a CSV and a report",
                          description="Run every strategy from every seed (each seed one start shared by all "
                                      "strategies), in parallel with joblib, and write the results table.")
-    exp.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)} (default digits)")
-    exp.add_argument("--strategies", default="random,margin,coreset",
-                     help="comma-separated strategy names (see `alviz strategies`)")
+    _run_arguments(exp)
     exp.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"),
                      help="seeds as a range 0-9 and/or a list 0,3,7 (default 0-4)")
     exp.add_argument("--rounds", type=_positive, default=5, help="rounds per run (default 5)")
@@ -106,11 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", default="results.csv", help="the CSV of results to write (default results.csv)")
     exp.add_argument("--report", default=None, help="also write this HTML report")
     exp.add_argument("--title", default=None, help="the report's title")
-    exp.add_argument("--toy-n", type=_positive, default=600, help="pool size of a toy dataset (default 600)")
-    exp.add_argument("--data-root", default=None, help="torchvision data folder (MNIST, FashionMNIST, CIFAR10)")
-    exp.add_argument("--download", action="store_true", help="let torchvision download the dataset")
-    exp.add_argument("--subset", type=_positive, default=5000, help="pool size drawn from a torchvision set")
-    exp.add_argument("--quiet", action="store_true", help="no progress output")
+    _data_arguments(exp)
 
     sub.add_parser("strategies", help="list the available query strategies")
     return ap
