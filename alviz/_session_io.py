@@ -25,6 +25,12 @@ already imported, and only if it is a class of the expected kind whose own
 path is the stored one; nothing named in a file is ever imported from outside
 alviz.
 
+A Round's ``extras`` hold the strategy's diagnostics (each of its declared kind,
+:data:`alviz.strategies.base.DIAGNOSTICS`), and ``augment_inputs`` (the inputs a
+strategy asked the Session to train on) is a field of its own. Files written
+before that field existed kept ``augment_inputs`` in ``extras``; the reader moves
+it to the field (:func:`_upgrade_round`).
+
 The format has its own version: a reader knows every version up to
 ``FORMAT_VERSION`` and refuses a newer file with "upgrade alviz". Files of the
 old pickle format (``ALVIZ-SESSION\\n`` header) are refused unless the caller
@@ -540,6 +546,16 @@ def _class_map(classes) -> Dict[str, type]:
     return out
 
 
+def _upgrade_round(rnd) -> None:
+    """A Round of an older file: ``augment_inputs`` moves from its ``extras`` to its own field."""
+    extras = getattr(rnd, "extras", None)
+    if not isinstance(extras, dict) or "augment_inputs" not in extras or not hasattr(rnd, "augment_inputs"):
+        return
+    aug = extras.pop("augment_inputs")
+    if rnd.augment_inputs is None:
+        rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
+
+
 def _read_v1(manifest: dict, arrays, classes, session_cls):
     reader = _Reader(arrays, classes)
     state = manifest["state"]
@@ -555,6 +571,8 @@ def _read_v1(manifest: dict, arrays, classes, session_cls):
                           record_embeddings=values.get("record_embeddings", True))
     for k, x in values.items():
         setattr(session, k, x)
+    for rnd in list(getattr(session, "rounds", None) or []) + [getattr(session, "pending", None)]:
+        _upgrade_round(rnd)
     if isinstance(getattr(session, "model", None), _NeedsRefit):
         session.model = _refit_last_model(session)
     return session

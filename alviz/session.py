@@ -45,6 +45,8 @@ class Round:
     field : alviz.fields.Field or None, on 2-D data: the round's model and strategy over a grid of the plane.
     given_labels : (k,) int64 or None, the labels the oracle gave the picks (in pick order); None while the
         round is a pending proposal (``Session.pending``) waiting for its labels.
+    augment_inputs : (k, *input_shape) float32 or None, the strategy's inputs added to later training sets
+        with the picks' labels (``QueryResult.augment_inputs``, e.g. dfal with ``add_adversarial=True``).
     """
 
     index: int
@@ -58,6 +60,7 @@ class Round:
     strategy: str = ""
     field: Optional[Any] = None
     given_labels: Optional[np.ndarray] = None
+    augment_inputs: Optional[np.ndarray] = None
 
     @property
     def predicted(self) -> Optional[np.ndarray]:
@@ -266,14 +269,14 @@ class Session:
             accuracy = float(np.mean(test_pred == ds.y_test))
             if self.record_embeddings and has_embedding(model):
                 embedding = np.asarray(ctx.embedding, dtype=np.float32)
-        aug = res.extras.get("augment_inputs")
+        aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
-            np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
+            aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
             metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
                      "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
-            proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
+            proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
         )
         self.pending = rnd
         self.model = model
@@ -315,7 +318,7 @@ class Session:
         rnd = self.pending
         given = self._check_labels(labels, rnd.selected)
         ds = self.dataset
-        aug = rnd.extras.get("augment_inputs")
+        aug = rnd.augment_inputs
         if aug is not None:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(rnd.selected),) + ds.input_shape)
         rnd.given_labels = given

@@ -2,7 +2,9 @@
 
 Overlays are keyed by the agreed extras names, never by strategy name, so a
 strategy that lands later and returns, say, ``gradient_norm`` gets the
-gradient-norm overlay with no change here. Each builder adds traces named
+gradient-norm overlay with no change here. How an overlay reads a key (one
+value per pool sample, one per pick) is the key's declared kind
+(:data:`alviz.strategies.base.DIAGNOSTICS`), never its length. Each builder adds traces named
 ``"overlay: <what>"`` to one of four layers: ``under`` the pool, ``mid``
 (above the unlabeled points, below the labeled ones), ``over`` (below the
 picks) or ``top`` (above everything).
@@ -15,6 +17,7 @@ from typing import Callable, Tuple
 import numpy as np
 import plotly.graph_objects as go
 
+from ..strategies.base import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
 from ._style import ring_sizes, scale_sizes, value_coloring
 from ._view import View
 
@@ -72,19 +75,22 @@ def build_overlays(view: View, with_field: bool = False) -> Built:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _per_pool(view: View, key: str):
-    """extras[key] as an (n_pool,) array, or None with a note when its shape is wrong."""
+def _diagnostic(view: View, key: str):
+    """extras[key] as an array laid out as its declared kind says: (n_pool, ...) for ``PER_POOL`` and
+    ``POOL_MATRIX``, (k,) for ``PER_PICK``. None with a note when it does not match (a file from
+    elsewhere, a strategy that broke its declaration): the overlay is skipped."""
+    kind = diagnostic_kind(key)
     v = np.asarray(view.rnd.extras[key])
-    if v.shape[:1] != (view.n_pool,):
-        view.notes.append(f"extras['{key}'] has shape {v.shape}, expected ({view.n_pool}, ...): overlay skipped")
+    if kind in (PER_POOL, POOL_MATRIX):
+        want = (view.n_pool,)
+    elif kind == PER_PICK:
+        want = (len(view.selected),)
+    else:
+        view.notes.append(f"extras['{key}'] is declared {kind}, which this overlay cannot draw: overlay skipped")
         return None
-    return v
-
-
-def _per_pick(view: View, key: str):
-    v = np.asarray(view.rnd.extras[key])
-    if v.shape[:1] != (len(view.selected),):
-        view.notes.append(f"extras['{key}'] has shape {v.shape}, expected ({len(view.selected)},): overlay skipped")
+    if v.shape[:1] != want:
+        view.notes.append(f"extras['{key}'] ({kind}) has shape {v.shape}, expected ({want[0]}, ...): "
+                          "overlay skipped")
         return None
     return v
 
@@ -107,7 +113,7 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
     """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
     area proportional to the value, scaled against the whole pool so rounds compare; values too small
     to see (< 2 px) get no ring."""
-    v = _per_pool(view, key)
+    v = _diagnostic(view, key)
     if v is None:
         return
     v = v.astype(np.float64)
@@ -129,7 +135,7 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
 @_overlay("P(labeled)", "discriminator_p_labeled")
 def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
     """VAAL's discriminator output D(μ) = P(labeled) as a heat map: the mean over the points in each cell."""
-    p = _per_pool(view, "discriminator_p_labeled")
+    p = _diagnostic(view, "discriminator_p_labeled")
     if p is None:
         return
     p = p.astype(np.float64)
@@ -168,7 +174,7 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     from ..projection import place_inputs
 
     ds = view.dataset
-    r = _per_pool(view, "perturbation")
+    r = _diagnostic(view, "perturbation")
     if r is None:
         return
     sel = view.selected
@@ -225,16 +231,18 @@ def _gradient_norm(view: View, out: Built) -> None:
     _size_rings(view, out, "gradient_norm", "gradient norm", "teal")
 
 
-@_overlay("pick order", "pick_order")
+@_overlay("pick order", "seed_distance")
 def _pick_order(view: View, out: Built) -> None:
-    """A dashed path through the picks in the order they were drawn (BADGE's k-means++ seeding)."""
-    order = np.asarray(view.rnd.extras["pick_order"], dtype=np.int64)
-    if order.ndim != 1 or order.size == 0 or order.min() < 0 or order.max() >= view.n_pool:
-        view.notes.append("extras['pick_order'] is not a list of pool indices: overlay skipped")
+    """A dashed path through the picks in the order they were drawn (BADGE's k-means++ seeding, whose
+    ``seed_distance`` is the D of each draw); the picks are in draw order."""
+    order = view.selected
+    if order.size == 0:
         return
-    sd = view.rnd.extras.get("seed_distance")
-    sd = None if sd is None or len(sd) != len(order) else np.asarray(sd, dtype=np.float64)
-    hover = [f"pick {j + 1}: #{i}" + ("" if sd is None else f"<br>D at draw time {sd[j]:.4g}")
+    sd = _diagnostic(view, "seed_distance")
+    if sd is None:
+        return
+    sd = sd.astype(np.float64)
+    hover = [f"pick {j + 1}: #{i}<br>D at draw time {sd[j]:.4g}"
              for j, i in enumerate(order)]
     x, y = view.xy(order)
     out.add("over", go.Scatter(x=x, y=y, mode="lines", name="overlay: pick order", customdata=order,
@@ -246,7 +254,7 @@ def _pick_order(view: View, out: Built) -> None:
 @_overlay("nearest center", "pick_nearest_center")
 def _nearest_center_lines(view: View, out: Built) -> None:
     """A line from each pick to its nearest center (labeled or earlier pick) at the moment it was picked."""
-    c = _per_pick(view, "pick_nearest_center")
+    c = _diagnostic(view, "pick_nearest_center")
     if c is None:
         return
     c = c.astype(np.int64)
@@ -271,7 +279,7 @@ def _covering_radius(view: View, out: Built) -> None:
     """Covering radius after each pick, in a side panel (it is a distance in feature space, not in 2-D)."""
     if not view.allow_inset:
         return
-    rad = _per_pick(view, "covering_radius")
+    rad = _diagnostic(view, "covering_radius")
     if rad is None:
         return
     k = len(rad)
@@ -293,7 +301,7 @@ def _covering_radius(view: View, out: Built) -> None:
 @_overlay("clusters", "cluster")
 def _clusters(view: View, out: Built) -> None:
     """Points coloured by cluster (-1 = none); sized by typicality when the strategy gives it."""
-    cl = _per_pool(view, "cluster")
+    cl = _diagnostic(view, "cluster")
     if cl is None:
         return
     cl = cl.astype(np.int64)
@@ -358,7 +366,7 @@ def _scored_candidates(view: View, out: Built) -> None:
 
 @_overlay("covered", "covered")
 def _covered(view: View, out: Built) -> None:
-    cov = _per_pool(view, "covered")
+    cov = _diagnostic(view, "covered")
     if cov is None:
         return
     cov = cov.astype(bool)

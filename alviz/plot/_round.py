@@ -7,6 +7,7 @@ from typing import Optional
 import numpy as np
 import plotly.graph_objects as go
 
+from ..strategies.base import PER_PICK, diagnostic_kind
 from ._fields import draws_field, field_traces
 from ._overlays import build_overlays
 from ._style import GREY, LABELED_NAN, Coloring
@@ -163,11 +164,10 @@ def is_legend_entry(trace) -> bool:
 
 
 def _pick_prefix(view: View) -> list:
-    """'pick 3' plus every per-pick diagnostic (arrays of length k, e.g. pick_distance, seed_distance)."""
+    """'pick 3' plus every diagnostic declared per pick (kind ``PER_PICK``, e.g. pick_distance, seed_distance)."""
     k = len(view.selected)
     per_pick = {key: np.asarray(v) for key, v in view.rnd.extras.items()
-                if isinstance(v, np.ndarray) and v.shape == (k,) and k != view.n_pool
-                and key not in ("candidates", "pick_order")
+                if diagnostic_kind(key) == PER_PICK and isinstance(v, np.ndarray) and v.shape == (k,)
                 and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)}
     out = []
     for j in range(k):

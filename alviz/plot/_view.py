@@ -12,13 +12,11 @@ from typing import Optional
 import numpy as np
 
 from .._validation import as_generator, check_int
+from ..strategies.base import PER_POOL, diagnostic_kind
 from . import _style
 from ._style import Coloring, class_coloring, value_coloring
 
 __all__ = ["View", "make_view", "color_options", "stratified_sample", "get_round"]
-
-_NOT_COLORS = {"candidates", "pick_order"}  # index arrays, not per-sample values
-
 
 def get_round(session, r: int):
     """``session.rounds[r]`` with an error that says what to do."""
@@ -31,13 +29,15 @@ def get_round(session, r: int):
 
 
 def color_options(rnd) -> list:
-    """Valid ``color_by`` values for a round: "class", "score", "predicted" and its (n_pool,) diagnostics."""
+    """Valid ``color_by`` values for a round: "class", "score", "predicted" and its diagnostics declared
+    per pool sample (kind ``PER_POOL``, :data:`alviz.strategies.base.DIAGNOSTICS`); the shape is only
+    checked, never used to guess what a diagnostic is."""
     n = len(rnd.scores)
     out = ["class", "score"]
     if rnd.proba is not None:
         out.append("predicted")
     for key, v in rnd.extras.items():
-        if key in out or key in _NOT_COLORS or not isinstance(v, np.ndarray):
+        if key in out or diagnostic_kind(key) != PER_POOL or not isinstance(v, np.ndarray):
             continue
         if v.shape == (n,) and (np.issubdtype(v.dtype, np.number) or v.dtype == bool):
             out.append(key)

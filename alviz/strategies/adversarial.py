@@ -96,11 +96,11 @@ class _AttackStrategy(Strategy):
         extras = attack_extras(ctx, cand, res)
         if subsampled:
             extras["candidates"] = cand
-        self._add_extras(extras, ctx, picks)
-        return QueryResult(picks, s, extras)
+        return QueryResult(picks, s, extras, augment_inputs=self._augment_inputs(ctx, picks, extras))
 
-    def _add_extras(self, extras, ctx, picks):
-        """Hook for strategy-specific extras."""
+    def _augment_inputs(self, ctx, picks, extras):
+        """Hook: (k, *input_shape) inputs for later training sets, or None (the default)."""
+        return None
 
 
 @register
@@ -120,7 +120,7 @@ class DFAL(_AttackStrategy):
     overshoot : float, r = (1 + overshoot) · r_tot (0.02).
     add_adversarial : bool
         Also add x + r with the queried label to later training sets (the
-        paper's DFAL): the picks' adversarial inputs go to ``extras["augment_inputs"]``,
+        paper's DFAL): the picks' adversarial inputs go to ``QueryResult.augment_inputs``,
         which the Session consumes.
     max_candidates : int or None
         Attack a seeded random subsample of this many unlabeled samples (at
@@ -156,10 +156,11 @@ class DFAL(_AttackStrategy):
     def _run_attack(self, logits_fn, X):
         return perturbation.deepfool(logits_fn, X, max_iter=self.max_iter, overshoot=self.overshoot)
 
-    def _add_extras(self, extras, ctx, picks):
-        if self.add_adversarial:
-            x = np.asarray(ctx.X[picks], dtype=np.float32)
-            extras["augment_inputs"] = x + extras["perturbation"][picks]
+    def _augment_inputs(self, ctx, picks, extras):
+        if not self.add_adversarial:
+            return None
+        x = np.asarray(ctx.X[picks], dtype=np.float32)
+        return x + extras["perturbation"][picks]
 
 
 @register

@@ -111,5 +111,5 @@ class ContrastiveCoreSet(Strategy):
 
     def _query(self, ctx, budget, rng):
         emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
-        return kcenter_result(emb, ctx, budget, rng, strategy=self, contrastive_embedding=emb, representation=emb,
+        return kcenter_result(emb, ctx, budget, rng, strategy=self, representation=emb,
                               representation_name=CONTRASTIVE_NAME)

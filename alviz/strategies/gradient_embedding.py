@@ -65,9 +65,9 @@ class BADGE(Strategy):
     distance to the nearest pick so far, so the batch is uncertain and
     diverse. Factorized distances: the n×(C·d) matrix is never built
     (:func:`alviz.selection.kmeans_pp_trace`). ``scores`` is ‖g‖ (what the first
-    draw maximises); the order of the picks is in ``extras["pick_order"]``.
+    draw maximises); ``indices`` are in the order of the draws.
 
-    Extras: ``gradient_norm`` (n_pool,), ``pick_order`` (k,), ``seed_distance``
+    Extras: ``gradient_norm`` (n_pool,), ``seed_distance``
     (k,) the D at each draw (0 for the first), ``representation`` (a sketch of g).
 
     References
@@ -90,7 +90,7 @@ class BADGE(Strategy):
         tr = kmeans_pp_trace(a[cand], h[cand], budget, rng)
         picks = cand[tr.indices]
         extras = _gradient_extras(a, h, rng)
-        extras.update(pick_order=picks.copy(), seed_distance=tr.seed_distance)
+        extras.update(seed_distance=tr.seed_distance)
         return QueryResult(picks, candidate_scores(ctx, extras["gradient_norm"]), extras)
 
 
