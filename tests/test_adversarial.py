@@ -254,7 +254,7 @@ def test_dfal_picks_the_smallest_perturbations(digits_ctx):
     assert (ex["adversarial_class"][lab] == -1).all() and (ex["iterations"][lab] == -1).all()
     assert not ex["flipped"][lab].any() and np.isnan(norm[lab]).all()
     np.testing.assert_allclose(np.linalg.norm(ex["perturbation"][cand], axis=1), norm[cand], rtol=1e-5)
-    assert "augment_inputs" not in ex
+    assert res.augment_inputs is None and "augment_inputs" not in ex
 
 
 def test_dfal_picks_are_close_to_the_boundary(digits_ctx):
@@ -268,7 +268,8 @@ def test_dfal_picks_are_close_to_the_boundary(digits_ctx):
 
 def test_dfal_add_adversarial_gives_flipped_inputs(digits_ctx):
     res = get("dfal", add_adversarial=True).query(digits_ctx, 8, rng=0)
-    aug = res.extras["augment_inputs"]
+    aug = res.augment_inputs  # a field of its own, not a diagnostic
+    assert "augment_inputs" not in res.extras and aug.shape == digits_ctx.X[res.indices].shape
     np.testing.assert_allclose(aug, digits_ctx.X[res.indices] + res.extras["perturbation"][res.indices])
     pred_before = digits_ctx.model.predict(digits_ctx.X[res.indices])
     pred_after = digits_ctx.model.predict(aug)
@@ -282,7 +283,8 @@ def test_dfal_augment_reaches_the_session_training_set(digits):
     r0 = s.step()
     X_train, y_train = s._training_set()
     assert len(y_train) == 30  # 25 labeled + 5 adversarial copies
-    np.testing.assert_allclose(X_train[-5:], r0.extras["augment_inputs"])
+    np.testing.assert_allclose(X_train[-5:], r0.augment_inputs)
+    assert "augment_inputs" not in r0.extras
     np.testing.assert_array_equal(y_train[-5:], digits.y[r0.selected])
 
 

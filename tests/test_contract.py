@@ -3,7 +3,8 @@
 Conventions checked here: indices (k,) int64 distinct and never labeled; scores
 (n_pool,) with NaN exactly on non-candidates (the unlabeled pool, or
 ``extras["candidates"]`` when a strategy scores only a subsample); same seed,
-same picks; inputs never mutated; bad budgets raise ValueError.
+same picks; inputs never mutated; bad budgets raise ValueError; every
+diagnostic in ``extras`` declared (``DIAGNOSTICS``) and of its declared kind.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import alviz
-from alviz.strategies import QueryResult, available, get
-from alviz.strategies.base import runs_with
+from alviz.strategies import QueryResult, Strategy, available, get
+from alviz.strategies import base
+from alviz.strategies.base import (DIAGNOSTIC_KINDS, DIAGNOSTICS, DiagnosticError, check_diagnostics,
+                                   declare_diagnostic, diagnostic_kind, runs_with)
 
 from .conftest import make_context
 
@@ -37,6 +40,7 @@ def check_result(res, ctx, k):
     assert np.all(np.isfinite(res.scores[cand]))
     assert cand[idx].all()
     assert isinstance(res.extras, dict)
+    check_diagnostics(res, ctx.n_pool)  # every key declared, each of its declared kind
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -139,3 +143,115 @@ def test_classic_strategies_are_registered():
     classic = {"random", "least_confidence", "margin", "entropy", "qbc_vote_entropy", "qbc_kl", "egl", "eer",
                "coreset"}
     assert classic <= set(ALL)
+
+
+# ---------------------------------------------------------------------------- diagnostics
+def test_every_declared_diagnostic_is_emitted_and_every_emitted_one_declared(moons):
+    """The declaration is exact: the strategies together emit every declared name, and nothing else."""
+    seen = set()
+    for name in ALL:
+        ctx = make_context(moons, n_labeled=20, seed=0)
+        res = get(name).query(ctx, 5, rng=0)
+        check_diagnostics(res, ctx.n_pool)
+        seen |= set(res.extras)
+    assert seen == set(DIAGNOSTICS), (sorted(set(DIAGNOSTICS) - seen), sorted(seen - set(DIAGNOSTICS)))
+    assert set(DIAGNOSTICS.values()) == set(DIAGNOSTIC_KINDS)
+
+
+def test_duplicates_are_gone_and_augment_inputs_is_a_field(moons):
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    badge = get("badge").query(ctx, 5, rng=0)
+    assert "pick_order" not in badge.extras and diagnostic_kind("pick_order") is None
+    cc = get("contrastive_coreset", encoder_params={"max_steps": 4}, progress=False).query(ctx, 5, rng=0)
+    assert "contrastive_embedding" not in cc.extras and cc.extras["representation"].shape[0] == ctx.n_pool
+    dfal = get("dfal", add_adversarial=True).query(ctx, 5, rng=0)
+    assert "augment_inputs" not in dfal.extras and dfal.augment_inputs.shape == (5, 2)
+    assert get("dfal").query(ctx, 5, rng=0).augment_inputs is None
+
+
+class _Extra(Strategy):
+    """margin's picks with one diagnostic added (or replaced), and optionally augment_inputs."""
+
+    name = "extra-test"
+
+    def __init__(self, key="gradient_norm", value=None, augment=None):
+        self.key, self.value, self.augment = key, value, augment
+
+    def _query(self, ctx, budget, rng):
+        res = get("margin")._query(ctx, budget, rng)
+        return QueryResult(res.indices, res.scores, {**res.extras, self.key: self.value(ctx.n_pool, budget)},
+                           augment_inputs=None if self.augment is None else self.augment(ctx.X[res.indices]))
+
+
+BAD = [  # (key, its declared kind, a value of another kind: f(n_pool, k))
+    ("gradient_norm", "per_pool", lambda n, k: np.ones(n - 1)),
+    ("cluster", "per_pool", lambda n, k: np.array(["a"] * n)),
+    ("typicality", "per_pool", lambda n, k: list(np.ones(n))),
+    ("perturbation", "pool_matrix", lambda n, k: np.ones(n)),
+    ("member_votes", "pool_matrix", lambda n, k: np.ones((k, 3))),
+    ("seed_distance", "per_pick", lambda n, k: np.ones(n)),
+    ("covering_radius", "per_pick", lambda n, k: np.ones((k, 2))),
+    ("candidates", "index_set", lambda n, k: np.array([0, 0, 1])),
+    ("candidates", "index_set", lambda n, k: np.array([0, n])),
+    ("candidates", "index_set", lambda n, k: np.array([0.0, 1.0])),
+    ("delta", "scalar", lambda n, k: "wide"),
+    ("delta", "scalar", lambda n, k: np.ones(3)),
+    ("criterion", "label", lambda n, k: 3),
+    ("vae_loss", "array", lambda n, k: np.array(["x", "y"])),
+]
+
+
+@pytest.mark.parametrize("key, kind, bad", BAD)
+def test_a_diagnostic_of_the_wrong_kind_is_refused_by_name(key, kind, bad, moons):
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    with pytest.raises(RuntimeError, match=rf"'extra-test' broke.*extras\['{key}'\] is declared {kind}") as info:
+        _Extra(key, bad).query(ctx, 4, rng=0)
+    err = info.value.__cause__
+    assert isinstance(err, DiagnosticError) and isinstance(err, ValueError)
+    assert (err.key, err.kind) == (key, kind) and err.found  # the key, the kind expected and what was found
+
+
+def test_the_shape_found_is_named(moons):
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    n = ctx.n_pool
+    res = _Extra("gradient_norm", lambda n, k: np.ones(n - 1))._query(ctx, 4, np.random.default_rng(0))
+    with pytest.raises(DiagnosticError, match=rf"declared per_pool \(an \({n},\) array.*shape \({n - 1},\)"):
+        check_diagnostics(res, n)
+    res.extras["gradient_norm"] = np.ones(n)  # the right kind passes: the check is no blanket refusal
+    check_diagnostics(res, n)
+
+
+def test_an_undeclared_diagnostic_is_refused_until_declared(moons, monkeypatch):
+    monkeypatch.setattr(base, "DIAGNOSTICS", dict(base.DIAGNOSTICS))
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    mine = _Extra("my_score", lambda n, k: np.ones(n))
+    with pytest.raises(RuntimeError, match=r"extras\['my_score'\] is not a declared diagnostic.*"
+                                           r"declare_diagnostic\('my_score'"):
+        mine.query(ctx, 4, rng=0)
+    declare_diagnostic("my_score", base.PER_POOL)
+    assert len(mine.query(ctx, 4, rng=0).indices) == 4
+    declare_diagnostic("my_score", base.PER_POOL)  # again, with the same kind: fine
+    with pytest.raises(ValueError, match="already declared as 'per_pool'"):
+        declare_diagnostic("my_score", base.PER_PICK)
+    with pytest.raises(ValueError, match="not a diagnostic kind; choose one of"):
+        declare_diagnostic("other", "per_round")
+    with pytest.raises(ValueError, match="instruction to the Session"):
+        declare_diagnostic("augment_inputs", base.POOL_MATRIX)
+
+
+def test_augment_inputs_in_extras_says_where_it_goes(moons):
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    with pytest.raises(RuntimeError, match=r"extras\['augment_inputs'\].*QueryResult\(.*augment_inputs=") as info:
+        _Extra("augment_inputs", lambda n, k: np.ones((k, 2))).query(ctx, 4, rng=0)
+    assert isinstance(info.value.__cause__, DiagnosticError)
+
+
+def test_augment_inputs_field_is_checked(moons):
+    ctx = make_context(moons, n_labeled=20, seed=0)
+    ones = lambda n, k: np.ones(n)  # noqa: E731
+    good = _Extra("gradient_norm", ones, augment=lambda x: x + 0.1).query(ctx, 4, rng=0)
+    np.testing.assert_allclose(good.augment_inputs, moons.X[good.indices] + 0.1)
+    with pytest.raises(RuntimeError, match=r"augment_inputs of shape \(4, 1\).*expected \(4, 2\)"):
+        _Extra("gradient_norm", ones, augment=lambda x: x[:, :1]).query(ctx, 4, rng=0)
+    with pytest.raises(RuntimeError, match=r"augment_inputs of shape \(4, 2\) and dtype <U"):
+        _Extra("gradient_norm", ones, augment=lambda x: x.astype(str)).query(ctx, 4, rng=0)

@@ -198,7 +198,7 @@ def test_badge_first_pick_is_the_max_norm_gradient_and_extras(digits_ctx):
     ex = res.extras
     assert res.indices[0] == cand[np.argmax(gnorm[cand])]
     np.testing.assert_allclose(ex["gradient_norm"], gnorm, rtol=1e-10)
-    np.testing.assert_array_equal(ex["pick_order"], res.indices)
+    assert "pick_order" not in ex  # the indices are in draw order already
     assert ex["seed_distance"][0] == 0 and np.all(ex["seed_distance"][1:] > 0)
     assert ex["representation"].shape == (digits_ctx.n_pool, 256)
     assert isinstance(ex["representation_name"], str)

@@ -164,7 +164,7 @@ def test_augmented_inputs_train_on_the_given_labels(digits):
             cand = np.flatnonzero(~ctx.labeled_mask)[:budget]
             scores = np.full(len(ctx.labeled_mask), np.nan)
             scores[cand] = 1.0
-            return QueryResult(cand, scores, {"augment_inputs": ctx.X[cand] * 0.5})
+            return QueryResult(cand, scores, augment_inputs=ctx.X[cand] * 0.5)
 
     s = _session(digits, Human(), strategy=Augmenting())
     picks = s.propose()

@@ -116,6 +116,25 @@ def test_color_options_and_color_by_a_diagnostic(moons):
         plot.round(fake_session(moons, rnd), moons.X, color_by="nope")
 
 
+def test_colours_and_pick_hover_follow_the_declared_kinds_not_the_length():
+    """With k == n_pool a per-pick diagnostic has the pool's length: the declaration, not the length, says
+    it is not a colour; a per-pool one is not shown per pick; an undeclared array is neither."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = np.array([0, 1, 0, 1])
+    ds = alviz.datasets.Dataset(X, y, X, y, ["a", "b"], name="four")
+    n = len(X)
+    extras = {"pick_distance": np.array([9.5, 8.5, 7.5, 6.5]), "typicality": np.array([0.25, 0.5, 0.75, 1.0]),
+              "candidates": np.arange(n), "not_declared": np.ones(n)}
+    rnd = hand_round(ds, [], np.arange(n), extras=extras)
+    opts = plot.color_options(rnd)
+    assert "typicality" in opts
+    assert "pick_distance" not in opts and "candidates" not in opts and "not_declared" not in opts
+    fig = plot.round(fake_session(ds, rnd), X, overlay=False)
+    hover = by_name(fig, "selected").hovertext
+    assert "pick_distance 9.5" in hover[0] and "pick_distance 6.5" in hover[3]
+    assert not any("typicality" in h or "not_declared" in h for h in hover)
+
+
 def test_round_rejects_bad_round_and_coords(moons, moons_round):
     s = fake_session(moons, moons_round)
     with pytest.raises(ValueError, match="has 1 round"):
@@ -130,9 +149,9 @@ def test_round_rejects_bad_round_and_coords(moons, moons_round):
 def test_gradient_norm_sizes_grow_with_the_norm_and_pick_order_path(moons):
     n = len(moons.X)
     g = np.linspace(0.1, 5.0, n)
-    order = np.array([70, 50, 20])
-    rnd = hand_round(moons, LAB, SEL, extras={"gradient_norm": g, "pick_order": order,
-                                                 "seed_distance": np.array([0.0, 2.0, 1.0])}, strategy="whatever")
+    order = SEL  # the picks are in draw order: the path follows them
+    rnd = hand_round(moons, LAB, SEL, extras={"gradient_norm": g, "seed_distance": np.array([0.0, 2.0, 1.0])},
+                     strategy="whatever")
     fig = plot.round(fake_session(moons, rnd), moons.X)
     rings = by_name(fig, "overlay: gradient norm")
     idx = np.asarray(rings.customdata)
@@ -141,7 +160,7 @@ def test_gradient_norm_sizes_grow_with_the_norm_and_pick_order_path(moons):
     assert np.all(np.diff(sizes[np.argsort(g[idx])]) >= 0)  # sizes follow the gradient norm
     assert np.allclose(sizes, plot.ring_sizes(g)[idx])
     path = by_name(fig, "overlay: pick order")
-    assert list(path.customdata) == [70, 50, 20]
+    assert list(path.customdata) == [50, 20, 70]
     assert np.allclose(path.x, moons.X[order, 0]) and np.allclose(path.y, moons.X[order, 1])
     assert "D at draw time 2" in path.hovertext[1]
 
@@ -241,7 +260,7 @@ def test_committee_disagreement_rings_only_the_top(moons):
 
 
 def test_overlays_are_keyed_by_extras_not_by_strategy_name():
-    assert [o.what for o in plot.overlays_for({"gradient_norm": 1, "pick_order": 1})] == \
+    assert [o.what for o in plot.overlays_for({"gradient_norm": 1, "seed_distance": 1})] == \
         ["gradient norm", "pick order"]
     assert plot.overlays_for({"predicted": 1}) == []
     assert {o.what for o in plot.overlays_for({"covered": 1, "candidates": 1})} == {"covered", "scored candidates"}

@@ -289,7 +289,7 @@ class _Flaky(Strategy):
         if self.fail == "labeled":
             return QueryResult(np.flatnonzero(ctx.labeled_mask)[:budget], res.scores, res.extras)
         if self.fail == "augment":
-            return QueryResult(res.indices, res.scores, {**res.extras, "augment_inputs": np.zeros((1, 99))})
+            return QueryResult(res.indices, res.scores, res.extras, augment_inputs=np.zeros((1, 99)))
         return res
 
 

@@ -77,7 +77,7 @@ class _Augmenting(alviz.strategies.Strategy):
         idx = ctx.candidates[:budget]
         s = np.full(ctx.n_pool, np.nan)
         s[ctx.candidates] = 0.0
-        return alviz.strategies.QueryResult(idx, s, {"augment_inputs": self.augment(ctx.X[idx])})
+        return alviz.strategies.QueryResult(idx, s, augment_inputs=self.augment(ctx.X[idx]))
 
 
 def test_augment_inputs_join_the_training_set(moons):

@@ -516,3 +516,29 @@ class UserNet(torch.nn.Module):
 
     def forward(self, x):
         return self.out(self.body(x))
+
+
+# ---------------------------------------------------------------------------- augment_inputs
+def test_augment_inputs_round_trip_and_an_older_file_keeps_them_in_extras(toy, tmp_path):
+    sess = _session(toy, get("dfal", add_adversarial=True))
+    sess.run(2)
+    aug = sess.rounds[1].augment_inputs
+    assert aug.shape == (4, 2) and "augment_inputs" not in sess.rounds[1].extras
+    path = sess.save(tmp_path / "run.alviz")
+    back = alviz.Session.load(path)
+    _same_session(sess, back)
+    np.testing.assert_array_equal(back.rounds[1].augment_inputs, aug)
+
+    def as_older_file(m):  # files written before the field existed: augment_inputs sat in extras
+        for r in m["state"]["rounds"]:
+            fields = r["fields"]
+            fields["extras"]["__dict__"]["augment_inputs"] = fields.pop("augment_inputs")
+    _rewrite(path, manifest_edit=as_older_file)
+    assert "augment_inputs" not in json.loads(zipfile.ZipFile(path).read(_session_io.MANIFEST))["state"][
+        "rounds"][0]["fields"]
+    old = alviz.Session.load(path)
+    _same_session(sess, old)  # moved from extras to the field
+    sess.run(1)  # ... and the older file continues exactly, training on the same augmented inputs
+    old.run(1)
+    _same_rounds(sess, old)
+    np.testing.assert_array_equal(sess._augment_X, old._augment_X)
