@@ -79,7 +79,7 @@ alviz.plot.round(runs["gem"], coords, r=-1, color_by="gradient_norm")
 
 # %%
 cc = runs["contrastive_coreset"]
-contrastive_coords = alviz.projection.fit(cc.rounds[-1].extras["contrastive_embedding"], seed=0)
+contrastive_coords = alviz.projection.fit(cc.rounds[-1].extras["representation"], seed=0)
 views = {"pixels (reference UMAP)": cc, "contrastive embedding (UMAP)": cc}
 alviz.plot.compare_round(views, {"pixels (reference UMAP)": coords, "contrastive embedding (UMAP)": contrastive_coords},
                          r=-1, cols=2)
