@@ -18,6 +18,7 @@ from ._style import Coloring, class_coloring, value_coloring
 
 __all__ = ["View", "make_view", "color_options", "stratified_sample", "get_round"]
 
+
 def get_round(session, r: int):
     """``session.rounds[r]`` with an error that says what to do."""
     n = len(session.rounds)
