@@ -193,7 +193,7 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
                                  hovertemplate="x: %{z:.3f}<extra></extra>"), row=1, col=col + 1)
         fig.add_trace(go.Heatmap(z=rs[col], zmin=-r_max, zmax=r_max, zmid=0.0, colorscale="RdBu_r", name="r",
                                  showscale=col == 0, hovertemplate="r: %{z:.4f}<extra></extra>",
-                                 colorbar=dict(title=dict(text="r"), len=0.3, y=0.5, thickness=12)),
+                                 colorbar=dict(title=dict(text="r"), len=0.3, y=0.5, thickness=12, exponentformat="e")),
                       row=2, col=col + 1)
         fig.add_trace(go.Heatmap(z=xs[col] + rs[col], zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False,
                                  name="x + r", hovertemplate="x + r: %{z:.3f}<extra></extra>"), row=3, col=col + 1)
