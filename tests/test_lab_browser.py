@@ -217,8 +217,12 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         fig = page.evaluate(FIGURE_STATE_JS)
         assert fig["svg"], "the plotly graph did not render"
         # the pool size, as the notebook's first output states it: Dataset(name=..., pool=(n, ...), ...)
-        shown = page.locator(".jp-OutputArea-output", has_text="Dataset(name=").first.inner_text()
-        pool_size = int(re.search(r"pool=\((\d+),", shown).group(1))
+        # (textContent, not innerText: a cell scrolled out of view may not be laid out)
+        shown = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                              ".map(e => e.textContent).join('\\n')")
+        found = re.search(r"Dataset\(name='\w+', pool=\((\d+),", shown)
+        assert found, f"the notebook did not print its Dataset: {shown[:500]!r}"
+        pool_size = int(found.group(1))
         assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= pool_size
         assert fig["selected"] == BUDGET and fig["labeled"] == int(start["labeled"])
         assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
