@@ -118,6 +118,10 @@ alviz.plot.round(cc, contrastive_coords, r=-1, color_by="distance_to_labeled")
 # %%
 alviz.plot.round(runs["typiclust"], coords, r=-1, color_by="typicality")
 
+# %% [markdown]
+# The prototypes of the last round: the digit nearest each of the ten
+# centroids. Count the eights.
+
 # %%
 alviz.plot.picks_gallery(runs["prototype"], r=-1)
 
@@ -146,11 +150,13 @@ explorer
 #   nearest each centroid) was the most even strategy and the best after one
 #   round: there the contrastive clusters are nearly the classes. On real
 #   MNIST digits it is the opposite: prototype and TypiClust pick 8 eights
-#   and 6 threes out of 30 and not one 4 or 7 (TypiClust no 6 or 7). The
-#   contrastive encoder, trained for 20 seconds on 2 000 images, groups
-#   digits by thickness and slant as much as by class, so "one per cluster"
-#   is no longer "one per class", and after three rounds prototype has the
-#   lowest accuracy of all (63% against 69% for margin).
+#   and 6 threes out of 30 and not one 4 or 7 (TypiClust no 6 or 7). In
+#   the last round four of prototype's ten centroids sit on eights: a thin
+#   one, a bold one, an open one. The contrastive encoder, trained for 20
+#   seconds on 2 000 images, splits one digit into several clusters by its
+#   strokes and gives others none, so "one per cluster" is no longer "one per
+#   class", and after three rounds prototype has the lowest accuracy of all
+#   (63% against 69% for margin).
 # - In the contrastive embedding every unlabeled sample is about equally far
 #   from the labeled set: the covering radius barely moves over ten picks
 #   (printed above). Like VAAL's flat discriminator, k-center then chooses
