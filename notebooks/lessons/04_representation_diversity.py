@@ -149,8 +149,9 @@ explorer
 # - On the small 8×8 digits, `prototype` (k-means with k = budget, the point
 #   nearest each centroid) was the most even strategy and the best after one
 #   round: there the contrastive clusters are nearly the classes. On real
-#   MNIST digits it is the opposite: prototype and TypiClust pick 8 eights
-#   and 6 threes out of 30 and not one 4 or 7 (TypiClust no 6 or 7). In
+#   MNIST digits it is the opposite: prototype and TypiClust each pick 8
+#   eights and 6 threes out of 30, and not one 4 or 7 (prototype) or 6 or 7
+#   (TypiClust). In
 #   the last round four of prototype's ten centroids sit on eights: a thin
 #   one, a bold one, an open one. The contrastive encoder, trained for 20
 #   seconds on 2 000 images, splits one digit into several clusters by its
