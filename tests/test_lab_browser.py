@@ -6,10 +6,13 @@ drives Debian's Chromium through Playwright (tests/browser.py). Checks that the
 explorer renders (a plotly graph with the "selected" trace), that each click
 advances the round label by one, that the "selected" trace holds the budget's
 points and the labeled set grows by the budget each time, and that the button
-was disabled while the round ran. A screenshot goes to test-artifacts/.
+was disabled while the round ran, and that everything drawn is the pool (whose
+size the test reads from the notebook's own output, ``Dataset(... pool=(n, ...))``).
+A screenshot goes to test-artifacts/.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -209,10 +212,18 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         _handle_dialogs(page)
         # the notebook runs 3 rounds, shows the explorer, then explorer.next_round(): round index 3
         start = _wait_status(page, 150_000, state="idle", round="3")
-        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
         page.wait_for_function(f"({FIGURE_STATE_JS})() !== null", timeout=30_000)
         fig = page.evaluate(FIGURE_STATE_JS)
         assert fig["svg"], "the plotly graph did not render"
+        # the pool size, as the notebook's first output states it: Dataset(name=..., pool=(n, ...), ...)
+        # (textContent, not innerText: a cell scrolled out of view may not be laid out)
+        shown = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                              ".map(e => e.textContent).join('\\n')")
+        found = re.search(r"Dataset\(name='\w+', pool=\((\d+),", shown)
+        assert found, f"the notebook did not print its Dataset: {shown[:500]!r}"
+        pool_size = int(found.group(1))
+        assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= pool_size
         assert fig["selected"] == BUDGET and fig["labeled"] == int(start["labeled"])
         assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
         page.evaluate(WATCH_JS)
@@ -234,7 +245,7 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
             assert fig["selected"] == BUDGET, fig
             assert fig["labeled"] == prev_fig["labeled"] + BUDGET, (prev_fig, fig)
             # everything drawn is the pool: the selected points moved from "unlabeled"
-            assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= 1347
+            assert fig["labeled"] + fig["selected"] + fig["unlabeled"] <= pool_size
             previous, prev_fig = now, fig
         # the sample inspector: click on the first pick; plotly reports the point under the mouse
         # (the nearest one, maybe an unlabeled neighbour), and the kernel must inspect exactly that sample

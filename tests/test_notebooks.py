@@ -28,7 +28,8 @@ LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial"
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
-    "00_quickstart": ["round 2: 40 labeled", "Session(dataset='digits', strategy='margin', rounds=4, labeled=60/1347)",
+    "00_quickstart": ["pool=(2000, 1, 28, 28)", "round 2: 40 labeled",
+                      "Session(dataset='mnist', strategy='margin', rounds=4, labeled=60/2000)",
                       "different pairs of classes", "model space, round 3: 50 labeled"],
     "01_classic_strategies": ["qbc_vote_entropy   accuracy by round", "covering radius after each pick",
                               "every pick scores in the top"],

@@ -376,6 +376,26 @@ def test_class_balance_counts_the_picks(moons, moons_runs):
     assert fig.layout.barmode == "stack"
 
 
+def test_class_balance_of_several_strategies_counts_all_their_picks(digits):
+    runs = alviz.compare(digits, ["margin", "random"], rounds=2, budget=7, seed=0)
+    fig = plot.class_balance(runs)
+    expected = {k: np.bincount(digits.y[np.concatenate([r.selected for r in s.rounds])], minlength=10)
+                for k, s in runs.items()}
+    assert fig.layout.meta["counts"] == {k: v.tolist() for k, v in expected.items()}
+    assert [t.name for t in fig.data] == digits.class_names and fig.layout.barmode == "stack"
+    for c, tr in enumerate(fig.data):  # one trace per class, one bar per strategy
+        assert tr.orientation == "h" and list(tr.y) == ["margin", "random"]
+        assert list(tr.x) == [expected["margin"][c], expected["random"][c]]
+    assert sum(sum(tr.x) for tr in fig.data) == 2 * 2 * 7
+    notes = [a.text for a in fig.layout.annotations]
+    assert notes == [f"fewest {v.min()} · most {v.max()}" for v in expected.values()]
+    # a dict and a list of sessions work too; a session without rounds is refused
+    assert plot.class_balance(dict(runs)).layout.meta["counts"] == fig.layout.meta["counts"]
+    fresh = alviz.Session(digits, strategy="random", initial=20, budget=5, seed=0)
+    with pytest.raises(ValueError, match="no rounds yet"):
+        plot.class_balance({"a": runs["margin"], "b": fresh})
+
+
 def test_sample_panel_shows_the_image_and_the_probabilities(digits, moons):
     p = np.full(10, 0.02)
     p[3] = 0.82

@@ -11,6 +11,7 @@
 - :func:`learning_curves` (of sessions, or of an experiment: mean and band), :func:`win_matrix`,
   :func:`overlap_matrix`, :func:`class_balance`, :func:`sample`.
 - :func:`picks_gallery` -- what a pick looks like: thumbnails of a round's picks with rank and class.
+- :func:`perturbation_grid` -- an attack's picks as x, the perturbation r (diverging, centred at 0), and x + r.
 - :func:`discriminator_histogram`, :func:`vaal_training` -- VAAL's D(μ) distribution and loss curves.
 
 Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
@@ -20,7 +21,7 @@ tells them apart); every point trace carries pool indices in ``customdata``.
 """
 from __future__ import annotations
 
-from ._gallery import picks_gallery
+from ._gallery import perturbation_grid, picks_gallery
 from ._multi import compare_round, round_slider
 from ._overlays import OVERLAYS, overlays_for
 from ._round import round_figure as round  # noqa: A001  (the contract's name: alviz.plot.round)
@@ -37,5 +38,5 @@ __all__ = ["round", "round_slider", "round_layers", "color_options", "compare_ro
            "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
            "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
            "as_session_dict", "check_coords", "win_matrix", "is_legend_entry", "axis_ranges", "is_input_space",
-           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery",
+           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery", "perturbation_grid",
            "discriminator_histogram", "vaal_training"]

@@ -1,4 +1,5 @@
-"""What a pick looks like: the images a round picked, in pick order, with rank, class and prediction."""
+"""What a pick looks like: the images a round picked, in pick order, with rank, class and prediction;
+and, for adversarial strategies, each pick next to the perturbation that flips it."""
 from __future__ import annotations
 
 from typing import Optional
@@ -6,9 +7,11 @@ from typing import Optional
 import numpy as np
 import plotly.graph_objects as go
 
+from plotly.subplots import make_subplots
+
 from ._sample import sample_image
 
-__all__ = ["picks_gallery"]
+__all__ = ["picks_gallery", "perturbation_grid"]
 
 #: pixels of background between two thumbnails
 _PAD = 2
@@ -95,5 +98,113 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
         height=int(90 + rows * 80 * th / tw), width=int(20 + cols * 80),
         margin=dict(l=10, r=10, t=70, b=10), plot_bgcolor="white",
         meta={"indices": idx.tolist()},
+    )
+    return fig
+
+
+#: how the titles name the attack that made a round's perturbation
+_ATTACKS = {"dfal": "DeepFool", "bim": "BIM"}
+
+
+def _as_grey(v: np.ndarray, shape: tuple) -> np.ndarray:
+    """One sample (or its perturbation) as an (H, W) image: channels averaged, flat vectors reshaped."""
+    v = np.asarray(v, dtype=np.float64)
+    h, w = shape
+    if v.size == h * w:
+        return v.reshape(h, w)
+    if v.size % (h * w) == 0:  # (C, H, W): average the channels
+        return v.reshape(-1, h, w).mean(axis=0)
+    raise ValueError(f"a sample of {v.size} values does not make an image of {h}x{w} pixels")
+
+
+def _image_shape(ds) -> tuple:
+    """(H, W) of the dataset's images: from ``images`` (n, H, W[, 3]) or image tensors ``X`` (n, C, H, W)."""
+    if ds.images is not None:
+        return tuple(np.shape(ds.images)[1:3])
+    if ds.is_image:
+        return tuple(ds.X.shape[2:4])
+    raise ValueError(
+        f"the dataset {ds.name!r} has no images (plain feature vectors): a perturbation can only be drawn as "
+        "an image for image data; on 2-D data alviz.plot.round draws it as arrows"
+    )
+
+
+def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
+    """Each pick of an adversarial round as three images: x, the perturbation r that flips it, and x + r.
+
+    Columns are the first ``max_picks`` picks in pick order; rows are ``x`` (the
+    sample as the model sees it, titled with the model's prediction), ``r`` (the
+    perturbation, on a diverging colour scale centred at 0 and shared by all
+    picks, so red pixels gain ink and blue ones lose it; titled with ‖r‖) and
+    ``x + r`` (titled with the class the model predicts after the attack).
+    The image shape is read from the data: 8×8 digits (flat 64-vectors with
+    ``images``), 1×28×28 MNIST tensors, colour images (channels averaged).
+
+    Parameters
+    ----------
+    session : alviz.Session on an image dataset, whose round ``r`` ran an attack
+        (``dfal`` or ``bim``: ``extras["perturbation"]``).
+    r : int, the round (default the last).
+    max_picks : int, how many picks to show (the first ones).
+
+    Returns
+    -------
+    go.Figure
+        ``3 × k`` ``go.Heatmap`` traces named ``"x"``, ``"r"`` and ``"x + r"`` (row by row);
+        ``fig.layout.meta`` holds ``"indices"`` (the pool indices shown) and ``"r_max"``
+        (the colour scale of r runs from ``-r_max`` to ``r_max``).
+    """
+    rnd = _round_of(session, r)
+    ds = session.dataset
+    if isinstance(max_picks, bool) or not isinstance(max_picks, (int, np.integer)) or max_picks < 1:
+        raise ValueError(f"max_picks={max_picks!r} must be a positive int")
+    pert = (rnd.extras or {}).get("perturbation")
+    if pert is None:
+        raise ValueError(
+            f"round {rnd.index} of {rnd.strategy or 'this strategy'!r} holds no perturbation; "
+            "run an attack strategy (alviz.Session(..., strategy='dfal' or 'bim'))"
+        )
+    shape = _image_shape(ds)
+    idx = np.asarray(rnd.selected, dtype=np.int64)[:int(max_picks)]
+    if idx.size == 0:
+        raise ValueError(f"round {rnd.index} picked nothing: there is nothing to show")
+    names = list(ds.class_names) or [str(c) for c in range(ds.n_classes)]
+    attack = _ATTACKS.get(str(rnd.strategy), str(rnd.strategy or "attack"))
+    xs = [_as_grey(ds.X[i], shape) for i in idx]
+    rs = [np.nan_to_num(_as_grey(pert[i], shape)) for i in idx]
+    r_max = float(max(np.abs(im).max() for im in rs)) or 1.0
+    norms = (rnd.extras or {}).get("perturbation_norm")
+    adv = (rnd.extras or {}).get("adversarial_class")
+    pred = None if rnd.proba is None else np.asarray(rnd.proba)[idx].argmax(axis=1)
+    titles = []
+    for k, i in enumerate(idx):
+        titles.append(f"x · #{k + 1} (a {names[int(ds.y[i])]})"
+                      + ("" if pred is None else f" · model: {names[int(pred[k])]}"))
+    for k, i in enumerate(idx):
+        norm = np.linalg.norm(rs[k]) if norms is None else float(norms[i])
+        titles.append(f"r ({attack}) · ‖r‖ = {norm:.3g}")
+    for k, i in enumerate(idx):
+        after = None if adv is None else int(adv[i])
+        titles.append("x + r · " + ("no flip" if after is None or after < 0 else f"model: {names[after]}"))
+    k = idx.size
+    fig = make_subplots(rows=3, cols=k, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.07)
+    for col in range(k):
+        fig.add_trace(go.Heatmap(z=xs[col], zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False, name="x",
+                                 hovertemplate="x: %{z:.3f}<extra></extra>"), row=1, col=col + 1)
+        fig.add_trace(go.Heatmap(z=rs[col], zmin=-r_max, zmax=r_max, zmid=0.0, colorscale="RdBu_r", name="r",
+                                 showscale=col == 0, hovertemplate="r: %{z:.4f}<extra></extra>",
+                                 colorbar=dict(title=dict(text="r"), len=0.3, y=0.5, thickness=12, exponentformat="e")),
+                      row=2, col=col + 1)
+        fig.add_trace(go.Heatmap(z=xs[col] + rs[col], zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False,
+                                 name="x + r", hovertemplate="x + r: %{z:.3f}<extra></extra>"), row=3, col=col + 1)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for a in range(1, 3 * k + 1):  # square pixels in every panel
+        fig.layout[f"yaxis{'' if a == 1 else a}"].scaleanchor = f"x{'' if a == 1 else a}"
+    fig.update_annotations(font=dict(size=11))
+    fig.update_layout(
+        title=f"Round {rnd.index}: x, the perturbation r that flips the model ({attack}), and x + r",
+        height=3 * 170 + 90, width=k * 170 + 110, margin=dict(l=10, r=60, t=80, b=10), plot_bgcolor="white",
+        meta={"indices": idx.tolist(), "r_max": r_max},
     )
     return fig

@@ -224,8 +224,60 @@ def overlap_matrix(sessions, r=None) -> go.Figure:
     return fig
 
 
+def _strategies_balance(sessions) -> go.Figure:
+    """Several strategies: one horizontal bar per strategy, all its picks over all rounds, stacked by class."""
+    runs = as_session_dict(sessions)
+    if len(runs) == 0:
+        raise ValueError("give at least one session to count the picks of")
+    names = list(runs)
+    empty = [k for k in names if not runs[k].rounds]
+    if empty:
+        raise ValueError(f"{empty} have no rounds yet; run them first (runs.step() or session.run(...))")
+    ds = runs[names[0]].dataset
+    C = ds.n_classes
+    counts = np.stack([np.bincount(ds.y[np.concatenate([r.selected for r in runs[k].rounds]).astype(np.int64)],
+                                   minlength=C) for k in names])  # (S, C)
+    totals = np.maximum(counts.sum(axis=1), 1)
+    fig = go.Figure()
+    for c, color in zip(range(C), palette(C)):
+        fig.add_trace(go.Bar(y=names, x=counts[:, c], orientation="h", name=ds.class_names[c],
+                             marker=dict(color=color, line=dict(color="white", width=1)),
+                             text=[str(v) if v else "" for v in counts[:, c]], textposition="inside",
+                             insidetextanchor="middle", customdata=counts[:, c] / totals,
+                             hovertemplate=f"%{{y}} · class {ds.class_names[c]}: %{{x}} picks "
+                                           "(%{customdata:.0%})<extra></extra>"))
+    for k, name in enumerate(names):
+        fig.add_annotation(x=int(counts[k].sum()), y=name, xanchor="left", showarrow=False, xshift=6,
+                           text=f"fewest {counts[k].min()} · most {counts[k].max()}", font=dict(size=11))
+    fig.update_layout(barmode="stack",
+                      title=dict(text="Class balance of all picks: an even bar asked about every class alike"),
+                      xaxis=dict(title=dict(text="picks, all rounds")),
+                      yaxis=dict(autorange="reversed", title=dict(text="strategy")),
+                      legend=dict(title=dict(text="class")), plot_bgcolor="white",
+                      height=max(260, 90 + 40 * len(names)), margin=dict(l=20, r=140, t=50, b=50),
+                      meta={"counts": {k: counts[i].tolist() for i, k in enumerate(names)}})
+    return fig
+
+
 def class_balance(session) -> go.Figure:
-    """How many of each round's picks fell in each class (stacked bars; hover shows the share)."""
+    """How the picks spread over the classes.
+
+    Parameters
+    ----------
+    session : one Session, or several (a Comparison from :func:`alviz.compare`, a dict
+        name -> Session, a list of Sessions) on the same dataset.
+
+    Returns
+    -------
+    go.Figure
+        One Session: one stacked bar per round, one trace per class (hover shows the share).
+        Several: one horizontal bar per strategy holding all its picks over all rounds,
+        stacked by class (one trace per class, the counts written in), annotated
+        "fewest a · most b"; ``fig.layout.meta["counts"]`` maps each strategy to its
+        picks per class (a list of C ints), for printing.
+    """
+    if not hasattr(session, "rounds"):
+        return _strategies_balance(session)
     if not session.rounds:
         raise ValueError("the session has no rounds yet; run session.step() first")
     ds = session.dataset

@@ -12,7 +12,6 @@
 # one seed?**
 
 # %%
-import numpy as np
 import alviz
 
 ds = alviz.datasets.load_digits(seed=0)
@@ -59,10 +58,10 @@ alviz.plot.overlap_matrix(runs, r=0)
 alviz.plot.overlap_matrix(runs)
 
 # %%
-for name, s in runs.items():
-    picks = np.concatenate([r.selected for r in s.rounds])
-    per_class = np.bincount(ds.y[picks], minlength=ds.n_classes)
-    print(f"{name:8s} picks per class {per_class.tolist()}  (fewest {per_class.min()}, most {per_class.max()})")
+balance = alviz.plot.class_balance(runs)
+for name, per_class in balance.layout.meta["counts"].items():
+    print(f"{name:8s} picks per class {per_class}  (fewest {min(per_class)}, most {max(per_class)})")
+balance
 
 # %%
 alviz.plot.compare_round(runs, coords, r=-1)
