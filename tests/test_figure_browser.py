@@ -80,3 +80,39 @@ def test_round_figures_fill_their_plot_area(digits, moons, tmp_path):
     assert m["w"] >= 400 and m["h"] >= 0.6 * m["fig_h"] and m["w"] >= 0.45 * m["fig_w"], m
     assert [c for c in digits.class_names if c in d["legend"]] == list(digits.class_names)
     assert {"0", "1", "picked this round (rank)", "labeled before", "unlabeled pool"} <= set(m["legend"])
+
+
+BOXES_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullLayout) return null;
+  const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+  const legend = document.querySelector('.legend');
+  return {legend: legend ? box(legend) : null,
+          bars: Array.from(document.querySelectorAll('.colorbar')).map(box)};
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]
+
+
+@pytest.mark.parametrize("strategy", ["typiclust", "coreset"])
+def test_colorbars_never_cross_the_legend(digits, strategy, tmp_path):
+    """A projection picture with a five-entry legend and a score colorbar: as drawn, the two boxes are apart."""
+    s = alviz.Session(digits, strategy, initial=20, budget=10, seed=0)
+    s.run(rounds=2)
+    fig = alviz.plot.round(s, alviz.projection.reference(digits, seed=0), color_by="score")
+    path = tmp_path / f"{strategy}.html"
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    with chromium() as browser, open_page(browser, path.as_uri(), timeout_ms=60_000) as (page, errors):
+        page.set_viewport_size({"width": 1100, "height": 600})
+        page.wait_for_function(f"({BOXES_JS})() !== null")
+        got = page.evaluate(BOXES_JS)
+        if _shot(f"legend-{strategy}"):
+            page.screenshot(path=_shot(f"legend-{strategy}"))
+        assert errors == []
+    assert got["legend"] is not None and len(got["bars"]) >= 1, got
+    legend_rows = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    assert legend_rows >= 5, legend_rows
+    for bar in got["bars"]:
+        assert not _overlap(got["legend"], bar), got

@@ -277,6 +277,8 @@ def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = 
     layout = _merge(base_layout(view), layout_extra)
     if "width" in layout:  # an equal-aspect picture of 2-D inputs: its own size, with room at the side
         _side_panels(traces, layout)
+    else:  # a projection that fills its canvas: the colorbars go under the legend, never across it
+        _bars_under_legend(traces, layout)
     return Layers(traces, layout, list(view.notes), round_title(dataset, rnd))
 
 
@@ -314,6 +316,39 @@ def _side_panels(traces, layout: dict) -> None:
     layout["legend"] = dict(layout.get("legend", {}), x=1.0 + left / plot_w, xanchor="left")
     margin["r"] = int(left + legend_px + _GAP_PX)
     layout["width"] = int(margin["l"] + plot_w + margin["r"])
+
+
+_LEGEND_ROW_PX = 20  # one legend entry (plotly's default font and item size)
+_DEFAULT_HEIGHT_PX = 450  # plotly's height for a figure that sets none
+
+
+def legend_height_px(traces, layout: dict) -> int:
+    """About how tall the legend of ``traces`` is drawn: its entries, group titles, group gaps and title."""
+    shown = [t for t in traces if t.showlegend is not False and t.name]
+    groups = {t.legendgroup for t in shown}
+    titles = sum(1 for t in traces if t.legendgrouptitle and t.legendgrouptitle.text)
+    legend = layout.get("legend", {})
+    title = legend.get("title", {}).get("text", "") if isinstance(legend.get("title"), dict) else ""
+    title_lines = title.count("<br>") + 1 if title else 0
+    gap = legend.get("tracegroupgap", 10)
+    return int(_LEGEND_ROW_PX * (len(shown) + titles) + gap * max(len(groups) - 1, 0) + 15 * title_lines + 10)
+
+
+def _bars_under_legend(traces, layout: dict) -> None:
+    """In a figure that fills its canvas, stack its colorbars below the legend at the top right.
+
+    Plotly centres a colorbar at mid-height beside the plot, where a legend of more than three
+    entries runs into it. Each colorbar keeps its own x (side by side when there are two) and is
+    anchored at the bottom of the plot with the height the legend leaves free.
+    """
+    bars = _colorbar_traces(traces)
+    if not bars:
+        return
+    margin = layout.get("margin", MARGIN)
+    plot_h = (layout.get("height") or _DEFAULT_HEIGHT_PX) - margin.get("t", 0) - margin.get("b", 0)
+    free = 1.0 - (legend_height_px(traces, layout) + _GAP_PX) / max(plot_h, 1)
+    for _, cb in bars:
+        cb.update(y=0.0, yanchor="bottom", len=float(np.clip(free, 0.35, 0.9)))
 
 
 def _merge(base: dict, extra: dict) -> dict:
