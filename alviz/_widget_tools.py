@@ -235,6 +235,12 @@ class Background:
     def done(self) -> bool:
         return self._done.is_set()
 
+    def is_current_thread(self) -> bool:
+        """True when called from this job's own thread (i.e. from its ``on_done``)."""
+        import threading
+
+        return threading.current_thread() is self._thread
+
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the work and its ``on_done`` ended (True) or ``timeout`` seconds passed (False)."""
         return self._done.wait(timeout)

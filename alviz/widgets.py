@@ -204,6 +204,10 @@ class RoundExplorer(_Explorer):
         self._fit_job: Optional[Background] = None
         self.projection_error: Optional[BaseException] = None
         self._model_views: list = []
+        self._model_job: Optional[Background] = None
+        self._model_failed_at = -1  # the number of rounds whose model-space fit failed (not retried until more)
+        #: "idle", "fitting", "ready" or "failed": the background fit of the model-space pictures
+        self.model_space_state = "idle"
         self._last_xy = None
         self.last_draw = ""  # "animated" or "updated": how the last redraw reached the figure
         if coords is None:
@@ -272,12 +276,24 @@ class RoundExplorer(_Explorer):
         self._draw_inspector()
 
     def wait_for_projection(self, timeout: Optional[float] = None) -> bool:
-        """Wait until the background UMAP fit ended and its picture is drawn (True), or ``timeout`` s passed.
+        """Wait until the background UMAP fits ended and their pictures are drawn (True), or ``timeout`` s passed.
+
+        The fits are the reference picture's (when the explorer opened without one) and the
+        model-space pictures' (fitted when model space shows a round that has none yet).
 
         True at once when nothing is being fitted. A failed fit also ends the wait:
         see :attr:`projection_state` and :attr:`projection_error`.
         """
-        return True if self._fit_job is None else self._fit_job.wait(timeout)
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:  # a model-space fit that ends may start the next (a round was added meanwhile)
+            running = [j for j in (self._fit_job, self._model_job) if j is not None and not j.done]
+            if not running:
+                return True
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not running[0].wait(left):
+                return False
 
     def preview(self, i: int) -> None:
         """Show pool sample ``i`` in the hover box: its image (image data) and its class (what hovering does)."""
@@ -346,14 +362,46 @@ class RoundExplorer(_Explorer):
                 self._update_status()
 
     def _shown_coords(self, rnd):
-        """The picture of round ``rnd`` in the chosen view."""
+        """The picture of round ``rnd`` in the chosen view.
+
+        In model space a round whose aligned picture is not fitted yet is drawn at once on the
+        last model-space picture there is (the previous round's), while the new one is fitted on a
+        background thread; when it is done the points glide to their new places.
+        """
         if self.space.value == "reference":
             return self.coords
+        if rnd.index < len(self._model_views):
+            return self._model_views[rnd.index]
+        self._start_model_fit()
+        return self._model_views[-1] if self._model_views else self.coords
+
+    def _start_model_fit(self) -> None:
+        """Fit the model-space pictures of every round so far in the background (one job at a time)."""
+        n = len(self.session.rounds)
+        job = self._model_job
+        if (job is not None and not job.done and not job.is_current_thread()) or self._model_failed_at == n:
+            return  # one fit at a time: the running one redraws (and starts the next) when it ends
         from . import projection
 
-        if len(self._model_views) != len(self.session.rounds):
-            self._model_views = projection.aligned(self.session, seed=self.session.seed)
-        return self._model_views[rnd.index]
+        session, seed = self.session, self.session.seed
+        self.model_space_state = "fitting"
+        self._model_job = Background(lambda: projection.aligned(session, seed=seed), self._on_model_fitted)
+
+    def _on_model_fitted(self, views, exc):
+        """Called on the fitting thread: keep the new pictures and redraw (or show why the fit failed)."""
+        with self._lock:
+            if exc is not None:
+                self.model_space_state = "failed"
+                self._model_failed_at = len(self.session.rounds)
+                self.error.value = error_html("Fitting the model-space picture failed", exc)
+                self._update_status()
+                return
+            self._model_views = list(views)
+            self.model_space_state = "ready"
+            if self.space.value == "model":
+                self.runner.guarded(self._redraw_now, "Drawing the model-space picture failed")
+            else:
+                self._update_status()
 
     def _redraw(self):
         with self._lock:
@@ -478,14 +526,23 @@ class RoundExplorer(_Explorer):
         self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
                                         selected=len(rnd.selected), labeled=len(rnd.labeled),
                                         strategy=rnd.strategy, accuracy=f"{acc:.4f}", view=self.space.value,
-                                        projection=self.projection_state)
+                                        projection=self.projection_state, model_space=self.model_space_state)
 
     def _projection_note(self) -> str:
         if self.projection_state == "fitting":
             return "fitting the UMAP picture in the background; showing a PCA of the inputs for now · "
         if self.projection_state == "failed":
             return "the UMAP fit failed (see the error); showing a PCA of the inputs · "
-        return "model space · " if self.space.value == "model" else ""
+        if self.space.value != "model":
+            return ""
+        rnd = self.round
+        if rnd is not None and rnd.index >= len(self._model_views):
+            if self.model_space_state == "failed":
+                return "model space · its fit failed (see the error); showing the last picture there is · "
+            shown = f"round {len(self._model_views) - 1}'s" if self._model_views else "the reference"
+            return (f"model space · fitting round {rnd.index}'s picture in the background; showing {shown} "
+                    "for now · ")
+        return "model space · "
 
 
 class CompareExplorer(_Explorer):

@@ -252,7 +252,10 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         page.evaluate(CLICK_LISTENER_JS)
         page.evaluate("() => document.querySelector('.alviz-round-explorer .alviz-round-figure')"
                       ".scrollIntoView({block: 'center'})")  # the figure, under the controls, in view
-        page.wait_for_timeout(1500)  # in model space the points glide to their new places (0.6 s): let them land
+        # in model space the new round is drawn at once and its picture fitted in the background: wait for
+        # that fit, then let the points glide to their new places (0.6 s) and land
+        _wait_status(page, 120_000, state="idle", modelSpace="ready")
+        page.wait_for_timeout(1500)
         pick = page.evaluate(FIRST_PICK_JS)
         page.mouse.move(pick["x"], pick["y"])
         page.wait_for_timeout(300)

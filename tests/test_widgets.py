@@ -3,6 +3,7 @@
 Fast by construction: sessions use a scikit-learn LogisticRegression task model,
 so a round costs milliseconds and the tests measure the widgets, not training.
 """
+import html
 import re
 
 import numpy as np
@@ -429,6 +430,7 @@ def test_model_space_view_shows_the_aligned_pictures_and_animates_between_rounds
     ex = RoundExplorer(s, moons.X)
     assert _status(ex)["view"] == "reference"
     ex.space.value = "model"
+    assert ex.wait_for_projection(timeout=300) and ex.model_space_state == "ready"
     views = alviz.projection.aligned(s, seed=s.seed)
     xy, idx = _xy_of(ex.figure, "unlabeled")
     assert np.allclose(xy, np.asarray(views[1])[idx], atol=1e-5) and ex.last_draw == "animated"
@@ -438,6 +440,7 @@ def test_model_space_view_shows_the_aligned_pictures_and_animates_between_rounds
     xy, idx = _xy_of(ex.figure, "unlabeled")
     assert np.allclose(xy, np.asarray(views[0])[idx], atol=1e-5) and ex.last_draw == "animated"
     ex.next_round()  # a new round in model space: one more aligned picture
+    assert ex.wait_for_projection(timeout=300)
     assert len(ex._model_views) == 3 and ex.round_index == 2
     ex.space.value = "reference"
     xy, idx = _xy_of(ex.figure, "unlabeled")
@@ -459,3 +462,53 @@ def test_the_inspector_says_what_to_do_and_hovering_shows_the_image(digits):
     i = int(np.ravel(t.customdata)[0])
     assert f'data-index="{i}"' in ex.hover_box.value and "data:image/png;base64," in ex.hover_box.value
     assert f"class {digits.class_names[digits.y[i]]}" in ex.hover_box.value
+
+
+def test_model_space_draws_a_new_round_at_once_and_fits_its_picture_in_the_background(moons, monkeypatch):
+    """Next round in model space never waits for UMAP: the round is drawn on the last model-space
+    picture, the status says a fit runs, and when it ends the points glide to the new picture."""
+    import threading
+
+    s = alviz.Session(moons, "margin", model=alviz.models.MLP(hidden=(16,), steps=40), initial=12, budget=4, seed=0)
+    s.run(rounds=1)
+    ex = RoundExplorer(s, moons.X, view="model")
+    assert ex.wait_for_projection(timeout=300)
+    first = np.asarray(ex._model_views[0])
+    real = alviz.projection.aligned
+    release = threading.Event()
+
+    def slow_aligned(session, seed=0):
+        assert release.wait(120)
+        return real(session, seed=seed)
+
+    monkeypatch.setattr(alviz.projection, "aligned", slow_aligned)
+    ex.next_round()
+    assert ex.round_index == 1 and ex.model_space_state == "fitting"  # the round is shown, its picture not fitted yet
+    assert "fitting round 1's picture in the background; showing round 0's" in html.unescape(ex.status.value)
+    xy, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(xy, first[idx], atol=1e-5)  # drawn at once on round 0's model-space picture
+    assert len(s.rounds[-1].selected) == 4 and ex.figure.layout.title.text.startswith("margin · round 1")
+    release.set()
+    assert ex.wait_for_projection(timeout=300)
+    assert ex.model_space_state == "ready" and len(ex._model_views) == 2 and ex.last_draw == "animated"
+    xy, idx = _xy_of(ex.figure, "unlabeled")
+    assert np.allclose(xy, np.asarray(ex._model_views[1])[idx], atol=1e-5)
+    assert "in the background" not in ex.status.value and ex.last_error is None
+
+
+def test_a_failed_model_space_fit_is_shown_and_not_retried_for_the_same_rounds(moons, monkeypatch):
+    s = alviz.Session(moons, "margin", model=alviz.models.MLP(hidden=(16,), steps=40), initial=12, budget=4, seed=0)
+    s.run(rounds=1)
+    calls = []
+
+    def boom(session, seed=0):
+        calls.append(len(session.rounds))
+        raise RuntimeError("umap is unhappy")
+
+    monkeypatch.setattr(alviz.projection, "aligned", boom)
+    ex = RoundExplorer(s, moons.X, view="model")
+    assert ex.wait_for_projection(timeout=60)
+    assert ex.model_space_state == "failed" and "umap is unhappy" in ex.error.value
+    assert "its fit failed" in ex.status.value
+    ex.color_by.value = "score"  # a redraw does not start the same failing fit again
+    assert ex.wait_for_projection(timeout=60) and calls == [1]

@@ -104,7 +104,10 @@ print("first pick of the last round:", first_pick, "- a", ds.class_names[ds.y[fi
 # has moved in the model's eyes, not because UMAP turned the picture around.
 #
 # In the explorer above, switch **view** to **model space**, then step or slide
-# through the rounds: the points glide from their old to their new places.
+# through the rounds: the points glide from their old to their new places. A new
+# round's picture takes a UMAP fit (seconds); the round is drawn at once on the
+# previous picture and the points move when the fit is done (the status line says
+# so meanwhile).
 #
 # **What to look for:** clusters forming as labels arrive. Classes that the
 # model mixes up (on MNIST look at 4, 7 and 9, and at 3, 5 and 8) share a
@@ -118,7 +121,8 @@ print("first pick of the last round:", first_pick, "- a", ds.class_names[ds.y[fi
 import numpy as np
 
 explorer.space.value = "model"
-views = alviz.projection.aligned(session, seed=0)
+explorer.wait_for_projection()  # model space is fitted in the background; the explorer stays usable meanwhile
+views = alviz.projection.aligned(session, seed=0)  # the explorer's pictures, read from the disk cache
 for rnd, view in zip(session.rounds, views):
     xy = np.asarray(view)
     d = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1)
