@@ -12,9 +12,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import QueryContext, QueryResult, Strategy, available, get, register
+from .base import (DIAGNOSTICS, QueryContext, QueryResult, Strategy, available, check_diagnostics,
+                   declare_diagnostic, diagnostic_kind, get, register)
 
-__all__ = ["QueryContext", "QueryResult", "Strategy", "available", "get", "register"]
+__all__ = ["QueryContext", "QueryResult", "Strategy", "available", "get", "register", "DIAGNOSTICS",
+           "declare_diagnostic", "diagnostic_kind", "check_diagnostics"]
 
 # The classic family first, so available() lists lesson one first; then every other module.
 _FIRST = ("uncertainty", "committee", "model_change", "error_reduction", "coreset")

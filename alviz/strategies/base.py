@@ -182,7 +182,7 @@ def check_diagnostics(result: "QueryResult", n_pool: int) -> None:
         if kind is None:
             raise DiagnosticError(
                 f"extras[{key!r}] is not a declared diagnostic (it is {_found(v)}); declare its kind first, e.g. "
-                f"alviz.strategies.base.declare_diagnostic({key!r}, {PER_POOL!r}), with a kind among "
+                f"alviz.strategies.declare_diagnostic({key!r}, {PER_POOL!r}), with a kind among "
                 f"{list(DIAGNOSTIC_KINDS)}", key, None, _found(v))
         if _diagnostic_problem(kind, v, n_pool, k):
             want = DIAGNOSTIC_KINDS[kind].replace("n_pool", str(n_pool)).replace("(k,)", f"({k},)")
