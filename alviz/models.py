@@ -17,9 +17,10 @@ from torch import nn
 
 from ._device import resolve_device, seeded
 from ._threads import threads_for
-from ._validation import check_features, check_labels
+from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input"]
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input",
+           "fit_fresh"]
 
 
 class _Net(nn.Module):
@@ -379,3 +380,31 @@ def has_embedding(model) -> bool:
 def model_input(model, X: np.ndarray) -> np.ndarray:
     """torch models take the pool as it is; other classifiers get it flattened to (n, features)."""
     return X if is_torch_model(model) else np.asarray(X).reshape(len(X), -1)
+
+
+def fit_fresh(template, X, y, n_classes: int, rng=None):
+    """A fresh clone of ``template`` fitted on (X, y): the one place a task model is cloned, seeded and fitted.
+
+    Parameters
+    ----------
+    template : an unfitted alviz torch model or scikit-learn classifier (never changed).
+    X : (n, *input_shape) array; a non-torch classifier gets it flattened (:func:`model_input`).
+    y : (n,) int labels.
+    n_classes : int, the output size of a torch model (every class of the pool, seen or not).
+    rng : None or numpy Generator
+        When given and the clone has a ``random_state``, it is set to one draw
+        ``torch_seed(rng)`` (so the caller's stream advances by one draw exactly then);
+        None keeps the template's own ``random_state``.
+
+    Returns
+    -------
+    The fitted clone.
+    """
+    from sklearn.base import clone
+
+    m = clone(template)
+    if rng is not None and "random_state" in m.get_params():
+        m.set_params(random_state=torch_seed(rng))
+    if is_torch_model(m):
+        return m.fit(X, y, n_classes=n_classes)
+    return m.fit(model_input(m, X), y)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
-from sklearn.base import clone
-
-from .._validation import as_generator, check_budget, torch_seed
-from ..models import has_embedding, is_torch_model, model_input
+from .._cache import pool_key
+from .._validation import as_generator, check_budget
+from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
            "get", "tags", "runs_with", "strategies_for", "gradient_factors_from"]
@@ -104,6 +103,14 @@ class QueryContext:
     @property
     def n_unlabeled(self) -> int:
         return int((~self.labeled_mask).sum())
+
+    @property
+    def pool_key(self) -> str:
+        """The pool's content hash (:func:`alviz._cache.pool_key`): ``dataset_key`` when the Session
+        gave one (computed once per session), else hashed once per context."""
+        if self.dataset_key:
+            return self.dataset_key
+        return self._memoize("pool_key", lambda: pool_key(self.X))
 
     def flat_X(self) -> np.ndarray:
         return self.X.reshape(self.n_pool, -1)
@@ -235,12 +242,7 @@ class QueryContext:
     def fit_clone(self, X, y, rng) -> Any:
         """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees)."""
         template = self.model_template if self.model_template is not None else self.require_model("committee")
-        m = clone(template)
-        if "random_state" in m.get_params():
-            m.set_params(random_state=torch_seed(as_generator(rng)))
-        if is_torch_model(m):
-            return m.fit(X, y, n_classes=self.n_classes)
-        return m.fit(model_input(m, X), y)
+        return fit_fresh(template, X, y, self.n_classes, as_generator(rng))
 
 
 def gradient_factors_from(proba, h):
