@@ -184,6 +184,45 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         C = out.shape[1] - d
         return out[:, :C].astype(np.float64), np.ascontiguousarray(out[:, C:])
 
+    #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
+    _MC_BATCH = 4096
+
+    def mc_dropout_proba(self, X, n_samples: int, seed: int) -> np.ndarray:
+        """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
+        network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
+
+        The model asks its own network; nothing outside it flips layers. Seeded by ``seed``
+        (the global torch state is left alone) and deterministic on the CPU: the same ``seed`` gives the
+        same masks' stream for any ``X``. The network is back in eval mode afterwards, even on an error.
+
+        Raises
+        ------
+        ValueError
+            The network has no Dropout layer with p > 0 (every pass would be the same).
+        """
+        self._check_fitted()
+        net = self.network_
+        drops = [m for m in net.modules() if isinstance(m, nn.Dropout) and m.p > 0]
+        if not drops:
+            raise ValueError(
+                f"MC-dropout sampling needs a network with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2)); "
+                f"this {type(self).__name__} has no Dropout layer with p > 0"
+            )
+        Xt = self._tensor(X)
+        b = self._MC_BATCH
+        out = []
+        with seeded(int(seed), self.device_), torch.no_grad():
+            net.eval()
+            for m in drops:
+                m.train()  # only the dropout layers are stochastic
+            try:
+                for _ in range(int(n_samples)):
+                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    out.append(torch.cat(p).numpy().astype(np.float64))  # (n, C)
+            finally:
+                net.eval()
+        return np.stack(out)
+
     def logits(self, x) -> torch.Tensor:
         """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array.
 

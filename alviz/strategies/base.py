@@ -272,6 +272,12 @@ class Strategy:
     #: pointwise score, such as EER's refits, sets one)
     field_max_resolution = None
 
+    def _requires(self) -> frozenset:
+        """What this configured instance needs: the class's ``requires``, which a subclass widens where a
+        parameter asks for more (``committee="dropout"`` needs an alviz torch model, ``embedding="model"``
+        the task model's embedding). :func:`tags` reads it for an instance, the class attribute for a name."""
+        return frozenset(type(self).requires)
+
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
         """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
         if not isinstance(ctx, QueryContext):
@@ -435,10 +441,17 @@ def candidate_scores(ctx: QueryContext, values, where=None) -> np.ndarray:
 
 # ============================================================================ capabilities
 def tags(strategy) -> StrategyTags:
-    """The declared needs of a strategy (a name, a Strategy class or object)."""
+    """The declared needs of a strategy (a name, a Strategy class or object).
+
+    A name or a class gives the needs with default parameters; a configured object gives its own
+    (``Strategy._requires``): ``get("qbc_kl", committee="dropout")`` needs an alviz torch model,
+    ``get("typiclust", embedding="model")`` the task model's embedding.
+    """
     cls = _REGISTRY.get(strategy) if isinstance(strategy, str) else strategy
     if cls is None:
         raise ValueError(f"unknown strategy {strategy!r}; available: {', '.join(available())}")
+    if isinstance(cls, Strategy):
+        return StrategyTags(frozenset(cls._requires()), int(getattr(cls, "min_classes", 1)))
     if not isinstance(cls, type):
         cls = type(cls)
     return StrategyTags(frozenset(getattr(cls, "requires", ())), int(getattr(cls, "min_classes", 1)))
@@ -446,6 +459,8 @@ def tags(strategy) -> StrategyTags:
 
 def runs_with(strategy, model, n_labeled: Optional[int] = None, n_label_classes: Optional[int] = None) -> bool:
     """Whether ``strategy``'s declared needs are met by a fitted ``model`` (None: nothing trained yet).
+
+    ``strategy`` is a name (default parameters) or a configured Strategy (its own needs, see :func:`tags`).
 
     ``n_labeled`` / ``n_label_classes`` (when known) check the "labels" need; with ``model=None``
     and no count given, nothing is assumed labeled.

@@ -373,6 +373,10 @@ class _EmbeddingStrategy(Strategy):
         self.encoder_params = encoder_params
         self.progress = progress
 
+    def _requires(self) -> frozenset:
+        # the task model's space needs a model with embed(X); the contrastive and input spaces need nothing
+        return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
+
     def _validate_params(self):
         if self.embedding not in _EMBEDDINGS:
             raise ValueError(f"embedding={self.embedding!r}; choose one of {', '.join(map(repr, _EMBEDDINGS))}")

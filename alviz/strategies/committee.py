@@ -14,10 +14,8 @@ task model's device (they are clones of it).
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from .. import scores
-from .._device import seeded
 from .._validation import check_int, torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -43,23 +41,7 @@ def _bootstrap_members(ctx, n_members: int, rng) -> list:
 def _dropout_proba(ctx, n_members: int, seed: int, X) -> np.ndarray:
     """(M, m, C): M dropout passes over ``X``, seeded by ``seed`` (the same masks' stream for any X)."""
     model = ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
-    net = model.network_
-    drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout) and m.p > 0]
-    if not drops:
-        raise ValueError("committee='dropout' needs a model with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2))")
-    X = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=model.device_)
-    out = []
-    with seeded(seed, model.device_), torch.no_grad():
-        net.eval()
-        for m in drops:
-            m.train()  # only the dropout layers are stochastic
-        try:
-            for _ in range(n_members):
-                p = [torch.softmax(net(X[i:i + 4096].to(model.device_)), dim=1).cpu() for i in range(0, len(X), 4096)]
-                out.append(torch.cat(p).numpy().astype(np.float64))
-        finally:
-            net.eval()
-    return np.stack(out)
+    return model.mc_dropout_proba(X, n_members, seed)
 
 
 def _committee(ctx, committee: str, n_members: int, rng):
@@ -99,6 +81,10 @@ class _QBC(Strategy):
         self.n_members = n_members
         self.committee = committee
         self.max_candidates = max_candidates
+
+    def _requires(self) -> frozenset:
+        # an MC-dropout committee samples the task model's own network: an alviz torch model
+        return super()._requires() | ({"gradients"} if self.committee == "dropout" else set())
 
     def _validate_params(self):
         if self.committee not in ("bootstrap", "dropout"):
