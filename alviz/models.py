@@ -421,7 +421,7 @@ def model_input(model, X: np.ndarray) -> np.ndarray:
     return X if is_torch_model(model) else np.asarray(X).reshape(len(X), -1)
 
 
-def fit_fresh(template, X, y, n_classes: int, rng=None):
+def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] = None):
     """A fresh clone of ``template`` fitted on (X, y): the one place a task model is cloned, seeded and fitted.
 
     Parameters
@@ -434,6 +434,9 @@ def fit_fresh(template, X, y, n_classes: int, rng=None):
         When given and the clone has a ``random_state``, it is set to one draw
         ``torch_seed(rng)`` (so the caller's stream advances by one draw exactly then);
         None keeps the template's own ``random_state``.
+    params : dict, optional
+        Parameters set on the clone where it has them (e.g. ``{"steps": 100}`` for an alviz torch
+        model); a parameter the clone does not have is skipped.
 
     Returns
     -------
@@ -444,6 +447,9 @@ def fit_fresh(template, X, y, n_classes: int, rng=None):
     m = clone(template)
     if rng is not None and "random_state" in m.get_params():
         m.set_params(random_state=torch_seed(rng))
+    if params:
+        own = m.get_params()
+        m.set_params(**{k: v for k, v in params.items() if k in own})
     if is_torch_model(m):
         return m.fit(X, y, n_classes=n_classes)
     return m.fit(model_input(m, X), y)

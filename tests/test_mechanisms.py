@@ -57,16 +57,18 @@ def test_session_and_committee_fit_through_fit_fresh(blobs, monkeypatch):
 
     seen = []
 
-    def spy(template, X, y, n_classes, rng=None):
-        seen.append(len(y))
-        return fit_fresh(template, X, y, n_classes, rng)
+    def spy(template, X, y, n_classes, rng=None, params=None):
+        seen.append((len(y), params))
+        return fit_fresh(template, X, y, n_classes, rng, params)
 
     monkeypatch.setattr(alviz.session, "fit_fresh", spy)
     monkeypatch.setattr(alviz.strategies.base, "fit_fresh", spy)
-    s = alviz.Session(blobs, strategy=get("qbc_kl", n_members=3), model=MLP(hidden=(4,), steps=5), initial=12,
+    s = alviz.Session(blobs, strategy=get("qbc_kl", n_members=3, member_steps=100), model=MLP(hidden=(4,), steps=5),
+                      initial=12,
                       budget=2, seed=0, field_resolution=None)
     s.step()
-    assert seen == [12, 12, 12, 12]  # the round's model, then three bootstrap members
+    # the round's model, then three bootstrap members with the committee's training steps
+    assert seen == [(12, None)] + [(12, {"steps": 100})] * 3
 
 
 # ---------------------------------------------------------------------------- blocked distances
@@ -208,3 +210,14 @@ def test_one_hash_for_the_pool_everywhere(blobs):
     assert given.pool_key == "abc"
     bare = QueryContext(blobs.X, np.zeros(len(blobs.X), bool), np.full(len(blobs.X), -1), blobs.n_classes)
     assert bare.pool_key == pool_key(blobs.X)
+
+
+def test_member_steps_sets_the_members_training_and_none_keeps_the_task_models(blobs):
+    from alviz.strategies.committee import _committee
+
+    ctx = make_context(blobs, n_labeled=20, model=MLP(hidden=(8,), steps=40))
+    short = _committee(ctx, "bootstrap", 2, np.random.default_rng(0), 7)
+    full = _committee(ctx, "bootstrap", 2, np.random.default_rng(0), None)
+    assert [m.steps for m in short] == [7, 7] and [m.steps for m in full] == [40, 40]
+    assert ctx.model.steps == 40
+    assert get("qbc_kl").member_steps == 100

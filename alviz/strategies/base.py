@@ -239,10 +239,11 @@ class QueryContext:
         return self._memoize("gradient_factors", compute)
 
     # ---------------------------------------------------------------- committees
-    def fit_clone(self, X, y, rng) -> Any:
-        """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees)."""
+    def fit_clone(self, X, y, rng, params: Optional[dict] = None) -> Any:
+        """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees); ``params``
+        are set on the copy where it has them (:func:`alviz.models.fit_fresh`)."""
         template = self.model_template if self.model_template is not None else self.require_model("committee")
-        return fit_fresh(template, X, y, self.n_classes, as_generator(rng))
+        return fit_fresh(template, X, y, self.n_classes, as_generator(rng), params)
 
 
 def gradient_factors_from(proba, h):
