@@ -18,7 +18,7 @@ import numpy as np
 
 from . import fields as _fields
 from . import oracles as _oracles
-from ._validation import check_indices, check_int
+from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
 from .models import default_model, fit_fresh, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
@@ -343,6 +343,7 @@ class Session:
     def run(self, rounds: int = 1, progress: bool = False) -> list:
         """Run ``rounds`` rounds; returns the new Rounds."""
         rounds = check_int(rounds, "rounds", 0)
+        progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
         if progress:
             from tqdm.auto import tqdm

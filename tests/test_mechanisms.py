@@ -221,3 +221,17 @@ def test_member_steps_sets_the_members_training_and_none_keeps_the_task_models(b
     assert [m.steps for m in short] == [7, 7] and [m.steps for m in full] == [40, 40]
     assert ctx.model.steps == 40
     assert get("qbc_kl").member_steps == 100
+
+
+# ---------------------------------------------------------------------------- progress= is a bool everywhere
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_runs_refuse_a_progress_that_is_not_a_bool_before_any_round(blobs, bad):
+    s = alviz.Session(blobs, strategy="random", model=MLP(hidden=(4,), steps=5), initial=10, budget=2, seed=0,
+                      field_resolution=None)
+    with pytest.raises(ValueError, match=r"progress=.* must be True or False"):
+        s.run(2, progress=bad)
+    assert s.rounds == [] and s.n_labeled == 10
+    with pytest.raises(ValueError, match=r"progress=.* must be True or False"):
+        alviz.compare(blobs, ["random"], rounds=1, budget=2, progress=bad, model=MLP(hidden=(4,), steps=5))
+    with pytest.raises(ValueError, match=r"progress=.* must be True or False"):
+        alviz.experiment(blobs, ["random"], seeds=[0], rounds=1, budget=2, progress=bad)
