@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["cache_dir", "content_key", "atomic_write_bytes", "cached_arrays"]
+__all__ = ["cache_dir", "content_key", "pool_key", "atomic_write_bytes", "cached_arrays"]
 
 
 def cache_dir(sub: str = "") -> Path:
@@ -39,6 +39,18 @@ def content_key(*parts: Any) -> str:
             h.update(json.dumps(p, sort_keys=True, default=repr).encode())
         h.update(b"\x00")
     return h.hexdigest()[:24]
+
+
+def pool_key(X, y=None) -> str:
+    """The content hash of a pool: its inputs ``X`` (and labels ``y`` when given), by :func:`content_key`.
+
+    The one way alviz hashes a pool (``Dataset.fingerprint``, ``Session.pool_key``,
+    ``QueryContext.pool_key``); hashing is O(pool bytes), so callers compute it once and keep it.
+    """
+    parts = ["pool", np.asarray(X)]
+    if y is not None:
+        parts.append(np.asarray(y))
+    return content_key(*parts)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

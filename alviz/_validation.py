@@ -76,6 +76,13 @@ def check_number(value, name: str, minimum: float | None = None, maximum: float 
     return float(value)
 
 
+def check_bool(value, name: str, hint: str = "") -> bool:
+    """``value`` as a bool: True, False (or a numpy bool); anything else is refused, never read as truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        _fail(name, value, "True or False", hint)
+    return bool(value)
+
+
 def check_choice(value, name: str, options) -> str:
     """``value`` if it is one of ``options``; else a ValueError listing them."""
     if not isinstance(value, str) or value not in options:

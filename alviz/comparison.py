@@ -24,7 +24,7 @@ from typing import Dict, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_bool, check_int
 from .datasets import Dataset
 from .session import Session
 
@@ -180,6 +180,7 @@ class Comparison(Mapping):
     def run(self, rounds: int = 1, progress: bool = False) -> "Comparison":
         """Call :meth:`step` ``rounds`` times (one tqdm bar over rounds with ``progress``); returns ``self``."""
         rounds = check_int(rounds, "rounds", 0)
+        progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
         if progress:
             from tqdm.auto import tqdm

@@ -8,7 +8,6 @@ layout torchvision uses (and asks torchvision to download them when told to).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ._cache import pool_key
 from ._validation import check_features, check_labels
 
 __all__ = ["Dataset", "load_digits", "load_mnist", "make_toy", "from_arrays", "from_torchvision"]
@@ -94,12 +94,12 @@ class Dataset:
         return self.X.reshape(len(self.X), -1)
 
     def fingerprint(self) -> str:
-        """A content hash of the pool (keys for on-disk caches)."""
-        h = hashlib.sha1()
-        h.update(str(self.X.shape).encode())
-        h.update(np.ascontiguousarray(self.X).tobytes())
-        h.update(np.ascontiguousarray(self.y).tobytes())
-        return h.hexdigest()[:16]
+        """A content hash of the pool, inputs and labels (:func:`alviz._cache.pool_key`; keys for caches).
+
+        Computed on every call (the arrays may have changed); a Session keeps its own
+        (``Session.pool_key``), computed once.
+        """
+        return pool_key(self.X, self.y)
 
     def __repr__(self) -> str:
         return (f"Dataset(name={self.name!r}, pool={self.X.shape}, test={self.X_test.shape}, "

@@ -27,7 +27,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_bool, check_int
 from .comparison import Comparison
 from .datasets import Dataset
 from .oracles import Simulated
@@ -254,6 +254,7 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(5), rounds: i
         raise ValueError("give the strategies as a list, e.g. ['random', 'margin']")
     seed_list = _seed_list(seeds)
     rounds = check_int(rounds, "rounds", 1, hint="rounds per run")
+    progress = check_bool(progress, "progress", hint="one tqdm bar over the runs")
     if n_jobs is None or isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise ValueError(f"n_jobs={n_jobs!r} must be a positive int (workers) or -1 (every core)")
     extra = {}

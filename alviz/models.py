@@ -17,9 +17,10 @@ from torch import nn
 
 from ._device import resolve_device, seeded
 from ._threads import threads_for
-from ._validation import check_features, check_labels
+from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input"]
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input",
+           "fit_fresh"]
 
 
 class _Net(nn.Module):
@@ -182,6 +183,45 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         out = self._batched(both, X)
         C = out.shape[1] - d
         return out[:, :C].astype(np.float64), np.ascontiguousarray(out[:, C:])
+
+    #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
+    _MC_BATCH = 4096
+
+    def mc_dropout_proba(self, X, n_samples: int, seed: int) -> np.ndarray:
+        """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
+        network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
+
+        The model asks its own network; nothing outside it flips layers. Seeded by ``seed``
+        (the global torch state is left alone) and deterministic on the CPU: the same ``seed`` gives the
+        same masks' stream for any ``X``. The network is back in eval mode afterwards, even on an error.
+
+        Raises
+        ------
+        ValueError
+            The network has no Dropout layer with p > 0 (every pass would be the same).
+        """
+        self._check_fitted()
+        net = self.network_
+        drops = [m for m in net.modules() if isinstance(m, nn.Dropout) and m.p > 0]
+        if not drops:
+            raise ValueError(
+                f"MC-dropout sampling needs a network with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2)); "
+                f"this {type(self).__name__} has no Dropout layer with p > 0"
+            )
+        Xt = self._tensor(X)
+        b = self._MC_BATCH
+        out = []
+        with seeded(int(seed), self.device_), torch.no_grad():
+            net.eval()
+            for m in drops:
+                m.train()  # only the dropout layers are stochastic
+            try:
+                for _ in range(int(n_samples)):
+                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    out.append(torch.cat(p).numpy().astype(np.float64))  # (n, C)
+            finally:
+                net.eval()
+        return np.stack(out)
 
     def logits(self, x) -> torch.Tensor:
         """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array.
@@ -379,3 +419,37 @@ def has_embedding(model) -> bool:
 def model_input(model, X: np.ndarray) -> np.ndarray:
     """torch models take the pool as it is; other classifiers get it flattened to (n, features)."""
     return X if is_torch_model(model) else np.asarray(X).reshape(len(X), -1)
+
+
+def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] = None):
+    """A fresh clone of ``template`` fitted on (X, y): the one place a task model is cloned, seeded and fitted.
+
+    Parameters
+    ----------
+    template : an unfitted alviz torch model or scikit-learn classifier (never changed).
+    X : (n, *input_shape) array; a non-torch classifier gets it flattened (:func:`model_input`).
+    y : (n,) int labels.
+    n_classes : int, the output size of a torch model (every class of the pool, seen or not).
+    rng : None or numpy Generator
+        When given and the clone has a ``random_state``, it is set to one draw
+        ``torch_seed(rng)`` (so the caller's stream advances by one draw exactly then);
+        None keeps the template's own ``random_state``.
+    params : dict, optional
+        Parameters set on the clone where it has them (e.g. ``{"steps": 100}`` for an alviz torch
+        model); a parameter the clone does not have is skipped.
+
+    Returns
+    -------
+    The fitted clone.
+    """
+    from sklearn.base import clone
+
+    m = clone(template)
+    if rng is not None and "random_state" in m.get_params():
+        m.set_params(random_state=torch_seed(rng))
+    if params:
+        own = m.get_params()
+        m.set_params(**{k: v for k, v in params.items() if k in own})
+    if is_torch_model(m):
+        return m.fit(X, y, n_classes=n_classes)
+    return m.fit(model_input(m, X), y)

@@ -8,6 +8,7 @@ import numpy as np
 from ._validation import RandomLike, as_generator, check_count, check_features, check_mask
 
 __all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
+           "sq_distance_blocks", "reduce_sq_distances", "distance_to_centers",
            "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
            "OrthogonalTrace"]
 
@@ -53,6 +54,58 @@ def sq_distances_to(features: np.ndarray, center: np.ndarray, sq_norms: np.ndarr
     return np.maximum(d, 0.0)
 
 
+def sq_distance_blocks(points, reference, rows: int, sq_points=None, sq_reference=None):
+    """Squared Euclidean distances from ``points`` to every row of ``reference``, in row blocks.
+
+    The one home of alviz's pairwise distances: each caller reduces a block
+    (nearest center, k nearest neighbours, balls of radius δ) before the next
+    is built, so memory is O(rows·m), never n × m.
+
+    Parameters
+    ----------
+    points : (n, d) float array.
+    reference : (m, d) float array.
+    rows : int, rows of ``points`` per block.
+    sq_points, sq_reference : (n,) and (m,) squared row norms, optional (computed when not given).
+
+    Yields
+    ------
+    (start, stop, d2) with d2 the (stop - start, m) block ‖p‖² − 2 p·r + ‖r‖², not clipped at 0
+    (rounding may leave tiny negative values; callers clip or compare as they need).
+    """
+    P, R = points, reference
+    sq_p = np.einsum("ij,ij->i", P, P) if sq_points is None else sq_points
+    sq_r = np.einsum("ij,ij->i", R, R) if sq_reference is None else sq_reference
+    n = len(P)
+    rows = max(1, int(rows))
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        d2 = P[s:e] @ R.T  # (b, m)
+        d2 *= -2.0
+        d2 += sq_p[s:e, None]
+        d2 += sq_r[None, :]
+        yield s, e, d2
+
+
+def reduce_sq_distances(points, reference, reduce, chunk: int = 2048) -> np.ndarray:
+    """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances (clipped at 0) from a
+    chunk of ``points`` to every row of ``reference``: memory O(chunk·n), never m × n (see
+    :func:`sq_distance_blocks`)."""
+    P = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    R = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
+    out = np.empty(len(P))
+    for s, e, d2 in sq_distance_blocks(P, R, chunk):
+        out[s:e] = reduce(np.maximum(d2, 0.0))
+    return out
+
+
+def distance_to_centers(points, centers, chunk: int = 2048) -> np.ndarray:
+    """(m,) Euclidean distance from each row of ``points`` to its nearest row of ``centers`` (chunked)."""
+    if len(centers) == 0:
+        raise ValueError("distance_to_centers needs at least one center")
+    return np.sqrt(reduce_sq_distances(points, centers, lambda d2: d2.min(axis=1), chunk))
+
+
 def _min_sq_dist_to_set(features, sq_norms, centers_idx, block_elements: int = 2**21):
     """(min squared distance, nearest center's pool index) from each point to a set of centers.
 
@@ -61,19 +114,13 @@ def _min_sq_dist_to_set(features, sq_norms, centers_idx, block_elements: int = 2
     """
     n = features.shape[0]
     block_elements = min(block_elements, max(1, features.size // 2))
-    C = features[centers_idx]  # (c, d)
-    sq_c = sq_norms[centers_idx]  # (c,)
     best = np.empty(n)
     arg = np.empty(n, dtype=np.int64)
     rows = max(1, block_elements // max(1, len(centers_idx)))
-    for s in range(0, n, rows):
-        d = features[s:s + rows] @ C.T  # (b, c)
-        d *= -2.0
-        d += sq_norms[s:s + rows, None]
-        d += sq_c[None, :]
+    for s, e, d in sq_distance_blocks(features, features[centers_idx], rows, sq_norms, sq_norms[centers_idx]):
         j = d.argmin(axis=1)
-        best[s:s + rows] = d[np.arange(len(j)), j]
-        arg[s:s + rows] = centers_idx[j]
+        best[s:e] = d[np.arange(len(j)), j]
+        arg[s:e] = centers_idx[j]
     return np.maximum(best, 0.0), arg
 
 

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
-from sklearn.base import clone
 
 from . import fields as _fields
 from . import oracles as _oracles
-from ._validation import check_indices, check_int, torch_seed
+from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
-from .models import default_model, has_embedding, is_torch_model, model_input
+from .models import default_model, fit_fresh, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 
@@ -184,6 +183,13 @@ class Session:
     def labeled_indices(self) -> np.ndarray:
         return np.flatnonzero(self.labeled_mask)
 
+    @property
+    def pool_key(self) -> str:
+        """The pool's content hash (:meth:`Dataset.fingerprint`), computed once per session, not every round."""
+        if getattr(self, "_pool_key", None) is None:
+            self._pool_key = self.dataset.fingerprint()
+        return self._pool_key
+
     def round_rng(self, r: int) -> np.random.Generator:
         """The generator of everything random in round ``r``."""
         return np.random.default_rng([self.seed, int(r)])
@@ -201,17 +207,12 @@ class Session:
     def _fit(self, X, y, rng):
         if len(y) == 0:
             return None
-        model = clone(self.model_template)
-        if "random_state" in model.get_params():
-            model.set_params(random_state=torch_seed(rng))
-        if is_torch_model(model):
-            return model.fit(X, y, n_classes=self.dataset.n_classes)
-        if np.unique(y).size < 2:
+        if not is_torch_model(self.model_template) and np.unique(y).size < 2:
             raise ValueError(
-                f"{type(model).__name__} cannot be fitted on a labeled set with a single class; "
+                f"{type(self.model_template).__name__} cannot be fitted on a labeled set with a single class; "
                 "start with more labeled samples (initial) or use an alviz torch model"
             )
-        return model.fit(model_input(model, X), y)
+        return fit_fresh(self.model_template, X, y, self.dataset.n_classes, rng)
 
     def step(self) -> Round:
         """Run one round (:meth:`propose`, then :meth:`label` with the oracle's labels) and return it.
@@ -255,7 +256,7 @@ class Session:
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
                            model_template=self.model_template, cache=self.cache,
-                           dataset_key=ds.fingerprint(), train_X=X_train, train_y=y_train)
+                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
         res = self.strategy.query(ctx, self.budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
@@ -345,6 +346,7 @@ class Session:
     def run(self, rounds: int = 1, progress: bool = False) -> list:
         """Run ``rounds`` rounds; returns the new Rounds."""
         rounds = check_int(rounds, "rounds", 0)
+        progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
         if progress:
             from tqdm.auto import tqdm

@@ -63,15 +63,7 @@ def make_context(ds, n_labeled: int = 30, seed: int = 0, model=None, labeled_idx
     labels = np.where(mask, ds.y, -1)
     if model is None:
         model = alviz.models.default_model(ds, random_state=seed)
-    fitted = None
-    if mask.any():
-        from sklearn.base import clone
-
-        fitted = clone(model)
-        if alviz.models.is_torch_model(fitted):
-            fitted.fit(ds.X[mask], ds.y[mask], n_classes=ds.n_classes)
-        else:
-            fitted.fit(alviz.models.model_input(fitted, ds.X[mask]), ds.y[mask])
+    fitted = alviz.models.fit_fresh(model, ds.X[mask], ds.y[mask], ds.n_classes) if mask.any() else None
     return QueryContext(ds.X, mask, labels, ds.n_classes, model=fitted, model_template=model,
                         cache={}, dataset_key=ds.fingerprint())
 

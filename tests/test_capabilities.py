@@ -160,3 +160,42 @@ def test_nan_count_counts_samples_with_any_nan():
     X[7, 0] = np.inf
     with pytest.raises(ValueError, match=re.escape("NaN or inf values in 2 sample(s)")):
         alviz.datasets.from_arrays(X, np.arange(30) % 2)
+
+
+# ---------------------------------------------------------------------------- needs that depend on parameters
+PARAM_VARIANTS = [
+    ("qbc_kl", {"committee": "dropout"}, True), ("qbc_kl", {"committee": "bootstrap"}, False),
+    ("qbc_vote_entropy", {"committee": "dropout"}, True),
+    ("typiclust", {"embedding": "model"}, True), ("typiclust", {"embedding": "input"}, False),
+    ("prototype", {"embedding": "model"}, True), ("prototype", {"embedding": "input"}, False),
+    ("probcover", {"embedding": "model"}, True), ("probcover", {"embedding": "input"}, False),
+]
+
+
+def test_a_configured_strategy_declares_what_its_parameters_need():
+    assert tags("qbc_kl").requires == {"model"}
+    assert tags(get("qbc_kl", committee="dropout")).requires == {"model", "gradients"}
+    assert tags(get("qbc_vote_entropy")).requires == {"model"}
+    assert tags("typiclust").requires == frozenset()  # contrastive by default: the task model is not used
+    assert tags(get("typiclust", embedding="model")).requires == {"embedding"}
+    assert tags(get("probcover", embedding="input")).requires == frozenset()
+    assert tags(get("coreset")).requires == tags("coreset").requires == {"embedding"}
+
+
+@pytest.mark.parametrize("name, params, needs_more", PARAM_VARIANTS,
+                         ids=[f"{n}-{next(iter(p.values()))}" for n, p, _ in PARAM_VARIANTS])
+def test_runs_with_a_configured_strategy_predicts_whether_it_runs(name, params, needs_more, lr_context):
+    """runs_with(instance, model) is True exactly when the instance's query works with that model."""
+    ds, _ = lr_context
+    lr_ctx = make_context(ds, n_labeled=20, seed=0, model=LogisticRegression(max_iter=200))
+    s = get(name, **params)
+    predicted = runs_with(s, lr_ctx.model)
+    assert predicted is (not needs_more)
+    if predicted:
+        assert len(s.query(lr_ctx, 3, rng=0).indices) == 3
+    else:
+        with pytest.raises(TypeError, match=r"alviz torch model|alviz\.models\.MLP"):
+            s.query(lr_ctx, 3, rng=0)
+    torch_ctx = make_context(ds, n_labeled=20, seed=0, model=alviz.models.MLP(hidden=(8,), steps=20))
+    assert runs_with(s, torch_ctx.model)
+    assert len(s.query(torch_ctx, 3, rng=0).indices) == 3

@@ -49,9 +49,9 @@ class _Recorder:
         self._fit = ctx.fit_clone
         ctx.fit_clone = self
 
-    def __call__(self, X, y, rng):
+    def __call__(self, X, y, rng, params=None):
         self.calls.append((np.array(X), np.array(y)))
-        return self._fit(X, y, rng)
+        return self._fit(X, y, rng, params)
 
 
 def test_bootstrap_members_are_trained_on_resamples_of_the_labeled_set(blobs):

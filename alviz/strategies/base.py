@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
-from sklearn.base import clone
-
-from .._validation import as_generator, check_budget, torch_seed
-from ..models import has_embedding, is_torch_model, model_input
+from .._cache import pool_key
+from .._validation import as_generator, check_budget
+from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
            "get", "tags", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
@@ -266,6 +265,14 @@ class QueryContext:
     def n_unlabeled(self) -> int:
         return int((~self.labeled_mask).sum())
 
+    @property
+    def pool_key(self) -> str:
+        """The pool's content hash (:func:`alviz._cache.pool_key`): ``dataset_key`` when the Session
+        gave one (computed once per session), else hashed once per context."""
+        if self.dataset_key:
+            return self.dataset_key
+        return self._memoize("pool_key", lambda: pool_key(self.X))
+
     def flat_X(self) -> np.ndarray:
         return self.X.reshape(self.n_pool, -1)
 
@@ -393,15 +400,11 @@ class QueryContext:
         return self._memoize("gradient_factors", compute)
 
     # ---------------------------------------------------------------- committees
-    def fit_clone(self, X, y, rng) -> Any:
-        """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees)."""
+    def fit_clone(self, X, y, rng, params: Optional[dict] = None) -> Any:
+        """A fresh copy of the task model fitted on (X, y), seeded from ``rng`` (committees); ``params``
+        are set on the copy where it has them (:func:`alviz.models.fit_fresh`)."""
         template = self.model_template if self.model_template is not None else self.require_model("committee")
-        m = clone(template)
-        if "random_state" in m.get_params():
-            m.set_params(random_state=torch_seed(as_generator(rng)))
-        if is_torch_model(m):
-            return m.fit(X, y, n_classes=self.n_classes)
-        return m.fit(model_input(m, X), y)
+        return fit_fresh(template, X, y, self.n_classes, as_generator(rng), params)
 
 
 def gradient_factors_from(proba, h):
@@ -430,6 +433,12 @@ class Strategy:
     #: the finest field grid (points per axis) worth its cost, or None for no cap (an expensive
     #: pointwise score, such as EER's refits, sets one)
     field_max_resolution = None
+
+    def _requires(self) -> frozenset:
+        """What this configured instance needs: the class's ``requires``, which a subclass widens where a
+        parameter asks for more (``committee="dropout"`` needs an alviz torch model, ``embedding="model"``
+        the task model's embedding). :func:`tags` reads it for an instance, the class attribute for a name."""
+        return frozenset(type(self).requires)
 
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
         """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
@@ -602,10 +611,17 @@ def candidate_scores(ctx: QueryContext, values, where=None) -> np.ndarray:
 
 # ============================================================================ capabilities
 def tags(strategy) -> StrategyTags:
-    """The declared needs of a strategy (a name, a Strategy class or object)."""
+    """The declared needs of a strategy (a name, a Strategy class or object).
+
+    A name or a class gives the needs with default parameters; a configured object gives its own
+    (``Strategy._requires``): ``get("qbc_kl", committee="dropout")`` needs an alviz torch model,
+    ``get("typiclust", embedding="model")`` the task model's embedding.
+    """
     cls = _REGISTRY.get(strategy) if isinstance(strategy, str) else strategy
     if cls is None:
         raise ValueError(f"unknown strategy {strategy!r}; available: {', '.join(available())}")
+    if isinstance(cls, Strategy):
+        return StrategyTags(frozenset(cls._requires()), int(getattr(cls, "min_classes", 1)))
     if not isinstance(cls, type):
         cls = type(cls)
     return StrategyTags(frozenset(getattr(cls, "requires", ())), int(getattr(cls, "min_classes", 1)))
@@ -613,6 +629,8 @@ def tags(strategy) -> StrategyTags:
 
 def runs_with(strategy, model, n_labeled: Optional[int] = None, n_label_classes: Optional[int] = None) -> bool:
     """Whether ``strategy``'s declared needs are met by a fitted ``model`` (None: nothing trained yet).
+
+    ``strategy`` is a name (default parameters) or a configured Strategy (its own needs, see :func:`tags`).
 
     ``n_labeled`` / ``n_label_classes`` (when known) check the "labels" need; with ``model=None``
     and no count given, nothing is assumed labeled.

@@ -14,12 +14,12 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from .._validation import (RandomLike, as_generator, check_count, check_features, check_int, check_mask,
-                           check_number, torch_seed)
+from .._validation import (RandomLike, as_generator, check_bool, check_count, check_features, check_int,
+                           check_mask, check_number, torch_seed)
 from .._device import check_device
 from .base import QueryResult, Strategy, candidate_scores, register
-from .contrastive import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
-from .coreset import distance_to_centers, reduce_sq_distances
+from ._representations import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
+from ..selection import distance_to_centers, reduce_sq_distances, sq_distance_blocks
 
 __all__ = [
     "typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
@@ -71,9 +71,7 @@ def typicality(features, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
         )
     sq = np.einsum("ij,ij->i", F, F)
     mean_dist = np.empty(n)
-    for s in range(0, n, chunk):
-        e = min(n, s + chunk)
-        d2 = sq[s:e, None] - 2.0 * (F[s:e] @ F.T) + sq[None, :]  # (c, n)
+    for s, e, d2 in sq_distance_blocks(F, F, chunk, sq, sq):  # (c, n)
         d2[np.arange(e - s), np.arange(s, e)] = np.inf  # a sample is not its own neighbour
         nearest = np.partition(np.maximum(d2, 0.0), k - 1, axis=1)[:, :k]  # (c, k)
         mean_dist[s:e] = np.sqrt(nearest).mean(axis=1)
@@ -278,12 +276,7 @@ def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) ->
     tol = 1e-9 * (2.0 * float(sq.max(initial=0.0)) + d2_cut)  # beyond the rounding of the expansion
     rows_per = max(1, int(block_elements) // max(n, 1))
     indices, counts = [], np.zeros(n, dtype=np.int64)
-    for s in range(0, n, rows_per):
-        e = min(n, s + rows_per)
-        d2 = F[s:e] @ F.T  # (c, n)
-        d2 *= -2.0
-        d2 += sq[s:e, None]
-        d2 += sq[None, :]
+    for s, e, d2 in sq_distance_blocks(F, F, rows_per, sq, sq):  # (c, n)
         d2[np.arange(e - s), np.arange(s, e)] = -1.0  # a sample is in its own ball
         flat = np.flatnonzero(d2 < d2_cut + tol)  # maybe inside: row-major, so sorted by row
         r, c = np.divmod(flat, n)
@@ -380,10 +373,15 @@ class _EmbeddingStrategy(Strategy):
         self.encoder_params = encoder_params
         self.progress = progress
 
+    def _requires(self) -> frozenset:
+        # the task model's space needs a model with embed(X); the contrastive and input spaces need nothing
+        return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
+
     def _validate_params(self):
         if self.embedding not in _EMBEDDINGS:
             raise ValueError(f"embedding={self.embedding!r}; choose one of {', '.join(map(repr, _EMBEDDINGS))}")
         check_encoder_params(self.encoder_seed, self.encoder_params)
+        check_bool(self.progress, "progress", hint="a progress bar while the encoder trains")
         check_device(self.device)
 
     def _features(self, ctx):

@@ -1,67 +1,19 @@
 """Contrastive core-set: k-center greedy in a self-supervised (SimCLR) embedding of the pool.
 
-Also home of :func:`pool_contrastive_embedding`, the one place strategies get
-the contrastive embedding from (trained once per pool, cached on disk by
-:mod:`alviz.encoders` and in memory in the Session's cache).
+The embedding comes from :mod:`alviz.strategies._representations` (the one
+place strategies get it from; its names are re-exported here).
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .._cache import content_key
 from .._device import check_device
-from .._validation import check_features, check_int
-from ..encoders import fit_contrastive
+from .._validation import check_bool
+from ..selection import distance_to_centers
+from ._representations import (CONTRASTIVE_NAME, check_encoder_params, contrastive_transform,
+                               pool_contrastive_embedding)
 from .base import Strategy, register
-from .coreset import distance_to_centers, kcenter_centers, kcenter_result
+from .coreset import kcenter_centers, kcenter_result
 
 __all__ = ["ContrastiveCoreSet", "pool_contrastive_embedding", "contrastive_transform", "check_encoder_params"]
-
-CONTRASTIVE_NAME = "contrastive embedding (SimCLR)"
-
-
-def check_encoder_params(encoder_seed, encoder_params) -> None:
-    """ValueError/TypeError for a bad encoder seed or parameter dict (shared by every contrastive user)."""
-    check_int(encoder_seed, "encoder_seed", 0, hint="the encoder is cached by it")
-    if encoder_params is not None and not isinstance(encoder_params, dict):
-        raise TypeError(
-            f"encoder_params must be None or a dict of alviz.encoders.fit_contrastive parameters, "
-            f"got {type(encoder_params).__name__}"
-        )
-    if encoder_params and {"seed", "X"} & set(encoder_params):
-        raise ValueError("encoder_params cannot hold 'X' or 'seed'; use encoder_seed for the seed")
-
-
-def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True,
-                               device: str = "cpu") -> np.ndarray:
-    """(n_pool, d) float32 L2-normalised contrastive embedding of ``ctx.X``.
-
-    Trained once per (pool, seed, parameters): the disk cache of
-    :func:`alviz.encoders.fit_contrastive` makes it survive sessions, and
-    ``ctx.cache`` (kept by the Session across rounds) skips even the disk read
-    and the hashing of the pool. ``device``: where the encoder trains (not part of either key).
-    """
-    params = dict(encoder_params or {})
-    params.setdefault("progress", progress)
-    data_key = ctx.dataset_key or content_key(np.ascontiguousarray(ctx.X))
-    key = ("contrastive_embedding", data_key, int(encoder_seed),
-           content_key({k: v for k, v in params.items() if k != "progress"}))
-    if key not in ctx.cache:
-        X = check_features(ctx.X, "X")
-        ctx.cache[key] = fit_contrastive(X, int(encoder_seed), device=device, **params).embedding
-    return ctx.cache[key]
-
-
-def contrastive_transform(ctx, X, encoder_seed: int = 0, encoder_params=None) -> np.ndarray:
-    """(m, d) the pool's contrastive encoder applied to arbitrary inputs ``X`` (L2-normalised).
-
-    The encoder is the one :func:`pool_contrastive_embedding` trained (read
-    back from the disk cache, once per context): nothing is retrained.
-    """
-    params = {k: v for k, v in dict(encoder_params or {}).items() if k != "progress"}
-    key = ("contrastive_fit", int(encoder_seed), content_key(params))
-    fit = ctx._memoize(key, lambda: fit_contrastive(check_features(ctx.X, "X"), int(encoder_seed), **params))
-    return fit.transform(X)
 
 
 @register
@@ -102,6 +54,7 @@ class ContrastiveCoreSet(Strategy):
 
     def _validate_params(self):
         check_encoder_params(self.encoder_seed, self.encoder_params)
+        check_bool(self.progress, "progress", hint="a progress bar while the encoder trains")
         check_device(self.device)
 
     def _score_points(self, ctx, X, rng):

@@ -3,32 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selection import k_center_greedy_trace
+from ..selection import distance_to_centers, k_center_greedy_trace, reduce_sq_distances
 from .base import QueryResult, Strategy, candidate_scores, register
 
 __all__ = ["CoreSet", "kcenter_result", "distance_to_centers", "kcenter_centers", "reduce_sq_distances"]
-
-
-def reduce_sq_distances(points, reference, reduce, chunk: int = 2048) -> np.ndarray:
-    """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances from a chunk of
-    ``points`` to every row of ``reference``: memory O(chunk·n), never m × n. The one home of the
-    point-to-set distances the fields need (nearest center, k nearest neighbours, balls of radius δ)."""
-    P = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
-    R = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
-    sq_r = np.einsum("ij,ij->i", R, R)
-    out = np.empty(len(P))
-    for s in range(0, len(P), chunk):
-        B = P[s:s + chunk]
-        d2 = np.einsum("ij,ij->i", B, B)[:, None] - 2.0 * (B @ R.T) + sq_r[None, :]  # (c, n)
-        out[s:s + chunk] = reduce(np.maximum(d2, 0.0))
-    return out
-
-
-def distance_to_centers(points, centers, chunk: int = 2048) -> np.ndarray:
-    """(m,) Euclidean distance from each row of ``points`` to its nearest row of ``centers`` (chunked)."""
-    if len(centers) == 0:
-        raise ValueError("distance_to_centers needs at least one center")
-    return np.sqrt(reduce_sq_distances(points, centers, lambda d2: d2.min(axis=1), chunk))
 
 
 def kcenter_centers(strategy, ctx, features) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._device import check_device
-from .._validation import check_choice, check_features, check_int, check_number
+from .._validation import check_bool, check_choice, check_features, check_int, check_number
 from ..encoders import train_vaal
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
@@ -103,6 +103,7 @@ class VAAL(Strategy):
         check_number(self.beta, "beta", 0.0)
         check_number(self.adversary_weight, "adversary_weight", 0.0)
         check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
+        check_bool(self.progress, "progress", hint="a progress bar over training")
         check_device(self.device)
 
     def _fit(self, ctx, rng):

@@ -161,8 +161,8 @@ compare
 # - Uncertainty batches are redundant: in round 2 most of the eight picks sit
 #   in two tight bunches. After 24 labels `random` (91%) beats all three
 #   uncertainty scores (89%); `eer` (92%) and `coreset` (92%) are best, and
-#   `qbc_vote_entropy` is worst (80%). Its score is coarse: five members
-#   voting on two classes split 5–0, 4–1 or 3–2, so the vote entropy takes three
-#   values and in round 0 83 samples tie for the top (alviz breaks the ties by
+#   the two committees are worst (85%). The vote entropy is coarse: five members
+#   voting on two classes split 5–0, 4–1 or 3–2, so it takes three
+#   values and in round 0 84 samples tie for the top (alviz breaks the ties by
 #   the committee's mean entropy). One small toy run proves nothing about which
 #   strategy is better; notebook 05 compares over more rounds.
