@@ -148,8 +148,8 @@ def test_lowest_picks_avoid_the_labeled_region(fits, digits, region, monkeypatch
     in_region = np.isin(digits.y[res.indices], [0, 1]).mean()
     base = np.isin(digits.y[~region], [0, 1]).mean()
     assert in_region < 0.5 * base  # VAAL looks away from what is labeled
-    assert res.extras["mu"].shape == (len(digits.X), 32)
-    assert res.extras["representation"] is res.extras["mu"]
+    assert res.extras["representation"].shape == (len(digits.X), 32)  # μ, the one copy of VAAL's latent
+    assert "mu" not in res.extras and res.extras["representation_name"] == "VAE latent μ"
     conf = get("vaal", criterion="confusion", progress=False).query(ctx, 30, rng=0)
     p = res.extras["discriminator_p_labeled"]
     # confusion: the 30 unlabeled samples with D(μ) closest to 0.5
@@ -206,7 +206,7 @@ def test_vaal_on_image_tensors_uses_a_conv_vae(digits, monkeypatch):
     ctx = _ctx(X, labeled=np.arange(20))
     res = get("vaal", steps=3, latent_dim=8, progress=False).query(ctx, 5, rng=0)
     assert isinstance(seen["vae"], ConvVAE)
-    assert res.extras["mu"].shape == (100, 8)
+    assert res.extras["representation"].shape == (100, 8)
     assert res.extras["discriminator_p_labeled"].shape == (100,)
     assert res.extras["vae_loss"].shape == (3,)
 

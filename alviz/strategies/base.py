@@ -74,7 +74,7 @@ DIAGNOSTICS: Dict[str, str] = {
     "covering_radius": PER_PICK, "pick_nearest_center": PER_PICK, "pick_distance": PER_PICK,
     "nearest_center": PER_POOL, "distance_to_labeled": PER_POOL, "embedding_source": LABEL,
     # VAAL
-    "discriminator_p_labeled": PER_POOL, "mu": POOL_MATRIX, "vae_loss": ARRAY, "discriminator_loss": ARRAY,
+    "discriminator_p_labeled": PER_POOL, "vae_loss": ARRAY, "discriminator_loss": ARRAY,
     "criterion": LABEL,
     # adversarial
     "perturbation": POOL_MATRIX, "adversarial_class": PER_POOL, "iterations": PER_POOL, "flipped": PER_POOL,

@@ -146,7 +146,6 @@ class VAAL(Strategy):
         s = candidate_scores(ctx, vaal_scores(p, self.criterion))  # the same rule as score_points
         extras = {
             "discriminator_p_labeled": p,
-            "mu": mu,
             "vae_loss": fit.vae_loss,
             "discriminator_loss": fit.discriminator_loss,
             "criterion": self.criterion,

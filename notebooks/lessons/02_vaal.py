@@ -57,8 +57,8 @@ alviz.plot.picks_gallery(lowest, r=-1)
 
 # %%
 rnd = lowest.rounds[-1]
-print(rnd.extras["representation_name"], rnd.extras["mu"].shape)
-latent_coords = alviz.projection.fit(rnd.extras["mu"], seed=0)
+print(rnd.extras["representation_name"], rnd.extras["representation"].shape)
+latent_coords = alviz.projection.fit(rnd.extras["representation"], seed=0)
 alviz.plot.round(lowest, latent_coords, r=-1, color_by="discriminator_p_labeled")
 
 # %% [markdown]
