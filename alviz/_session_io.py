@@ -69,6 +69,8 @@ _MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's  # entries 
 SESSION_ATTRIBUTES = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
                       "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
                       "_augment_X", "_augment_y", "oracle", "pending")
+#: attributes derived from the others (a hash of the pool): never stored, never taken from a file
+DERIVED_ATTRIBUTES = ("_pool_key",)
 #: module roots a class may be looked up in without the caller passing it (already-imported modules only,
 #: except alviz's own, which may be imported)
 _TRUSTED_ROOTS = ("alviz", "sklearn", "torch")
@@ -242,7 +244,7 @@ def session_bytes(session) -> bytes:
     w = _Writer()
     state = {}
     names = [a for a in SESSION_ATTRIBUTES if a in vars(session)]
-    names += sorted(a for a in vars(session) if a not in SESSION_ATTRIBUTES)
+    names += sorted(a for a in vars(session) if a not in SESSION_ATTRIBUTES and a not in DERIVED_ATTRIBUTES)
     for name in names:
         state[name] = w.encode(getattr(session, name), f"session.{name}")
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "written_by": f"alviz {alviz.__version__}",
@@ -570,7 +572,8 @@ def _read_v1(manifest: dict, arrays, classes, session_cls):
                           initial=values["initial_indices"], budget=values["budget"], seed=values["seed"],
                           record_embeddings=values.get("record_embeddings", True))
     for k, x in values.items():
-        setattr(session, k, x)
+        if k not in DERIVED_ATTRIBUTES:  # recomputed from the loaded data when needed
+            setattr(session, k, x)
     for rnd in list(getattr(session, "rounds", None) or []) + [getattr(session, "pending", None)]:
         _upgrade_round(rnd)
     if isinstance(getattr(session, "model", None), _NeedsRefit):

@@ -542,3 +542,18 @@ def test_augment_inputs_round_trip_and_an_older_file_keeps_them_in_extras(toy, t
     old.run(1)
     _same_rounds(sess, old)
     np.testing.assert_array_equal(sess._augment_X, old._augment_X)
+
+
+def test_the_pool_key_is_derived_never_stored_nor_read_from_a_file(tmp_path):
+    """The pool's hash keys the disk caches: a file must not be able to point a session at another pool's."""
+    ds = alviz.datasets.make_toy("moons", n=120, seed=0)
+    s = alviz.Session(ds, "margin", model=LogisticRegression(max_iter=200), initial=10, budget=4, seed=0)
+    s.run(1)
+    assert s.pool_key == ds.fingerprint()
+    path = tmp_path / "s.alviz"
+    s.save(path)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read(_session_io.MANIFEST))
+    assert "_pool_key" not in manifest["state"]
+    again = alviz.Session.load(path)
+    assert again.pool_key == ds.fingerprint()
