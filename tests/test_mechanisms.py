@@ -235,3 +235,11 @@ def test_runs_refuse_a_progress_that_is_not_a_bool_before_any_round(blobs, bad):
         alviz.compare(blobs, ["random"], rounds=1, budget=2, progress=bad, model=MLP(hidden=(4,), steps=5))
     with pytest.raises(ValueError, match=r"progress=.* must be True or False"):
         alviz.experiment(blobs, ["random"], seeds=[0], rounds=1, budget=2, progress=bad)
+
+
+def test_no_strategy_module_imports_another_strategy_module():
+    """Strategies share mechanisms through base, selection and the private modules (``_kcenter``,
+    ``_representations``), never through each other's files."""
+    public = {p.stem for p in STRATEGIES.glob("*.py") if not p.stem.startswith("_") and p.stem != "base"}
+    for name in sorted(public):
+        assert not _strategy_imports(STRATEGIES / f"{name}.py") & public, name

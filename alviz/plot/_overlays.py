@@ -400,7 +400,7 @@ def _input_circles(view: View, out: Built) -> None:
     """
     if "covering_radius" not in view.rnd.extras:
         return
-    from ..strategies.coreset import distance_to_centers
+    from ..selection import distance_to_centers
 
     X = np.asarray(view.dataset.X, dtype=np.float64)
     centers_idx = np.unique(np.concatenate([np.asarray(view.rnd.labeled, dtype=np.int64), view.selected]))

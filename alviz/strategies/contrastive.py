@@ -10,8 +10,8 @@ from .._validation import check_bool
 from ..selection import distance_to_centers
 from ._representations import (CONTRASTIVE_NAME, check_encoder_params, contrastive_transform,
                                pool_contrastive_embedding)
+from ._kcenter import kcenter_centers, kcenter_result
 from .base import Strategy, register
-from .coreset import kcenter_centers, kcenter_result
 
 __all__ = ["ContrastiveCoreSet", "pool_contrastive_embedding", "contrastive_transform", "check_encoder_params"]
 
