@@ -70,7 +70,7 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
     h, w = imgs[0].shape
     cols = int(min(cols, idx.size))
     rows = -(-idx.size // cols)
-    band = max(_PAD, int(round(0.9 * h)))  # a label band above each image, in image pixels
+    band = max(_PAD, int(round(0.5 * h)))  # a label band above each image (two lines of text), in image pixels
     th, tw = band + h, w + max(_PAD, int(round(0.25 * w)))
     z = np.full((rows * th, cols * tw), np.nan)
     names = list(ds.class_names) or [str(c) for c in range(ds.n_classes)]
