@@ -18,12 +18,12 @@ def test_gallery_shows_the_picks_in_order_with_rank_and_class(session, digits):
     (heat,) = fig.data
     assert heat.type == "heatmap" and heat.name == "picks"
     z = np.asarray(heat.z, dtype=float)
-    # 12 picks in rows of 5: 3 rows of tiles, each a label band of 7 px over the 8x8 image, 10 px wide
-    assert z.shape == (3 * 15, 5 * 10)
+    # 12 picks in rows of 5: 3 rows of tiles, each a label band of 4 px over the 8x8 image, 10 px wide
+    assert z.shape == (3 * 12, 5 * 10)
     for k, i in enumerate(rnd.selected):  # tile k is the image of the k-th pick
         row, col = divmod(k, 5)
-        np.testing.assert_allclose(z[row * 15 + 7:row * 15 + 15, col * 10:col * 10 + 8], digits.images[i])
-        assert np.isnan(z[row * 15:row * 15 + 7, col * 10:col * 10 + 8]).all()
+        np.testing.assert_allclose(z[row * 12 + 4:row * 12 + 12, col * 10:col * 10 + 8], digits.images[i])
+        assert np.isnan(z[row * 12:row * 12 + 4, col * 10:col * 10 + 8]).all()
     texts = [a.text for a in fig.layout.annotations]
     assert len(texts) == 12
     pred = rnd.proba[rnd.selected].argmax(axis=1)
@@ -45,7 +45,7 @@ def test_gallery_on_mnist_tiles_are_28x28(tmp_path):
                       model=alviz.models.CNN(steps=5))
     s.step()
     z = np.asarray(alviz.plot.picks_gallery(s).data[0].z, dtype=float)
-    assert z.shape == (25 + 28, 3 * 35)
+    assert z.shape == (14 + 28, 3 * 35)  # a label band of half an image over each 28x28 image
 
 
 def test_gallery_errors_say_what_to_do(session, moons):
