@@ -33,8 +33,11 @@ LogitsFn = Callable[[torch.Tensor], torch.Tensor]
 
 #: DeepFool's tiny push past the linearised boundary (Moosavi-Dezfooli et al., 2016)
 DEEPFOOL_EPS = 1e-4
-#: input elements (batch * classes * features) per chunk when batch_size is None
+#: input elements (batch * classes * features) per chunk when batch_size is None, on an accelerator
 _CHUNK_ELEMENTS = 2**22
+#: the same on the CPU: chunks whose activations stay in the caches run a CNN's forward and backward about
+#: 2x faster than chunks of thousands of images (66 MNIST images per DeepFool pass, 668 per gradient pass)
+_CPU_CHUNK_ELEMENTS = 2**19
 
 
 class AttackResult(NamedTuple):
@@ -158,7 +161,8 @@ def _chunks(x: torch.Tensor, n_classes: int, batch_size: Optional[int]):
     check_attack_params(batch_size=batch_size)
     if batch_size is None:
         per = max(1, n_classes * int(np.prod(x.shape[1:])))
-        batch_size = max(1, _CHUNK_ELEMENTS // per)
+        budget = _CPU_CHUNK_ELEMENTS if x.device.type == "cpu" else _CHUNK_ELEMENTS
+        batch_size = max(1, budget // per)
     return [slice(i, i + batch_size) for i in range(0, n, int(batch_size))]
 
 

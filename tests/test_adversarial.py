@@ -308,9 +308,35 @@ def test_gradnorm_strategy_scores_are_the_core(digits_ctx):
         np.testing.assert_array_equal(res.indices, cand[np.argsort(-g[cand], kind="stable")[:5]])
 
 
+@pytest.mark.parametrize("name", ["dfal", "bim"])
+def test_margin_prefilter_attacks_the_smallest_gap_samples_and_keeps_the_whole_pool_picks(name, digits_ctx):
+    cand = digits_ctx.candidates
+    p = np.sort(digits_ctx.proba[cand], axis=1)
+    gap = p[:, -1] - p[:, -2]
+    small = np.sort(cand[np.lexsort((cand, gap))[:300]])
+    res = get(name, max_candidates=300).query(digits_ctx, 10, rng=0)
+    np.testing.assert_array_equal(res.extras["candidates"], small)
+    assert np.isnan(res.scores[np.setdiff1d(np.arange(digits_ctx.n_pool), small)]).all()
+    assert np.isfinite(res.scores[small]).all()
+    # the samples nearest the boundary are among the smallest gaps: the same picks as attacking every sample
+    whole = get(name, max_candidates=None).query(digits_ctx, 10, rng=0)
+    assert "candidates" not in whole.extras
+    np.testing.assert_array_equal(res.indices, whole.indices)
+
+
+def test_random_prefilter_is_a_seeded_uniform_subsample(digits_ctx):
+    a = get("bim", max_iter=2, max_candidates=150, prefilter="random").query(digits_ctx, 5, rng=3)
+    b = get("bim", max_iter=2, max_candidates=150, prefilter="random").query(digits_ctx, 5, rng=3)
+    c = get("bim", max_iter=2, max_candidates=150).query(digits_ctx, 5, rng=3)
+    np.testing.assert_array_equal(a.extras["candidates"], b.extras["candidates"])
+    assert a.extras["candidates"].size == 150
+    assert not np.array_equal(a.extras["candidates"], c.extras["candidates"])
+
+
 @pytest.mark.parametrize("name,params,match", [
     ("dfal", {"max_iter": 0}, "max_iter"), ("dfal", {"overshoot": -1.0}, "overshoot"),
     ("dfal", {"add_adversarial": "yes"}, "add_adversarial"), ("dfal", {"max_candidates": 0}, "max_candidates"),
+    ("dfal", {"prefilter": "entropy"}, "prefilter"), ("bim", {"prefilter": None}, "margin"),
     ("bim", {"eps": -0.1}, "eps"), ("gradnorm", {"label": "true"}, "predicted"),
 ])
 def test_bad_parameters_say_what_to_do(name, params, match, digits_ctx):
