@@ -57,9 +57,18 @@ def auto_steps(n: int, batch_size: int, epochs: float, lo: int, hi: int) -> int:
     return int(min(hi, max(lo, round(epochs * per_epoch))))
 
 
-def _batched_apply(fn, X: np.ndarray, batch: int = 2048, device=None) -> np.ndarray:
-    """Apply a torch function to a numpy array in eval-sized batches on ``device``, without gradients."""
+def _batched_apply(fn, X: np.ndarray, batch: Optional[int] = None, device=None) -> np.ndarray:
+    """Apply a torch function to a numpy array in eval-sized batches on ``device``, without gradients.
+
+    Default batch: 2 048 samples on an accelerator; on the CPU about 2**18 input values (256 MNIST
+    images), whose activations stay in the caches: encoding 60 000 MNIST images with the contrastive
+    encoder took 4 s in batches of 256 and 13 s in batches of 2 048 (one core).
+    """
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    if batch is None:
+        on_cpu = device is None or torch.device(device).type == "cpu"
+        values = max(1, int(np.prod(Xt.shape[1:])))
+        batch = int(np.clip(2**18 // values, 64, 4096)) if on_cpu else 2048
     with torch.no_grad(), _threads_for(Xt.shape[1:]):
         out = [fn(Xt[i:i + batch].to(device)).cpu() for i in range(0, len(Xt), batch)]
     return torch.cat(out).numpy()
