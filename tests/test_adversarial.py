@@ -364,3 +364,22 @@ def test_attacks_work_inside_no_grad_and_leave_the_model_alone(digits, digits_ml
         g = P.input_gradient_norms(digits_mlp.logits, X)
     np.testing.assert_array_equal(res.r, ref.r)
     assert np.all(g > 0)
+
+
+def test_cpu_chunks_stay_cache_sized_and_give_the_same_gradients():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 28 * 28, 10)).eval()
+    seen = []
+
+    def fn(x):
+        seen.append(x.shape[0])
+        return net(x)
+
+    X = torch.randn(1500, 1, 28, 28)
+    g = P.input_gradient_norms(fn, X)
+    assert max(seen) == 2**19 // 784 and len(seen) == 3  # 668-image gradient passes on the CPU
+    np.testing.assert_allclose(g, P.input_gradient_norms(net, X, batch_size=1500), rtol=1e-5)
+    seen.clear()
+    P.deepfool(fn, X[:200], max_iter=1)
+    assert max(seen[1:]) == 2**19 // (10 * 784)  # a Jacobian of 10 classes: 66 samples a pass
