@@ -451,9 +451,10 @@ def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, devi
         net = make_contrastive_encoder(X.shape[1:], cfg["rep_dim"], cfg["proj_dim"]).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], weight_decay=1e-6)
         if image:
+            noise = cfg["noise"] * float(Xt.std())  # once: the std of the whole pool, not every view
+
             def view(x):
-                return augment_images(x, cfg["max_shift"], cfg["max_rotation"], cfg["noise"] * float(Xt.std()),
-                                      generator=gen)
+                return augment_images(x, cfg["max_shift"], cfg["max_rotation"], noise, generator=gen)
         else:
             mean, std = Xt.mean(0).to(device), (Xt.std(0) + 1e-8).to(device)  # (d,) each
             def view(x):
