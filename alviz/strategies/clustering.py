@@ -614,7 +614,9 @@ class ProbCover(_EmbeddingStrategy):
     labeled or picked sample. The score is that coverage gain before the
     first pick. The δ-ball graph is sparse and built in bounded row blocks:
     memory is 5 bytes per pair closer than δ (a 30 000-point pool fits well
-    under 1.5 GB).
+    under 1.5 GB). On large pools δ and the graph come from k-d tree bounds in
+    a few principal directions (:func:`purity_radius`, :func:`ball_graph`):
+    still exact, without the n² distances where the data allow it.
 
     References
     ----------
