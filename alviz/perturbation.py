@@ -212,13 +212,22 @@ def bim_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor, eps: float 
 
 # ============================================================================ the shared loop
 def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
-            batch_size: Optional[int] = None, n_classes_per_pass: int = 1, device=None) -> AttackResult:
+            batch_size: Optional[int] = None, n_classes_per_pass: int = 1, device=None,
+            check_first: bool = False) -> AttackResult:
     """Iterate ``step`` per sample until the prediction flips, it is stuck, or ``max_iter`` steps.
 
     The applied perturbation is ``scale * r_tot`` (DeepFool's overshoot); the
     flip is checked at x + scale * r_tot, as in the original DeepFool. A sample
     leaves the active set the moment it is done; the rest keep going.
+
+    ``check_first``: check the flip with a plain forward pass and run ``step``
+    only on the samples that go on, for steps that cost far more than a
+    forward pass (DeepFool's Jacobian: C backward passes, wasted on a sample
+    that has already flipped). Otherwise the step's own logits decide (BIM:
+    one backward pass, less than an extra forward for every sample).
     """
+    if check_first:
+        return _attack_checked(logits_fn, x, step, max_iter, scale, batch_size, n_classes_per_pass, device)
     check_attack_params(max_iter=max_iter)
     x = _as_input(x, device)
     n = x.shape[0]
@@ -254,6 +263,47 @@ def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
     return AttackResult(r, *(t.cpu().numpy() for t in (adv, iters, flipped, k0_all, stopped)))
 
 
+def _attack_checked(logits_fn: LogitsFn, x, step, max_iter: int, scale: float,
+                    batch_size: Optional[int], n_classes_per_pass: int, device) -> AttackResult:
+    """:func:`_attack` with the flip checked by a forward pass before each step (same results)."""
+    check_attack_params(max_iter=max_iter)
+    x = _as_input(x, device)
+    n = x.shape[0]
+    on = dict(device=x.device)  # every state tensor lives where x is
+    r_tot = torch.zeros_like(x)  # (n, *shape)
+    iters = torch.zeros(n, dtype=torch.int64, **on)
+    adv = torch.full((n,), -1, dtype=torch.int64, **on)
+    flipped = torch.zeros(n, dtype=torch.bool, **on)
+    stopped = torch.zeros(n, dtype=torch.bool, **on)
+    k0_all = torch.empty(n, dtype=torch.int64, **on)
+    for s in _chunks(x, n_classes_per_pass, batch_size):
+        idx = torch.arange(n, **on)[s]
+        with torch.no_grad():
+            k0_all[idx] = logits_fn(x[idx]).argmax(dim=1)
+        active = idx
+        for it in range(max_iter + 1):
+            k0 = k0_all[active]
+            xa = x[active] + scale * r_tot[active]
+            if it > 0:  # at x itself the prediction is k0
+                with torch.no_grad():
+                    pred = logits_fn(xa).argmax(dim=1)  # (m,)
+                done = pred != k0
+                iters[active] = it
+                flipped[active[done]] = True
+                adv[active[done]] = pred[done]
+                active, xa, k0 = active[~done], xa[~done], k0[~done]
+            if it == max_iter or active.numel() == 0:
+                break
+            _, delta, stuck = step(logits_fn, xa, k0)
+            stopped[active[stuck]] = True
+            r_tot[active[~stuck]] += delta[~stuck]
+            active = active[~stuck]
+            if active.numel() == 0:
+                break
+    r = (scale * r_tot).cpu().numpy()
+    return AttackResult(r, *(t.cpu().numpy() for t in (adv, iters, flipped, k0_all, stopped)))
+
+
 def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02,
              batch_size: Optional[int] = None, device=None) -> AttackResult:
     """Batched multi-class DeepFool: the smallest perturbation that flips each prediction.
@@ -283,7 +333,7 @@ def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02
     x = _as_input(x, device)
     C = _n_classes(logits_fn, x)
     return _attack(logits_fn, x, deepfool_step, max_iter, scale=1.0 + float(overshoot),
-                   batch_size=batch_size, n_classes_per_pass=C)
+                   batch_size=batch_size, n_classes_per_pass=C, check_first=True)
 
 
 def bim(logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100,

@@ -383,3 +383,24 @@ def test_cpu_chunks_stay_cache_sized_and_give_the_same_gradients():
     seen.clear()
     P.deepfool(fn, X[:200], max_iter=1)
     assert max(seen[1:]) == 2**19 // (10 * 784)  # a Jacobian of 10 classes: 66 samples a pass
+
+
+def test_deepfool_checking_the_flip_first_gives_the_plain_loop_results(digits, digits_mlp):
+    X = torch.as_tensor(digits.X[:300], dtype=torch.float32)
+    calls = {"plain": 0, "checked": 0}
+
+    def counting(tag):
+        def step(fn, xa, k0):
+            calls[tag] += xa.shape[0]
+            return P.deepfool_step(fn, xa, k0)
+        return step
+
+    plain = P._attack(digits_mlp.logits, X, counting("plain"), 50, scale=1.02, n_classes_per_pass=10)
+    checked = P._attack(digits_mlp.logits, X, counting("checked"), 50, scale=1.02, n_classes_per_pass=10,
+                        check_first=True)
+    for f in ("adversarial_class", "iterations", "flipped", "original_class", "stuck"):
+        np.testing.assert_array_equal(getattr(checked, f), getattr(plain, f))
+    np.testing.assert_allclose(checked.r, plain.r, atol=1e-5)
+    assert plain.flipped.all() and plain.iterations.min() >= 1
+    # no Jacobian at a point that has already flipped: one fewer step per flipped sample
+    assert calls["checked"] == calls["plain"] - int(plain.flipped.sum())
