@@ -226,46 +226,6 @@ def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
     that has already flipped). Otherwise the step's own logits decide (BIM:
     one backward pass, less than an extra forward for every sample).
     """
-    if check_first:
-        return _attack_checked(logits_fn, x, step, max_iter, scale, batch_size, n_classes_per_pass, device)
-    check_attack_params(max_iter=max_iter)
-    x = _as_input(x, device)
-    n = x.shape[0]
-    on = dict(device=x.device)  # every state tensor lives where x is
-    r_tot = torch.zeros_like(x)  # (n, *shape)
-    iters = torch.zeros(n, dtype=torch.int64, **on)
-    adv = torch.full((n,), -1, dtype=torch.int64, **on)
-    flipped = torch.zeros(n, dtype=torch.bool, **on)
-    stopped = torch.zeros(n, dtype=torch.bool, **on)
-    k0_all = torch.empty(n, dtype=torch.int64, **on)
-    for s in _chunks(x, n_classes_per_pass, batch_size):
-        idx = torch.arange(n, **on)[s]
-        with torch.no_grad():
-            k0_all[idx] = logits_fn(x[idx]).argmax(dim=1)
-        active = idx
-        for it in range(max_iter + 1):
-            k0 = k0_all[active]
-            logits, delta, stuck = step(logits_fn, x[active] + scale * r_tot[active], k0)
-            pred = logits.argmax(dim=1)  # (m,)
-            done = pred != k0
-            flipped[active[done]] = True
-            adv[active[done]] = pred[done]
-            iters[active] = it
-            if it == max_iter:
-                break
-            stopped[active[~done & stuck]] = True
-            go = ~done & ~stuck
-            r_tot[active[go]] += delta[go]
-            active = active[go]
-            if active.numel() == 0:
-                break
-    r = (scale * r_tot).cpu().numpy()
-    return AttackResult(r, *(t.cpu().numpy() for t in (adv, iters, flipped, k0_all, stopped)))
-
-
-def _attack_checked(logits_fn: LogitsFn, x, step, max_iter: int, scale: float,
-                    batch_size: Optional[int], n_classes_per_pass: int, device) -> AttackResult:
-    """:func:`_attack` with the flip checked by a forward pass before each step (same results)."""
     check_attack_params(max_iter=max_iter)
     x = _as_input(x, device)
     n = x.shape[0]
@@ -284,20 +244,30 @@ def _attack_checked(logits_fn: LogitsFn, x, step, max_iter: int, scale: float,
         for it in range(max_iter + 1):
             k0 = k0_all[active]
             xa = x[active] + scale * r_tot[active]
-            if it > 0:  # at x itself the prediction is k0
+            if not check_first:
+                logits, delta, stuck = step(logits_fn, xa, k0)
+                pred = logits.argmax(dim=1)  # (m,)
+            elif it == 0:
+                pred = k0  # at x itself the prediction is k0
+            else:
                 with torch.no_grad():
                     pred = logits_fn(xa).argmax(dim=1)  # (m,)
-                done = pred != k0
-                iters[active] = it
-                flipped[active[done]] = True
-                adv[active[done]] = pred[done]
-                active, xa, k0 = active[~done], xa[~done], k0[~done]
-            if it == max_iter or active.numel() == 0:
+            done = pred != k0
+            flipped[active[done]] = True
+            adv[active[done]] = pred[done]
+            iters[active] = it
+            if it == max_iter:
                 break
-            _, delta, stuck = step(logits_fn, xa, k0)
-            stopped[active[stuck]] = True
-            r_tot[active[~stuck]] += delta[~stuck]
-            active = active[~stuck]
+            if check_first:  # the step only where the attack goes on
+                active, xa, k0 = active[~done], xa[~done], k0[~done]
+                if active.numel() == 0:
+                    break
+                _, delta, stuck = step(logits_fn, xa, k0)
+                done = torch.zeros_like(stuck)
+            stopped[active[~done & stuck]] = True
+            go = ~done & ~stuck
+            r_tot[active[go]] += delta[go]
+            active = active[go]
             if active.numel() == 0:
                 break
     r = (scale * r_tot).cpu().numpy()
