@@ -257,8 +257,8 @@ def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
         raise ValueError("purity_radius needs at least 2 pseudo-labels: with one, every ball is pure")
     m = int(np.floor((1.0 - purity) * len(F) + 1e-9))
     d = np.full(len(F), np.inf)  # +inf: d(x) is known to be above the answer
-    if len(F) > _PRUNE_ABOVE:  # bounds in a few principal directions rule most samples out (see _Projection)
-        proj = _Projection.of(F)
+    proj = _Projection.of(F) if len(F) > _PRUNE_ABOVE else None
+    if proj is not None:  # bounds in a few principal directions rule most samples out (see _Projection)
         lower, upper, trees = np.empty(len(F)), np.empty(len(F)), {}
         for c in classes:
             inside, other = np.flatnonzero(y == c), np.flatnonzero(y != c)
@@ -269,8 +269,9 @@ def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
         r = proj.widen(float(np.partition(upper, m)[m]))  # d ≤ upper: the answer is at most this
         for c in classes:  # d(x) exactly where it may be ≤ r: its nearest other-label sample is within r
             here, other = np.flatnonzero((y == c) & (lower <= r)), np.flatnonzero(y != c)
-            if here.size and trees[c].query_ball_point(proj.Z[here], r, return_length=True).sum() > \
-                    _PRUNE_MAX_PER_ROW * len(F):  # the projection does not separate these: brute force
+            probe = here[np.random.default_rng(0).choice(here.size, min(here.size, 200), replace=False)]
+            if here.size and trees[c].query_ball_point(proj.Z[probe], r, return_length=True).mean() > \
+                    _PRUNE_MAX_PER_ROW:  # the projection does not separate these: brute force
                 d[here] = NearestNeighbors(n_neighbors=1).fit(F[other]).kneighbors(F[here])[0][:, 0]
             elif here.size:
                 near = trees[c].query_ball_point(proj.Z[here], r)  # (|here|,) lists, none empty
@@ -293,6 +294,8 @@ _PRUNE_ABOVE = 2_000
 _PRUNE_DIMS = 8
 #: the pruned ball graph is used while its candidate pairs stay under this many per sample
 _PRUNE_MAX_PER_ROW = 256
+#: ... and only when the principal directions hold this share of the variance
+_PRUNE_MIN_CAPTURED = 0.95
 
 
 class _Projection:
@@ -308,13 +311,17 @@ class _Projection:
     def __init__(self, F: np.ndarray, dims: int = _PRUNE_DIMS, sample: int = 10_000):
         sub = F if len(F) <= sample else F[np.random.default_rng(0).choice(len(F), sample, replace=False)]
         center = sub.mean(axis=0)
-        _, _, Vt = np.linalg.svd(sub - center, full_matrices=False)
+        _, sv, Vt = np.linalg.svd(sub - center, full_matrices=False)
+        #: the share of the subsample's variance in these directions (how tight the bounds can be)
+        self.captured = float((sv[:dims] ** 2).sum() / max((sv ** 2).sum(), np.finfo(float).tiny))
         self.Z = (F - center) @ Vt[:dims].T  # (n, dims)
         self.scale = float(np.sqrt(np.einsum("ij,ij->i", F - center, F - center).max(initial=0.0)))
 
     @classmethod
-    def of(cls, F: np.ndarray) -> "_Projection":
-        return cls(F, min(_PRUNE_DIMS, F.shape[1]))
+    def of(cls, F: np.ndarray):
+        """The projection of F, or None when it holds under 95% of the variance (bounds too loose to pay)."""
+        proj = cls(F, min(_PRUNE_DIMS, F.shape[1]))
+        return proj if proj.captured >= _PRUNE_MIN_CAPTURED else None
 
     def widen(self, r: float) -> float:
         return float(r) * (1.0 + 1e-7) + 1e-9 * self.scale
@@ -333,6 +340,8 @@ def _ball_graph_pruned(F: np.ndarray, d2_cut: float):
     """The ball graph from the pairs a k-d tree on the projection finds, or None when too many are candidates."""
     n = len(F)
     proj = _Projection.of(F)
+    if proj is None:
+        return None
     tree = cKDTree(proj.Z)
     r = proj.widen(np.sqrt(d2_cut))
     probe = np.random.default_rng(0).choice(n, min(n, 1000), replace=False)
@@ -366,8 +375,9 @@ def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) ->
     k-d tree on the top 8 principal directions (projected distances are lower
     bounds of the true ones, :class:`_Projection`) and each candidate's true
     Σ(a − b)² decides: the same graph without the n² distances, while the
-    candidates stay few (at most 256 per sample on a probe of 1 000 samples;
-    otherwise the dense blocks run).
+    candidates stay few (the 8 directions hold ≥ 95% of the variance and a
+    probe of 1 000 samples has at most 256 candidates each; otherwise the
+    dense blocks run).
     """
     F = _as_matrix(features)
     n = len(F)
