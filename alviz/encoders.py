@@ -57,9 +57,18 @@ def auto_steps(n: int, batch_size: int, epochs: float, lo: int, hi: int) -> int:
     return int(min(hi, max(lo, round(epochs * per_epoch))))
 
 
-def _batched_apply(fn, X: np.ndarray, batch: int = 2048, device=None) -> np.ndarray:
-    """Apply a torch function to a numpy array in eval-sized batches on ``device``, without gradients."""
+def _batched_apply(fn, X: np.ndarray, batch: Optional[int] = None, device=None) -> np.ndarray:
+    """Apply a torch function to a numpy array in eval-sized batches on ``device``, without gradients.
+
+    Default batch: 2 048 samples on an accelerator; on the CPU about 2**18 input values (334 MNIST
+    images), whose activations stay in the caches: encoding 60 000 MNIST images with the contrastive
+    encoder took 4 s in batches of 256 or 512 and 13 s in batches of 2 048 (one core).
+    """
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    if batch is None:
+        on_cpu = device is None or torch.device(device).type == "cpu"
+        values = max(1, int(np.prod(Xt.shape[1:])))
+        batch = int(np.clip(2**18 // values, 64, 4096)) if on_cpu else 2048
     with torch.no_grad(), _threads_for(Xt.shape[1:]):
         out = [fn(Xt[i:i + batch].to(device)).cpu() for i in range(0, len(Xt), batch)]
     return torch.cat(out).numpy()
@@ -442,9 +451,10 @@ def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, devi
         net = make_contrastive_encoder(X.shape[1:], cfg["rep_dim"], cfg["proj_dim"]).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], weight_decay=1e-6)
         if image:
+            noise = cfg["noise"] * float(Xt.std())  # once: the std of the whole pool, not every view
+
             def view(x):
-                return augment_images(x, cfg["max_shift"], cfg["max_rotation"], cfg["noise"] * float(Xt.std()),
-                                      generator=gen)
+                return augment_images(x, cfg["max_shift"], cfg["max_rotation"], noise, generator=gen)
         else:
             mean, std = Xt.mean(0).to(device), (Xt.std(0) + 1e-8).to(device)  # (d,) each
             def view(x):

@@ -310,9 +310,35 @@ def test_gradnorm_strategy_scores_are_the_core(digits_ctx):
         np.testing.assert_array_equal(res.indices, cand[np.argsort(-g[cand], kind="stable")[:5]])
 
 
+@pytest.mark.parametrize("name", ["dfal", "bim"])
+def test_margin_prefilter_attacks_the_smallest_gap_samples_and_keeps_the_whole_pool_picks(name, digits_ctx):
+    cand = digits_ctx.candidates
+    p = np.sort(digits_ctx.proba[cand], axis=1)
+    gap = p[:, -1] - p[:, -2]
+    small = np.sort(cand[np.lexsort((cand, gap))[:300]])
+    res = get(name, max_candidates=300).query(digits_ctx, 10, rng=0)
+    np.testing.assert_array_equal(res.extras["candidates"], small)
+    assert np.isnan(res.scores[np.setdiff1d(np.arange(digits_ctx.n_pool), small)]).all()
+    assert np.isfinite(res.scores[small]).all()
+    # the samples nearest the boundary are among the smallest gaps: the same picks as attacking every sample
+    whole = get(name, max_candidates=None).query(digits_ctx, 10, rng=0)
+    assert "candidates" not in whole.extras
+    np.testing.assert_array_equal(res.indices, whole.indices)
+
+
+def test_random_prefilter_is_a_seeded_uniform_subsample(digits_ctx):
+    a = get("bim", max_iter=2, max_candidates=150, prefilter="random").query(digits_ctx, 5, rng=3)
+    b = get("bim", max_iter=2, max_candidates=150, prefilter="random").query(digits_ctx, 5, rng=3)
+    c = get("bim", max_iter=2, max_candidates=150).query(digits_ctx, 5, rng=3)
+    np.testing.assert_array_equal(a.extras["candidates"], b.extras["candidates"])
+    assert a.extras["candidates"].size == 150
+    assert not np.array_equal(a.extras["candidates"], c.extras["candidates"])
+
+
 @pytest.mark.parametrize("name,params,match", [
     ("dfal", {"max_iter": 0}, "max_iter"), ("dfal", {"overshoot": -1.0}, "overshoot"),
     ("dfal", {"add_adversarial": "yes"}, "add_adversarial"), ("dfal", {"max_candidates": 0}, "max_candidates"),
+    ("dfal", {"prefilter": "entropy"}, "prefilter"), ("bim", {"prefilter": None}, "margin"),
     ("bim", {"eps": -0.1}, "eps"), ("gradnorm", {"label": "true"}, "predicted"),
 ])
 def test_bad_parameters_say_what_to_do(name, params, match, digits_ctx):
@@ -340,3 +366,43 @@ def test_attacks_work_inside_no_grad_and_leave_the_model_alone(digits, digits_ml
         g = P.input_gradient_norms(digits_mlp.logits, X)
     np.testing.assert_array_equal(res.r, ref.r)
     assert np.all(g > 0)
+
+
+def test_cpu_chunks_stay_cache_sized_and_give_the_same_gradients():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(4 * 28 * 28, 10)).eval()
+    seen = []
+
+    def fn(x):
+        seen.append(x.shape[0])
+        return net(x)
+
+    X = torch.randn(1500, 1, 28, 28)
+    g = P.input_gradient_norms(fn, X)
+    assert max(seen) == 2**20 // 784 and len(seen) == 2  # 1 337-image gradient passes on the CPU
+    np.testing.assert_allclose(g, P.input_gradient_norms(net, X, batch_size=1500), rtol=1e-5)
+    seen.clear()
+    P.deepfool(fn, X[:200], max_iter=1)
+    assert max(seen[1:]) == 2**20 // (10 * 784)  # a Jacobian of 10 classes: 133 samples a pass
+
+
+def test_deepfool_checking_the_flip_first_gives_the_plain_loop_results(digits, digits_mlp):
+    X = torch.as_tensor(digits.X[:300], dtype=torch.float32)
+    calls = {"plain": 0, "checked": 0}
+
+    def counting(tag):
+        def step(fn, xa, k0):
+            calls[tag] += xa.shape[0]
+            return P.deepfool_step(fn, xa, k0)
+        return step
+
+    plain = P._attack(digits_mlp.logits, X, counting("plain"), 50, scale=1.02, n_classes_per_pass=10)
+    checked = P._attack(digits_mlp.logits, X, counting("checked"), 50, scale=1.02, n_classes_per_pass=10,
+                        check_first=True)
+    for f in ("adversarial_class", "iterations", "flipped", "original_class", "stuck"):
+        np.testing.assert_array_equal(getattr(checked, f), getattr(plain, f))
+    np.testing.assert_allclose(checked.r, plain.r, atol=1e-5)
+    assert plain.flipped.all() and plain.iterations.min() >= 1
+    # no Jacobian at a point that has already flipped: one fewer step per flipped sample
+    assert calls["checked"] == calls["plain"] - int(plain.flipped.sum())

@@ -7,7 +7,8 @@ from sklearn.datasets import make_blobs
 
 import alviz
 from alviz.strategies.base import QueryContext
-from alviz.strategies.clustering import ball_graph, max_coverage
+from alviz.strategies import clustering
+from alviz.strategies.clustering import ball_graph, max_coverage, purity_radius
 
 
 def dense_greedy(X, labeled, delta, k):
@@ -52,6 +53,53 @@ def test_ball_graph_in_small_blocks_equals_the_dense_matrix_and_is_symmetric():
     np.testing.assert_array_equal(A.toarray(), dense)
     assert (A != A.T).nnz == 0
     assert A.indices.dtype == np.int32 and A.data.dtype == bool
+
+
+def _curved_sheet(n, seed):
+    """n points near a curved 3-D sheet inside 24 dimensions: most of the spread in a few directions."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-1, 1, size=(n, 3))
+    basis = np.linalg.qr(rng.normal(size=(24, 24)))[0]
+    X = np.c_[t, np.sin(3 * t[:, :1]) * 0.3, rng.normal(scale=0.02, size=(n, 20))] @ basis.T
+    return X, (t[:, 0] > 0).astype(int) + 2 * (t[:, 1] > 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_ball_graph_from_projection_bounds_equals_the_dense_blocks(seed, monkeypatch):
+    X, _ = _curved_sheet(3000, seed)
+    A = ball_graph(X, 0.12)  # 3 000 > 2 000 samples: the pairs come from the k-d tree on the projection
+    assert 3000 < A.nnz < 60 * 3000  # a real graph, not only the diagonal
+    monkeypatch.setattr(clustering, "_PRUNE_ABOVE", 10**9)  # the dense blocks
+    B = ball_graph(X, 0.12)
+    assert (A != B).nnz == 0 and (A != A.T).nnz == 0
+    np.testing.assert_array_equal(A.indptr, B.indptr)
+    np.testing.assert_array_equal(A.indices, B.indices)  # sorted within rows, like the blocks
+    assert A.indices.dtype == np.int32 and A.data.dtype == bool
+
+
+def test_ball_graph_falls_back_to_the_dense_blocks_when_the_projection_cannot_prune(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(2500, 40))  # isotropic: 8 directions bound nothing
+    assert clustering._Projection.of(X) is None  # they hold ~ 1/4 of the variance, under the 95% needed
+    assert clustering._Projection.of(_curved_sheet(2500, 0)[0]).captured > 0.95
+    calls = []
+    monkeypatch.setattr(clustering, "_ball_graph_pruned", lambda F, d2: calls.append(1) or None)
+    A = ball_graph(X, 7.0)
+    assert calls == [1]
+    D2 = ((X[:600, None] - X[None]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(A[:600].toarray(), (D2 < 49.0) | np.eye(600, 2500, dtype=bool))
+
+
+@pytest.mark.parametrize("purity", [0.95, 0.8])
+def test_purity_radius_from_projection_bounds_is_the_exact_order_statistic(purity):
+    X, y = _curved_sheet(2500, 2)
+    delta = purity_radius(X, y, purity)
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=2))
+    d = np.where(y[:, None] != y[None, :], D, np.inf).min(axis=1)
+    m = int(np.floor((1 - purity) * len(X) + 1e-9))
+    assert delta == pytest.approx(np.sort(d)[m], rel=1e-12)
+    inside = D < delta * (1 - 1e-12)  # the open ball, past the rounding of the two distance sums
+    pure = (np.where(inside, y[:, None] != y[None, :], False).sum(axis=1) == 0).mean()
+    assert purity <= pure < purity + 2 / len(X)
 
 
 def test_probcover_on_a_30000_point_pool_stays_under_1_5_gb_traced():

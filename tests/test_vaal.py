@@ -219,3 +219,21 @@ def test_vaal_in_a_session_is_task_agnostic(moons):
     rnd = sess.step()
     assert len(rnd.selected) == 5 and not set(rnd.selected) & set(rnd.labeled)
     assert rnd.extras["discriminator_p_labeled"].shape == (len(moons.X),)
+
+
+def test_pool_encoding_runs_in_cache_sized_cpu_batches():
+    from alviz.encoders import _batched_apply
+
+    seen = []
+
+    def fn(x):
+        seen.append(x.shape[0])
+        return x.reshape(len(x), -1).sum(dim=1, keepdim=True)
+
+    X = np.random.default_rng(0).normal(size=(600, 1, 28, 28)).astype(np.float32)
+    out = _batched_apply(fn, X)
+    assert seen == [334, 266]  # about 2**18 input values (334 MNIST images) per batch on the CPU
+    np.testing.assert_allclose(out, _batched_apply(fn, X, batch=2048), rtol=1e-6)
+    seen.clear()
+    _batched_apply(fn, X[:, 0, :8, :8].reshape(600, 64))  # small vectors: one batch of up to 4 096
+    assert seen == [600]

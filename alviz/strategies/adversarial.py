@@ -13,7 +13,7 @@ from .._validation import check_int
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
-__all__ = ["DFAL", "BIM", "GradNorm", "attack_extras", "attack_scores"]
+__all__ = ["DFAL", "BIM", "GradNorm", "attack_extras", "attack_scores", "margin_prefilter"]
 
 
 def attack_extras(ctx, candidates: np.ndarray, res: perturbation.AttackResult) -> dict:
@@ -57,25 +57,49 @@ def attack_scores(res: perturbation.AttackResult) -> np.ndarray:
     return s
 
 
-def _check_max_candidates(value):
+#: how a pool larger than ``max_candidates`` is cut down before an attack
+PREFILTERS = ("margin", "random")
+
+
+def _check_max_candidates(value, prefilter="margin"):
     if value is not None:
         check_int(value, "max_candidates", 1, hint="or None for every unlabeled sample")
+    if prefilter not in PREFILTERS:
+        raise ValueError(f"prefilter={prefilter!r}: use 'margin' (the unlabeled samples with the smallest "
+                         "top-1 minus top-2 probability gap) or 'random' (a seeded uniform subsample)")
+
+
+def margin_prefilter(proba, candidates, m: int) -> np.ndarray:
+    """The ``m`` candidates with the smallest top-1 − top-2 probability gap, sorted by pool index.
+
+    Ties in the gap go to the lower index. A sample the model separates by a
+    wide probability gap is far from its decision boundary, so an attack that
+    ranks by perturbation size would put it last anyway.
+    """
+    candidates = np.asarray(candidates, dtype=np.int64)
+    gap = -scores.margin(np.asarray(proba)[candidates])  # (m_cand,) p_(1) − p_(2)
+    order = np.lexsort((candidates, gap))  # smallest gap first, then lowest index
+    return np.sort(candidates[order[:int(m)]])
 
 
 class _AttackStrategy(Strategy):
     """Shared query: attack the candidates, score = −‖r‖₂, take the top k."""
 
     max_candidates = None
+    prefilter = "margin"
 
     def _run_attack(self, logits_fn, X) -> perturbation.AttackResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _candidates(self, ctx, budget, rng):
-        """Every unlabeled sample, or a seeded subsample of max(max_candidates, budget) of them."""
+        """Every unlabeled sample, or max(max_candidates, budget) of them chosen by ``prefilter``."""
         cand = ctx.candidates
         if self.max_candidates is None or cand.size <= max(self.max_candidates, budget):
             return cand, False
-        return np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False)), True
+        m = max(int(self.max_candidates), budget)
+        if self.prefilter == "margin":
+            return margin_prefilter(ctx.proba, cand, m), True
+        return np.sort(rng.choice(cand, size=m, replace=False)), True
 
     def attack(self, ctx, X) -> perturbation.AttackResult:
         """The attack on inputs ``X`` (pool members or any points) with this round's model."""
@@ -123,11 +147,19 @@ class DFAL(_AttackStrategy):
         paper's DFAL): the picks' adversarial inputs go to ``QueryResult.augment_inputs``,
         which the Session consumes.
     max_candidates : int or None
-        Attack a seeded random subsample of this many unlabeled samples (at
-        least the budget) instead of all of them; listed in ``extras["candidates"]``.
-        Default 5 000: pools up to that size (digits, the 4 000 MNIST digits) are
-        attacked whole; a 60 000-image pool would cost C backward passes per
-        DeepFool step over every image. None attacks every unlabeled sample.
+        On a larger pool, attack only this many unlabeled samples (at least the
+        budget), chosen by ``prefilter``; they are listed in ``extras["candidates"]``.
+        Default 1 500: digits (1 347 samples) is attacked whole; a 60 000-image
+        pool attacked whole would cost C backward passes per DeepFool step over
+        every image. None attacks every unlabeled sample, as the paper does.
+    prefilter : "margin" (default) | "random"
+        "margin": the candidates with the smallest top-1 − top-2 probability
+        gap (:func:`margin_prefilter`), a departure from the paper, which attacks
+        the whole pool. On a 10 000-image MNIST pool the 100 picks from the 500
+        smallest-margin samples were exactly the 100 picks of the whole-pool
+        attack (a seeded random 5 000 kept about half of them), and on digits
+        (1 347 samples, budget 10) the 500 smallest margins gave the whole-pool
+        picks in two rounds. "random": a seeded uniform subsample.
 
     References
     ----------
@@ -141,17 +173,18 @@ class DFAL(_AttackStrategy):
     field_name = "DeepFool −‖r‖ (small r: near the boundary)"
 
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
-                 max_candidates=5_000):
+                 max_candidates=1_500, prefilter: str = "margin"):
         self.max_iter = max_iter
         self.overshoot = overshoot
         self.add_adversarial = add_adversarial
         self.max_candidates = max_candidates
+        self.prefilter = prefilter
 
     def _validate_params(self):
         perturbation.check_attack_params(max_iter=self.max_iter, overshoot=self.overshoot)
         if not isinstance(self.add_adversarial, (bool, np.bool_)):
             raise ValueError(f"add_adversarial={self.add_adversarial!r} must be True or False")
-        _check_max_candidates(self.max_candidates)
+        _check_max_candidates(self.max_candidates, self.prefilter)
 
     def _run_attack(self, logits_fn, X):
         return perturbation.deepfool(logits_fn, X, max_iter=self.max_iter, overshoot=self.overshoot)
@@ -175,7 +208,7 @@ class BIM(_AttackStrategy):
     ----------
     eps : float, the step size (0.05).
     max_iter : int, the cap (100).
-    max_candidates : int or None, as for ``dfal`` (default 5 000).
+    max_candidates, prefilter : as for ``dfal`` (default 1 500 candidates of the smallest margin).
 
     References
     ----------
@@ -189,14 +222,15 @@ class BIM(_AttackStrategy):
     requires = frozenset({"gradients", "model"})
     field_name = "BIM −‖η‖ (small η: near the boundary)"
 
-    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=5_000):
+    def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=1_500, prefilter: str = "margin"):
         self.eps = eps
         self.max_iter = max_iter
         self.max_candidates = max_candidates
+        self.prefilter = prefilter
 
     def _validate_params(self):
         perturbation.check_attack_params(max_iter=self.max_iter, eps=self.eps)
-        _check_max_candidates(self.max_candidates)
+        _check_max_candidates(self.max_candidates, self.prefilter)
 
     def _run_attack(self, logits_fn, X):
         return perturbation.bim(logits_fn, X, eps=self.eps, max_iter=self.max_iter)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from .._validation import (RandomLike, as_generator, check_bool, check_count, check_features, check_int,
                            check_mask, check_number, torch_seed)
@@ -230,6 +231,12 @@ def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
     grows, so the answer is an order statistic of d: with m = ⌊(1 − purity)·n⌋,
     δ = the (m+1)-th smallest d(x).
 
+    Exact, without all n² distances on a large pool: a projection onto a few
+    principal directions gives each d(x) a lower bound, and the true distance
+    to the projection's nearest other-label sample an upper bound; the
+    (m+1)-th smallest upper bound caps δ, and d(x) is computed exactly only
+    for the samples whose lower bound is under that cap (the others are above δ).
+
     References
     ----------
     Yehuda, O., Dekel, A., Hacohen, G. & Weinshall, D. (2022). Active learning
@@ -246,17 +253,110 @@ def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
     classes = np.unique(y)
     if classes.size < 2:
         raise ValueError("purity_radius needs at least 2 pseudo-labels: with one, every ball is pure")
-    d = np.empty(len(F))
+    m = int(np.floor((1.0 - purity) * len(F) + 1e-9))
+    d = np.full(len(F), np.inf)  # +inf: d(x) is known to be above the answer
+    proj = _Projection.of(F) if len(F) > _PRUNE_ABOVE else None
+    if proj is not None:  # bounds in a few principal directions rule most samples out (see _Projection)
+        lower, upper, trees = np.empty(len(F)), np.empty(len(F)), {}
+        for c in classes:
+            inside, other = np.flatnonzero(y == c), np.flatnonzero(y != c)
+            trees[c] = cKDTree(proj.Z[other])
+            lo, j = trees[c].query(proj.Z[inside], k=1)
+            lower[inside] = lo
+            upper[inside] = np.sqrt(_sq_dist_pairs(F, inside, other[j]))  # a real other-label sample
+        r = proj.widen(float(np.partition(upper, m)[m]))  # d ≤ upper: the answer is at most this
+        for c in classes:  # d(x) exactly where it may be ≤ r: its nearest other-label sample is within r
+            here, other = np.flatnonzero((y == c) & (lower <= r)), np.flatnonzero(y != c)
+            probe = here[np.random.default_rng(0).choice(here.size, min(here.size, 200), replace=False)]
+            if here.size and trees[c].query_ball_point(proj.Z[probe], r, return_length=True).mean() > \
+                    _PRUNE_MAX_PER_ROW:  # the projection does not separate these: brute force
+                d[here] = NearestNeighbors(n_neighbors=1).fit(F[other]).kneighbors(F[here])[0][:, 0]
+            elif here.size:
+                near = trees[c].query_ball_point(proj.Z[here], r)  # (|here|,) lists, none empty
+                sizes = np.fromiter((len(v) for v in near), dtype=np.int64, count=len(near))
+                j = other[np.concatenate([np.asarray(v, dtype=np.int64) for v in near])]
+                d2 = _sq_dist_pairs(F, np.repeat(here, sizes), j)
+                d[here] = np.sqrt(np.minimum.reduceat(d2, np.concatenate([[0], np.cumsum(sizes)[:-1]])))
+        return float(np.partition(d, m)[m])
     for c in classes:
         inside = y == c
-        nn = NearestNeighbors(n_neighbors=1).fit(F[~inside])
-        d[inside] = nn.kneighbors(F[inside])[0][:, 0]
-    m = int(np.floor((1.0 - purity) * len(F) + 1e-9))
+        d[inside] = NearestNeighbors(n_neighbors=1).fit(F[~inside]).kneighbors(F[inside])[0][:, 0]
     return float(np.partition(d, m)[m])
 
 
 #: elements of the distance block held at once by ball_graph (rows × n): bounded memory whatever n
 _BLOCK_ELEMENTS = 2**21
+#: pools up to this size skip the projection bounds (the dense blocks are quick there)
+_PRUNE_ABOVE = 2_000
+#: principal directions of the projection bounds (a k-d tree stays fast in this many dimensions)
+_PRUNE_DIMS = 8
+#: the pruned ball graph is used while its candidate pairs stay under this many per sample
+_PRUNE_MAX_PER_ROW = 256
+#: ... and only when the principal directions hold this share of the variance
+_PRUNE_MIN_CAPTURED = 0.95
+
+
+class _Projection:
+    """Coordinates of the samples in a few principal directions: ‖P(x − x')‖ ≤ ‖x − x'‖ for any pair.
+
+    P has orthonormal rows (the top right-singular vectors of a seeded
+    subsample), so a projected distance is a lower bound of the true one; a
+    k-d tree on the projection finds every pair that *may* be within a radius,
+    and the true distance decides. ``widen`` pads a radius past the rounding
+    of the projection, so no pair is ever lost.
+    """
+
+    def __init__(self, F: np.ndarray, dims: int = _PRUNE_DIMS, sample: int = 10_000):
+        sub = F if len(F) <= sample else F[np.random.default_rng(0).choice(len(F), sample, replace=False)]
+        center = sub.mean(axis=0)
+        _, sv, Vt = np.linalg.svd(sub - center, full_matrices=False)
+        #: the share of the subsample's variance in these directions (how tight the bounds can be)
+        self.captured = float((sv[:dims] ** 2).sum() / max((sv ** 2).sum(), np.finfo(float).tiny))
+        self.Z = (F - center) @ Vt[:dims].T  # (n, dims)
+        self.scale = float(np.sqrt(np.einsum("ij,ij->i", F - center, F - center).max(initial=0.0)))
+
+    @classmethod
+    def of(cls, F: np.ndarray):
+        """The projection of F, or None when it holds under 95% of the variance (bounds too loose to pay)."""
+        proj = cls(F, min(_PRUNE_DIMS, F.shape[1]))
+        return proj if proj.captured >= _PRUNE_MIN_CAPTURED else None
+
+    def widen(self, r: float) -> float:
+        return float(r) * (1.0 + 1e-7) + 1e-9 * self.scale
+
+
+def _sq_dist_pairs(F: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 2**16) -> np.ndarray:
+    """(p,) Σ(F[i] − F[j])² for index pairs, in chunks (exactly symmetric: the same value for (j, i))."""
+    out = np.empty(len(i))
+    for s in range(0, len(i), chunk):
+        diff = F[i[s:s + chunk]] - F[j[s:s + chunk]]  # (c, d)
+        out[s:s + chunk] = np.einsum("ij,ij->i", diff, diff)
+    return out
+
+
+def _ball_graph_pruned(F: np.ndarray, d2_cut: float):
+    """The ball graph from the pairs a k-d tree on the projection finds, or None when too many are candidates."""
+    n = len(F)
+    proj = _Projection.of(F)
+    if proj is None:
+        return None
+    tree = cKDTree(proj.Z)
+    r = proj.widen(np.sqrt(d2_cut))
+    probe = np.random.default_rng(0).choice(n, min(n, 1000), replace=False)
+    if tree.query_ball_point(proj.Z[probe], r, return_length=True).mean() > _PRUNE_MAX_PER_ROW:
+        return None  # the projection does not separate this data: the dense blocks are cheaper
+    pairs = tree.query_pairs(r, output_type="ndarray")  # (p, 2), i < j
+    i, j = pairs[:, 0], pairs[:, 1]
+    keep = _sq_dist_pairs(F, i, j) < d2_cut
+    i, j = i[keep], j[keep]
+    diag = np.arange(n)
+    rows = np.concatenate([i, j, diag])
+    cols = np.concatenate([j, i, diag])
+    order = np.lexsort((cols, rows))
+    counts = np.bincount(rows, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    idx = cols[order].astype(np.int32)
+    return sparse.csr_matrix((np.ones(idx.size, dtype=bool), idx, indptr), shape=(n, n))
 
 
 def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) -> sparse.csr_matrix:
@@ -268,9 +368,21 @@ def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) ->
     indices). Distances come from ‖a‖² − 2a·b + ‖b‖²; pairs whose value is
     within rounding of δ² are recomputed as Σ(a − b)², which is exactly
     symmetric, so A is symmetric even at the boundary.
+
+    On pools of more than 2 000 samples the candidate pairs come first from a
+    k-d tree on the top 8 principal directions (projected distances are lower
+    bounds of the true ones, :class:`_Projection`) and each candidate's true
+    Σ(a − b)² decides: the same graph without the n² distances, while the
+    candidates stay few (the 8 directions hold ≥ 95% of the variance and a
+    probe of 1 000 samples has at most 256 candidates each; otherwise the
+    dense blocks run).
     """
     F = _as_matrix(features)
     n = len(F)
+    if n > _PRUNE_ABOVE:
+        A = _ball_graph_pruned(F, float(delta) * float(delta))
+        if A is not None:
+            return A
     sq = np.einsum("ij,ij->i", F, F)
     d2_cut = float(delta) * float(delta)
     tol = 1e-9 * (2.0 * float(sq.max(initial=0.0)) + d2_cut)  # beyond the rounding of the expansion
@@ -510,7 +622,9 @@ class ProbCover(_EmbeddingStrategy):
     labeled or picked sample. The score is that coverage gain before the
     first pick. The δ-ball graph is sparse and built in bounded row blocks:
     memory is 5 bytes per pair closer than δ (a 30 000-point pool fits well
-    under 1.5 GB).
+    under 1.5 GB). On large pools δ and the graph come from k-d tree bounds in
+    a few principal directions (:func:`purity_radius`, :func:`ball_graph`):
+    still exact, without the n² distances where the data allow it.
 
     References
     ----------
