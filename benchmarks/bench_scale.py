@@ -154,14 +154,33 @@ def run(quick: bool = False, n: Optional[int] = None, strategies: Optional[Seque
     n = 60_000 if n is None else int(n)
     names = alviz.strategies.available() if strategies is None else list(strategies)
     rows = []
+    kept = _read_rows(out)
     for s in names:
         with tempfile.TemporaryDirectory(prefix="alviz-bench-scale-") as cache:
             r = _in_subprocess(s, n, rounds, initial, budget, cache, timeout_s)
         rows.append(r)
         print(json.dumps(r), flush=True)
         if out is not None:  # partial results survive a long run that is stopped
-            out.write_text(json.dumps(rows, indent=1))
+            out.write_text(json.dumps(merge_rows(kept, rows), indent=1))
     return rows
+
+
+def _read_rows(path: Optional[Path]) -> list:
+    if path is None or not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return rows if isinstance(rows, list) else []
+
+
+def merge_rows(old: list, new: list) -> list:
+    """The table after a run of some strategies: their new rows replace their old ones in place, the
+    rows of strategies not run now are kept, and rows for cases not in the table are appended."""
+    fresh = {r["case"]: r for r in new}
+    merged = [fresh.pop(r.get("case"), r) for r in old]
+    return merged + [r for r in new if r["case"] in fresh]
 
 
 def main() -> None:

@@ -164,3 +164,18 @@ def test_scale_pool_images_are_shifted_copies():
     assert not np.array_equal(ds.X[:4000], base.X)  # every copy is shifted
     # a shift by at most 2 px moves ink, it does not erase much of it
     np.testing.assert_allclose(ds.X[:4000].sum((1, 2, 3)), base.X.sum((1, 2, 3)), rtol=0.5)
+
+
+def test_scale_a_partial_run_replaces_its_rows_and_keeps_the_others(tmp_path, monkeypatch):
+    bench = load("bench_scale")
+    out = tmp_path / "bench_scale.json"
+    old = [{"case": "mnist60000 random", "ours_s": 1.0}, {"case": "mnist60000 qbc_kl", "ours_s": 45.0},
+           {"case": "mnist60000 margin", "ours_s": 2.0}]
+    out.write_text(json.dumps(old))
+    monkeypatch.setattr(bench, "_in_subprocess",
+                        lambda s, n, *a, **k: {"case": f"mnist{n} {s}", "ours_s": 20.0})
+    bench.run(strategies=["qbc_kl", "vaal"], out=out)
+    got = json.loads(out.read_text())
+    assert [r["case"] for r in got] == ["mnist60000 random", "mnist60000 qbc_kl", "mnist60000 margin",
+                                        "mnist60000 vaal"]
+    assert [r["ours_s"] for r in got] == [1.0, 20.0, 2.0, 20.0]
