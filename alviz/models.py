@@ -19,7 +19,7 @@ from ._device import resolve_device, seeded
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "default_model", "is_torch_model", "has_embedding", "model_input",
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "ForwardRecord", "default_model", "is_torch_model", "has_embedding", "model_input",
            "fit_fresh"]
 
 
@@ -145,12 +145,13 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
 
-    def _embed_tensor(self, x: torch.Tensor) -> torch.Tensor:
-        """(m, d) input of the head for a batch, read with a forward hook (the network is not changed)."""
+    def _with_head_input(self, x: torch.Tensor):
+        """(output, h) of one forward pass over a batch: the network's output and its head's input
+        (m, d), read with a forward hook (the network is not changed)."""
         seen = []
         hook = self.head_.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
         try:
-            self.network_(x)
+            out = self.network_(x)
         finally:
             hook.remove()
         if not seen:
@@ -158,7 +159,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"the head layer {type(self.head_).__name__} was not called in the forward pass, so the "
                 "embedding (its input) cannot be read; name a layer the forward pass uses (head=...)"
             )
-        return seen[-1].flatten(1)
+        return out, seen[-1].flatten(1)
+
+    def _embed_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """(m, d) input of the head for a batch."""
+        return self._with_head_input(x)[1]
 
     def embed(self, X) -> np.ndarray:
         """(n, d) penultimate-layer features h: the input of the head."""
@@ -170,15 +175,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
         def both(x):
             nonlocal d
-            seen = []
-            hook = self.head_.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
-            try:
-                p = torch.softmax(self.network_(x), dim=1)  # (m, C)
-            finally:
-                hook.remove()
-            h = seen[-1].flatten(1)  # (m, d)
+            logits, h = self._with_head_input(x)
             d = h.shape[1]
-            return torch.cat([p, h], dim=1)
+            return torch.cat([torch.softmax(logits, dim=1), h], dim=1)  # (m, C + d)
 
         out = self._batched(both, X)
         C = out.shape[1] - d
@@ -222,6 +221,13 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             finally:
                 net.eval()
         return np.stack(out)
+
+    def recording_logits(self) -> "ForwardRecord":
+        """A differentiable ``logits(x)`` (as :meth:`logits`) that also keeps what each call saw: the
+        probabilities and the embedding of its samples, from the same forward pass (see
+        :class:`ForwardRecord`)."""
+        self._check_fitted()
+        return ForwardRecord(self)
 
     def logits(self, x) -> torch.Tensor:
         """Logits (n, C) as a differentiable tensor; ``x`` is a tensor (n, *input_shape) or an array.
@@ -453,3 +459,39 @@ def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] =
     if is_torch_model(m):
         return m.fit(X, y, n_classes=n_classes)
     return m.fit(model_input(m, X), y)
+
+
+class ForwardRecord:
+    """A task model's differentiable logits function that records, call by call, softmax(logits) and
+    the head's input (detached, on the CPU).
+
+    A strategy whose own gradient pass runs the model over the whole pool once, in order (gradnorm),
+    hands the record to :meth:`alviz.strategies.QueryContext.share_forward_pass`, so the Session's
+    probabilities and embedding of the round come from that pass instead of a second one.
+    """
+
+    def __init__(self, model: "TorchClassifier"):
+        self.model = model
+        self._proba: list = []
+        self._embedding: list = []
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        m = self.model
+        if not isinstance(x, torch.Tensor):
+            x = m._tensor(x)
+        m.network_.eval()
+        logits, h = m._with_head_input(x.to(m.device_))
+        self._proba.append(torch.softmax(logits.detach(), dim=1).cpu())
+        self._embedding.append(h.detach().cpu())
+        return logits.to(x.device)
+
+    @property
+    def n_seen(self) -> int:
+        return int(sum(len(p) for p in self._proba))
+
+    def proba_and_embed(self):
+        """(proba (n, C) float64, embedding (n, d) float32) of every sample seen, in call order."""
+        if not self._proba:
+            raise ValueError("the record saw no samples: call it on the inputs first")
+        return (torch.cat(self._proba).numpy().astype(np.float64),
+                np.ascontiguousarray(torch.cat(self._embedding).numpy()))

@@ -406,3 +406,38 @@ def test_deepfool_checking_the_flip_first_gives_the_plain_loop_results(digits, d
     assert plain.flipped.all() and plain.iterations.min() >= 1
     # no Jacobian at a point that has already flipped: one fewer step per flipped sample
     assert calls["checked"] == calls["plain"] - int(plain.flipped.sum())
+
+
+@pytest.mark.parametrize("model", [alviz.models.MLP(hidden=(32,), steps=60, random_state=0),
+                                   alviz.models.CNN(steps=20, random_state=0)], ids=["mlp", "cnn"])
+def test_gradnorm_shares_its_forward_pass_with_the_rounds_record(digits, model, monkeypatch):
+    """gradnorm's gradient pass runs the model over the whole pool once: the round's probabilities and
+    embedding come from it (the same numbers a separate pass gives), and no second pass runs."""
+    ds = digits if model.__class__.__name__ == "MLP" else alviz.datasets.from_arrays(
+        digits.X.reshape(-1, 1, 8, 8), digits.y, digits.X_test.reshape(-1, 1, 8, 8), digits.y_test, name="digits-img")
+    s = alviz.Session(ds, "gradnorm", model=model, initial=20, budget=5, seed=0)
+    passes = []
+    real = type(model).proba_and_embed
+    monkeypatch.setattr(type(model), "proba_and_embed", lambda self, X: passes.append(len(X)) or real(self, X))
+    rnd = s.step()
+    assert passes == []  # the round's record came from gradnorm's own pass
+    p, h = real(s.model, ds.X)
+    np.testing.assert_allclose(rnd.proba, p, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rnd.embedding, h, rtol=1e-4, atol=1e-5)
+    g = P.input_gradient_norms(s.model.logits, ds.X.astype(np.float32))
+    np.testing.assert_allclose(rnd.extras["gradient_norm"], g, rtol=1e-5, atol=1e-7)
+
+
+def test_a_record_of_part_of_the_pool_or_of_another_model_is_not_shared(digits, digits_mlp):
+    ctx = make_context(digits, model=digits_mlp)
+    rec = ctx.model.recording_logits()
+    rec(torch.as_tensor(digits.X[:10], dtype=torch.float32))
+    assert rec.n_seen == 10 and not ctx.share_forward_pass(rec)
+    other = digits_mlp.recording_logits()  # a whole-pool pass of another model
+    P.input_gradient_norms(other, digits.X.astype(np.float32))
+    assert not ctx.share_forward_pass(other)
+    full = ctx.model.recording_logits()
+    P.input_gradient_norms(full, digits.X.astype(np.float32))
+    assert ctx.share_forward_pass(full)
+    np.testing.assert_allclose(ctx.proba, ctx.model.predict_proba(digits.X), rtol=1e-5, atol=1e-6)
+    assert not ctx.share_forward_pass(full)  # computed already: kept as it is

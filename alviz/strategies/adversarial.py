@@ -263,15 +263,20 @@ class GradNorm(Strategy):
             raise ValueError(f"label={self.label!r}: use 'predicted' (the loss at ŷ) or 'expected' "
                              "(Σ_c p_c times the norm at each class c)")
 
-    def _gradient_norms(self, ctx, X) -> np.ndarray:
+    def _gradient_norms(self, ctx, X, logits_fn=None) -> np.ndarray:
         model = ctx.require_torch(self.name)
-        return perturbation.input_gradient_norms(model.logits, np.asarray(X, dtype=np.float32), label=self.label,
-                                                 device=model.device_)
+        return perturbation.input_gradient_norms(logits_fn or model.logits, np.asarray(X, dtype=np.float32),
+                                                 label=self.label, device=model.device_)
 
     def _score_points(self, ctx, X, rng):
         return self._gradient_norms(ctx, X)
 
     def _query(self, ctx, budget, rng):
-        g = self._gradient_norms(ctx, ctx.X)
+        if self.label == "predicted":  # one forward pass per sample, in order: it also gives the round's
+            record = ctx.require_torch(self.name).recording_logits()  # probabilities and embedding
+            g = self._gradient_norms(ctx, ctx.X, record)
+            ctx.share_forward_pass(record)
+        else:
+            g = self._gradient_norms(ctx, ctx.X)
         s = candidate_scores(ctx, g)
         return QueryResult(top_k(s, budget, ctx.candidates), s, {"gradient_norm": g})

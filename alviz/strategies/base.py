@@ -326,6 +326,19 @@ class QueryContext:
         full[:, classes.astype(np.int64)] = p
         return full
 
+    def share_forward_pass(self, record) -> bool:
+        """Keep the pool's probabilities and embedding from a strategy's own pass of the task model.
+
+        ``record`` is the :class:`alviz.models.ForwardRecord` of a pass over exactly ``X``, in order,
+        with this context's model. Then :attr:`proba` and :attr:`embedding` (and so the round's record
+        in the Session) come from it, not from a second forward pass. Returns False, keeping nothing,
+        when they are computed already or the record is not one of the whole pool.
+        """
+        if "torch_pass" in self._memo or record.model is not self.model or record.n_seen != self.n_pool:
+            return False
+        self._memo["torch_pass"] = record.proba_and_embed()
+        return True
+
     def _torch_pass(self):
         """(proba, embedding) of an alviz torch model from one forward pass over the pool (memoized)."""
         return self._memoize("torch_pass", lambda: self.model.proba_and_embed(self.X))
