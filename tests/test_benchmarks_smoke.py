@@ -179,3 +179,22 @@ def test_scale_a_partial_run_replaces_its_rows_and_keeps_the_others(tmp_path, mo
     assert [r["case"] for r in got] == ["mnist60000 random", "mnist60000 qbc_kl", "mnist60000 margin",
                                         "mnist60000 vaal"]
     assert [r["ours_s"] for r in got] == [1.0, 20.0, 2.0, 20.0]
+
+
+@pytest.mark.slow  # about 20 s: seven strategies, a CNN fitted twice
+def test_gpu_check_self_test_runs_on_a_cpu_only_machine():
+    """The GPU check cannot run here; its CPU self-test (cpu against cpu) runs the same code path end to
+    end on a small pool, so a change that breaks the script is caught before it reaches a GPU machine."""
+    import os
+    import subprocess
+
+    names = ["random", "margin", "dfal", "gradnorm", "badge", "vaal", "qbc_kl"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    res = subprocess.run([sys.executable, str(BENCH_DIR / "gpu_check.py"), "--against", "cpu", "--n-pool", "300",
+                          "--initial", "20", "--budget", "5", "--strategies", ",".join(names)],
+                         capture_output=True, text=True, timeout=600, env=env, cwd=str(BENCH_DIR.parent))
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    lines = {ln.split()[0]: ln for ln in res.stdout.splitlines() if ln.split() and ln.split()[0] in names}
+    assert set(lines) == set(names), res.stdout
+    assert all(" ok " in ln for ln in lines.values()), res.stdout
+    assert "checks passed" in res.stdout
