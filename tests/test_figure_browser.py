@@ -116,3 +116,32 @@ def test_colorbars_never_cross_the_legend(digits, strategy, tmp_path):
     assert legend_rows >= 5, legend_rows
     for bar in got["bars"]:
         assert not _overlap(got["legend"], bar), got
+
+
+LEGEND_JS = """() => {
+  const bg = document.querySelector('.legend .bg');
+  if (!bg) return null;
+  const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+  return {bg: box(bg), items: Array.from(document.querySelectorAll('.legend .traces')).map(e => (
+            {text: e.textContent, ...box(e)}))};
+}"""
+
+
+def test_the_class_balance_of_several_strategies_shows_every_class_in_its_legend(digits, tmp_path):
+    """Ten classes over a few bars: every class's legend entry is drawn inside the legend, none scrolled away."""
+    runs = alviz.compare(digits, ["random", "margin", "coreset"], rounds=2, budget=10, seed=0)
+    fig = alviz.plot.class_balance(runs)
+    path = tmp_path / "balance.html"
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    with chromium() as browser, open_page(browser, path.as_uri(), timeout_ms=60_000) as (page, errors):
+        page.set_viewport_size({"width": 1000, "height": 500})
+        page.wait_for_function(f"({LEGEND_JS})() !== null")
+        got = page.evaluate(LEGEND_JS)
+        if _shot("class-balance"):
+            page.screenshot(path=_shot("class-balance"))
+        assert errors == []
+    bg = got["bg"]
+    assert [it["text"] for it in got["items"]] == list(digits.class_names)  # in class order
+    for it in got["items"]:
+        assert bg["l"] - 1 <= it["l"] and it["r"] <= bg["r"] + 1 and bg["t"] - 1 <= it["t"] and it["b"] <= bg["b"] + 1, (
+            it, bg)

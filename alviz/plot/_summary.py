@@ -253,8 +253,12 @@ def _strategies_balance(sessions) -> go.Figure:
                       title=dict(text="Class balance of all picks: an even bar asked about every class alike"),
                       xaxis=dict(title=dict(text="picks, all rounds")),
                       yaxis=dict(autorange="reversed", title=dict(text="strategy")),
-                      legend=dict(title=dict(text="class")), plot_bgcolor="white",
-                      height=max(260, 90 + 40 * len(names)), margin=dict(l=20, r=140, t=50, b=50),
+                      # one row of classes over the bars, in class order: all of them visible at once
+                      # (a vertical legend of 10 classes does not fit a figure of a few bars and scrolls)
+                      legend=dict(title=dict(text="class"), orientation="h", traceorder="normal",
+                                  x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
+                      plot_bgcolor="white",
+                      height=max(280, 120 + 40 * len(names)), margin=dict(l=20, r=140, t=90, b=50),
                       meta={"counts": {k: counts[i].tolist() for i, k in enumerate(names)}})
     return fig
 
