@@ -79,8 +79,8 @@ def test_ball_graph_from_projection_bounds_equals_the_dense_blocks(seed, monkeyp
 
 def test_ball_graph_falls_back_to_the_dense_blocks_when_the_projection_cannot_prune(monkeypatch):
     X = np.random.default_rng(0).normal(size=(2500, 40))  # isotropic: 8 directions bound nothing
-    assert clustering._Projection.of(X) is None  # they hold ~ 1/4 of the variance, under the 95% needed
-    assert clustering._Projection.of(_curved_sheet(2500, 0)[0]).captured > 0.95
+    assert clustering._PrincipalBounds.of(X) is None  # they hold ~ 1/4 of the variance, under the 95% needed
+    assert clustering._PrincipalBounds.of(_curved_sheet(2500, 0)[0]).captured > 0.95
     calls = []
     monkeypatch.setattr(clustering, "_ball_graph_pruned", lambda F, d2: calls.append(1) or None)
     A = ball_graph(X, 7.0)

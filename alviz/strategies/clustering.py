@@ -255,8 +255,8 @@ def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
         raise ValueError("purity_radius needs at least 2 pseudo-labels: with one, every ball is pure")
     m = int(np.floor((1.0 - purity) * len(F) + 1e-9))
     d = np.full(len(F), np.inf)  # +inf: d(x) is known to be above the answer
-    proj = _Projection.of(F) if len(F) > _PRUNE_ABOVE else None
-    if proj is not None:  # bounds in a few principal directions rule most samples out (see _Projection)
+    proj = _PrincipalBounds.of(F) if len(F) > _PRUNE_ABOVE else None
+    if proj is not None:  # bounds in a few principal directions rule most samples out (see _PrincipalBounds)
         lower, upper, trees = np.empty(len(F)), np.empty(len(F)), {}
         for c in classes:
             inside, other = np.flatnonzero(y == c), np.flatnonzero(y != c)
@@ -296,7 +296,7 @@ _PRUNE_MAX_PER_ROW = 256
 _PRUNE_MIN_CAPTURED = 0.95
 
 
-class _Projection:
+class _PrincipalBounds:
     """Coordinates of the samples in a few principal directions: ‖P(x − x')‖ ≤ ‖x − x'‖ for any pair.
 
     P has orthonormal rows (the top right-singular vectors of a seeded
@@ -337,7 +337,7 @@ def _sq_dist_pairs(F: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 2**
 def _ball_graph_pruned(F: np.ndarray, d2_cut: float):
     """The ball graph from the pairs a k-d tree on the projection finds, or None when too many are candidates."""
     n = len(F)
-    proj = _Projection.of(F)
+    proj = _PrincipalBounds.of(F)
     if proj is None:
         return None
     tree = cKDTree(proj.Z)
@@ -371,7 +371,7 @@ def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) ->
 
     On pools of more than 2 000 samples the candidate pairs come first from a
     k-d tree on the top 8 principal directions (projected distances are lower
-    bounds of the true ones, :class:`_Projection`) and each candidate's true
+    bounds of the true ones, :class:`_PrincipalBounds`) and each candidate's true
     Σ(a − b)² decides: the same graph without the n² distances, while the
     candidates stay few (the 8 directions hold ≥ 95% of the variance and a
     probe of 1 000 samples has at most 256 candidates each; otherwise the
