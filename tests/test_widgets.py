@@ -512,3 +512,7 @@ def test_a_failed_model_space_fit_is_shown_and_not_retried_for_the_same_rounds(m
     assert "its fit failed" in ex.status.value
     ex.color_by.value = "score"  # a redraw does not start the same failing fit again
     assert ex.wait_for_projection(timeout=60) and calls == [1]
+    monkeypatch.undo()  # the next round's fit works: the picture comes, the old error goes
+    ex.next_round()
+    assert ex.wait_for_projection(timeout=300) and ex.model_space_state == "ready"
+    assert len(ex._model_views) == 2 and "umap is unhappy" not in ex.error.value
