@@ -205,7 +205,11 @@ def _every_strategy_parameter():
 def test_every_strategy_parameter_rejects_a_bad_value_before_any_work(name, param, bad, toy, monkeypatch):
     """No strategy parameter takes a string of nonsense or -7: a typed error names the parameter and
     says what it accepts, raised by alviz's own check before the strategy starts its work."""
-    strategy = get(name, **{param: bad})
+    err = raises_clearly((ValueError, TypeError), re.escape(param), lambda: get(name, **{param: bad}))
+    assert re.search(r"must be|choose|at least|use ", str(err)), f"{name}: {err} does not say what to do"
+    # set later (set_params), the bad value is still refused before any work starts
+    strategy = get(name)
+    strategy.set_params(**{param: bad})
     monkeypatch.setattr(strategy, "_query", lambda *a, **k: (_ for _ in ()).throw(_WorkStarted(param)))
     ctx = make_context(toy, 12, model=MLP(hidden=(8,), steps=5))
     err = raises_clearly((ValueError, TypeError), re.escape(param), lambda: strategy.query(ctx, 2, rng=0))

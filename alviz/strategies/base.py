@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 from .._cache import pool_key
+from .._params import merged_constraints, validate_params
 from .._validation import as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
@@ -276,6 +277,15 @@ class QueryContext:
     def flat_X(self) -> np.ndarray:
         return self.X.reshape(self.n_pool, -1)
 
+    def memoize(self, key, fn: Callable[[], Any]):
+        """The per-round memo: ``fn()`` computed once per context under ``key`` (any hashable), then reused.
+
+        The one place a strategy keeps state within a round (a committee, a trained network, a
+        radius) so that :meth:`Strategy.score_points` on the same context reuses it; state that lives
+        across rounds goes in :attr:`cache`.
+        """
+        return self._memoize(key, fn)
+
     def _memoize(self, key: str, fn: Callable[[], Any]):
         if key not in self._memo:
             self._memo[key] = fn()
@@ -525,8 +535,17 @@ class Strategy:
     def _keep_state(self, ctx: QueryContext, what: str, value) -> None:
         ctx._memo[("field_state", self.name, what)] = value
 
+    #: the declared constraints of this class's parameters (see :mod:`alviz._params`); merged along the
+    #: MRO and checked by :meth:`_validate_params` at construction (``get``) and before every query
+    _parameter_constraints: Dict[str, list] = {}
+
     def _validate_params(self):
-        """Check parameter values; subclasses raise ValueError with what to do."""
+        """Check parameter values against the declared ``_parameter_constraints``.
+
+        Raises ``InvalidParameterError`` naming the strategy, the parameter and what is allowed.
+        Subclasses that still check by hand call ``super()._validate_params()`` first.
+        """
+        validate_params(f"strategy {self.name!r}", merged_constraints(type(self)), self.get_params(deep=False))
 
     def _check_result(self, res, ctx, budget):
         """A strategy bug must not reach the Session as a silent wrong answer."""
@@ -711,4 +730,6 @@ def get(name, **params) -> Strategy:
             f"strategy {name!r} has no parameter {', '.join(map(repr, bad))}; "
             f"its parameters are: {', '.join(allowed) or '(none)'}"
         )
-    return cls(**params)
+    strategy = cls(**params)
+    strategy._validate_params()  # a wrong value fails here, at construction, not at the first step()
+    return strategy
