@@ -85,6 +85,11 @@ DIAGNOSTICS: Dict[str, str] = {
     # clustering and coverage
     "cluster": PER_POOL, "typicality": PER_POOL, "n_clusters": SCALAR, "centroids": ARRAY,
     "distance_to_centroid": PER_POOL, "delta": SCALAR, "covered": PER_POOL, "pseudo_label": PER_POOL,
+    # Bayesian (MC dropout), BatchBALD, BAIT
+    "predictive_entropy": PER_POOL, "expected_entropy": PER_POOL, "joint_mutual_information": PER_PICK,
+    "oversampled": INDEX_SET, "bait_objective": ARRAY,
+    # herding (kernel coverage)
+    "coverage_gain": PER_PICK, "uncertainty": PER_POOL, "bandwidth": SCALAR, "temperature": SCALAR,
     # any strategy
     "candidates": INDEX_SET, "representation": POOL_MATRIX, "representation_name": LABEL,
 }
