@@ -454,3 +454,104 @@ def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
         marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 9, 0] * k, angleref="previous",
                     color="rgba(150,20,60,0.9)"),
         hovertext=hover, hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- greedy orders (BatchBALD, BAIT, herding)
+def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: str, color: str,
+                 hover: str) -> None:
+    """A small side panel with one curve (a greedy objective per step): it lives in feature space, not 2-D."""
+    if not view.allow_inset:
+        return
+    out.add("over", go.Scatter(x=x, y=y, xaxis="x2", yaxis="y2", mode="lines+markers", name=name,
+                               line=dict(color=color), marker=dict(size=5), hovertemplate=hover))
+    small = dict(size=10)
+    out.layout.update(
+        xaxis=dict(domain=[0.0, 0.74]),
+        xaxis2=dict(domain=[0.82, 1.0], anchor="y2", title=dict(text=xlabel, font=small), tickfont=small,
+                    showgrid=False, zeroline=False),
+        yaxis2=dict(domain=[0.55, 1.0], anchor="x2", title=dict(text=ylabel, font=small), tickfont=small,
+                    showgrid=True, gridcolor="#eee", zeroline=False, rangemode="tozero"),
+    )
+
+
+def _order_path(view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str) -> None:
+    """A path through ``order`` (pool indices) with each step's number at its point."""
+    x, y = view.xy(order)
+    out.add("over", go.Scatter(x=x, y=y, mode="lines+text", name=name, customdata=order,
+                               text=[str(j + 1) for j in range(len(order))], textposition="top right",
+                               textfont=dict(size=10, color=color), line=dict(color=color, width=1.3, dash="dot"),
+                               hovertext=hover, hoverinfo="text"))
+
+
+@_overlay("greedy order (joint mutual information)", "joint_mutual_information")
+def _joint_mi_order(view: View, out: Built) -> None:
+    """BatchBALD's greedy order: the picks joined in order, numbered, and the batch's joint mutual
+    information after each pick in a side panel (it grows less with each redundant pick)."""
+    mi = _diagnostic(view, "joint_mutual_information")
+    order = view.selected
+    if mi is None or order.size == 0:
+        return
+    mi = mi.astype(np.float64)
+    gain = np.diff(np.concatenate([[0.0], mi]))
+    hover = [f"pick {j + 1}: #{i}<br>joint MI of picks 1..{j + 1}: {mi[j]:.4g} nats (+{gain[j]:.3g})"
+             for j, i in enumerate(order)]
+    _order_path(view, out, order, "overlay: greedy order", hover, "rgba(30,90,170,0.9)")
+    _inset_curve(view, out, np.arange(1, len(mi) + 1), mi, "overlay: joint MI per pick", "pick",
+                 "joint MI (nats)", "rgba(30,90,170,0.9)", "after pick %{x}: joint MI %{y:.4g}<extra></extra>")
+
+
+@_overlay("forward selection, then removal", "oversampled")
+def _bait_order(view: View, out: Built) -> None:
+    """BAIT: its forward selection of 2k in order (a numbered path), an x on each sample the backward pass
+    removed again, and tr(M⁻¹F) after each addition and removal in a side panel."""
+    over = np.asarray(view.rnd.extras["oversampled"], dtype=np.int64).reshape(-1)
+    if over.size == 0 or over.min() < 0 or over.max() >= view.n_pool:
+        view.notes.append("extras['oversampled'] holds indices outside the pool: overlay skipped")
+        return
+    kept = np.isin(over, view.selected)
+    obj = view.rnd.extras.get("bait_objective")
+    obj = None if obj is None else np.asarray(obj, dtype=np.float64).reshape(-1)
+    hover = [f"added {j + 1}: #{i}" + ("" if obj is None or j >= len(obj) else f"<br>tr(M⁻¹F) after: {obj[j]:.4g}")
+             + ("" if kept[j] else "<br>removed by the backward pass") for j, i in enumerate(over)]
+    _order_path(view, out, over, "overlay: forward selection order", hover, "rgba(150,80,20,0.9)")
+    gone = over[~kept]
+    if gone.size:
+        x, y = view.xy(gone)
+        out.add("top", go.Scatter(x=x, y=y, mode="markers", name="overlay: added, then removed", customdata=gone,
+                                  marker=dict(symbol="x-thin-open", size=11, color="rgba(150,80,20,0.95)",
+                                              line=dict(width=2)),
+                                  hovertext=[f"#{i}: added, then removed by the backward pass" for i in gone],
+                                  hoverinfo="text"))
+    if obj is not None and obj.size:
+        n_f = over.size
+        steps = np.arange(1, len(obj) + 1)
+        _inset_curve(view, out, steps, obj, "overlay: tr(M⁻¹F) per step", f"step (1–{n_f} add, then remove)",
+                     "tr(M⁻¹F)", "rgba(150,80,20,0.9)", "step %{x}: tr(M⁻¹F) %{y:.4g}<extra></extra>")
+
+
+@_overlay("coverage gain per pick", "coverage_gain")
+def _coverage_gain(view: View, out: Built) -> None:
+    """The herdings: picks joined in greedy order, and each pick's increase of the kernel coverage in a
+    side panel (large first gains: dense, uncovered regions; small later ones: the gaps between)."""
+    g = _diagnostic(view, "coverage_gain")
+    order = view.selected
+    if g is None or order.size == 0:
+        return
+    g = g.astype(np.float64)
+    bw = view.rnd.extras.get("bandwidth")
+    tail = "" if bw is None else f" (σ = {float(bw):.3g})"
+    hover = [f"pick {j + 1}: #{i}<br>coverage gain {g[j]:.4g}{tail}" for j, i in enumerate(order)]
+    _order_path(view, out, order, "overlay: greedy order", hover, "rgba(20,120,90,0.9)")
+    _inset_curve(view, out, np.arange(1, len(g) + 1), g, "overlay: coverage gain per pick", "pick",
+                 "coverage gain" + tail, "rgba(20,120,90,0.9)", "pick %{x}: gain %{y:.4g}<extra></extra>")
+
+
+@_overlay("uncertainty weights", "uncertainty")
+def _uncertainty_weights(view: View, out: Built) -> None:
+    """UHerding's weights u = 1 − (p₁ − p₂) (temperature-scaled) as rings: the points worth covering."""
+    u = _diagnostic(view, "uncertainty")
+    if u is None:
+        return
+    T = view.rnd.extras.get("temperature")
+    _size_rings(view, out, "uncertainty", "uncertainty u" + ("" if T is None else f" (T = {float(T):.2g})"),
+                "rgba(200,90,0,0.9)")

@@ -175,7 +175,7 @@ class BAIT(Strategy):
 
     name = "bait"
     requires = frozenset({"model", "embedding"})
-    field_name = "BAIT: decrease of tr(M⁻¹F) by adding the point"
+    field_name = "BAIT: tr(M⁻¹F) decrease by adding x"
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="neither")],
         "n_components": [Interval(Integral, 1, None), None],

@@ -181,7 +181,7 @@ class BatchBALD(Strategy):
 
     name = "batchbald"
     requires = frozenset({"model", "gradients"})
-    field_name = "BALD: mutual information H[E p] − E H[p] (BatchBALD's first pick)"
+    field_name = "BALD mutual information (first pick)"
     _parameter_constraints = {
         "n_samples": [Interval(Integral, 2, None, hint="the paper uses 100")],
         "n_configurations": [Interval(Integral, 1, None)],

@@ -81,7 +81,7 @@ class BALD(_DropoutStrategy):
     """
 
     name = "bald"
-    field_name = "BALD: mutual information H[E p] − E H[p]"
+    field_name = "BALD: mutual information"
     score_fn = staticmethod(scores.bald)
 
     def _extra_fns(self) -> dict:
@@ -111,7 +111,7 @@ class MeanSTD(_DropoutStrategy):
     """
 
     name = "mean_std"
-    field_name = "MeanSTD: mean over classes of std of p over dropout passes"
+    field_name = "MeanSTD: mean std of p over dropout"
     score_fn = staticmethod(scores.mean_std)
 
 
@@ -138,7 +138,7 @@ class VarRatio(_DropoutStrategy):
     """
 
     name = "var_ratio"
-    field_name = "variation ratio 1 − f_modal / T over dropout passes"
+    field_name = "variation ratio 1 − f_modal / T"
     score_fn = staticmethod(scores.variation_ratio)
 
     def _tiebreak(self, got: dict):

@@ -239,7 +239,7 @@ class MaxHerding(_Herding):
     """
 
     name = "maxherding"
-    field_name = "MaxHerding: kernel coverage gain of adding the point"
+    field_name = "MaxHerding: coverage gain of adding x"
     _parameter_constraints = {"bandwidth": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, embedding: str = "contrastive", bandwidth: float = 0.5, max_candidates=3000,
@@ -286,7 +286,7 @@ class UHerding(_Herding):
 
     name = "uherding"
     requires = frozenset({"model"})
-    field_name = "UHerding: uncertainty-weighted coverage gain of adding the point"
+    field_name = "UHerding: weighted coverage gain"
     _parameter_constraints = {
         "bandwidth": [Options(("adaptive",)), Interval(Real, 0, None, closed="neither")],
         "fallback_bandwidth": [Interval(Real, 0, None, closed="neither")],
