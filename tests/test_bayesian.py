@@ -12,7 +12,7 @@ import alviz
 from alviz import scores
 from alviz.strategies import get
 from alviz.strategies._mc_dropout import dropout_samples
-from alviz.strategies.bait import bait_select, fisher_factors
+from alviz.strategies.bait import bait_select, fisher_factors, fisher_mean
 from alviz.strategies.batchbald import batchbald_select
 from alviz.strategies.herding import herding_select
 
@@ -153,7 +153,7 @@ def test_batchbald_spreads_over_duplicates_where_top_k_bald_piles_up(digits):
     origin = np.asarray(dup.meta["origin"])
     bald = get("bald", n_samples=30).query(ctx, 10, rng=0)
     bb = get("batchbald", n_samples=30, max_candidates=200).query(ctx, 10, rng=0)
-    distinct = lambda idx: np.unique(origin[idx]).size  # noqa: E731
+    distinct = lambda idx: np.unique(origin[idx]).size
     assert distinct(bald.indices) <= 4  # top-k takes each high-BALD digit with its two copies
     assert distinct(bb.indices) >= 7
     assert distinct(bb.indices[:3]) == 3  # the exact part of the greedy never repeats a digit here
@@ -169,6 +169,7 @@ def test_bait_objective_decreases_and_matches_a_direct_computation():
     np.testing.assert_allclose(V[0].T @ V[0], np.kron(np.diag(p[0]) - np.outer(p[0], p[0]), np.outer(h[0], h[0])),
                                atol=1e-12)
     F = np.mean([v.T @ v for v in V], axis=0)
+    np.testing.assert_allclose(fisher_mean(p, h), F, atol=1e-12)  # the Kronecker shortcut
     M0 = 0.5 * np.eye(12)
     sel = bait_select(V[:25], 4, F, M0)
     obj = sel.objective

@@ -8,14 +8,14 @@ modules ask here, never each other.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
 from .._validation import torch_seed
 from .base import QueryContext
 
-__all__ = ["dropout_seed", "dropout_samples", "dropout_scores", "CHUNK"]
+__all__ = ["CHUNK", "dropout_samples", "dropout_scores", "dropout_seed"]
 
 #: pool rows per chunk when a score is reduced chunk by chunk (T x CHUNK x C probabilities at a time)
 CHUNK = 8192
@@ -38,7 +38,7 @@ def dropout_seed(ctx: QueryContext, rng: np.random.Generator) -> int:
 
 
 def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
-                    X: Optional[np.ndarray] = None) -> np.ndarray:
+                    X: np.ndarray | None = None) -> np.ndarray:
     """(T, m, C) probabilities of T consistent MC-dropout networks on ``X`` (default: the whole pool).
 
     Parameters
@@ -58,7 +58,7 @@ def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
 
 
 def dropout_scores(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
-                   fns: dict, X: Optional[np.ndarray] = None) -> dict:
+                   fns: dict, X: np.ndarray | None = None) -> dict:
     """Scores of the T dropout samples, reduced chunk by chunk so the (T, n, C) array never exists whole.
 
     Parameters

@@ -14,10 +14,10 @@ import numpy as np
 
 from .._params import Interval
 from .._validation import check_count
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 from ..selection import top_k
+from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
-__all__ = ["BAIT", "BaitSelection", "bait_select", "fisher_factors", "bait_objective"]
+__all__ = ["BAIT", "BaitSelection", "bait_objective", "bait_select", "fisher_factors", "fisher_mean"]
 
 
 def fisher_factors(proba, h) -> np.ndarray:
@@ -39,14 +39,19 @@ def fisher_factors(proba, h) -> np.ndarray:
     return (S[:, :, :, None] * h[:, None, None, :]).reshape(n, C, -1)
 
 
-def _fisher_mean(V: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """(D, D) mean of V_xᵀ V_x over the rows of V (n, C, D)."""
-    n, C, D = V.shape
-    F = np.zeros((D, D))
-    for s in range(0, n, chunk):
-        B = V[s:s + chunk].reshape(-1, D)
-        F += B.T @ B
-    return F / max(n, 1)
+def fisher_mean(proba, h) -> np.ndarray:
+    """(C·r, C·r) the mean of I(x) = (diag p − p pᵀ) ⊗ h hᵀ over the rows, as one product of (n, C²) by
+    (n, r²) (never the (n, C, C·r) factors): Σ_x A_x ⊗ h_x h_xᵀ with A_x = diag p_x − p_x p_xᵀ."""
+    p = np.asarray(proba, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    n, C = p.shape
+    r = h.shape[1]
+    if n == 0:
+        return np.zeros((C * r, C * r))
+    A = (p[:, :, None] * np.eye(C)[None] - p[:, :, None] * p[:, None, :]).reshape(n, C * C)
+    W = (h[:, :, None] * h[:, None, :]).reshape(n, r * r)
+    F = (A.T @ W / n).reshape(C, C, r, r)  # [i, j, k, l] = mean A[i, j] h_k h_l
+    return F.transpose(0, 2, 1, 3).reshape(C * r, C * r)  # rows (i, k), columns (j, l): the Kronecker layout
 
 
 def bait_objective(Minv: np.ndarray, F: np.ndarray) -> float:
@@ -204,14 +209,15 @@ class BAIT(Strategy):
             def project(x_h):
                 return (np.asarray(x_h, dtype=np.float64) - mean) @ basis
 
-            V = fisher_factors(ctx.proba, project(h))
-            F = _fisher_mean(V)
+            hp = project(h)
+            p = ctx.proba
+            F = fisher_mean(p, hp)
             lab = ctx.labeled_mask
             n_l = int(lab.sum())
             M0 = float(self.lam) * np.eye(F.shape[0])
             if n_l:
-                M0 += n_l / (n_l + budget) * _fisher_mean(V[lab])
-            return project, V, F, M0, budget / (n_l + budget)
+                M0 += n_l / (n_l + budget) * fisher_mean(p[lab], hp[lab])
+            return project, hp, F, M0, budget / (n_l + budget)
         return ctx.memoize(("bait_state", self.lam, self.n_components, budget), build)
 
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -222,18 +228,20 @@ class BAIT(Strategy):
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         ctx.require_model()
-        project, V, F, M0, w = self._state_of(ctx, budget)
-        self._keep_state(ctx, "Fisher", (project, V, F, M0, w))
+        project, hp, F, M0, w = self._state_of(ctx, budget)
+        self._keep_state(ctx, "Fisher", (project, hp, F, M0, w))
         cand = ctx.candidates
-        Vw = V * np.sqrt(w)
+        p = ctx.proba
         Minv = np.linalg.inv(M0)
-        gain = _trace_changes(Vw[cand], Minv, Minv @ F @ Minv, 1.0)
+        A = Minv @ F @ Minv
+        gain = np.concatenate([_trace_changes(fisher_factors(p[c], hp[c]) * np.sqrt(w), Minv, A, 1.0)
+                               for c in np.array_split(cand, max(1, -(-cand.size // 2048)))])
         full = candidate_scores(ctx, gain)
         extras: dict = {"predicted": ctx.proba.argmax(axis=1)}
         if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
             cand = np.sort(top_k(full, max(int(self.max_candidates), budget), cand))
             extras["candidates"] = cand
-        sel = bait_select(Vw[cand], budget, F, M0, int(self.oversample))
+        sel = bait_select(fisher_factors(p[cand], hp[cand]) * np.sqrt(w), budget, F, M0, int(self.oversample))
         extras["oversampled"] = cand[sel.forward]
         extras["bait_objective"] = sel.objective
         return QueryResult(cand[sel.indices], candidate_scores(ctx, full, where=cand), extras)

@@ -18,9 +18,9 @@ import numpy as np
 from .. import scores
 from .._params import Interval
 from .._validation import as_generator, check_count
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
-from ._mc_dropout import dropout_samples, dropout_scores
 from ..selection import top_k
+from ._mc_dropout import dropout_samples, dropout_scores
+from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
 __all__ = ["BatchBALD", "BatchBALDSelection", "batchbald_select", "joint_entropy_exact"]
 
@@ -51,7 +51,7 @@ def joint_entropy_exact(member_proba) -> float:
     float (nats)
     """
     P = np.asarray(member_proba, dtype=np.float64)
-    T, n, C = P.shape
+    T, n, _ = P.shape
     joint = np.ones((T, 1))
     for i in range(n):
         joint = (joint[:, :, None] * P[:, i, None, :]).reshape(T, -1)  # (T, C^(i+1))
@@ -166,7 +166,7 @@ class BatchBALD(Strategy):
         T, the MC-dropout passes (the paper's 100: the joint information cannot exceed log T).
     n_configurations : int, default 2048
         M, the configurations of the joint entropy (batchbald_redux's examples use 100 000 on a GPU).
-    max_candidates : int or None, default 500
+    max_candidates : int or None, default 300
         The BALD pre-filter; None keeps every unlabeled sample.
 
     Extras: ``joint_mutual_information`` (k,) the estimate after each pick (the greedy order),
@@ -188,7 +188,7 @@ class BatchBALD(Strategy):
         "max_candidates": [Interval(Integral, 1, None), None],
     }
 
-    def __init__(self, n_samples: int = 100, n_configurations: int = 2048, max_candidates=500):
+    def __init__(self, n_samples: int = 100, n_configurations: int = 2048, max_candidates=300):
         self.n_samples = n_samples
         self.n_configurations = n_configurations
         self.max_candidates = max_candidates

@@ -15,8 +15,8 @@ import numpy as np
 from .. import scores
 from .._params import Interval
 from ..selection import top_k
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 from ._mc_dropout import dropout_scores
+from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
 __all__ = ["BALD", "MeanSTD", "VarRatio"]
 

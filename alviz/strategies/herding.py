@@ -10,20 +10,32 @@ model's uncertainty u_i, UC(L) = (1/m) Σ_i u_i max_l k(x_i, x_l). The pure core
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import scores
 from .._device import check_device
 from .._params import Interval, Options
-from .._validation import as_generator, check_count, check_features, check_mask
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
-from ._representations import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
+from .._validation import check_count, check_features
 from ..selection import sq_distance_blocks
+from ._representations import (
+    CONTRASTIVE_NAME,
+    check_encoder_params,
+    contrastive_transform,
+    pool_contrastive_embedding,
+)
+from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
-__all__ = ["MaxHerding", "UHerding", "HerdingSelection", "herding_select", "gaussian_kernel", "coverage",
-           "expected_calibration_error"]
+__all__ = [
+    "HerdingSelection",
+    "MaxHerding",
+    "UHerding",
+    "coverage",
+    "expected_calibration_error",
+    "gaussian_kernel",
+    "herding_select",
+]
 
 
 def gaussian_kernel(a, b, bandwidth: float) -> np.ndarray:
