@@ -285,6 +285,9 @@ class UHerding(_Herding):
     bandwidth : "adaptive" (default) or float σ.
     fallback_bandwidth : float, default 0.5, σ when "adaptive" has fewer than two distinct labeled samples.
     calibrate : bool, default True, temperature scaling as above (False: T = 1).
+    calibration_steps : int or None, default 100
+        Training steps of the calibration copy (an alviz torch model's ``steps``, as QBC's members; None:
+        as many as the task model). It only estimates T, and 100 steps keep an MNIST round in seconds.
     max_candidates : int or None, default 3000.
     encoder_seed, encoder_params, progress, device : the contrastive encoder.
 
@@ -303,15 +306,17 @@ class UHerding(_Herding):
         "bandwidth": [Options(("adaptive",)), Interval(Real, 0, None, closed="neither")],
         "fallback_bandwidth": [Interval(Real, 0, None, closed="neither")],
         "calibrate": ["boolean"],
+        "calibration_steps": [Interval(Integral, 1, None), None],
     }
 
     def __init__(self, embedding: str = "contrastive", bandwidth="adaptive", fallback_bandwidth: float = 0.5,
-                 calibrate: bool = True, max_candidates=3000, encoder_seed: int = 0, encoder_params=None,
-                 progress: bool = True, device: str = "cpu"):
+                 calibrate: bool = True, calibration_steps=100, max_candidates=3000, encoder_seed: int = 0,
+                 encoder_params=None, progress: bool = True, device: str = "cpu"):
         self.embedding = embedding
         self.bandwidth = bandwidth
         self.fallback_bandwidth = fallback_bandwidth
         self.calibrate = calibrate
+        self.calibration_steps = calibration_steps
         self.max_candidates = max_candidates
         self.encoder_seed = encoder_seed
         self.encoder_params = encoder_params
@@ -338,7 +343,8 @@ class UHerding(_Herding):
         n_val = max(1, int(round(0.2 * lab.size)))
         val, tr = order[:n_val], order[n_val:]
         X, y = ctx.train_X, ctx.train_y
-        model = ctx.fit_clone(X[tr], y[tr], rng)
+        params = None if self.calibration_steps is None else {"steps": int(self.calibration_steps)}
+        model = ctx.fit_clone(X[tr], y[tr], rng, params)
         p = ctx.proba_of(model, X[val])
         grid = np.round(np.arange(1.0, 20.0, 0.1), 1)
         eces = [expected_calibration_error(_softmax_t(p, T), y[val]) for T in grid]
