@@ -186,7 +186,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
     _MC_BATCH = 4096
 
-    def mc_dropout_proba(self, X, n_samples: int, seed: int, consistent: bool = False) -> np.ndarray:
+    def mc_dropout_proba(self, X, n_samples: int, seed: int, consistent: bool = False,
+                         embedding: Optional[np.ndarray] = None) -> np.ndarray:
         """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
         network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
 
@@ -206,6 +207,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             and the same ``seed`` gives the same T networks (BatchBALD's consistent MC dropout, Kirsch
             et al. 2019: joint predictions of several samples need it; fields drawn from it are smooth).
             The masks are drawn on the CPU, so CPU and GPU sample the same networks.
+        embedding : (n, d) array or None
+            ``embed(X)`` when the caller has it already (the round's pool embedding): with
+            ``consistent=True`` and the only dropout layer feeding the head, no forward pass runs.
 
         Returns
         -------
@@ -230,7 +234,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"this {type(self).__name__} has no Dropout layer with p > 0"
             )
         if consistent:
-            return self._consistent_mc_proba(X, int(n_samples), int(seed), drops)
+            return self._consistent_mc_proba(X, int(n_samples), int(seed), drops, embedding)
         Xt = self._tensor(X)
         b = self._MC_BATCH
         out = []
@@ -253,7 +257,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return (isinstance(feats, nn.Sequential) and len(drops) == 1 and len(feats) > 0
                 and feats[-1] is drops[0] and getattr(net, "head", None) is self.head_)
 
-    def _consistent_mc_proba(self, X, T: int, seed: int, drops: list) -> np.ndarray:
+    def _consistent_mc_proba(self, X, T: int, seed: int, drops: list,
+                             embedding: Optional[np.ndarray] = None) -> np.ndarray:
         """Consistent MC dropout (see :meth:`mc_dropout_proba`): pass t multiplies each Dropout layer's
         output by one mask m_t (drawn once, Bernoulli(1 - p) / (1 - p), of the layer's per-sample shape)
         for every input; the layers stay in eval mode (identity) and forward hooks apply the masks.
@@ -274,7 +279,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             return masks[(t, j)]
 
         if self._dropout_feeds_head(drops):
-            h = torch.as_tensor(self.embed(X))  # (n, d): the dropout layer's output in eval mode
+            # (n, d): the dropout layer's output in eval mode
+            h = torch.as_tensor(np.asarray(self.embed(X) if embedding is None else embedding, dtype=np.float32))
+            if h.shape[0] != len(X):
+                raise ValueError(f"embedding has {h.shape[0]} rows for {len(X)} inputs")
             out = []
             with torch.no_grad():
                 for t in range(T):

@@ -38,7 +38,7 @@ def dropout_seed(ctx: QueryContext, rng: np.random.Generator) -> int:
 
 
 def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
-                    X: np.ndarray | None = None) -> np.ndarray:
+                    X: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """(T, m, C) probabilities of T consistent MC-dropout networks on ``X`` (default: the whole pool).
 
     Parameters
@@ -47,6 +47,8 @@ def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
     n_samples : int, T.
     rng : numpy Generator (seeds the networks on first use; see :func:`dropout_seed`).
     X : (m, *input_shape) array or None for the pool.
+    rows : pool indices or a slice, or None: ``X`` is ``ctx.X[rows]``, so the round's pool embedding
+        (already computed with the probabilities) stands in for a forward pass where the model allows.
 
     Returns
     -------
@@ -54,7 +56,10 @@ def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
     """
     seed = dropout_seed(ctx, rng)
     model = ctx.require_torch()
-    return model.mc_dropout_proba(ctx.X if X is None else X, int(n_samples), seed, consistent=True)
+    if X is None:
+        X, rows = ctx.X, slice(None)
+    h = None if rows is None else ctx.embedding[rows]
+    return model.mc_dropout_proba(X, int(n_samples), seed, consistent=True, embedding=h)
 
 
 def dropout_scores(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
@@ -73,18 +78,19 @@ def dropout_scores(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
     -------
     dict name -> (m,) float64
     """
-    def compute(inputs) -> dict:
+    def compute(inputs, pool: bool) -> dict:
         out: dict = {k: [] for k in fns}
         for s in range(0, len(inputs), CHUNK):
-            P = dropout_samples(ctx, n_samples, rng, inputs[s:s + CHUNK])
+            rows = slice(s, s + CHUNK) if pool else None
+            P = dropout_samples(ctx, n_samples, rng, inputs[s:s + CHUNK], rows)
             for k, fn in fns.items():
                 out[k].append(np.asarray(fn(P), dtype=np.float64))
         return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in out.items()}
 
     if X is not None:
-        return compute(X)
+        return compute(X, False)
     key = ("mc_dropout_scores", int(n_samples), tuple(sorted((k, _fn_name(f)) for k, f in fns.items())))
-    return ctx.memoize(key, lambda: compute(ctx.X))
+    return ctx.memoize(key, lambda: compute(ctx.X, True))
 
 
 def _fn_name(fn: Callable) -> str:

@@ -20,7 +20,7 @@ from .base import QueryContext, QueryResult, Strategy, candidate_scores, registe
 __all__ = ["BAIT", "BaitSelection", "bait_objective", "bait_select", "fisher_factors", "fisher_mean"]
 
 
-def fisher_factors(proba, h) -> np.ndarray:
+def fisher_factors(proba: np.ndarray, h: np.ndarray) -> np.ndarray:
     """(n, C, C·r) V_x: row c = sqrt(p_c) (e_c − p) ⊗ h, so that V_xᵀ V_x is the last layer's Fisher at x.
 
     Parameters
@@ -39,7 +39,7 @@ def fisher_factors(proba, h) -> np.ndarray:
     return (S[:, :, :, None] * h[:, None, None, :]).reshape(n, C, -1)
 
 
-def fisher_mean(proba, h) -> np.ndarray:
+def fisher_mean(proba: np.ndarray, h: np.ndarray) -> np.ndarray:
     """(C·r, C·r) the mean of I(x) = (diag p − p pᵀ) ⊗ h hᵀ over the rows, as one product of (n, C²) by
     (n, r²) (never the (n, C, C·r) factors): Σ_x A_x ⊗ h_x h_xᵀ with A_x = diag p_x − p_x p_xᵀ."""
     p = np.asarray(proba, dtype=np.float64)
@@ -91,7 +91,7 @@ def _woodbury(Minv: np.ndarray, V: np.ndarray, sign: float) -> np.ndarray:
     return Minv - BV @ np.linalg.solve(inner, BV.T)
 
 
-def bait_select(V_cand, k: int, F, M0, oversample: int = 2) -> BaitSelection:
+def bait_select(V_cand: np.ndarray, k: int, F: np.ndarray, M0: np.ndarray, oversample: int = 2) -> BaitSelection:
     """BAIT's greedy selection: forward to ``oversample``·k picks, then backward removal to k.
 
     Forward: each addition is the candidate x of largest decrease of tr(M⁻¹F) when M ← M + V_xᵀV_x,
@@ -142,7 +142,8 @@ def bait_select(V_cand, k: int, F, M0, oversample: int = 2) -> BaitSelection:
         Minv = _woodbury(Minv, V[chosen[j]], -1.0)
         del chosen[j]
         objective.append(bait_objective(Minv, F))
-    return BaitSelection(np.asarray(chosen, dtype=np.int64), forward, np.asarray(objective), gain0)
+    return BaitSelection(np.asarray(chosen, dtype=np.int64), forward, np.asarray(objective),
+                        np.zeros(m) if gain0 is None else gain0)
 
 
 @register
@@ -188,7 +189,8 @@ class BAIT(Strategy):
         "oversample": [Interval(Integral, 1, None, hint="the paper uses 2")],
     }
 
-    def __init__(self, lam: float = 1.0, n_components=16, max_candidates=300, oversample: int = 2):
+    def __init__(self, lam: float = 1.0, n_components: int | None = 16, max_candidates: int | None = 300,
+                 oversample: int = 2):
         self.lam = lam
         self.n_components = n_components
         self.max_candidates = max_candidates

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import scores
 from .._params import Interval
-from .._validation import as_generator, check_count
+from .._validation import RandomLike, as_generator, check_count
 from ..selection import top_k
 from ._mc_dropout import dropout_samples, dropout_scores
 from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
@@ -38,7 +38,7 @@ def _xlogx(p: np.ndarray) -> np.ndarray:
     return np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
 
 
-def joint_entropy_exact(member_proba) -> float:
+def joint_entropy_exact(member_proba: np.ndarray) -> float:
     """H(y_1, ..., y_n) of n samples' labels under T equally weighted networks, by enumerating all C^n
     configurations: p(y_1..y_n) = (1/T) Σ_t Π_i p_t(y_i). A reference for small n (cost T·C^n).
 
@@ -73,8 +73,8 @@ def _sample_configurations(P_batch: np.ndarray, M: int, rng: np.random.Generator
     return np.exp(logq.reshape(T * S, T))
 
 
-def batchbald_select(member_proba, k: int, n_configurations: int = 2048, rng=None,
-                     chunk: int = 128) -> BatchBALDSelection:
+def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2048,
+                     rng: RandomLike = None, chunk: int = 128) -> BatchBALDSelection:
     """Greedy BatchBALD over m candidates.
 
     Pick j is the candidate b maximising Ĥ(y_1, ..., y_{j-1}, y_b) − Σ_{i<j} E_t H[p_t(y_i)] −
@@ -188,7 +188,7 @@ class BatchBALD(Strategy):
         "max_candidates": [Interval(Integral, 1, None), None],
     }
 
-    def __init__(self, n_samples: int = 100, n_configurations: int = 2048, max_candidates=300):
+    def __init__(self, n_samples: int = 100, n_configurations: int = 2048, max_candidates: int | None = 300):
         self.n_samples = n_samples
         self.n_configurations = n_configurations
         self.max_candidates = max_candidates
@@ -207,7 +207,7 @@ class BatchBALD(Strategy):
         if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
             cand = np.sort(top_k(got["bald"], max(int(self.max_candidates), budget), cand))
             extras["candidates"] = cand
-        P = dropout_samples(ctx, T, rng, ctx.X[cand])  # (T, m, C), the same networks as the pool's scores
+        P = dropout_samples(ctx, T, rng, ctx.X[cand], cand)  # (T, m, C), the same networks as the pool's scores
         sel = batchbald_select(P, budget, int(self.n_configurations), rng)
         extras["joint_mutual_information"] = sel.joint_mi
         s = candidate_scores(ctx, got["bald"], where=cand)

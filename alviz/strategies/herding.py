@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-def gaussian_kernel(a, b, bandwidth: float) -> np.ndarray:
+def gaussian_kernel(a: np.ndarray, b: np.ndarray, bandwidth: float) -> np.ndarray:
     """(n, m) exp(−‖a_i − b_j‖² / σ²), σ = ``bandwidth``."""
     A = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
     B = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
@@ -48,7 +48,8 @@ def gaussian_kernel(a, b, bandwidth: float) -> np.ndarray:
     return out
 
 
-def coverage(features, selected, bandwidth: float, weights=None) -> float:
+def coverage(features: np.ndarray, selected: np.ndarray, bandwidth: float,
+             weights: np.ndarray | None = None) -> float:
     """(Uncertainty) coverage (1/n) Σ_i w_i max_{s in selected} k(x_i, x_s) of the rows of ``features``
     (0 for an empty selection); w = 1 unless ``weights`` are given."""
     F = np.asarray(features, dtype=np.float64)
@@ -69,7 +70,8 @@ class HerdingSelection(NamedTuple):
     start: np.ndarray
 
 
-def herding_select(features, k: int, bandwidth: float, labeled_features=None, weights=None) -> HerdingSelection:
+def herding_select(features: np.ndarray, k: int, bandwidth: float, labeled_features: np.ndarray | None = None,
+                   weights: np.ndarray | None = None) -> HerdingSelection:
     """Greedy (uncertainty) herding over the m rows of ``features`` (the candidates, which are also the
     points to cover).
 
@@ -120,10 +122,10 @@ def herding_select(features, k: int, bandwidth: float, labeled_features=None, we
         picks[t], gains[t] = j, g[j]
         available[j] = False
         c = np.maximum(c, K[:, j])
-    return HerdingSelection(picks, gains, first, start)
+    return HerdingSelection(picks, gains, np.zeros(m) if first is None else first, start)
 
 
-def expected_calibration_error(proba, y, n_bins: int = 15) -> float:
+def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = 15) -> float:
     """ECE: Σ_b (|B_b| / n) |accuracy(B_b) − confidence(B_b)| over ``n_bins`` equal-width confidence bins."""
     p = np.asarray(proba, dtype=np.float64)
     conf = p.max(axis=1)
@@ -148,6 +150,14 @@ _SPACES = ("contrastive", "model", "input")
 
 class _Herding(Strategy):
     """Shared: the space (as TypiClust's), the candidates and the greedy selection."""
+
+    embedding: str
+    bandwidth: float | str
+    max_candidates: int | None
+    encoder_seed: int
+    encoder_params: dict | None
+    progress: bool
+    device: str
 
     _parameter_constraints = {
         "embedding": [Options(_SPACES)],
@@ -254,8 +264,9 @@ class MaxHerding(_Herding):
     field_name = "MaxHerding: coverage gain of adding x"
     _parameter_constraints = {"bandwidth": [Interval(Real, 0, None, closed="neither")]}
 
-    def __init__(self, embedding: str = "contrastive", bandwidth: float = 0.5, max_candidates=3000,
-                 encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
+    def __init__(self, embedding: str = "contrastive", bandwidth: float = 0.5, max_candidates: int | None = 3000,
+                 encoder_seed: int = 0, encoder_params: dict | None = None, progress: bool = True,
+                 device: str = "cpu"):
         self.embedding = embedding
         self.bandwidth = bandwidth
         self.max_candidates = max_candidates
@@ -309,9 +320,10 @@ class UHerding(_Herding):
         "calibration_steps": [Interval(Integral, 1, None), None],
     }
 
-    def __init__(self, embedding: str = "contrastive", bandwidth="adaptive", fallback_bandwidth: float = 0.5,
-                 calibrate: bool = True, calibration_steps=100, max_candidates=3000, encoder_seed: int = 0,
-                 encoder_params=None, progress: bool = True, device: str = "cpu"):
+    def __init__(self, embedding: str = "contrastive", bandwidth: str | float = "adaptive",
+                 fallback_bandwidth: float = 0.5, calibrate: bool = True, calibration_steps: int | None = 100,
+                 max_candidates: int | None = 3000, encoder_seed: int = 0, encoder_params: dict | None = None,
+                 progress: bool = True, device: str = "cpu"):
         self.embedding = embedding
         self.bandwidth = bandwidth
         self.fallback_bandwidth = fallback_bandwidth
@@ -340,7 +352,7 @@ class UHerding(_Herding):
         if not self.calibrate or lab.size < 5:
             return 1.0
         order = rng.permutation(lab.size)
-        n_val = max(1, int(round(0.2 * lab.size)))
+        n_val = max(1, round(0.2 * lab.size))
         val, tr = order[:n_val], order[n_val:]
         X, y = ctx.train_X, ctx.train_y
         params = None if self.calibration_steps is None else {"steps": int(self.calibration_steps)}
