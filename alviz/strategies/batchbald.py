@@ -59,8 +59,9 @@ def joint_entropy_exact(member_proba: np.ndarray) -> float:
 
 
 def _sample_configurations(P_batch: np.ndarray, M: int, rng: np.random.Generator) -> np.ndarray:
-    """(M', T) Π_i p_t(y_i^(m)) for M' = (M // T) · T configurations: for each network t, M // T
-    configurations y^(m) drawn from Π_i p_t(y_i) (the proposal is the mixture over t, as in the paper)."""
+    """(M', T) log Π_i p_t(y_i^(m)) for M' = (M // T) · T configurations: for each network t, M // T
+    configurations y^(m) drawn from Π_i p_t(y_i) (the proposal is the mixture over t, as in the paper).
+    Logs: the products of many picks' probabilities underflow."""
     T, n, C = P_batch.shape
     S = max(1, M // T)
     log_p = np.log(np.clip(P_batch, 1e-300, None))  # (T, n, C)
@@ -70,7 +71,7 @@ def _sample_configurations(P_batch: np.ndarray, M: int, rng: np.random.Generator
         u = rng.random((T, S))
         y = (u[:, :, None] > cum[:, i, None, :]).sum(axis=2).clip(0, C - 1)  # (T, S) class drawn under t
         logq += log_p[:, i, :][:, y].transpose(1, 2, 0)  # p_t'(y) for every t': (T', T, S) -> (T, S, T')
-    return np.exp(logq.reshape(T * S, T))
+    return logq.reshape(T * S, T)
 
 
 def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2048,
@@ -121,16 +122,27 @@ def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2
     picks: list = []
     joint_mi = np.empty(k)
     available = np.ones(m, dtype=bool)
+    Pt32 = Pt.astype(np.float32)
     for j in range(k):
         H = np.empty(m)
-        inv_q = None if exact else 1.0 / (len(Q) * Q.mean(axis=1))  # 1 / (M p(y^(m))) of the batch so far
-        for s in range(0, m, chunk):
-            block = Pt[:, s * C:(s + chunk) * C]  # (T, b C)
-            R = (Q @ block) / T  # (M', b C): p(y^(m), c) for each candidate of the chunk
-            nats = R * np.log(np.maximum(R, 1e-300))
-            if inv_q is not None:
-                nats *= inv_q[:, None]
-            H[s:s + chunk] = -nats.sum(axis=0).reshape(-1, C).sum(axis=1)
+        if exact:
+            for s in range(0, m, chunk):
+                block = Pt[:, s * C:(s + chunk) * C]  # (T, b C)
+                R = (Q @ block) / T  # (M', b C): p(y^(m), c) for each candidate of the chunk
+                nats = R * np.log(np.maximum(R, 1e-300))
+                H[s:s + chunk] = -nats.sum(axis=0).reshape(-1, C).sum(axis=1)
+        else:
+            # importance sampling with R = q_m R', q_m = p(y^(m)) of the batch so far: since Σ_c R'_mc = 1,
+            # Ĥ = −(1/M) [Σ_m log q_m + Σ_{m,c} R'_mc log R'_mc]; R' = (Q / q) P_b / T is O(1) (float32 holds it
+            # where the products Q underflow)
+            top = logQ.max(axis=1, keepdims=True)
+            log_q = top[:, 0] + np.log(np.exp(logQ - top).mean(axis=1))  # log p(y^(m))
+            base = float(log_q.sum())
+            Qn = np.exp(logQ - log_q[:, None]).astype(np.float32)  # Q / q
+            for s in range(0, m, chunk):
+                Rn = (Qn @ Pt32[:, s * C:(s + chunk) * C]) / np.float32(T)  # (M, b C)
+                nats = Rn * np.log(np.maximum(Rn, np.float32(1e-30)))
+                H[s:s + chunk] = -(base + nats.sum(axis=0, dtype=np.float64).reshape(-1, C).sum(axis=1)) / len(log_q)
         score = H - cond - cond[picks].sum()
         score = np.where(available, score, -np.inf)
         b = int(np.argmax(score))
@@ -143,7 +155,7 @@ def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2
             Q = (Q[:, None, :] * Pm[b].T[None, :, :]).reshape(-1, T)  # (M' C, T)
         else:
             exact = False
-            Q = _sample_configurations(P[:, picks], n_configurations, rng)
+            logQ = _sample_configurations(P[:, picks], n_configurations, rng)
     return BatchBALDSelection(np.asarray(picks, dtype=np.int64), joint_mi, bald)
 
 
