@@ -133,6 +133,10 @@ def test_batchbald_sampled_joint_entropy_is_close():
     sel = batchbald_select(P, 6, n_configurations=4096, rng=0)  # exact up to 4^6 > 4096: the last is sampled
     exact = _joint_mi_brute(P, sel.indices)
     assert sel.joint_mi[-1] == pytest.approx(exact, rel=0.05)
+    # a long batch: the configurations' probabilities are products of many picks and must not underflow
+    big = batchbald_select(rng.dirichlet(np.full(10, 0.3), size=(20, 60)), 40, n_configurations=400, rng=0)
+    assert np.all(np.isfinite(big.joint_mi)) and np.unique(big.indices).size == 40
+    assert big.joint_mi[-1] <= np.log(20) + 0.05  # the joint information cannot pass log T
 
 
 def test_batchbald_first_pick_is_balds_and_joint_mi_grows(moons):
