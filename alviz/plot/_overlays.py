@@ -474,13 +474,15 @@ def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: s
     )
 
 
-def _order_path(view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str) -> None:
-    """A path through ``order`` (pool indices) with each step's number at its point."""
+def _order_path(view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str,
+                numbered: bool = False) -> None:
+    """A dotted path through ``order`` (pool indices); ``numbered`` writes each step's number at its point
+    (for an order that is not the picks', whose first ranks the round view writes already)."""
     x, y = view.xy(order)
-    out.add("over", go.Scatter(x=x, y=y, mode="lines+text", name=name, customdata=order,
-                               text=[str(j + 1) for j in range(len(order))], textposition="top right",
-                               textfont=dict(size=10, color=color), line=dict(color=color, width=1.3, dash="dot"),
-                               hovertext=hover, hoverinfo="text"))
+    text = dict(mode="lines+text", text=[str(j + 1) for j in range(len(order))], textposition="bottom left",
+                textfont=dict(size=10, color=color)) if numbered else dict(mode="lines")
+    out.add("over", go.Scatter(x=x, y=y, name=name, customdata=order, line=dict(color=color, width=1.3, dash="dot"),
+                               hovertext=hover, hoverinfo="text", **text))
 
 
 @_overlay("greedy order (joint mutual information)", "joint_mutual_information")
@@ -513,7 +515,7 @@ def _bait_order(view: View, out: Built) -> None:
     obj = None if obj is None else np.asarray(obj, dtype=np.float64).reshape(-1)
     hover = [f"added {j + 1}: #{i}" + ("" if obj is None or j >= len(obj) else f"<br>tr(M⁻¹F) after: {obj[j]:.4g}")
              + ("" if kept[j] else "<br>removed by the backward pass") for j, i in enumerate(over)]
-    _order_path(view, out, over, "overlay: forward selection order", hover, "rgba(150,80,20,0.9)")
+    _order_path(view, out, over, "overlay: forward selection order", hover, "rgba(150,80,20,0.9)", numbered=True)
     gone = over[~kept]
     if gone.size:
         x, y = view.xy(gone)
