@@ -15,7 +15,6 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import scores
-from .._device import check_device
 from .._params import Interval, Options
 from .._validation import check_count, check_features
 from ..selection import sq_distance_blocks
@@ -171,14 +170,10 @@ class _Herding(Strategy):
     def _requires(self) -> frozenset:
         return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
 
-    def _validate_params(self):
-        super()._validate_params()
-        check_encoder_params(self.encoder_seed, self.encoder_params)
-        check_device(self.device)
-
     def _features(self, ctx: QueryContext):
         """(unit-length rows in the contrastive or model space, raw inputs in "input"; its name)."""
         if self.embedding == "contrastive":
+            check_encoder_params(self.encoder_seed, self.encoder_params)  # 'X' / 'seed' keys: said before any work
             F = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
             return np.asarray(F, dtype=np.float64), CONTRASTIVE_NAME
         if self.embedding == "model":
