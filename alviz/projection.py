@@ -602,5 +602,5 @@ def strategy_space(rnd, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"
     if len(rep) != len(rnd.scores):
         raise ValueError(f"extras['representation'] has {len(rep)} rows for a pool of {len(rnd.scores)}")
     p = fit(rep, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
-    p.space = str(rnd.extras.get("representation_name", "the strategy's representation"))
+    p.space = f"round {rnd.index}'s {rnd.extras.get('representation_name') or 'strategy representation'}"
     return p
