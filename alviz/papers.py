@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
+import torch.nn as nn
 
 from ._validation import as_generator, check_int, check_number
 from .datasets import Dataset
 
-__all__ = ["Reproduction", "deepfool_robustness", "budget_crossover", "coverage_outliers", "repeated_pool",
+__all__ = ["Reproduction", "LeNet", "lenet", "fc_500_150_10", "deepfool_robustness", "budget_crossover", "coverage_outliers", "repeated_pool",
            "repeated_dataset", "seed_flips", "SOURCES"]
 
 #: the papers, as cited in every Reproduction
@@ -95,10 +96,60 @@ def _check_dataset(dataset: Any) -> Dataset:
 DEEPFOOL_TABLE1 = {"lenet": (0.20, 0.01), "fc500-150-10": (0.11, 0.017)}
 
 
-def _network_kind(model: Any) -> str:
-    import torch.nn as nn
+class LeNet(nn.Module):
+    """The LeNet of the DeepFool paper's MNIST row (Caffe's): conv 5×5 ×20, pool, conv 5×5 ×50, pool, fc 500, fc 10.
 
-    net = getattr(model, "net_", None)
+    Takes (n, 1, 28, 28) images; ``TorchModel(LeNet)`` reads its embedding at the head's input (500 features).
+    """
+
+    def __init__(self, n_classes: int = 10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2),      # (n, 20, 12, 12)
+            nn.Conv2d(20, 50, 5), nn.ReLU(), nn.MaxPool2d(2),     # (n, 50, 4, 4)
+            nn.Flatten(), nn.Linear(800, 500), nn.ReLU())          # (n, 500)
+        self.head = nn.Linear(500, n_classes)
+
+    def forward(self, x):  # (n, 1, 28, 28) -> (n, C) logits
+        return self.head(self.features(x))
+
+
+def lenet(steps: int = 1000, random_state: int = 0) -> Any:
+    """The paper's LeNet as an alviz task model: ``alviz.models.TorchModel(LeNet, steps=steps)``.
+
+    Parameters
+    ----------
+    steps : int, Adam steps of training (the paper trains to convergence on 60 000 images).
+    random_state : int.
+
+    Returns
+    -------
+    alviz.models.TorchModel
+    """
+    from .models import TorchModel
+
+    return TorchModel(LeNet, steps=steps, random_state=random_state)
+
+
+def fc_500_150_10(steps: int = 600, random_state: int = 0) -> Any:
+    """The paper's fully connected 500-150-10 network: ``alviz.models.MLP(hidden=(500, 150), dropout=0)``.
+
+    Parameters
+    ----------
+    steps : int, Adam steps of training.
+    random_state : int.
+
+    Returns
+    -------
+    alviz.models.MLP
+    """
+    from .models import MLP
+
+    return MLP(hidden=(500, 150), dropout=0.0, steps=steps, random_state=random_state)
+
+
+def _network_kind(model: Any) -> str:
+    net = getattr(model, "network_", None)
     if net is not None and any(isinstance(m, nn.Conv2d) for m in net.modules()):
         return "lenet"
     return "fc500-150-10"
@@ -145,7 +196,7 @@ def deepfool_robustness(model: Any, dataset: Dataset, n: Optional[int] = 1000, m
         raise ValueError(f"network={network!r}; choose one of {list(DEEPFOOL_TABLE1)} or None")
     if n is not None:
         n = check_int(n, "n", 1, hint="test samples to attack")
-    if getattr(model, "net_", None) is None:
+    if getattr(model, "network_", None) is None:
         model.fit(ds.X, ds.y, n_classes=ds.n_classes)
     network = network or _network_kind(model)
     X = ds.X_test if n is None else ds.X_test[:n]
