@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from ._validation import check_bool, check_int
 from .comparison import Comparison
+from .metrics import area_under_curve, interval
 from .datasets import Dataset
 from .oracles import Simulated
 from .session import Session
@@ -37,24 +38,6 @@ __all__ = ["Experiment", "experiment", "interval", "RESULT_COLUMNS"]
 
 #: columns of ``Experiment.results`` (then ``label_accuracy`` when the rounds report it)
 RESULT_COLUMNS = ("strategy", "seed", "round", "n_labeled", "accuracy", "seconds")
-
-
-def interval(values, confidence: float = 0.95) -> Tuple[float, float, float]:
-    """(mean, low, high): Student's t interval of the mean of ``values`` (NaNs left out).
-
-    With one value the interval is (NaN, NaN): one seed says nothing about the spread.
-    """
-    from scipy import stats
-
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(v.mean())
-    if v.size == 1:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return mean, mean - half, mean + half
 
 
 @contextmanager
@@ -131,11 +114,10 @@ class Experiment:
         return Comparison({name: self.sessions[(name, seed)] for name in self.strategies})
 
     def aulc(self):
-        """A DataFrame indexed by (strategy, seed): ``aulc`` (``alviz.plot.area_under_curve`` of the run)
+        """A DataFrame indexed by (strategy, seed): ``aulc`` (``alviz.metrics.area_under_curve`` of the run)
         and ``final`` (the last round's accuracy)."""
         import pandas as pd
 
-        from .plot._summary import area_under_curve
 
         recs = []
         for (name, seed), g in self.results.groupby(["strategy", "seed"], sort=False):
@@ -150,7 +132,7 @@ class Experiment:
         """A DataFrame indexed by strategy: the mean over seeds and a Student-t interval.
 
         Columns: ``n_seeds``; ``aulc_mean``, ``aulc_low``, ``aulc_high`` (area under the
-        learning curve, ``alviz.plot.area_under_curve``); ``final_mean``, ``final_low``,
+        learning curve, ``alviz.metrics.area_under_curve``); ``final_mean``, ``final_low``,
         ``final_high`` (the last round's accuracy); and, when ``baseline`` is one of the
         strategies, ``diff_mean``, ``diff_low``, ``diff_high``, the *paired* difference of
         AULC to the baseline (per seed, both started from the same labeled set; an
