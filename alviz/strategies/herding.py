@@ -18,12 +18,7 @@ from .. import scores
 from .._params import Interval, Options
 from .._validation import check_count, check_features
 from ..selection import sq_distance_blocks
-from ._representations import (
-    CONTRASTIVE_NAME,
-    check_encoder_params,
-    contrastive_transform,
-    pool_contrastive_embedding,
-)
+from ._representations import CONTRASTIVE_NAME, ENCODER_PARAMS, contrastive_transform, pool_contrastive_embedding
 from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
 __all__ = [
@@ -162,7 +157,7 @@ class _Herding(Strategy):
         "embedding": [Options(_SPACES)],
         "max_candidates": [Interval(Integral, 1, None), None],
         "encoder_seed": [Interval(Integral, 0, None)],
-        "encoder_params": [dict, None],
+        "encoder_params": [None, ENCODER_PARAMS],
         "progress": ["boolean"],
         "device": ["device"],
     }
@@ -173,7 +168,6 @@ class _Herding(Strategy):
     def _features(self, ctx: QueryContext):
         """(unit-length rows in the contrastive or model space, raw inputs in "input"; its name)."""
         if self.embedding == "contrastive":
-            check_encoder_params(self.encoder_seed, self.encoder_params)  # 'X' / 'seed' keys: said before any work
             F = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
             return np.asarray(F, dtype=np.float64), CONTRASTIVE_NAME
         if self.embedding == "model":
@@ -183,7 +177,8 @@ class _Herding(Strategy):
 
     def _features_of(self, ctx: QueryContext, X: np.ndarray) -> np.ndarray:
         if self.embedding == "contrastive":
-            return np.asarray(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params), dtype=np.float64)
+            return np.asarray(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params, self.device),
+                              dtype=np.float64)
         if self.embedding == "model":
             return _unit(ctx.embed_points(X))
         return check_features(X, "X").reshape(len(X), -1).astype(np.float64)
