@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._device import resolve_device
 from .._params import Interval
 from ..selection import top_k
 from ._adversarial_nets import RankerFit, fit_ranker
@@ -77,6 +78,7 @@ class LossPrediction(Strategy):
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator) -> RankerFit:
         """This round's module, trained once per context and reused by score_points."""
+        resolve_device(self.device)  # a device this machine lacks fails here, before any training
         key = ("loss_prediction_fit", float(self.margin), int(self.hidden), int(self.steps), int(self.batch_size),
                float(self.lr), str(self.device))
         return ctx.memoize(key, lambda: fit_ranker(

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._device import resolve_device
 from .._params import Interval
 from .._validation import check_features
 from ..selection import top_k
@@ -93,6 +94,7 @@ class TAVAAL(Strategy):
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator):
         """(ranker, its prediction on the pool, VAE + discriminator) of this round, trained once per context."""
+        resolve_device(self.device)  # a device this machine lacks fails here, before any training
         key = ("ta_vaal_fit",) + tuple(sorted((k, str(v)) for k, v in self.get_params(deep=False).items()))
 
         def train():

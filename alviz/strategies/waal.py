@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._device import resolve_device
 from .._params import Interval, Options
 from ..selection import top_k
 from ._adversarial_nets import CriticFit, train_critic
@@ -117,6 +118,7 @@ class WAAL(Strategy):
         self.device = device
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator) -> CriticFit:
+        resolve_device(self.device)  # a device this machine lacks fails here, before any training
         key = ("waal_fit", float(self.gp_weight), int(self.hidden), int(self.steps), int(self.batch_size),
                float(self.lr), str(self.device))
 
