@@ -89,7 +89,7 @@ class SRAAL(Strategy):
 
     name = "sraal"
     requires = frozenset()
-    field_name = "SRAAL 1 − D(μ(x)): looks unlabeled (distance to the k-center picks with nothing labeled)"
+    field_name = "SRAAL 1 − D(μ(x)): looks unlabeled (L empty: distance to the first k-center pick)"
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
         "beta": [Interval(Real, 0, None, closed="left")],
