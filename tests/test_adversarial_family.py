@@ -18,8 +18,8 @@ from .conftest import make_context
 
 FAMILY = ["loss_prediction", "waal", "ta_vaal", "sraal"]
 #: small settings: each query trains in a fraction of a second on the toy pool
-FAST = {"loss_prediction": dict(steps=60), "waal": dict(steps=60), "ta_vaal": dict(steps=30, ranker_steps=40),
-        "sraal": dict(steps=30)}
+FAST = {"loss_prediction": {"steps": 60}, "waal": {"steps": 60}, "ta_vaal": {"steps": 30, "ranker_steps": 40},
+        "sraal": {"steps": 30}}
 
 
 @pytest.fixture(scope="module")

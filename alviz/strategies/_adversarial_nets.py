@@ -17,7 +17,7 @@ it inside ``torch.random.fork_rng``; nothing here touches a task model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
@@ -29,7 +29,8 @@ from .._threads import threads_for
 from .._validation import torch_seed
 from ..encoders import VAAL_MAX_STEPS_IMAGES, Discriminator, _uses_conv, auto_steps, make_vae, vae_loss_terms
 
-__all__ = ["standardizer", "LossPredictor", "margin_ranking_loss", "train_loss_predictor", "LossPredictorFit", "RankerFit", "fit_ranker", "per_sample_loss",
+__all__ = ["standardizer", "LossPredictor", "margin_ranking_loss", "train_loss_predictor", "LossPredictorFit",
+           "RankerFit", "fit_ranker", "per_sample_loss",
            "Critic", "train_critic", "CriticFit", "wasserstein_gap", "gradient_penalty",
            "train_state_discriminator", "StateFit", "vae_steps_for"]
 
@@ -252,7 +253,7 @@ def train_critic(H: np.ndarray, labeled_mask: np.ndarray, rng: np.random.Generat
 class StateFit:
     """A trained VAE and state discriminator (TA-VAAL, SRAAL) and their loss curves."""
 
-    vae: nn.Module
+    vae: Any  # alviz.encoders' MLPVAE or ConvVAE (encode / decode)
     discriminator: Discriminator
     latent_dim: int
     conditioned: bool
@@ -346,7 +347,7 @@ def train_state_discriminator(X: np.ndarray, labeled_mask: np.ndarray, rng: np.r
             logit = disc(d_input(mu, idx))
             adv = bce(logit[:bl], ones[:bl]) + bce(logit[bl:], ones[bl:])  # everything should look labeled
             loss = rec_l + rec_u + beta * (kl_l + kl_u) + adversary_weight * adv
-            if head is not None:
+            if head is not None and yt is not None:
                 loss = loss + target_weight * F.cross_entropy(head(mu[:bl]), yt[il].to(dev))
             opt_vae.zero_grad()
             loss.backward()

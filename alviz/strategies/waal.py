@@ -13,7 +13,7 @@ from .base import QueryContext, QueryResult, Strategy, candidate_scores, registe
 
 __all__ = ["WAAL", "waal_uncertainty", "UNCERTAINTIES"]
 
-#: the uncertainty terms of the authors' code; "mixed" (½‖−log p‖₂ + ½‖−log p‖₁) is the one their query uses
+#: the uncertainty terms of the authors' code; "mixed" (½‖log p‖₂ + ½‖log p‖₁) is the one their query uses
 UNCERTAINTIES = ("mixed", "single_worst", "l1", "l2")
 
 
