@@ -109,15 +109,15 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
 
 
 def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_hover=None,
-                max_rings: int = 150, shift_to_zero: bool = False) -> None:
+                max_rings: int = 150, shift_to_median: bool = False) -> None:
     """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
-    area proportional to the value (to the value minus the pool's smallest with ``shift_to_zero``),
+    area proportional to the value (to the value minus the pool's median with ``shift_to_median``),
     scaled against the whole pool so rounds compare; values too small to see (< 2 px) get no ring."""
     v = _diagnostic(view, key)
     if v is None:
         return
     v = v.astype(np.float64)
-    sized = v - np.nanmin(v) if shift_to_zero and np.isfinite(v).any() else v
+    sized = v - np.nanmedian(v) if shift_to_median and np.isfinite(v).any() else v
     sizes_all = ring_sizes(sized)
     unl = view.unlabeled[sizes_all[view.unlabeled] >= 2.0]
     unl = unl[np.argsort(-v[unl], kind="stable")[:max_rings]]
@@ -188,9 +188,9 @@ def _critic_heat(view: View, out: Built, bins: int = 60) -> None:
 
 @_overlay("predicted loss", "predicted_loss")
 def _predicted_loss(view: View, out: Built) -> None:
-    """Learning Loss's predicted loss as rings (a ranking output: its scale is arbitrary, so the rings grow
-    with the value above the pool's smallest)."""
-    _size_rings(view, out, "predicted_loss", "predicted loss", "darkorange", shift_to_zero=True)
+    """Learning Loss's predicted loss as rings on the 60 highest (a ranking output: its scale is arbitrary,
+    so a ring's area grows with the value above the pool's median, and the lower half gets none)."""
+    _size_rings(view, out, "predicted_loss", "predicted loss", "darkorange", max_rings=60, shift_to_median=True)
 
 
 # ----------------------------------------------------------------------------- adversarial
