@@ -64,7 +64,17 @@ def standardizer(H: np.ndarray):
 
 
 def per_sample_loss(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(n,) the cross-entropy −log p(y|x) of each sample, with p clipped at 1e-12."""
+    """The cross-entropy −log p(y|x) of each sample, with p clipped at 1e-12.
+
+    Parameters
+    ----------
+    proba : (n, C) array of probabilities.
+    y : (n,) int array of classes.
+
+    Returns
+    -------
+    (n,) float64
+    """
     p = np.asarray(proba, dtype=np.float64)
     return -np.log(np.clip(p[np.arange(len(p)), np.asarray(y, dtype=np.int64)], 1e-12, None))
 
@@ -90,6 +100,20 @@ def margin_ranking_loss(pred: torch.Tensor, target: torch.Tensor, margin: float 
 
     L = mean_i max(0, −sign(l_i − l_j)·(l̂_i − l̂_j) + ξ): the predicted losses
     must rank each pair like the true losses, by at least the margin ξ.
+
+    Parameters
+    ----------
+    pred : (B,) tensor of predicted losses l̂.
+    target : (B,) tensor of true losses l.
+    margin : float, ξ.
+
+    Returns
+    -------
+    torch.Tensor, a scalar.
+
+    References
+    ----------
+    Yoo, D. & Kweon, I. S. (2019). Learning loss for active learning. CVPR.
     """
     half = len(pred) // 2
     d_pred = (pred - pred.flip(0))[:half]
@@ -119,6 +143,18 @@ def train_loss_predictor(H: np.ndarray, loss: np.ndarray, rng: np.random.Generat
 
     Each step draws an even minibatch (with replacement when n is small) and
     takes one Adam step on :func:`margin_ranking_loss`.
+
+    Parameters
+    ----------
+    H : (n, d) features.
+    loss : (n,) true losses.
+    rng : numpy Generator; the minibatches and torch's seed come from it.
+    steps, batch_size, lr, margin, hidden : training settings (see :class:`LossPredictor`).
+    device : where the module trains and runs.
+
+    Returns
+    -------
+    LossPredictorFit
     """
     dev = resolve_device(device)
     H = np.asarray(H, dtype=np.float32)
@@ -224,6 +260,23 @@ def train_critic(H: np.ndarray, labeled_mask: np.ndarray, rng: np.random.Generat
     Each step draws a labeled and an unlabeled minibatch and takes one Adam step
     on −W + gp_weight·GP (WGAN-GP: the critic maximises the Wasserstein estimate
     W = mean D(h_U) − γ·mean D(h_L) under a 1-Lipschitz penalty).
+
+    Parameters
+    ----------
+    H : (n, d) representation of the pool.
+    labeled_mask : (n,) bool; needs labeled and unlabeled rows.
+    rng : numpy Generator; the minibatches and torch's seed come from it.
+    steps, batch_size, lr, gp_weight, hidden : training settings.
+    device : where the critic trains and runs.
+
+    Returns
+    -------
+    CriticFit
+
+    References
+    ----------
+    Shui, C., Zhou, F., Gagné, C. & Wang, B. (2020). Deep active learning: unified and principled
+    method for query and training. AISTATS.
     """
     dev = resolve_device(device)
     H = np.asarray(H, dtype=np.float32)
@@ -296,6 +349,27 @@ def train_state_discriminator(X: np.ndarray, labeled_mask: np.ndarray, rng: np.r
     the discriminator [μ, r], as in the authors' code. The VAE is VAAL's
     (:func:`alviz.encoders.make_vae`) built one latent unit wider; that unit's
     slot is where sigmoid(r) goes in, so the encoder's last output is unused.
+
+    Parameters
+    ----------
+    X : (n, *input_shape) the pool.
+    labeled_mask : (n,) bool; needs labeled and unlabeled samples.
+    rng : numpy Generator; the minibatches and torch's seed come from it.
+    latent_dim, beta, adversary_weight, lr, steps, batch_size : VAAL's settings (steps None: VAAL's default).
+    cond : (n,) or None, TA-VAAL's r.
+    unlabeled_targets : (n,) or None, SRAAL's relabeled states (read at unlabeled samples).
+    labels, n_classes, target_weight : SRAAL's supervised target learner (labels read at labeled samples).
+    device : where the networks train and run.
+
+    Returns
+    -------
+    StateFit
+
+    References
+    ----------
+    Kim, K., Park, D., Kim, K. I. & Chun, S. Y. (2021). Task-aware variational adversarial active learning. CVPR.
+    Zhang, B., Li, L., Yang, S., Wang, S., Zha, Z.-J. & Huang, Q. (2020). State-relabeling adversarial active
+    learning. CVPR.
     """
     dev = resolve_device(device)
     X = np.asarray(X, dtype=np.float32)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Optional
 
 import numpy as np
 
@@ -102,7 +103,7 @@ class SRAAL(Strategy):
     }
 
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0,
-                 target_weight: float = 1.0, lr: float = 5e-4, steps=None, batch_size: int = 64,
+                 target_weight: float = 1.0, lr: float = 5e-4, steps: Optional[int] = None, batch_size: int = 64,
                  device: str = "cpu") -> None:
         self.latent_dim = latent_dim
         self.beta = beta
