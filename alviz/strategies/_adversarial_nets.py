@@ -10,7 +10,7 @@
   for the unlabeled samples (SRAAL's relabeled states) with a supervised target
   learner on the latent mean.
 
-VAAL's own pieces are reused through their public path (:mod:`alviz.encoders`).
+VAAL's own pieces are reused through their public path (:mod:`alviz.vaal_networks`).
 Every loop draws its minibatches from the caller's ``rng`` and seeds torch from
 it inside ``torch.random.fork_rng``; nothing here touches a task model.
 """
@@ -27,7 +27,8 @@ from torch import nn
 from .._device import resolve_device, seeded
 from .._threads import threads_for
 from .._validation import torch_seed
-from ..encoders import VAAL_MAX_STEPS_IMAGES, Discriminator, _uses_conv, auto_steps, make_vae, vae_loss_terms
+from .._networks import VAAL_MAX_STEPS_IMAGES, _uses_conv, auto_steps
+from ..vaal_networks import Discriminator, make_vae, vae_loss_terms
 
 __all__ = ["standardizer", "LossPredictor", "margin_ranking_loss", "train_loss_predictor", "LossPredictorFit",
            "RankerFit", "fit_ranker", "per_sample_loss",
@@ -46,7 +47,7 @@ def _apply(fn: Callable, A: np.ndarray, device: torch.device, batch: int = 4096)
 
 
 def vae_steps_for(X: np.ndarray, batch_size: int, steps: Optional[int]) -> int:
-    """VAAL's default training length (:func:`alviz.encoders.train_vaal`): about 8 passes of
+    """VAAL's default training length (:func:`alviz.vaal_networks.train_vaal`): about 8 passes of
     ``batch_size`` over the pool, in [40, 400], at most 120 for image tensors."""
     if steps is not None:
         return int(steps)
@@ -306,7 +307,7 @@ def train_critic(H: np.ndarray, labeled_mask: np.ndarray, rng: np.random.Generat
 class StateFit:
     """A trained VAE and state discriminator (TA-VAAL, SRAAL) and their loss curves."""
 
-    vae: Any  # alviz.encoders' MLPVAE or ConvVAE (encode / decode)
+    vae: Any  # alviz.vaal_networks' MLPVAE or ConvVAE (encode / decode)
     discriminator: Discriminator
     latent_dim: int
     conditioned: bool
@@ -347,7 +348,7 @@ def train_state_discriminator(X: np.ndarray, labeled_mask: np.ndarray, rng: np.r
 
     With ``cond`` (n,) (TA-VAAL's loss ranking r): the decoder gets [z, sigmoid(r)] and
     the discriminator [μ, r], as in the authors' code. The VAE is VAAL's
-    (:func:`alviz.encoders.make_vae`) built one latent unit wider; that unit's
+    (:func:`alviz.vaal_networks.make_vae`) built one latent unit wider; that unit's
     slot is where sigmoid(r) goes in, so the encoder's last output is unused.
 
     Parameters

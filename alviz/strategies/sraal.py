@@ -59,7 +59,7 @@ class SRAAL(Strategy):
     Departures (see docs/strategies.md): the indicator is read from the round's
     task model (the Session trains it; the paper's indicator is the task model
     of the cycle too) and its form is the variance ratio above; the networks
-    are VAAL's (:func:`alviz.encoders.make_vae`, :class:`alviz.encoders.Discriminator`)
+    are VAAL's (:func:`alviz.vaal_networks.make_vae`, :class:`alviz.vaal_networks.Discriminator`)
     with a linear target learner on μ; one generator step per discriminator
     step; the initial k-center runs on the inputs.
 

@@ -33,8 +33,8 @@ class TAVAAL(Strategy):
     the task model with the margin ranking loss, see ``loss_prediction``), not
     a module trained jointly with the backbone; so the authors' first-iteration
     uniform random r is not needed. The networks are VAAL's
-    (:func:`alviz.encoders.make_vae`, one latent unit wider so that sigmoid(r)
-    takes its slot in the decoder's input; :class:`alviz.encoders.Discriminator`
+    (:func:`alviz.vaal_networks.make_vae`, one latent unit wider so that sigmoid(r)
+    takes its slot in the decoder's input; :class:`alviz.vaal_networks.Discriminator`
     on latent_dim + 1 inputs); rec and KL are per-sample sums as in alviz's
     VAAL; one VAE step per discriminator step as in the authors' code.
 
