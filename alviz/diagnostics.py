@@ -53,6 +53,9 @@ DIAGNOSTICS: Dict[str, str] = {
     # VAAL
     "discriminator_p_labeled": PER_POOL, "vae_loss": ARRAY, "discriminator_loss": ARRAY,
     "criterion": LABEL,
+    # the adversarial line after VAAL: Learning Loss, WAAL, TA-VAAL, SRAAL
+    "predicted_loss": PER_POOL, "true_loss": PER_POOL, "loss_prediction_loss": ARRAY,
+    "critic_score": PER_POOL, "uncertainty_bound": PER_POOL, "critic_loss": ARRAY, "relabeled_state": PER_POOL,
     # adversarial
     "perturbation": POOL_MATRIX, "adversarial_class": PER_POOL, "iterations": PER_POOL, "flipped": PER_POOL,
     "perturbation_norm": PER_POOL, "stuck": PER_POOL, "gradient_norm": PER_POOL,

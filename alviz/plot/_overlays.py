@@ -109,15 +109,16 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
 
 
 def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_hover=None,
-                max_rings: int = 150) -> None:
+                max_rings: int = 150, shift_to_median: bool = False) -> None:
     """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
-    area proportional to the value, scaled against the whole pool so rounds compare; values too small
-    to see (< 2 px) get no ring."""
+    area proportional to the value (to the value minus the pool's median with ``shift_to_median``),
+    scaled against the whole pool so rounds compare; values too small to see (< 2 px) get no ring."""
     v = _diagnostic(view, key)
     if v is None:
         return
     v = v.astype(np.float64)
-    sizes_all = ring_sizes(v)
+    sized = v - np.nanmedian(v) if shift_to_median and np.isfinite(v).any() else v
+    sizes_all = ring_sizes(sized)
     unl = view.unlabeled[sizes_all[view.unlabeled] >= 2.0]
     unl = unl[np.argsort(-v[unl], kind="stable")[:max_rings]]
     idx = np.sort(np.concatenate([unl, view.selected[sizes_all[view.selected] >= 2.0]]))
@@ -131,33 +132,65 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
                                  hovertext=hover, hoverinfo="text", opacity=0.7))
 
 
-# ----------------------------------------------------------------------------- VAAL
-@_overlay("P(labeled)", "discriminator_p_labeled")
-def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
-    """VAAL's discriminator output D(μ) = P(labeled) as a heat map: the mean over the points in each cell."""
-    p = _diagnostic(view, "discriminator_p_labeled")
-    if p is None:
+# ----------------------------------------------------------------------------- VAAL and its line
+def _binned_heat(view: View, out: Built, key: str, what: str, title: str, hover: str, zrange, bins: int = 60,
+                 colorscale: str = "RdBu") -> None:
+    """extras[key] (one value per pool sample) as a heat map in the picture: the mean over the drawn points in
+    each cell; empty cells stay transparent. ``zrange(values)`` gives the colour range (zmin, zmax)."""
+    v = _diagnostic(view, key)
+    if v is None:
         return
-    p = p.astype(np.float64)
-    idx = view.shown[np.isfinite(p[view.shown])]
+    v = v.astype(np.float64)
+    idx = view.shown[np.isfinite(v[view.shown])]
     x, y = view.xy(idx)
     cx, cy = view.coords[:, 0], view.coords[:, 1]
     ex = np.linspace(cx.min(), cx.max(), bins + 1)
     ey = np.linspace(cy.min(), cy.max(), bins + 1)
-    total, _, _ = np.histogram2d(x, y, bins=[ex, ey], weights=p[idx])
+    total, _, _ = np.histogram2d(x, y, bins=[ex, ey], weights=v[idx])
     count, _, _ = np.histogram2d(x, y, bins=[ex, ey])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(count > 0, total / count, np.nan).T  # (bins_y, bins_x); empty cells stay transparent
-    # centred on 0.5 (D cannot tell) and just wide enough for the values: a D stuck near 0.5 still shows
-    half = max(0.05, float(np.nanmax(np.abs(p[idx] - 0.5))) if idx.size else 0.5)
+    zmin, zmax = zrange(v[idx])
+    out.add("under", go.Heatmap(
+        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=zmin, zmax=zmax,
+        colorscale=colorscale,
+        opacity=0.65, name=f"overlay: {what}", showlegend=True, hoverongaps=False,
+        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
+        hovertemplate=hover + ": %{z:.2f}<extra></extra>"))
+
+
+@_overlay("P(labeled)", "discriminator_p_labeled")
+def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
+    """A discriminator's output D = P(labeled) (VAAL, TA-VAAL, SRAAL) as a heat map: the mean over the points
+    in each cell, centred on 0.5 (D cannot tell) and just wide enough for the values (a D stuck near 0.5
+    still shows)."""
+    def zrange(p):
+        half = max(0.05, float(np.nanmax(np.abs(p - 0.5))) if p.size else 0.5)
+        return 0.5 - half, 0.5 + half
     crit = view.rnd.extras.get("criterion")
     title = "D(μ) = P(labeled)" + (f"<br>criterion: {crit}" if crit is not None else "")
-    out.add("under", go.Heatmap(
-        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=0.5 - half, zmax=0.5 + half,
-        colorscale="RdBu",
-        opacity=0.65, name="overlay: P(labeled)", showlegend=True, hoverongaps=False,
-        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
-        hovertemplate="mean P(labeled) in this cell: %{z:.2f}<extra></extra>"))
+    _binned_heat(view, out, "discriminator_p_labeled", "P(labeled)", title, "mean P(labeled) in this cell",
+                 zrange, bins)
+
+
+@_overlay("critic", "critic_score")
+def _critic_heat(view: View, out: Built, bins: int = 60) -> None:
+    """WAAL's critic D(h) as a heat map (high: the unlabeled side). A Wasserstein critic is not a
+    probability, so the colours span the values seen (red low, blue high, as P(labeled) is drawn reversed)."""
+    def zrange(v):
+        if not v.size:
+            return 0.0, 1.0
+        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+        return (lo, hi) if hi > lo else (lo - 0.05, hi + 0.05)
+    _binned_heat(view, out, "critic_score", "critic", "WAAL critic D(h)<br>high: unlabeled side",
+                 "mean critic D(h) in this cell", zrange, bins, colorscale="RdBu_r")
+
+
+@_overlay("predicted loss", "predicted_loss")
+def _predicted_loss(view: View, out: Built) -> None:
+    """Learning Loss's predicted loss as rings on the 60 highest (a ranking output: its scale is arbitrary,
+    so a ring's area grows with the value above the pool's median, and the lower half gets none)."""
+    _size_rings(view, out, "predicted_loss", "predicted loss", "darkorange", max_rings=60, shift_to_median=True)
 
 
 # ----------------------------------------------------------------------------- adversarial

@@ -35,6 +35,10 @@ STRATEGY_MODULES = (
     "batchbald",
     "bait",
     "herding",
+    "loss_prediction",
+    "waal",
+    "ta_vaal",
+    "sraal",
 )
 
 for _name in STRATEGY_MODULES:
