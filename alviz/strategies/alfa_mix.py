@@ -45,8 +45,9 @@ class AlfaMixFlips(NamedTuple):
 
     flipped : (n,) bool, the prediction flips for some anchor at some cap up to ``alpha_cap``.
     n_caps_flipped : (n,) int, at how many caps of the schedule (up to the last) it flips.
-    anchor : (n,) int, the anchor class of the smallest-norm flipping α (-1 where none).
-    alpha : (n, d) that α (ones where none, as the authors' code keeps them).
+    anchor : (n,) int, the anchor it crossed to: at the first cap where the row flips, the flipping anchor
+        with the smallest ‖α‖ (-1 where none).
+    alpha : (n, d) that α (NaN where none).
     alpha_cap : float, the last cap tried; n_caps : int, caps tried.
     """
 
@@ -78,31 +79,38 @@ def alfa_mix_flips(W, b, Z, anchors, cap_step: float = 0.2, stop_above=None, cap
             caps.append(c)
     flipped = np.zeros(n, dtype=bool)
     n_flips = np.zeros(n, dtype=np.int64)
-    best = np.ones((n, d))
+    best = np.ones((n, d))  # the authors' min_alphas (ones where nothing smaller flipped)
     anchor_of = np.full(n, -1, dtype=np.int64)
+    alpha_of = np.full((n, d), np.nan)
     used = 0
     for cap in caps:
         used += 1
         eps = cap / np.sqrt(d)
         step_best = np.ones((n, d))
-        step_anchor = np.full(n, -1, dtype=np.int64)
         step_flip = np.zeros(n, dtype=bool)
+        step_norm = np.full(n, np.inf)  # the smallest ‖α‖ among the anchors that flip the row at this cap
+        step_anchor = np.full(n, -1, dtype=np.int64)
+        step_alpha = np.full((n, d), np.nan)
         for k in range(len(anchors)):
             alpha = closed_form_alpha(eps, anchors[k], Z, grad)
             mix = (1.0 - alpha) * Z + alpha * anchors[k]
             pc = head_logits(W, b, mix).argmax(axis=1) != pred
+            norm = np.linalg.norm(alpha, axis=1)
+            first = pc & (norm < step_norm)
+            step_norm[first], step_anchor[first], step_alpha[first] = norm[first], k, alpha[first]
             alpha[~pc] = 1.0
             step_flip |= pc
             smaller = np.linalg.norm(step_best, axis=1) > np.linalg.norm(alpha, axis=1)
-            step_best[smaller], step_anchor[smaller] = alpha[smaller], k
+            step_best[smaller] = alpha[smaller]
         changed = np.linalg.norm(best, axis=1) >= np.linalg.norm(step_best, axis=1)
-        changed &= step_flip
-        best[changed], anchor_of[changed] = step_best[changed], step_anchor[changed]
+        best[changed] = step_best[changed]
+        new = step_flip & (anchor_of < 0)  # the anchor it crossed to: at the first cap where it flips
+        anchor_of[new], alpha_of[new] = step_anchor[new], step_alpha[new]
         flipped |= step_flip
         n_flips += step_flip
         if stop_above is not None and flipped.sum() > stop_above:
             break
-    return AlfaMixFlips(flipped, n_flips, anchor_of, best, float(caps[used - 1]), used)
+    return AlfaMixFlips(flipped, n_flips, anchor_of, alpha_of, float(caps[used - 1]), used)
 
 
 @register
@@ -123,7 +131,7 @@ class AlfaMix(Strategy):
     anchors and caps: ALFA-Mix's flip region.
 
     Extras: ``flipped`` (n_pool,) the candidates, ``alfa_anchor`` (n_pool,) the anchor class each
-    candidate crossed to (its smallest-norm flipping α; -1 elsewhere), ``alpha_norm`` (n_pool,) ‖α‖
+    candidate crossed to (at the first cap where it flips, the flipping anchor with the smallest ‖α‖; -1 elsewhere), ``alpha_norm`` (n_pool,) ‖α‖
     of that mix (NaN elsewhere), ``alfa_target`` (#candidates, *input_shape) where each candidate's
     arrow ends in the input space (see below), ``alpha_cap`` the last cap tried, ``cluster`` the
     k-means cluster of each candidate (-1 elsewhere).
