@@ -177,7 +177,8 @@ def test_gcn_graph_is_the_authors_adjacency_and_the_picks_follow_the_rules(ctx3)
     ctx = _fresh(ctx3)
     u = get("uncertaingcn", epochs=30).query(ctx, 5, rng=0)
     p = u.extras["gcn_p_labeled"]
-    cand = u.extras["candidates"]
+    assert "candidates" not in u.extras  # the whole unlabeled pool joined the graph
+    cand = ctx.candidates
     want = cand[np.argsort(np.abs(p[cand] - 0.1), kind="stable")[:5]]
     assert set(u.indices) == set(want)
     assert np.nanmean(p[ctx.labeled_mask]) > np.nanmean(p[cand])  # it learned labeled from unlabeled
@@ -198,3 +199,33 @@ def test_k_center_greedy_by_a_euclidean_distance_is_k_center_greedy():
     b = k_center_greedy_trace(F, lab, 7)
     np.testing.assert_array_equal(a.indices, b.indices)
     np.testing.assert_allclose(a.covering_radius, b.covering_radius)
+
+
+# ---------------------------------------------------------------------------- pictures
+def test_alfa_mix_arrows_run_from_candidates_to_their_anchors_and_gcn_edges_join_picks(moons):
+    coords = alviz.projection.reference(moons)
+    sess = alviz.Session(moons, strategy="alfa_mix", initial=12, budget=6, seed=0, field_resolution=None)
+    rnd = sess.step()
+    fig = alviz.plot.round(sess, coords, r=-1)
+    arrows = [t for t in fig.data if str(t.name).startswith("overlay: ALFA-Mix interpolation arrows")]
+    stars = next(t for t in fig.data if t.name == "overlay: ALFA-Mix anchors")
+    A = rnd.extras["alfa_anchor_inputs"]
+    anchor = rnd.extras["alfa_anchor"]
+    assert arrows
+    drawn = []
+    for t in arrows:
+        idx = np.asarray(t.customdata)[::3]
+        np.testing.assert_allclose(np.asarray(t.x[::3], dtype=float), moons.X[idx, 0], atol=1e-6)
+        np.testing.assert_allclose(np.asarray(t.x[1::3], dtype=float), A[anchor[idx], 0], atol=1e-5)
+        assert rnd.extras["flipped"][idx].all()
+        drawn += list(idx)
+    assert set(rnd.selected) & set(np.flatnonzero(rnd.extras["flipped"])) <= set(drawn)  # every flipped pick
+    assert len(stars.x) == np.unique(anchor[drawn]).size
+
+    sess = alviz.Session(moons, strategy=get("uncertaingcn", epochs=20), initial=12, budget=6, seed=0,
+                         field_resolution=None)
+    rnd = sess.step()
+    fig = alviz.plot.round(sess, coords, r=-1)
+    edges = [t for t in fig.data if str(t.name).startswith("overlay: graph edges among the picks")]
+    ends = np.concatenate([np.asarray(t.customdata).reshape(-1, 3)[:, :2] for t in edges])
+    assert len(ends) == len(rnd.extras["graph_edges"]) and set(ends.ravel()) <= set(rnd.selected)

@@ -133,7 +133,8 @@ class AlfaMix(Strategy):
     Extras: ``flipped`` (n_pool,) the candidates, ``alfa_anchor`` (n_pool,) the anchor class each
     candidate crossed to (at the first cap where it flips, the flipping anchor with the smallest ‖α‖; -1 elsewhere), ``alpha_norm`` (n_pool,) ‖α‖
     of that mix (NaN elsewhere), ``alfa_target`` (#candidates, *input_shape) where each candidate's
-    arrow ends in the input space (see below), ``alpha_cap`` the last cap tried, ``cluster`` the
+    arrow ends in the input space (see below), ``alfa_anchor_inputs`` (C, *input_shape) the mean labeled
+    input x̄_k of each class (where the anchors sit in the input space), ``alpha_cap`` the last cap tried, ``cluster`` the
     k-means cluster of each candidate (-1 elsewhere).
 
     The arrows: the mix moves z a fraction λ = ‖α ⊙ (z* − z)‖ / ‖z* − z‖ of the way to its anchor;
@@ -153,7 +154,7 @@ class AlfaMix(Strategy):
 
     name = "alfa_mix"
     requires = frozenset({"gradients", "model", "embedding", "labels"})
-    field_name = "ALFA-Mix: flip region (fraction of α caps at which the prediction flips)"
+    field_name = "ALFA-Mix: flip region (share of α caps that flip it)"
     _parameter_constraints = {"cap_step": [Interval(Real, 0, 1, closed="right", hint="the authors use 0.2")]}
 
     def __init__(self, cap_step: float = 0.2):
@@ -199,14 +200,15 @@ class AlfaMix(Strategy):
         anchor[cand] = f.anchor
         alpha_norm = np.full(ctx.n_pool, np.nan)
         alpha_norm[flip_idx] = np.linalg.norm(f.alpha[f.flipped], axis=1)
+        targets, anchor_inputs = self._targets(ctx, H, anchors, flip_idx, anchor[flip_idx], f.alpha[f.flipped])
         extras = {"flipped": flipped, "alfa_anchor": anchor, "alpha_norm": alpha_norm,
-                  "alfa_target": self._targets(ctx, H, anchors, flip_idx, anchor[flip_idx], f.alpha[f.flipped]),
+                  "alfa_target": targets, "alfa_anchor_inputs": anchor_inputs,
                   "alpha_cap": float(f.alpha_cap), "cluster": cluster}
         return QueryResult(picks, candidate_scores(ctx, np.asarray(f.n_caps_flipped) / f.n_caps), extras)
 
     @staticmethod
-    def _targets(ctx, H, anchors, idx, anchor, alpha) -> np.ndarray:
-        """(m, *input_shape) x + λ (x̄_k − x) for the candidates ``idx`` (see the class docstring)."""
+    def _targets(ctx, H, anchors, idx, anchor, alpha) -> tuple:
+        """((m, *input_shape) x + λ (x̄_k − x) for the candidates ``idx``, (C, *input_shape) the x̄_k)."""
         X = np.asarray(ctx.X)
         shape = X.shape[1:]
         Xf = X.reshape(len(X), -1).astype(np.float64)
@@ -214,11 +216,12 @@ class AlfaMix(Strategy):
         y = ctx.labels[lab]
         means = np.stack([Xf[lab][y == k].mean(axis=0) if np.any(y == k) else Xf[lab].mean(axis=0)
                           for k in range(len(anchors))])
+        anchor_inputs = means.reshape((len(means),) + shape)
         if idx.size == 0:
-            return np.zeros((0,) + shape)
+            return np.zeros((0,) + shape), anchor_inputs
         diff = anchors[anchor] - H[idx]
         dn = np.linalg.norm(diff, axis=1)
         lam = np.divide(np.linalg.norm(alpha * diff, axis=1), dn, out=np.zeros(len(idx)), where=dn > 0)
         lam = np.clip(lam, 0.0, 1.0)
         out = Xf[idx] + lam[:, None] * (means[anchor] - Xf[idx])
-        return out.reshape((len(idx),) + shape)
+        return out.reshape((len(idx),) + shape), anchor_inputs

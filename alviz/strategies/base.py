@@ -87,7 +87,7 @@ DIAGNOSTICS: Dict[str, str] = {
     "distance_to_centroid": PER_POOL, "delta": SCALAR, "covered": PER_POOL, "pseudo_label": PER_POOL,
     # the representation-aware line after BADGE (alfa_mix, cdal, noise_stability, coregcn, uncertaingcn,
     # kmeans, cluster_margin)
-    "alfa_anchor": PER_POOL, "alpha_norm": PER_POOL, "alfa_target": ARRAY, "alpha_cap": SCALAR,
+    "alfa_anchor": PER_POOL, "alpha_norm": PER_POOL, "alfa_target": ARRAY, "alfa_anchor_inputs": ARRAY, "alpha_cap": SCALAR,
     "output_change": PER_POOL, "gcn_p_labeled": PER_POOL, "gcn_loss": ARRAY, "graph_edges": ARRAY,
     "graph_edge_weight": ARRAY, "round_robin_pass": PER_PICK,
     # any strategy

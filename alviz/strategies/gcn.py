@@ -159,8 +159,10 @@ class _GCNStrategy(Strategy):
         p = np.full(ctx.n_pool, np.nan)
         p[fit.nodes] = fit.p_labeled
         cand = fit.nodes[~ctx.labeled_mask[fit.nodes]]
-        return {"gcn_p_labeled": p, "gcn_loss": fit.loss, "candidates": np.sort(cand),
-                **_pick_edges(ctx.embedding, picks)}
+        out = {"gcn_p_labeled": p, "gcn_loss": fit.loss, **_pick_edges(ctx.embedding, picks)}
+        if cand.size < ctx.n_unlabeled:  # a subset of the unlabeled samples joined the graph
+            out["candidates"] = np.sort(cand)
+        return out
 
 
 def _pick_edges(H, picks, per_pick: int = 3) -> dict:
@@ -192,8 +194,8 @@ class UncertainGCN(_GCNStrategy):
     without changing it (:meth:`GCNFit.view`).
 
     Extras: ``gcn_p_labeled`` (n_pool,) the GCN's output per node (NaN off the graph), ``gcn_loss``,
-    ``candidates`` the unlabeled nodes, ``graph_edges`` (e, 2) and ``graph_edge_weight`` (e,) the
-    graph's strongest edges among the picks.
+    ``candidates`` the unlabeled nodes (only when ``subset`` left some out), ``graph_edges`` (e, 2) and
+    ``graph_edge_weight`` (e,) the graph's strongest edges among the picks.
 
     Parameters
     ----------
@@ -214,7 +216,7 @@ class UncertainGCN(_GCNStrategy):
     """
 
     name = "uncertaingcn"
-    field_name = "UncertainGCN: −|s(x) − s_margin| (the GCN's 'labeled' output near the margin)"
+    field_name = "UncertainGCN: −|s(x) − s_margin|, s the GCN's P(labeled)"
     _parameter_constraints = {**_GCNStrategy._parameter_constraints,
                               "s_margin": [Interval(Real, 0, 1, closed="both", hint="the authors use 0.1")]}
 
