@@ -1,7 +1,7 @@
 """Pure selectors: given scores or features, which samples to take, in pick order."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -489,8 +489,8 @@ def kmeans_nearest(features, k: int, rng: RandomLike = None) -> KMeansNearest:
     return KMeansNearest(picks_arr, labels, centers, dist)
 
 
-def k_center_greedy_by(distance_to, n: int, labeled_mask, k: int, rng: RandomLike = None,
-                       candidates=None) -> KCenterTrace:
+def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, labeled_mask, k: int,
+                       rng: RandomLike = None, candidates=None) -> KCenterTrace:
     """k-center greedy (as :func:`k_center_greedy_trace`) under any distance: ``distance_to(idx)`` gives
     the (n, len(idx)) distances from every row to the rows ``idx``.
 

@@ -1,8 +1,8 @@
 """ALFA-Mix: unlabeled embeddings interpolated toward the labeled class anchors; the ones whose prediction flips."""
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import NamedTuple
+from numbers import Real
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -16,7 +16,18 @@ __all__ = ["AlfaMix", "alfa_mix_flips", "AlfaMixFlips", "closed_form_alpha", "cl
 
 def class_anchors(H_labeled: np.ndarray, y_labeled: np.ndarray, n_classes: int) -> np.ndarray:
     """(C, d) the mean labeled embedding of each class; a class with no labeled sample gets the mean of all
-    labeled embeddings (as the authors' code does)."""
+    labeled embeddings (as the authors' code does).
+
+    Parameters
+    ----------
+    H_labeled : (m, d) labeled embeddings.
+    y_labeled : (m,) their labels.
+    n_classes : int.
+
+    Returns
+    -------
+    (n_classes, d) float64
+    """
     H = np.asarray(H_labeled, dtype=np.float64)
     y = np.asarray(y_labeled, dtype=np.int64)
     out = np.empty((n_classes, H.shape[1]))
@@ -32,6 +43,21 @@ def closed_form_alpha(eps: float, anchor: np.ndarray, z: np.ndarray, grad: np.nd
     loss of the current prediction with respect to z (n, d). Then α ⊙ (z* − z) ≈ ε ‖z* − z‖ ∇ / ‖∇‖:
     the mix (1 − α) z + α z* moves z by ε times its distance to the anchor along the loss gradient
     (the first-order solution of the paper's max over ‖α‖ ≤ ε of the loss change). A zero gradient gives α = 0.
+
+    Parameters
+    ----------
+    eps : float, ε (the cap over √d).
+    anchor : (d,) or (n, d), z*.
+    z : (n, d), the unlabeled embeddings.
+    grad : (n, d), ∇.
+
+    Returns
+    -------
+    (n, d) float64 α.
+
+    References
+    ----------
+    Parvaneh, A. et al. (2022). Active learning by feature mixing. CVPR (Eq. 5, closed form).
     """
     diff = np.asarray(anchor, dtype=np.float64) - np.asarray(z, dtype=np.float64)
     g = np.asarray(grad, dtype=np.float64)
@@ -59,7 +85,8 @@ class AlfaMixFlips(NamedTuple):
     n_caps: int
 
 
-def alfa_mix_flips(W, b, Z, anchors, cap_step: float = 0.2, stop_above=None, caps=None) -> AlfaMixFlips:
+def alfa_mix_flips(W: np.ndarray, b: np.ndarray, Z: np.ndarray, anchors: np.ndarray, cap_step: float = 0.2,
+                   stop_above: Optional[int] = None, caps: Optional[Sequence[float]] = None) -> AlfaMixFlips:
     """ALFA-Mix's candidate search (closed form) on embeddings ``Z`` (n, d) with a linear head (W, b).
 
     The prediction ŷ = argmax head(z); ∇ = ∂CE(head(z), ŷ)/∂z. For caps c = ``cap_step``, 2·``cap_step``, ...
@@ -67,6 +94,23 @@ def alfa_mix_flips(W, b, Z, anchors, cap_step: float = 0.2, stop_above=None, cap
     α = :func:`closed_form_alpha`; z flips when argmax head((1 − α) z + α z*_k) ≠ ŷ. The candidates are
     the union over caps; the search stops after the first cap at which more than ``stop_above`` rows
     are candidates (the budget), or at the cap list ``caps`` when given (a field: the round's caps).
+
+    Parameters
+    ----------
+    W, b : (C, d) and (C,), the task model's linear head (:func:`alviz.strategies._head.head_weights`).
+    Z : (n, d) embeddings of the unlabeled samples (or of any points).
+    anchors : (C, d) the class anchors (:func:`class_anchors`).
+    cap_step : float, the growth of the cap.
+    stop_above : int or None, stop after the first cap with more than this many candidates.
+    caps : sequence of floats or None, the caps to try (then ``cap_step`` is not used).
+
+    Returns
+    -------
+    AlfaMixFlips
+
+    References
+    ----------
+    Parvaneh, A. et al. (2022). Active learning by feature mixing. CVPR.
     """
     Z = np.asarray(Z, dtype=np.float64)
     n, d = Z.shape

@@ -4,27 +4,51 @@ from __future__ import annotations
 import numpy as np
 
 from ..selection import k_center_greedy_by
+from typing import Optional
+
 from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
 
-__all__ = ["CDAL", "contextual_distance", "class_conditional_means", "symmetric_kl"]
+__all__ = ["CDAL", "contextual_distance", "class_conditional_means", "symmetric_kl", "distance_to_set"]
 
 #: probabilities are clipped here before the log (the authors' code drops the NaN/inf terms instead)
 _EPS = 1e-12
 
 
-def symmetric_kl(p, q) -> np.ndarray:
-    """0.5 KL(p‖q) + 0.5 KL(q‖p) = 0.5 Σ (p − q)(log p − log q) of matching rows (clipped at 1e-12)."""
+def symmetric_kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """0.5 KL(p‖q) + 0.5 KL(q‖p) = 0.5 Σ (p − q)(log p − log q) of matching rows (clipped at 1e-12).
+
+    Parameters
+    ----------
+    p, q : (..., C) probability vectors.
+
+    Returns
+    -------
+    (...,) float64
+    """
     p = np.clip(np.asarray(p, dtype=np.float64), _EPS, None)
     q = np.clip(np.asarray(q, dtype=np.float64), _EPS, None)
     return 0.5 * np.sum((p - q) * (np.log(p) - np.log(q)), axis=-1)
 
 
-def class_conditional_means(proba, weights=None) -> np.ndarray:
+def class_conditional_means(proba: np.ndarray, weights: Optional[np.ndarray] = None) -> np.ndarray:
     """(C, C) P^c: for each predicted class c, the (weighted) mean softmax of the regions predicted c.
 
     CDAL's contextual representation of one image from its regions' softmax vectors ``proba`` (r, C)
     (pixels, boxes; one region for a classified image), weights default 1 (the authors' preprocessing
     weights by each region's entropy). A class no region predicts has a row of NaN.
+
+    Parameters
+    ----------
+    proba : (r, C) softmax vectors of one image's regions.
+    weights : (r,) or None.
+
+    Returns
+    -------
+    (C, C) float64, row c = P^c.
+
+    References
+    ----------
+    Agarwal, S. et al. (2020). Contextual diversity for active learning. ECCV (Eq. 1).
     """
     P = np.asarray(proba, dtype=np.float64)
     w = np.ones(len(P)) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -38,10 +62,23 @@ def class_conditional_means(proba, weights=None) -> np.ndarray:
     return out
 
 
-def contextual_distance(Pa, Pb) -> float:
+def contextual_distance(Pa: np.ndarray, Pb: np.ndarray) -> float:
     """CDAL's contextual diversity of two images from their (C, C) class-conditional means: the mean over
     the classes both predict of the symmetric KL of their rows; with no class in common, the symmetric
-    KL of their overall mean softmax (the authors' code gives 0 there, see docs/strategies.md)."""
+    KL of their overall mean softmax (the authors' code gives 0 there, see docs/strategies.md).
+
+    Parameters
+    ----------
+    Pa, Pb : (C, C) class-conditional means (:func:`class_conditional_means`).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Agarwal, S. et al. (2020). Contextual diversity for active learning. ECCV (Eq. 2-3).
+    """
     A, B = np.asarray(Pa, dtype=np.float64), np.asarray(Pb, dtype=np.float64)
     both = ~np.isnan(A).any(axis=1) & ~np.isnan(B).any(axis=1)
     if both.any():
@@ -62,8 +99,18 @@ def _distance_rows(P: np.ndarray):
     return distance_to
 
 
-def distance_to_set(P_points, P_set) -> np.ndarray:
-    """(m,) the contextual distance from each row of ``P_points`` to its nearest row of ``P_set``."""
+def distance_to_set(P_points: np.ndarray, P_set: np.ndarray) -> np.ndarray:
+    """(m,) the contextual distance from each row of ``P_points`` to its nearest row of ``P_set``.
+
+    Parameters
+    ----------
+    P_points : (m, C) softmax vectors.
+    P_set : (s, C) softmax vectors, s >= 1.
+
+    Returns
+    -------
+    (m,) float64
+    """
     A = np.clip(np.asarray(P_points, dtype=np.float64), _EPS, None)
     B = np.clip(np.asarray(P_set, dtype=np.float64), _EPS, None)
     LA, LB = np.log(A), np.log(B)

@@ -13,18 +13,42 @@ from .base import QueryContext, QueryResult, Strategy, candidate_scores, registe
 __all__ = ["ClusterMargin", "average_linkage_clusters", "margin_of"]
 
 
-def margin_of(proba) -> np.ndarray:
-    """(n,) p₁ − p₂, the top two probabilities' difference (small = uncertain)."""
+def margin_of(proba: np.ndarray) -> np.ndarray:
+    """(n,) p₁ − p₂, the top two probabilities' difference (small = uncertain).
+
+    Parameters
+    ----------
+    proba : (n, C)
+
+    Returns
+    -------
+    (n,) float64
+    """
     P = np.sort(np.asarray(proba, dtype=np.float64), axis=1)
     return P[:, -1] - P[:, -2] if P.shape[1] > 1 else np.ones(len(P))
 
 
-def average_linkage_clusters(features, n_clusters: int, max_points: int = 5000, rng=None) -> np.ndarray:
+def average_linkage_clusters(features: np.ndarray, n_clusters: int, max_points: int = 5000, rng=None) -> np.ndarray:
     """(n,) cluster ids from hierarchical agglomerative clustering, average linkage, Euclidean distance.
 
     The tree is cut into ``n_clusters`` clusters (scipy's ``fcluster``, "maxclust"). Past ``max_points``
     rows a seeded sample of that many is clustered and every other row joins the cluster with the
     nearest mean (the O(n²) distances of HAC would not fit in memory at 60 000 samples).
+
+    Parameters
+    ----------
+    features : (n, d)
+    n_clusters : int
+    max_points : int
+    rng : None, int or Generator (the sample).
+
+    Returns
+    -------
+    (n,) int64 cluster ids 0..K-1.
+
+    References
+    ----------
+    Citovsky, G. et al. (2021). Batch active learning at scale. NeurIPS.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
 

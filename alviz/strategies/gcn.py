@@ -22,9 +22,22 @@ def _normalise(F) -> np.ndarray:
     return F / np.maximum(np.linalg.norm(F, axis=1, keepdims=True), 1e-12)
 
 
-def similarity_graph(F) -> tuple:
+def similarity_graph(F: np.ndarray) -> tuple:
     """(A (n, n), column sums (n,)) the authors' adjacency of L2-normalised features F (n, d):
-    S = F Fᵀ − I, each column divided by its sum, plus I. Column sums are kept away from 0 (|s| ≥ 1e-8)."""
+    S = F Fᵀ − I, each column divided by its sum, plus I. Column sums are kept away from 0 (|s| ≥ 1e-8).
+
+    Parameters
+    ----------
+    F : (n, d) features (normalised here).
+
+    Returns
+    -------
+    (A (n, n) float64, column sums (n,) float64)
+
+    References
+    ----------
+    Caramalau, R. et al. (2021). Sequential graph convolutional network for active learning. CVPR (Eq. 1).
+    """
     F = _normalise(F)
     S = F @ F.T
     np.fill_diagonal(S, S.diagonal() - 1.0)
@@ -56,9 +69,18 @@ class GCNFit(NamedTuple):
     W2: np.ndarray
     b2: np.ndarray
 
-    def view(self, F_new) -> tuple:
+    def view(self, F_new: np.ndarray) -> tuple:
         """(p_labeled (k,), hidden (k, h)) of new points joined to the graph without changing it: each new
-        point's row of the adjacency is its similarity to the nodes divided by their column sums, plus itself."""
+        point's row of the adjacency is its similarity to the nodes divided by their column sums, plus itself.
+
+        Parameters
+        ----------
+        F_new : (k, d) embeddings of the new points.
+
+        Returns
+        -------
+        (p_labeled (k,), hidden (k, h)) float64
+        """
         Fn = _normalise(F_new)
         a = (Fn @ self.features.T) / self.column_sums[None, :]  # (k, m)
         h = np.maximum((a @ self.features + Fn) @ self.W1 + self.b1, 0.0)
@@ -66,16 +88,29 @@ class GCNFit(NamedTuple):
         return 1.0 / (1.0 + np.exp(-z[:, 0])), h
 
 
-def train_gcn(F, labeled, rng: np.random.Generator, hidden: int = 128, dropout: float = 0.3,
+def train_gcn(F: np.ndarray, labeled: np.ndarray, rng: np.random.Generator, hidden: int = 128, dropout: float = 0.3,
               lambda_loss: float = 1.2, lr: float = 1e-3, weight_decay: float = 5e-4, epochs: int = 200,
-              device="cpu") -> tuple:
+              device: str = "cpu") -> tuple:
     """Train the authors' two-layer GCN to tell labeled nodes (1) from unlabeled ones (0).
 
     h = relu(A F W1 + b1), dropout ``dropout``; s = sigmoid(A h W2 + b2); loss
     −mean log s[labeled] − λ mean log(1 − s[unlabeled]); Adam, full graph, ``epochs`` steps.
     A F is computed once (the features are fixed), which is the same product in another order.
-    Torch is seeded from ``rng`` inside ``fork_rng``. Returns (p (m,), hidden (m, h), loss (epochs,),
-    W1, b1, W2, b2, column sums).
+    Torch is seeded from ``rng`` inside ``fork_rng``.
+
+    Parameters
+    ----------
+    F : (m, d) node features; labeled : (m,) bool; rng : Generator.
+    hidden, dropout, lambda_loss, lr, weight_decay, epochs : the authors' settings by default.
+    device : "cpu" | "cuda" | "auto".
+
+    Returns
+    -------
+    (p (m,), hidden (m, h), loss (epochs,), W1, b1, W2, b2, column sums (m,)), numpy float64.
+
+    References
+    ----------
+    Caramalau, R. et al. (2021). Sequential graph convolutional network for active learning. CVPR.
     """
     dev = resolve_device(device)
     A, col = similarity_graph(F)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from numbers import Integral, Real
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ def _noisy_copies(model, n_sampling: int, noise_scale: float, seeds):
     for seed in seeds:
         gen = np.random.default_rng(int(seed))
         with torch.no_grad():
-            for m, w0 in zip(modules, originals):
+            for m, w0 in zip(modules, originals, strict=True):
                 noise = torch.as_tensor(gen.standard_normal(tuple(w0.shape)), dtype=w0.dtype, device=w0.device)
                 nn_ = float(noise.norm())
                 noise *= (noise_scale * float(w0.norm()) / nn_) if nn_ > 0 else 0.0
@@ -31,10 +32,27 @@ def _noisy_copies(model, n_sampling: int, noise_scale: float, seeds):
         yield noisy
 
 
-def noise_stability_features(model, X, seeds, noise_scale: float = 1e-3, proba=None) -> np.ndarray:
+def noise_stability_features(model, X: np.ndarray, seeds: Sequence[int], noise_scale: float = 1e-3,
+                             proba: Optional[np.ndarray] = None) -> np.ndarray:
     """(n, K·C) the authors' feature: for each of K noisy copies (one per seed), (p_noisy − p) / ‖p‖.
 
     ``p`` is the model's softmax at ``X`` (``proba`` when already computed), ``p_noisy`` the copy's.
+
+    Parameters
+    ----------
+    model : a fitted alviz torch model (deep-copied; never changed).
+    X : (n, *input_shape) inputs.
+    seeds : K ints, one noise draw each.
+    noise_scale : float, the noise norm relative to each weight tensor's norm.
+    proba : (n, C) or None, the model's probabilities at ``X`` when already known.
+
+    Returns
+    -------
+    (n, K·C) float64
+
+    References
+    ----------
+    Li, X. et al. (2024). Deep active learning with noise stability. AAAI.
     """
     p = np.asarray(model.predict_proba(X) if proba is None else proba, dtype=np.float64)
     norm = np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
