@@ -55,7 +55,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 #: strategies whose networks train on the device (compared, not checked)
-TRAINED = {"vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "qbc_vote_entropy", "qbc_kl", "eer"}
+TRAINED = {"vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "qbc_vote_entropy", "qbc_kl", "eer",
+           "coregcn", "uncertaingcn"}
 MIN_OVERLAP = 0.8
 MIN_SPEARMAN = 0.95
 

@@ -172,6 +172,7 @@ class _GCNStrategy(Strategy):
     def _fit(self, ctx: QueryContext, rng: np.random.Generator, budget: int = 0) -> GCNFit:
         """This round's graph and trained GCN (memoized on ``ctx``; the subset holds at least ``budget``)."""
         ctx.require_model()
+        resolve_device(self.device)  # a device that is not there fails here, before the graph is built
         key = ("gcn_fit", int(self.hidden_units), float(self.dropout), float(self.lambda_loss), float(self.lr),
                int(self.epochs), self.subset, str(self.device))
 
