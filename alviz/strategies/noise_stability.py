@@ -76,12 +76,15 @@ class NoiseStability(Strategy):
     same output change at any point, under the same K noisy copies.
 
     Extras: ``output_change`` (n_pool,), ``covering_radius`` (k,), ``pick_distance`` (k,),
-    ``representation`` (n_pool, K·C) the feature (``representation_name`` says so).
+    ``representation`` (n_pool, K·C) the feature (``representation_name`` says so), ``candidates`` the
+    scored subset when ``subset`` left samples out (the feature and the output change are NaN outside it).
 
     Parameters
     ----------
     n_sampling : int, K noisy copies (50 in the authors' code).
     noise_scale : float, noise norm relative to each weight tensor's norm (1e-3 in the authors' code).
+    subset : int or None, score at most this many unlabeled samples, a seeded draw (the authors' SUBSET,
+        10 000; at least the budget); None: every unlabeled sample.
 
     References
     ----------
@@ -95,11 +98,13 @@ class NoiseStability(Strategy):
     _parameter_constraints = {
         "n_sampling": [Interval(Integral, 1, None, hint="the authors use 50")],
         "noise_scale": [Interval(Real, 0, None, closed="neither", hint="the authors use 1e-3")],
+        "subset": [Interval(Integral, 1, None, hint="the authors use 10 000"), None],
     }
 
-    def __init__(self, n_sampling: int = 50, noise_scale: float = 1e-3):
+    def __init__(self, n_sampling: int = 50, noise_scale: float = 1e-3, subset=10_000):
         self.n_sampling = n_sampling
         self.noise_scale = noise_scale
+        self.subset = subset
 
     def _seeds(self, ctx: QueryContext, rng: np.random.Generator) -> np.ndarray:
         key = ("noise_stability_seeds", int(self.n_sampling))
@@ -112,14 +117,28 @@ class NoiseStability(Strategy):
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         model = ctx.require_torch()
-        F = noise_stability_features(model, ctx.X, self._seeds(ctx, rng), float(self.noise_scale), proba=ctx.proba)
-        change = np.linalg.norm(F, axis=1)
+        seeds = self._seeds(ctx, rng)
         cand = ctx.candidates
-        G = np.vstack([F[cand], np.zeros((1, F.shape[1]))])  # the origin is the one starting centre
+        size = None if self.subset is None else max(int(self.subset), budget)
+        scored = size is not None and cand.size > size
+        if scored:  # the authors' SUBSET: a seeded draw of the unlabeled samples is scored
+            cand = np.sort(rng.choice(cand, size, replace=False))
+        Fc = noise_stability_features(model, ctx.X[cand], seeds, float(self.noise_scale), proba=ctx.proba[cand])
+        F = np.full((ctx.n_pool, Fc.shape[1]), np.nan)
+        F[cand] = Fc
+        if not scored:  # the whole pool has a feature (the labeled samples too: the picture colours them)
+            lab = ctx.labeled_mask
+            if lab.any():
+                F[lab] = noise_stability_features(model, ctx.X[lab], seeds, float(self.noise_scale),
+                                                  proba=ctx.proba[lab])
+        change = np.linalg.norm(F, axis=1)
+        G = np.vstack([Fc, np.zeros((1, Fc.shape[1]))])  # the origin is the one starting centre
         start = np.zeros(len(G), dtype=bool)
         start[-1] = True
         tr = k_center_greedy_trace(G, start, budget, rng)
         extras = {"output_change": change, "covering_radius": tr.covering_radius, "pick_distance": tr.pick_distance,
                   "representation": F.astype(np.float32),
                   "representation_name": "noise-stability feature (p_noisy − p)/‖p‖ over the noisy copies"}
-        return QueryResult(cand[tr.indices], candidate_scores(ctx, change), extras)
+        if scored:
+            extras["candidates"] = cand
+        return QueryResult(cand[tr.indices], candidate_scores(ctx, change, cand), extras)
