@@ -76,8 +76,8 @@ class NoiseStability(Strategy):
     same output change at any point, under the same K noisy copies.
 
     Extras: ``output_change`` (n_pool,), ``covering_radius`` (k,), ``pick_distance`` (k,),
-    ``representation`` (n_pool, K·C) the feature (``representation_name`` says so), ``candidates`` the
-    scored subset when ``subset`` left samples out (the feature and the output change are NaN outside it).
+    ``representation`` (n_pool, K·C) the feature (``representation_name`` says so) when every sample was
+    scored; else ``candidates``, the scored subset (the output change is NaN outside it).
 
     Parameters
     ----------
@@ -136,9 +136,10 @@ class NoiseStability(Strategy):
         start = np.zeros(len(G), dtype=bool)
         start[-1] = True
         tr = k_center_greedy_trace(G, start, budget, rng)
-        extras = {"output_change": change, "covering_radius": tr.covering_radius, "pick_distance": tr.pick_distance,
-                  "representation": F.astype(np.float32),
-                  "representation_name": "noise-stability feature (p_noisy − p)/‖p‖ over the noisy copies"}
+        extras = {"output_change": change, "covering_radius": tr.covering_radius, "pick_distance": tr.pick_distance}
         if scored:
             extras["candidates"] = cand
+        else:  # a picture of the strategy's space needs a row for every pool sample
+            extras.update(representation=F.astype(np.float32),
+                          representation_name="noise-stability feature (p_noisy − p)/‖p‖ over the noisy copies")
         return QueryResult(cand[tr.indices], candidate_scores(ctx, change, cand), extras)
