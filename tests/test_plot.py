@@ -430,6 +430,11 @@ REAL = {  # name -> (parameters, overlay traces its extras must produce)
     "prototype": ({"embedding": "model", "progress": False},
                   {"overlay: clusters", "overlay: cluster centers (mean position here)"}),
     "probcover": ({"embedding": "model", "progress": False}, set()),
+    "alfa_mix": ({}, {"overlay: ALFA-Mix anchors"}),
+    "uncertaingcn": ({"epochs": 20}, {"overlay: graph edges among the picks (stronger)"}),
+    "cluster_margin": ({}, {"overlay: clusters", "overlay: scored candidates"}),
+    "kmeans": ({}, {"overlay: clusters", "overlay: cluster centers (mean position here)"}),
+    "cdal": ({}, {"overlay: nearest center", "overlay: covering radius"}),
 }
 
 
