@@ -86,12 +86,12 @@ class ClusterMargin(Strategy):
 
     ``scores``: −(p₁ − p₂) on the candidates (NaN elsewhere). Field: −(p₁ − p₂) at any point.
 
-    Extras: ``candidates`` the margin candidates, ``cluster`` (n_pool,) every sample's cluster,
-    ``n_clusters``, ``round_robin_pass`` (k,) the pass that took each pick (0 first).
+    Extras: ``candidates`` the margin candidates, ``cluster`` (n_pool,) each candidate's cluster (-1 for
+    the other samples; the whole pool's clustering stays in the Session's cache), ``n_clusters``, ``round_robin_pass`` (k,) the pass that took each pick (0 first).
 
     Parameters
     ----------
-    margin_multiple : float >= 1, k_m / budget (see docs/strategies.md for the choice of 10).
+    margin_multiple : float >= 1, k_m / budget (1.25; see docs/strategies.md for where it comes from).
     n_clusters : int or None, clusters of the tree's cut; None: one per 10 pool samples (at least 2).
     max_points : int, past this many pool samples HAC runs on a seeded sample of this size.
 
@@ -110,7 +110,7 @@ class ClusterMargin(Strategy):
         "max_points": [Interval(Integral, 2, None)],
     }
 
-    def __init__(self, margin_multiple: float = 10.0, n_clusters=None, max_points: int = 5000):
+    def __init__(self, margin_multiple: float = 1.25, n_clusters=None, max_points: int = 5000):
         self.margin_multiple = margin_multiple
         self.n_clusters = n_clusters
         self.max_points = max_points
@@ -139,6 +139,8 @@ class ClusterMargin(Strategy):
             c = int(cluster[i])
             passes[t] = seen.get(c, 0)
             seen[c] = passes[t] + 1
-        extras = {"candidates": cand, "cluster": cluster.astype(np.int64), "n_clusters": int(cluster.max() + 1),
+        shown = np.full(ctx.n_pool, -1, dtype=np.int64)  # the candidates' clusters: what the round-robin walks
+        shown[cand] = cluster[cand]
+        extras = {"candidates": cand, "cluster": shown, "n_clusters": int(cluster.max() + 1),
                   "round_robin_pass": passes}
         return QueryResult(picks, candidate_scores(ctx, neg_margin, cand), extras)

