@@ -203,8 +203,9 @@ explorer
 # - Cluster-Margin is margin's candidates spread over clusters, and it ends
 #   below margin itself (64.8%). Its 13 margin candidates of the last round
 #   (1.25 × 10, rounded up) fall in 11 of its 200 clusters, and its 10 picks
-#   come from 10 different clusters: one per cluster, smallest cluster first,
-#   so the largest cluster's candidates are the ones left out.
+#   come from 10 different clusters: the nine candidates alone in their
+#   cluster first, then one from the first of the two clusters that hold two;
+#   the three left out all share a cluster with another candidate.
 # - BADGE and gem read the same gradient embedding and, from the same labeled
 #   set, share only 2 of 10 picks: D²-sampling is random and favours far
 #   points; gem is deterministic and favours new directions, whatever their
