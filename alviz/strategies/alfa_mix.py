@@ -175,11 +175,12 @@ class AlfaMix(Strategy):
     anchors and caps: ALFA-Mix's flip region.
 
     Extras: ``flipped`` (n_pool,) the candidates, ``alfa_anchor`` (n_pool,) the anchor class each
-    candidate crossed to (at the first cap where it flips, the flipping anchor with the smallest ‖α‖; -1 elsewhere), ``alpha_norm`` (n_pool,) ‖α‖
-    of that mix (NaN elsewhere), ``alfa_target`` (#candidates, *input_shape) where each candidate's
-    arrow ends in the input space (see below), ``alfa_anchor_inputs`` (C, *input_shape) the mean labeled
-    input x̄_k of each class (where the anchors sit in the input space), ``alpha_cap`` the last cap tried, ``cluster`` the
-    k-means cluster of each candidate (-1 elsewhere).
+    candidate crossed to (at the first cap where it flips, the flipping anchor with the smallest ‖α‖;
+    -1 elsewhere), ``alpha_norm`` (n_pool,) ‖α‖ of that mix (NaN elsewhere), ``alfa_target``
+    (#candidates, *input_shape) where each candidate's step ends in the input space (see below),
+    ``alfa_anchor_inputs`` (C, *input_shape) the mean labeled input x̄_k of each class (where the anchors
+    sit in the input space), ``alpha_cap`` the last cap tried, ``cluster`` the k-means cluster of each
+    candidate (-1 elsewhere).
 
     The arrows: the mix moves z a fraction λ = ‖α ⊙ (z* − z)‖ / ‖z* − z‖ of the way to its anchor;
     ``alfa_target`` is x + λ (x̄_k − x), with x̄_k the mean labeled input of the anchor's class, so the

@@ -87,7 +87,8 @@ class ClusterMargin(Strategy):
     ``scores``: −(p₁ − p₂) on the candidates (NaN elsewhere). Field: −(p₁ − p₂) at any point.
 
     Extras: ``candidates`` the margin candidates, ``cluster`` (n_pool,) each candidate's cluster (-1 for
-    the other samples; the whole pool's clustering stays in the Session's cache), ``n_clusters``, ``round_robin_pass`` (k,) the pass that took each pick (0 first).
+    the other samples; the whole pool's clustering stays in the Session's cache), ``n_clusters``,
+    ``round_robin_pass`` (k,) the pass that took each pick (0 first).
 
     Parameters
     ----------

@@ -151,7 +151,8 @@ change = ns.extras["output_change"]
 print(f"noise_stability, last round: output change of the picks {np.round(change[ns.selected], 3).tolist()}; "
       f"pool median {np.median(change):.3f}")
 cd = runs["cdal"].rounds[-1]
-print(f"cdal, last round: contextual distance to the labeled set, picks {np.round(cd.extras['pick_distance'], 2).tolist()}")
+print("cdal, last round: contextual distance to the labeled set, picks",
+      np.round(cd.extras["pick_distance"], 2).tolist())
 alviz.plot.round(runs["cluster_margin"], coords, r=-1)
 
 # %%
