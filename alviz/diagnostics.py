@@ -69,6 +69,11 @@ DIAGNOSTICS: Dict[str, str] = {
     "oversampled": INDEX_SET, "bait_objective": ARRAY,
     # herding (kernel coverage)
     "coverage_gain": PER_PICK, "uncertainty": PER_POOL, "bandwidth": SCALAR, "temperature": SCALAR,
+    # the representation-aware line after BADGE (alfa_mix, cdal, noise_stability, coregcn, uncertaingcn,
+    # kmeans, cluster_margin)
+    "alfa_anchor": PER_POOL, "alpha_norm": PER_POOL, "alfa_target": ARRAY, "alfa_anchor_inputs": ARRAY,
+    "alpha_cap": SCALAR, "output_change": PER_POOL, "gcn_p_labeled": PER_POOL, "gcn_loss": ARRAY,
+    "graph_edges": ARRAY, "graph_edge_weight": ARRAY, "round_robin_pass": PER_PICK,
     # any strategy
     "candidates": INDEX_SET, "representation": POOL_MATRIX, "representation_name": LABEL,
 }

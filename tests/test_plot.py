@@ -434,6 +434,11 @@ REAL = {  # name -> (parameters, overlay traces its extras must produce)
     "waal": ({"steps": 40}, {"overlay: critic"}),
     "ta_vaal": ({"steps": 20, "ranker_steps": 20}, {"overlay: P(labeled)", "overlay: predicted loss"}),
     "sraal": ({"steps": 20}, {"overlay: P(labeled)"}),
+    "alfa_mix": ({}, {"overlay: ALFA-Mix anchors"}),
+    "uncertaingcn": ({"epochs": 20}, {"overlay: graph edges among the picks (stronger)"}),
+    "cluster_margin": ({}, {"overlay: clusters", "overlay: scored candidates"}),
+    "kmeans": ({}, {"overlay: clusters", "overlay: cluster centers (mean position here)"}),
+    "cdal": ({}, {"overlay: nearest center", "overlay: covering radius"}),
 }
 
 

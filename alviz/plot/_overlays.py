@@ -587,3 +587,106 @@ def _uncertainty_weights(view: View, out: Built) -> None:
     T = view.rnd.extras.get("temperature")
     _size_rings(view, out, "uncertainty", "uncertainty u" + ("" if T is None else f" (T = {float(T):.2g})"),
                 "rgba(200,90,0,0.9)")
+
+
+# ----------------------------------------------------------------------------- the representation-aware line
+@_overlay("ALFA-Mix interpolation arrows", "flipped", "alfa_target", "alfa_anchor_inputs")
+def _alfa_mix_arrows(view: View, out: Built, max_arrows: int = 60) -> None:
+    """ALFA-Mix: from each candidate (a sample whose prediction flips when its embedding is mixed toward a
+    class anchor) an arrow toward the anchor it crossed to, placed where the strategy put the anchors in
+    the input space (``alfa_anchor_inputs``, the mean labeled input of each class); a thick stub at its
+    start is the step itself (``alfa_target``, x + λ(x̄_c − x), a few percent of the way). Every pick's
+    arrow and an even spread of the other candidates; the anchors are stars. All placed inputs come from
+    the strategy; the plot only places them in the picture."""
+    from ..projection import place_inputs
+
+    ex = view.rnd.extras
+    flipped = _diagnostic(view, "flipped")
+    if flipped is None:
+        return
+    cand = np.flatnonzero(np.asarray(flipped, dtype=bool))
+    T = np.asarray(ex["alfa_target"])
+    A = np.asarray(ex["alfa_anchor_inputs"])
+    anchor = np.asarray(ex.get("alfa_anchor", np.full(view.n_pool, -1)), dtype=np.int64)
+    if T.shape[0] != cand.size or cand.size == 0 or anchor.shape != (view.n_pool,):
+        return
+    row = {int(i): j for j, i in enumerate(cand)}
+    picked = [int(i) for i in view.selected if int(i) in row and 0 <= anchor[int(i)] < len(A)]
+    rest = np.asarray([i for i in np.setdiff1d(cand, picked) if 0 <= anchor[i] < len(A)], dtype=np.int64)
+    if rest.size > max_arrows:
+        rest = rest[np.linspace(0, rest.size - 1, max_arrows).round().astype(np.int64)]
+    idx = np.asarray(picked + [int(i) for i in rest], dtype=np.int64)
+    if idx.size == 0:
+        return
+    ds = view.dataset
+    X = np.asarray(ds.X)[idx]
+    steps = T[[row[int(i)] for i in idx]].reshape(X.shape).astype(X.dtype)
+    k = len(idx)
+    try:
+        placed = place_inputs(ds, view.coords, np.concatenate([steps, X, A.reshape((len(A),) + X.shape[1:])
+                                                               .astype(X.dtype)]))
+    except ValueError:
+        view.notes.append("ALFA-Mix's arrows need the reference view (alviz.projection.reference(dataset)): "
+                          "the anchors cannot be placed in a model-space picture")
+        return
+    start = view.coords[idx]
+    shift = start - placed[k:2 * k]  # each candidate's own position, so the placement's jitter cancels
+    step_end = placed[:k] + shift
+    anchor_xy = placed[2 * k:]
+    names = ds.class_names
+    is_pick = np.isin(idx, view.selected)
+    for sel, name, color, width, head in ((~is_pick, "other candidates", "rgba(230,120,0,0.45)", 0.9, 7),
+                                          (is_pick, "picks", "darkorange", 1.6, 11)):
+        j = np.flatnonzero(sel)
+        if j.size == 0:
+            continue
+        ends = anchor_xy[anchor[idx[j]]]
+        xs, ys = _segments(start[j], ends)
+        hover = []
+        for i in idx[j]:
+            a = int(anchor[i])
+            hover += [f"#{i}: its prediction flips when mixed toward the anchor of class {names[a]}",
+                      f"the anchor of class {names[a]} (mean labeled input)", ""]
+        out.add("top", go.Scatter(
+            x=xs, y=ys, mode="lines+markers", name=f"overlay: ALFA-Mix interpolation arrows ({name})",
+            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width, dash="dot"),
+            marker=dict(symbol=["circle", "arrow", "circle"] * len(j), size=[0, head, 0] * len(j),
+                        angleref="previous", color=color),
+            hovertext=hover, hoverinfo="text"))
+        xs, ys = _segments(start[j], step_end[j])
+        out.add("top", go.Scatter(
+            x=xs, y=ys, mode="lines", name=f"overlay: ALFA-Mix step (the mix, {name})",
+            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width + 2.5), hoverinfo="skip"))
+    used = np.unique(anchor[idx])
+    out.add("top", go.Scatter(
+        x=anchor_xy[used, 0], y=anchor_xy[used, 1], mode="markers", name="overlay: ALFA-Mix anchors",
+        marker=dict(symbol="star", size=16, color="darkorange", line=dict(color="black", width=1)),
+        hovertext=[f"anchor of class {names[int(a)]}: mean labeled input" for a in used], hoverinfo="text"))
+
+
+@_overlay("graph edges", "graph_edges")
+def _graph_edges(view: View, out: Built) -> None:
+    """The GCN's graph edges among the picks (``graph_edges``: pool-index pairs), darker for a stronger
+    affinity (``graph_edge_weight``)."""
+    ex = view.rnd.extras
+    E = np.asarray(ex["graph_edges"], dtype=np.int64).reshape(-1, 2)
+    if E.size == 0 or E.min() < 0 or E.max() >= view.n_pool:
+        return
+    w = np.asarray(ex.get("graph_edge_weight", np.ones(len(E))), dtype=np.float64)
+    if w.shape != (len(E),):
+        w = np.ones(len(E))
+    lo, hi = float(w.min()), float(w.max())
+    level = np.ones(len(E)) if hi <= lo else (w - lo) / (hi - lo)
+    for band, (a, b) in enumerate(((0.0, 0.5), (0.5, 1.01))):
+        sel = (level >= a) & (level < b)
+        if not sel.any():
+            continue
+        xs, ys = _segments(view.coords[E[sel, 0]], view.coords[E[sel, 1]])
+        hover = []
+        for (i, j), wt in zip(E[sel], w[sel]):
+            hover += [f"#{i} — #{j}: affinity {wt:.3g}", f"#{j} — #{i}: affinity {wt:.3g}", ""]
+        out.add("over", go.Scatter(
+            x=xs, y=ys, mode="lines", name="overlay: graph edges among the picks" + (" (stronger)" if band else ""),
+            customdata=np.stack([E[sel, 0], E[sel, 1], np.full(int(sel.sum()), -1)], axis=1).reshape(-1),
+            line=dict(color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6),
+            hovertext=hover, hoverinfo="text"))

@@ -39,6 +39,12 @@ STRATEGY_MODULES = (
     "waal",
     "ta_vaal",
     "sraal",
+    "alfa_mix",
+    "cdal",
+    "noise_stability",
+    "gcn",
+    "kmeans",
+    "cluster_margin",
 )
 
 for _name in STRATEGY_MODULES:
