@@ -10,6 +10,7 @@ session continues exactly as an uninterrupted one.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
@@ -24,7 +25,11 @@ from .models import default_model, fit_fresh, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 
-__all__ = ["Round", "Session", "compare"]
+__all__ = ["Round", "Session", "compare", "PoolExhaustedWarning"]
+
+
+class PoolExhaustedWarning(UserWarning):
+    """:meth:`Session.run` stopped early: every sample of the pool is labeled, so no round is left to run."""
 
 
 @dataclass
@@ -224,16 +229,18 @@ class Session:
                 f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
-        had_pending, model_before = self.pending is not None, self.model
+        had_pending, model_before, cache_before = self.pending is not None, self.model, dict(self.cache)
         self.propose()
         rnd = self.pending
         try:
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
-        except BaseException:
+        except BaseException:  # an interrupt too (the kernel's stop button): the round never happened
             if not had_pending:
                 self.pending, self.model = None, model_before
+                self.cache.clear()
+                self.cache.update(cache_before)
             raise
 
     def propose(self) -> np.ndarray:
@@ -246,18 +253,22 @@ class Session:
         if self.pending is not None:
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
-            raise ValueError("the pool is exhausted: every sample is labeled")
+            raise ValueError("the pool is exhausted: every sample is labeled, so no round is left to propose "
+                             "(session.n_unlabeled == 0); start a new Session to run more rounds")
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
+        # the last round of a pool takes what is left (and says so in its metrics)
+        budget = min(self.budget, self.n_unlabeled)
         t0 = time.perf_counter()
         X_train, y_train = self._training_set()
+        cache = dict(self.cache)  # what the round adds to the cross-round cache is committed with the round
         model = self._fit(X_train, y_train, rng)
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
-                           model_template=self.model_template, cache=self.cache,
+                           model_template=self.model_template, cache=cache,
                            dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
-        res = self.strategy.query(ctx, self.budget, rng)
+        res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
         fld = self._field(ctx, r)
@@ -275,12 +286,14 @@ class Session:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
+            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
+                     "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
                      "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
             proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
         )
         self.pending = rnd
         self.model = model
+        self.cache.update(cache)
         return rnd.selected.copy()
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
@@ -322,10 +335,10 @@ class Session:
         aug = rnd.augment_inputs
         if aug is not None:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(rnd.selected),) + ds.input_shape)
-        rnd.given_labels = given
-        rnd.metrics["label_accuracy"] = (float(np.mean(given == ds.y[rnd.selected])) if len(given)
-                                         else float("nan"))
+        label_accuracy = float(np.mean(given == ds.y[rnd.selected])) if len(given) else float("nan")
         # commit: nothing below can fail
+        rnd.given_labels = given
+        rnd.metrics["label_accuracy"] = label_accuracy
         self.labeled_mask[rnd.selected] = True
         self.labels[rnd.selected] = given
         if aug is not None:
@@ -344,7 +357,22 @@ class Session:
                                resolution=resolution)
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
-        """Run ``rounds`` rounds; returns the new Rounds."""
+        """Run up to ``rounds`` rounds and return the new Rounds.
+
+        Parameters
+        ----------
+        rounds : int
+            How many rounds to run. The last round of a pool takes the samples left
+            (``metrics["budget_cut"]``); when the pool is exhausted before ``rounds`` are run,
+            the run stops there with a :class:`PoolExhaustedWarning` (not an error).
+        progress : bool
+            Show one tqdm bar over the rounds.
+
+        Returns
+        -------
+        list of Round
+            The rounds run, possibly fewer than ``rounds``.
+        """
         rounds = check_int(rounds, "rounds", 0)
         progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
@@ -352,7 +380,15 @@ class Session:
             from tqdm.auto import tqdm
 
             it = tqdm(it, desc=f"{self.strategy.name}", leave=False)
-        return [self.step() for _ in it]
+        out = []
+        for i in it:
+            if self.n_unlabeled == 0 and self.pending is None:
+                warnings.warn(
+                    f"the pool is exhausted (all {self.n_pool} samples are labeled): ran {i} of the {rounds} "
+                    "rounds asked for", PoolExhaustedWarning, stacklevel=2)
+                break
+            out.append(self.step())
+        return out
 
     def learning_curve(self):
         """(n_labeled, accuracy) arrays, one entry per round."""

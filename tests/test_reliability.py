@@ -1,0 +1,173 @@
+"""Nothing a user does loses work: the last round of a pool, and interrupts that roll a round back (issue 21)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import alviz
+from alviz.session import PoolExhaustedWarning
+from alviz.strategies import available
+
+
+@pytest.fixture(scope="module")
+def tiny_blobs():
+    return alviz.datasets.make_toy("blobs", n=30, seed=0)
+
+
+def _tiny_session(ds, strategy="margin", **kw):
+    kw.setdefault("field_resolution", None)
+    return alviz.Session(ds, strategy=strategy, model=alviz.models.MLP(steps=10), initial=6, budget=10, seed=0,
+                         **kw)
+
+
+# ---------------------------------------------------------------------------------------------- the last round
+@pytest.mark.parametrize("name", available())
+def test_the_last_round_takes_what_is_left(name, tiny_blobs):
+    """30 samples, 6 labeled, 10 a round: 10, 10, then the 4 left (budget == candidates for the batch logic)."""
+    s = _tiny_session(tiny_blobs, name)
+    with pytest.warns(PoolExhaustedWarning, match="ran 3 of the 5 rounds"):
+        rounds = s.run(5)
+    assert [r.metrics["budget"] for r in rounds] == [10, 10, 4]
+    assert [r.metrics["budget_cut"] for r in rounds] == [False, False, True]
+    last = rounds[-1]
+    assert set(last.selected.tolist()) == set(np.flatnonzero(~np.isin(np.arange(30), last.labeled)).tolist())
+    assert s.n_unlabeled == 0 and len(s.rounds) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(PoolExhaustedWarning):
+            s.run(1)
+    assert len(s.rounds) == 3
+    with pytest.raises(ValueError, match="exhausted.*new Session"):
+        s.step()
+
+
+def test_a_run_that_fits_the_pool_exactly_warns_nothing(tiny_blobs):
+    s = alviz.Session(tiny_blobs, strategy="coreset", model=alviz.models.MLP(steps=5), initial=10, budget=10,
+                      seed=0, field_resolution=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PoolExhaustedWarning)
+        rounds = s.run(2)
+    assert [r.metrics["budget_cut"] for r in rounds] == [False, False] and s.n_unlabeled == 0
+
+
+def test_the_explorer_stops_cleanly_at_an_exhausted_pool(tiny_blobs):
+    s = _tiny_session(tiny_blobs)
+    ex = alviz.widgets.RoundExplorer(s, coords=tiny_blobs.X)
+    for _ in range(2):
+        assert not ex.next_button.disabled
+        ex.next_button.click()
+    ex.next_round(4)  # four rounds asked for, one left: the last is taken, the rest dropped quietly
+    assert s.n_unlabeled == 0 and len(s.rounds) == 3 and s.rounds[-1].metrics["budget_cut"]
+    assert ex.next_button.disabled and "exhausted" in ex.next_button.description
+    assert ex.error.value == "" and ex.runner.last_error is None
+    ex.next_round()  # a click on the disabled button (a stale front end) is harmless
+    assert len(s.rounds) == 3 and ex.error.value == ""
+    assert ex.round is s.rounds[-1]
+    if hasattr(ex, "play"):  # Play (issue "Touch the data") stops at the end of the pool too
+        ex.play()
+        assert len(s.rounds) == 3 and ex.error.value == ""
+
+
+# ---------------------------------------------------------------------------------------------- interrupts
+class _Stop(BaseException):
+    """Any BaseException that is not an Exception (as KeyboardInterrupt, SystemExit)."""
+
+
+def _state(s):
+    return {"rounds": [id(r) for r in s.rounds], "mask": s.labeled_mask.copy(), "labels": s.labels.copy(),
+            "pending": id(s.pending) if s.pending is not None else None, "model": id(s.model),
+            "cache": dict(s.cache), "aug": s._augment_X.shape, "aug_y": s._augment_y.copy(),
+            "given": None if s.pending is None else s.pending.given_labels,
+            "metrics": None if s.pending is None else dict(s.pending.metrics)}
+
+
+def _same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            assert np.array_equal(a[k], b[k]), k
+        elif k == "cache":
+            assert a[k].keys() == b[k].keys() and all(a[k][x] is b[k][x] for x in a[k]), k
+        else:
+            assert a[k] == b[k], k
+
+
+def _raiser(exc):
+    def boom(*args, **kwargs):
+        raise exc("interrupted")
+    return boom
+
+
+STAGES = ["training", "query", "field", "oracle"]
+
+
+@pytest.fixture(scope="module")
+def tiny_moons():
+    return alviz.datasets.make_toy("moons", n=60, seed=0)
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, _Stop])
+@pytest.mark.parametrize("stage", STAGES)
+def test_an_interrupt_in_any_stage_of_step_rolls_the_round_back(stage, exc, tiny_moons, monkeypatch):
+    s = alviz.Session(tiny_moons, strategy="typiclust", model=alviz.models.MLP(steps=5), initial=8, budget=4,
+                      seed=0, field_resolution=5)
+    s.step()  # a round before, so that there is something to keep
+    before = _state(s)
+    if stage == "training":
+        monkeypatch.setattr(alviz.session, "fit_fresh", _raiser(exc))
+    elif stage == "query":
+        # the strategy's work fills the cross-round cache first, then the interrupt comes
+        real = type(s.strategy)._query
+
+        def query_then_stop(self, ctx, budget, rng):
+            real(self, ctx, budget, rng)
+            ctx.cache["half-done"] = object()
+            raise exc("interrupted")
+        monkeypatch.setattr(type(s.strategy), "_query", query_then_stop)
+    elif stage == "field":
+        monkeypatch.setattr(alviz.session._fields, "compute", _raiser(exc))
+    else:
+        monkeypatch.setattr(s.oracle, "labels", _raiser(exc))
+    with pytest.raises(exc):
+        s.step()
+    _same(before, _state(s))
+    monkeypatch.undo()
+    again = s.step()  # and the session carries on as if nothing had happened
+    ref = alviz.Session(tiny_moons, strategy="typiclust", model=alviz.models.MLP(steps=5), initial=8, budget=4,
+                        seed=0, field_resolution=5)
+    ref.run(2)
+    assert np.array_equal(again.selected, ref.rounds[1].selected)
+
+
+class _InterruptedLabels(list):
+    """Labels whose reading is interrupted (the stop button while the labeling panel submits)."""
+
+    def __iter__(self):
+        raise KeyboardInterrupt("interrupted")
+
+
+@pytest.mark.parametrize("stage", ["training", "query", "label"])
+def test_an_interrupt_in_propose_or_label_leaves_the_session_as_it_was(stage, tiny_moons, monkeypatch):
+    s = alviz.Session(tiny_moons, strategy="margin", model=alviz.models.MLP(steps=5), initial=8, budget=4,
+                      seed=0, oracle=alviz.oracles.Human(), field_resolution=None)
+    if stage == "label":
+        picks = s.propose()
+    before = _state(s)
+    if stage == "training":
+        monkeypatch.setattr(alviz.session, "fit_fresh", _raiser(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            s.propose()
+    elif stage == "query":
+        monkeypatch.setattr(type(s.strategy), "_query", _raiser(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            s.propose()
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            s.label(_InterruptedLabels([0] * len(picks)))
+    _same(before, _state(s))
+    monkeypatch.undo()
+    picks = s.propose()
+    rnd = s.label(tiny_moons.y[picks])
+    assert len(s.rounds) == 1 and rnd.given_labels is not None
