@@ -159,7 +159,9 @@ class Session:
             rng = np.random.default_rng([self.seed, 2**31 - 1])
             y = self.dataset.y
             counts = np.bincount(y)
-            if initial >= self.dataset.n_classes and initial < n and counts[counts > 0].min() >= 2:
+            present = int(np.count_nonzero(counts))  # classes missing from the pool cannot be stratified on
+            # a stratified split needs every present class twice and room for each on both sides
+            if present <= initial <= n - present and counts[counts > 0].min() >= 2:
                 from sklearn.model_selection import train_test_split
 
                 idx, _ = train_test_split(np.arange(n), train_size=int(initial), stratify=y,

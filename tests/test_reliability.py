@@ -171,3 +171,14 @@ def test_an_interrupt_in_propose_or_label_leaves_the_session_as_it_was(stage, ti
     picks = s.propose()
     rnd = s.label(tiny_moons.y[picks])
     assert len(s.rounds) == 1 and rnd.given_labels is not None
+
+
+def test_an_initial_set_that_leaves_fewer_samples_than_classes_is_drawn_not_refused_by_sklearn():
+    """Found by tests/test_properties.py: a stratified split needs every class on both sides."""
+    X = np.arange(14, dtype=np.float32).reshape(7, 2)
+    ds = alviz.datasets.from_arrays(X, [0, 0, 0, 1, 1, 1, 1], X_test=X[:2], y_test=[0, 1], class_names=["α", "β"])
+    s = alviz.Session(ds, "margin", model=alviz.models.MLP(steps=5), initial=6, budget=3, field_resolution=None)
+    assert s.n_labeled == 6
+    with pytest.warns(PoolExhaustedWarning):
+        (rnd,) = s.run(2)
+    assert rnd.metrics["budget"] == 1 and rnd.metrics["budget_cut"]
