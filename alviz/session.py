@@ -17,6 +17,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
+from . import _spill
 from . import fields as _fields
 from . import oracles as _oracles
 from ._validation import check_bool, check_indices, check_int
@@ -147,6 +148,7 @@ class Session:
         self.oracle = _oracles.get(oracle)
         self.oracle.check(dataset.n_classes)
         self.pending: Optional[Round] = None  # a proposed round waiting for its labels (propose / label)
+        self._spill = _spill.SpillStore()  # old rounds' large arrays, memory-mapped (alviz._spill)
 
     # ------------------------------------------------------------------ set-up
     def _initial_indices(self, initial) -> np.ndarray:
@@ -348,7 +350,16 @@ class Session:
             self._augment_y = np.concatenate([self._augment_y, given])
         self.rounds.append(rnd)
         self.pending = None
+        self._spill_old_rounds()
         return rnd
+
+    def _spill_old_rounds(self) -> None:
+        """Keep memory bounded: the large arrays of rounds older than the newest few go to disk (alviz._spill)."""
+        store = getattr(self, "_spill", None)
+        if store is None:
+            store = self._spill = _spill.SpillStore()
+        for old in self.rounds[:max(0, len(self.rounds) - _spill.RESIDENT_ROUNDS)]:
+            _spill.spill_round(old, store)
 
     def _field(self, ctx, r: int):
         """The round's field on 2-D data (None otherwise), from a stream derived from, not shared with, the round's."""

@@ -182,3 +182,43 @@ def test_an_initial_set_that_leaves_fewer_samples_than_classes_is_drawn_not_refu
     with pytest.warns(PoolExhaustedWarning):
         (rnd,) = s.run(2)
     assert rnd.metrics["budget"] == 1 and rnd.metrics["budget_cut"]
+
+
+# ---------------------------------------------------------------------------------------------- bounded memory
+def test_old_rounds_live_on_disk_and_load_lazily_with_the_same_numbers(tiny_moons, tmp_path, monkeypatch):
+    import gc
+
+    from alviz import _spill
+
+    def run(n):
+        s = alviz.Session(tiny_moons, strategy="badge", model=alviz.models.MLP(steps=5), initial=8, budget=4,
+                          seed=0, field_resolution=None)
+        s.run(n)
+        return s
+    ref = run(4)  # small arrays: nothing spills
+    assert not any(_spill.is_spilled(r.proba) for r in ref.rounds)
+    monkeypatch.setattr(_spill, "SPILL_MIN_BYTES", 1)  # as if the pool were a large one
+    s = run(3)
+    spilled = [_spill.is_spilled(r.proba) and _spill.is_spilled(r.embedding)
+               and _spill.is_spilled(r.extras["representation"]) for r in s.rounds]
+    assert spilled == [True, False, False]  # the newest RESIDENT_ROUNDS (2) stay in memory
+    for a, b in zip(s.rounds, ref.rounds):
+        for name in ("proba", "embedding", "scores"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        np.testing.assert_array_equal(a.extras["representation"], b.extras["representation"])
+    fig = alviz.plot.round(s, tiny_moons.X, r=0)  # an old round still draws
+    assert len(fig.data) > 0
+    back = alviz.Session.load(s.save(tmp_path / "run.alviz"))
+    assert all(_spill.is_spilled(r.proba) for r in back.rounds)  # loaded lazily: mapped, read on access
+    assert not _spill.is_spilled(back.labels) and back.labels.flags.writeable
+    assert not _spill.is_spilled(back.dataset.X)
+    for a, b in zip(back.rounds, ref.rounds):
+        np.testing.assert_array_equal(a.embedding, b.embedding)
+    nxt = back.step()  # and it continues exactly as the uninterrupted run
+    np.testing.assert_array_equal(nxt.selected, ref.rounds[3].selected)
+    again = alviz.Session.load(back.save(tmp_path / "run.alviz"))  # saved over the file it was loaded from
+    np.testing.assert_array_equal(again.rounds[0].proba, ref.rounds[0].proba)
+    folder = s._spill.path
+    del s, fig
+    gc.collect()
+    assert not folder.exists()  # the session's folder goes with it
