@@ -222,3 +222,18 @@ def test_old_rounds_live_on_disk_and_load_lazily_with_the_same_numbers(tiny_moon
     del s, fig
     gc.collect()
     assert not folder.exists()  # the session's folder goes with it
+
+
+def test_a_budget_larger_than_the_pool_takes_the_pool_and_says_so(tiny_blobs):
+    s = _tiny_session(tiny_blobs)
+    s.budget = 10_000
+    rnd = s.step()
+    assert len(rnd.selected) == 24 and rnd.metrics["budget"] == 24 and rnd.metrics["budget_cut"]
+    with pytest.raises(ValueError, match="larger than the 24 unlabeled samples left; ask for at most 24"):
+        s.strategy.query(_ctx_of(tiny_blobs), 25, rng=0)
+
+
+def _ctx_of(ds):
+    from tests.conftest import make_context
+
+    return make_context(ds, labeled_idx=np.arange(6))
