@@ -30,8 +30,9 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -485,8 +486,8 @@ def cached_arrays(sub: str, key: str, compute: Callable[[], dict]) -> dict:
     if data is not None:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                meta = json.loads(bytes(npz["__meta__"]).decode("utf-8"))
-                return _unflatten(npz, meta)
+                stored = json.loads(bytes(npz["__meta__"]).decode("utf-8"))
+                return _unflatten(npz, stored)
         except Exception as exc:  # noqa: BLE001 - an entry that does not parse is broken: recompute below
             _drop(path, f"it does not parse ({type(exc).__name__})")
     value = compute()

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class SpillStore:
         return {}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__()
+        self._dir, self._count, self._finalizer = None, 0, None
 
     @property
     def path(self) -> Path:
@@ -109,11 +109,11 @@ def is_spilled(arr: Any) -> bool:
     -------
     bool
     """
-    return isinstance(arr, np.memmap)
+    return isinstance(arr, np.memmap) and getattr(arr, "_mmap", None) is not None  # unpickled: in memory
 
 
-def _big(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and not isinstance(v, np.memmap) and v.nbytes >= SPILL_MIN_BYTES
+def _big(v: Any) -> TypeGuard[np.ndarray]:
+    return isinstance(v, np.ndarray) and not is_spilled(v) and v.nbytes >= SPILL_MIN_BYTES
 
 
 def spill_round(rnd: Any, store: SpillStore) -> None:

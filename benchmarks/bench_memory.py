@@ -38,8 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -147,7 +147,7 @@ def _in_subprocess(case: str, n: int, rounds: int, spill: bool, timeout_s: float
         if not spill:
             cmd.append("--no-spill")
         try:
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
         except subprocess.TimeoutExpired:
             return {"case": case, "spill": spill, "error": f"timed out after {timeout_s:g} s"}
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
@@ -156,8 +156,8 @@ def _in_subprocess(case: str, n: int, rounds: int, spill: bool, timeout_s: float
     return json.loads(lines[-1])
 
 
-def run(quick: bool = False, n: Optional[int] = None, rounds: Optional[int] = None,
-        cases: Optional[Sequence[str]] = None, timeout_s: float = 3000) -> list:
+def run(quick: bool = False, n: int | None = None, rounds: int | None = None,
+        cases: Sequence[str] | None = None, timeout_s: float = 3000) -> list:
     """One row per case: ours (spilling) against the reference (every round in memory), each in its own process.
 
     ``quick``: a 300-image pool, 2 rounds, in this process (smoke test: the rows, not the sizes).

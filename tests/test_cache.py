@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from alviz import _cache, cli
-from alviz._cache import CacheWarning, cached_arrays, read_entry, read_npy, write_entry, write_npy
+from alviz._cache import (
+    CacheWarning,
+    cached_arrays,
+    read_entry,
+    read_npy,
+    write_entry,
+    write_npy,
+)
 
 
 @pytest.fixture
