@@ -13,6 +13,8 @@ but resident only while something reads it (the operating system pages it in
 and can drop it again). Small sessions (every array under the threshold) never
 spill. The folder is removed when the session is garbage-collected or the
 process ends; a memory-mapped file stays readable until its last map is closed.
+The folders of processes that were killed (named by their pid) are removed by
+the next process that spills.
 
 :func:`release` drops the pages a reader touched (after a save, say) so that
 reading every old round once does not leave them all counted as resident.
@@ -20,6 +22,7 @@ reading every old round once does not leave them all counted as resident.
 from __future__ import annotations
 
 import mmap
+import os
 import shutil
 import tempfile
 import weakref
@@ -58,7 +61,8 @@ class SpillStore:
     def path(self) -> Path:
         """The folder (created on first use, under the system's temporary folder)."""
         if self._dir is None:
-            self._dir = Path(tempfile.mkdtemp(prefix="alviz-rounds-"))
+            _remove_orphans()
+            self._dir = Path(tempfile.mkdtemp(prefix=f"alviz-rounds-{os.getpid()}-"))
             self._finalizer = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
         return self._dir
 
@@ -96,6 +100,23 @@ class SpillStore:
         except OSError:
             path.unlink(missing_ok=True)
             return arr
+
+
+def _remove_orphans() -> None:
+    """Remove the folders of processes that ended without cleaning up (killed, crashed): their pid is gone."""
+    for d in Path(tempfile.gettempdir()).glob("alviz-rounds-*-*"):
+        try:
+            pid = int(d.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except (PermissionError, OSError):
+            continue  # alive (another user's process), or unknown: left alone
 
 
 def is_spilled(arr: Any) -> bool:

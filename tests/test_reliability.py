@@ -1,6 +1,7 @@
 """Nothing a user does loses work: the last round of a pool, and interrupts that roll a round back (issue 21)."""
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -237,3 +238,23 @@ def _ctx_of(ds):
     from tests.conftest import make_context
 
     return make_context(ds, labeled_idx=np.arange(6))
+
+
+def test_the_folder_of_a_killed_process_is_removed_by_the_next_one(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from alviz import _spill
+
+    monkeypatch.setattr(_spill.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(_spill.tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    orphan = tmp_path / f"alviz-rounds-{int(dead.stdout)}-abc"
+    orphan.mkdir()
+    alive = tmp_path / f"alviz-rounds-{os.getppid()}-abc"
+    alive.mkdir()
+    store = _spill.SpillStore()
+    m = store.put(np.arange(5.0))
+    assert _spill.is_spilled(m) and store.path.parent == tmp_path
+    assert not orphan.exists() and alive.exists()
