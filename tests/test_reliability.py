@@ -258,3 +258,18 @@ def test_the_folder_of_a_killed_process_is_removed_by_the_next_one(tmp_path, mon
     m = store.put(np.arange(5.0))
     assert _spill.is_spilled(m) and store.path.parent == tmp_path
     assert not orphan.exists() and alive.exists()
+
+
+def test_the_batch_selectors_take_every_candidate_when_asked_for_all_of_them():
+    """k == candidates for k-center greedy, factorized k-means++ and orthogonal greedy, duplicates included."""
+    rng = np.random.default_rng(0)
+    F = np.concatenate([rng.standard_normal((7, 3)), np.zeros((3, 3))])  # three identical rows
+    mask = np.zeros(10, dtype=bool)
+    mask[:2] = True
+    picks = alviz.selection.k_center_greedy(F, mask, 8, rng=0)
+    assert sorted(picks.tolist()) == list(range(2, 10))
+    a, h = rng.standard_normal((10, 3)), np.concatenate([rng.standard_normal((7, 4)), np.zeros((3, 4))])
+    picks = alviz.selection.kmeans_pp(a, h, 10, rng=0)  # three rows of g = a ⊗ h are zero
+    assert sorted(picks.tolist()) == list(range(10))
+    picks = alviz.selection.orthogonal_greedy(a, h, 10)
+    assert sorted(picks.tolist()) == list(range(10))
