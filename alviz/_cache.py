@@ -223,6 +223,8 @@ def write_entry(path: Path, data: bytes) -> bool:
         _evict(keep=path)
     except OSError:  # another process evicting at the same time: its removals are as good as ours
         pass
+    except ValueError as exc:  # a mistyped ALVIZ_CACHE_MAX_MB: the entry is written, the limit not kept
+        warnings.warn(f"{exc}; the cache's size limit is not kept until it is fixed", CacheWarning, stacklevel=2)
     return True
 
 
@@ -251,8 +253,11 @@ def read_entry(path: Path) -> bytes | None:
                       stacklevel=2)
         return None
     data, mark, digest = raw[:-_TRAILER], raw[-_TRAILER:-32], raw[-32:]
-    if len(raw) < _TRAILER or mark != _MARK or hashlib.sha256(data).digest() != digest:
-        _drop(path, "it is truncated or corrupted (its checksum does not match)")
+    if len(raw) < _TRAILER or mark != _MARK:
+        _drop(path, "it has no checksum (written by an older alviz, or truncated)")
+        return None
+    if hashlib.sha256(data).digest() != digest:
+        _drop(path, "it is corrupted (its checksum does not match)")
         return None
     try:
         os.utime(path)

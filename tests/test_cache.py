@@ -142,6 +142,9 @@ def test_the_size_limit_evicts_the_least_recently_used(cache, monkeypatch):
     monkeypatch.setenv("ALVIZ_CACHE_MAX_MB", "lots")
     with pytest.raises(ValueError, match="ALVIZ_CACHE_MAX_MB='lots' must be a number of megabytes"):
         _cache.max_bytes()
+    with pytest.warns(CacheWarning, match="ALVIZ_CACHE_MAX_MB='lots'.*limit is not kept"):
+        assert write_entry(d / "h", blob)  # the work goes on; the entry is written
+    assert cli.main(["cache", "info"]) == 2  # the command says what is wrong
     assert _cache.DEFAULT_MAX_MB == 2048
 
 
