@@ -57,6 +57,12 @@ class SpillStore:
     def __setstate__(self, state: dict) -> None:
         self._dir, self._count, self._finalizer = None, 0, None
 
+    def __eq__(self, other: object) -> bool:
+        # the same folder (or none yet): a copy of a session that never spilled equals it
+        return isinstance(other, SpillStore) and self._dir == other._dir
+
+    __hash__ = None  # type: ignore[assignment]
+
     @property
     def path(self) -> Path:
         """The folder (created on first use, under the system's temporary folder)."""
