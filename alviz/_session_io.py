@@ -338,11 +338,15 @@ def _load_entries(manifest: dict, zf: zipfile.ZipFile, store=None) -> Dict[str, 
     listed = manifest.get("entries")
     if not isinstance(listed, dict):
         raise _Corrupt("its manifest lists no entries")
+    state = manifest.get("state")
+    lazy = set()
+    if store is not None and isinstance(state, dict):  # only the rounds' arrays stay on disk
+        _array_names([state.get("rounds"), state.get("pending")], lazy)
     arrays = {}
     for name, digest in listed.items():
         if not isinstance(name, str) or not isinstance(digest, str):
             raise _Corrupt("its manifest lists an entry that is not a name and a checksum")
-        if store is not None and zf.getinfo(name).file_size >= _spill.SPILL_MIN_BYTES:
+        if name in lazy and zf.getinfo(name).file_size >= _spill.SPILL_MIN_BYTES:
             arrays[name] = _npy_mapped(zf, name, digest, store)
             continue
         raw = zf.read(name)
@@ -350,6 +354,21 @@ def _load_entries(manifest: dict, zf: zipfile.ZipFile, store=None) -> Dict[str, 
             raise _Corrupt(f"its entry {name} does not match its checksum")
         arrays[name] = _npy(raw, name)
     return arrays
+
+
+def _array_names(v, out: set, depth: int = 0) -> None:
+    """The entry names (``{"__array__": name}``) anywhere in the manifest value ``v``."""
+    if depth > 200:
+        raise _Corrupt("its manifest is nested implausibly deep")
+    if isinstance(v, dict):
+        name = v.get("__array__")
+        if isinstance(name, str):
+            out.add(name)
+        for x in v.values():
+            _array_names(x, out, depth + 1)
+    elif isinstance(v, list):
+        for x in v:
+            _array_names(x, out, depth + 1)
 
 
 def _npy_mapped(zf: zipfile.ZipFile, name: str, digest: str, store) -> np.ndarray:
