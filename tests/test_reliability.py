@@ -273,3 +273,10 @@ def test_the_batch_selectors_take_every_candidate_when_asked_for_all_of_them():
     assert sorted(picks.tolist()) == list(range(10))
     picks = alviz.selection.orthogonal_greedy(a, h, 10)
     assert sorted(picks.tolist()) == list(range(10))
+
+
+def test_a_comparison_stops_at_the_end_of_the_pool_too(tiny_blobs):
+    with pytest.warns(PoolExhaustedWarning, match="ran 3 of the 6 rounds"):
+        comp = alviz.compare(tiny_blobs, ["margin", "coreset"], rounds=6, budget=10, initial=6,
+                             model=alviz.models.MLP(steps=5))
+    assert all(len(s.rounds) == 3 and s.rounds[-1].metrics["budget"] == 4 for s in comp.values())
