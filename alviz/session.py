@@ -54,7 +54,10 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+        ``budget`` (the picks taken) and ``budget_cut`` (True on a last round that took the fewer samples
+        left), ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+    proba, embedding, scores and large array extras of rounds older than the newest two are read-only
+        memory-mapped arrays (``alviz._spill``): the same numbers, on disk.
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
