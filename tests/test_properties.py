@@ -25,7 +25,8 @@ ALVIZ_DIR = os.path.dirname(alviz.__file__)
 #: examples per registered strategy
 EXAMPLES = 8
 #: strategies that train networks of their own (VAE, contrastive encoder) or refit per candidate get fewer
-FEWER = {"vaal": 3, "typiclust": 3, "contrastive_coreset": 3, "eer": 4, "qbc_vote_entropy": 4, "qbc_kl": 4}
+FEWER = {"vaal": 3, "ta_vaal": 3, "sraal": 3, "waal": 4, "typiclust": 3, "contrastive_coreset": 3, "eer": 4,
+         "qbc_vote_entropy": 4, "qbc_kl": 4}
 DTYPES = ["float16", "float32", "float64", "int8", "int64"]
 
 
