@@ -207,6 +207,33 @@ def own_links(page) -> List[str]:
                          ".map(l => l.href).filter(h => /^https?:/.test(h))")
 
 
+def handle_dialogs(page) -> None:
+    """Accept a kernel-selection dialog (python3 is preselected); dismiss anything else."""
+    for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count() == 0:
+            return
+        if dialog.locator("select").count() or "kernel" in dialog.first.inner_text().lower():
+            dialog.locator(".jp-mod-accept").first.click()
+        elif dialog.locator(".jp-mod-reject").count():
+            dialog.locator(".jp-mod-reject").first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+
+
+def open_notebook(page) -> None:
+    """Wait for the notebook and its kernel (JupyterLab and Notebook 7 share the toolbar), then Run All Cells."""
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=90_000)
+    page.wait_for_timeout(1000)
+    handle_dialogs(page)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Toolbar-kernelName:has-text('Python 3')", timeout=90_000)
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
+    run_all_cells(page)
+    page.wait_for_timeout(500)
+    handle_dialogs(page)
+
+
 def run_all_cells(page) -> None:
     """Run -> Run All Cells (JupyterLab and Notebook 7 share the menu)."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()

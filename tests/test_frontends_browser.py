@@ -73,12 +73,13 @@ def test_quickstart_explorer_in_notebook7(notebook7, pool_size):
     requests: list = []
     with chromium() as browser, open_page(browser, url, timeout_ms=90_000, requests=requests) as (page, errors):
         page.set_viewport_size({"width": 1400, "height": 1100})
-        page.wait_for_selector(".jp-Notebook", timeout=90_000)
-        # the kernel starts by itself; wait until it is idle, then Run -> Run All Cells
-        page.wait_for_selector(".jp-NotebookKernelStatus, .jp-Notebook-ExecutionIndicator", timeout=90_000)
-        page.wait_for_timeout(1500)
-        F.run_all_cells(page)
-        F.wait_status(page, 240_000, state="idle", round="2", projection="ready")
+        F.open_notebook(page)  # the kernel starts; Run -> Run All Cells
+        try:
+            F.wait_status(page, 240_000, state="idle", round="2", projection="ready")
+        except Exception:
+            F.ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(F.ARTIFACTS / "notebook7_failed.png"))
+            raise
         seen = F.drive_explorer(page, pool_size, BUDGET, "notebook7")
         assert seen["now"]["round"] == "3"
         _checked_requests(page, requests)
