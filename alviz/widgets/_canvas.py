@@ -19,9 +19,11 @@ figure (``image/png`` and ``text/html``) for front ends without a widget manager
 from __future__ import annotations
 
 import copy
+import json
 import math
 import pathlib
 import threading
+import zlib
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import anywidget
@@ -34,6 +36,8 @@ __all__ = ["Canvas", "figure_json", "encode_arrays"]
 
 _HERE = pathlib.Path(__file__).parent
 _ND = "__nd__"
+_ZJSON = "__zjson__"
+_ZIP_MIN = 4096  # characters: shorter text lists go as plain JSON
 #: numpy dtypes that travel as binary (the typed arrays plotly.js reads); others go as JSON lists
 _BINARY = {"float64", "float32", "int8", "int16", "int32", "uint8", "uint16", "uint32"}
 
@@ -98,12 +102,14 @@ def _array_json(a: np.ndarray) -> Any:
 
 def _plain(value: Any) -> Any:
     """``value`` as plain Python (dicts, lists, scalars, numeric numpy arrays kept): what the figure holds."""
-    if isinstance(value, Mapping):
+    if isinstance(value, (list, tuple)):
+        if all(type(v) is str for v in value):  # hover texts: the common long list, kept as it is
+            return list(value)
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) or isinstance(value, Mapping):
         if "bdata" in value and "dtype" in value:  # plotly's base64 typed array: back to numpy (it goes binary)
             return _plain(_from_bdata(value))
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         out = _array_json(value)
         return np.ascontiguousarray(out) if isinstance(out, np.ndarray) else out
@@ -137,8 +143,8 @@ def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
     """
     if figure is None:
         return {"data": [], "layout": {}}
-    if isinstance(figure, go.Figure):
-        fig = figure.to_dict()  # validated; numpy arrays stay numpy
+    if isinstance(figure, go.Figure):  # validated already; numpy arrays stay numpy (to_dict would base64 them)
+        fig = {"data": [t.to_plotly_json() for t in figure.data], "layout": figure.layout.to_plotly_json()}
     elif isinstance(figure, Mapping):
         fig = dict(figure)
     else:
@@ -154,16 +160,29 @@ def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
     return out
 
 
+def _binary(data: bytes, buffers: Optional[List[memoryview]]) -> Any:
+    view = memoryview(data).cast("B")
+    if buffers is None:
+        return view
+    buffers.append(view)
+    return len(buffers) - 1
+
+
 def encode_arrays(value: Any, buffers: Optional[List[memoryview]] = None) -> Any:
-    """``value`` with every numeric numpy array replaced by ``{"__nd__": dtype, "shape": [...], "b": ...}``.
+    """``value`` ready to send: numeric numpy arrays and long text lists as binary buffers.
+
+    A numeric array becomes ``{"__nd__": dtype, "shape": [...], "b": ...}`` (float64 arrays of 64 values or
+    more travel as float32: a screen needs no more digits, and they take half the bytes). A list of
+    4 096 characters or more (hover texts) becomes ``{"__zjson__": n, "b": ...}``, its JSON compressed
+    with zlib (the front end inflates it with the browser's ``DecompressionStream``).
 
     Parameters
     ----------
     value : Any
         A figure (or patch) as :func:`figure_json` makes it.
     buffers : list or None
-        None: ``b`` is the array's bytes (a memoryview; ipywidgets sends it as a binary buffer of the
-        synced state). A list: the bytes are appended to it and ``b`` is their index (a custom message).
+        None: ``b`` is the bytes themselves (a memoryview; ipywidgets sends it as a binary buffer of
+        the synced state). A list: the bytes are appended to it and ``b`` is their index (a custom message).
 
     Returns
     -------
@@ -173,22 +192,26 @@ def encode_arrays(value: Any, buffers: Optional[List[memoryview]] = None) -> Any
     if isinstance(value, dict):
         return {k: encode_arrays(v, buffers) for k, v in value.items()}
     if isinstance(value, list):
+        if len(value) >= 16 and all(isinstance(v, str) for v in value[:16]):
+            text = json.dumps(value, allow_nan=False, default=_json_default)
+            if len(text) >= _ZIP_MIN:
+                return {_ZJSON: len(value), "b": _binary(zlib.compress(text.encode("utf-8"), 6), buffers)}
         return [encode_arrays(v, buffers) for v in value]
     if isinstance(value, np.ndarray):
         a = np.ascontiguousarray(value)
         if a.dtype.name not in _BINARY:
             conv = _array_json(a)
             if not isinstance(conv, np.ndarray):
-                return conv
+                return encode_arrays(conv, buffers)
             a = np.ascontiguousarray(conv)
-        view = memoryview(a).cast("B")
-        if buffers is None:
-            b: Any = view
-        else:
-            buffers.append(view)
-            b = len(buffers) - 1
-        return {_ND: a.dtype.name, "shape": list(a.shape), "b": b}
+        if a.dtype == np.float64 and a.size >= 64:
+            a = a.astype(np.float32)
+        return {_ND: a.dtype.name, "shape": list(a.shape), "b": _binary(a.tobytes(), buffers)}
     return value
+
+
+def _json_default(o: Any) -> Any:
+    return _json_scalar(o) if isinstance(o, (np.generic,)) else None
 
 
 def _figure_to_json(value: Dict[str, Any], _widget: Any) -> Dict[str, Any]:
@@ -319,14 +342,19 @@ class Canvas(anywidget.AnyWidget):
         IndexError
             A trace index the figure does not have (nothing is changed then).
         """
+        self._patch(traces, layout, animate, duration, plain=False)
+
+    def _patch(self, traces: Optional[Mapping[int, Mapping[str, Any]]], layout: Optional[Mapping], animate: bool,
+               duration: int, plain: bool) -> None:
         traces = dict(traces or {})
         data = self._figure.get("data", [])
         for k in traces:
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(data):
                 raise IndexError(f"trace {k!r} does not exist; this canvas draws {len(data)} traces "
                                  "(patch existing traces, or set_figure for new ones)")
-        clean_traces = {str(int(k)): {str(p): _plain(v) for p, v in props.items()} for k, props in traces.items()}
-        clean_layout = {str(p): _plain(v) for p, v in (layout or {}).items()}
+        clean = (lambda v: v) if plain else _plain  # show() hands over values figure_json made plain already
+        clean_traces = {str(int(k)): {str(p): clean(v) for p, v in props.items()} for k, props in traces.items()}
+        clean_layout = {str(p): clean(v) for p, v in (layout or {}).items()}
         for k, props in clean_traces.items():
             for p, v in props.items():
                 _set_path(data[int(k)], p, v)
@@ -407,7 +435,7 @@ class Canvas(anywidget.AnyWidget):
         layout = {key: new_layout.get(key) for key in set(old_layout) | set(new_layout)
                   if not _same(old_layout.get(key), new_layout.get(key))}
         if traces or layout:
-            self.patch(traces, layout=layout)
+            self._patch(traces, layout, False, 600, plain=True)
         return "updated"
 
     @property
@@ -563,7 +591,6 @@ class Canvas(anywidget.AnyWidget):
 
 def _size(msg: Any, buffers: List[memoryview]) -> int:
     """Bytes a message takes on the wire: its JSON plus its binary buffers."""
-    import json
 
     def default(o: Any) -> Any:
         if isinstance(o, memoryview):
