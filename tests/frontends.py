@@ -23,9 +23,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -114,7 +114,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def jupyter_env(tmp: Path) -> Dict[str, str]:
+def jupyter_env(tmp: Path) -> dict[str, str]:
     """The environment of a server: its own Jupyter folders, one torch thread, the test session's alviz cache."""
     return dict(os.environ,
                 JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
@@ -142,7 +142,7 @@ def _get(url: str, token: str = "") -> bytes:
 
 
 @contextmanager
-def server(cmd: List[str], tmp: Path, base: str, ready_path: str, token: str = "",
+def server(cmd: list[str], tmp: Path, base: str, ready_path: str, token: str = "",
            what: str = "the server") -> Iterator[Path]:
     """Run ``cmd`` until the context ends; wait until ``base + ready_path`` answers. Yields the log's path."""
     log_path = tmp / "server.log"
@@ -183,7 +183,7 @@ def server(cmd: List[str], tmp: Path, base: str, ready_path: str, token: str = "
         log.close()
 
 
-def jupyter_cmd(app: str, port: int, token: str, root: Path, tmp: Path) -> List[str]:
+def jupyter_cmd(app: str, port: int, token: str, root: Path, tmp: Path) -> list[str]:
     """The command line of JupyterLab (``app="jupyterlab"``) or Notebook 7 (``app="notebook"``)."""
     cls = "LabApp" if app == "jupyterlab" else "JupyterNotebookApp"
     return [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -201,7 +201,7 @@ def wait_status(page, timeout_ms: float, **want) -> dict:
     return page.evaluate(STATUS_JS)
 
 
-def own_links(page) -> List[str]:
+def own_links(page) -> list[str]:
     """The off-machine stylesheets the front end's own page links in its <head> (not alviz's outputs)."""
     return page.evaluate("() => Array.from(document.head.querySelectorAll('link[href]'))"
                          ".map(l => l.href).filter(h => /^https?:/.test(h))")

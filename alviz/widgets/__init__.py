@@ -25,5 +25,12 @@ from ._labeling import LabelingPanel, pending_figure
 from ._pictures import PictureSource
 from ._round import RoundExplorer
 
-__all__ = ["Canvas", "RoundExplorer", "CompareExplorer", "LabelingPanel", "pending_figure", "PictureSource",
-           "Explorer"]
+__all__ = [
+           "Canvas",
+           "CompareExplorer",
+           "Explorer",
+           "LabelingPanel",
+           "PictureSource",
+           "RoundExplorer",
+           "pending_figure",
+]
