@@ -123,3 +123,12 @@ def test_the_front_end_ships_in_the_package_and_make_demo_serves_the_quickstart_
                  'seed=0)', "session.run(3)"):
         assert line in app_code and line in quick_code  # the app is the quickstart's session
     assert "alviz.widgets.RoundExplorer(session" in app_code
+
+
+def test_no_figurewidget_is_left_in_the_package():
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "alviz"
+    users = [str(p.relative_to(src)) for p in src.rglob("*.py")
+             if re.search(r"FigureWidget\s*\(|\.FigureWidget\b|batch_update|batch_animate", p.read_text())]
+    assert users == [], f"plotly FigureWidget still used in {users}; draw on alviz.widgets.Canvas"
