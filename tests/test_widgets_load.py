@@ -60,11 +60,11 @@ def _check_picture(ex):
     s = ex.session
     r = ex.slider.value
     assert _status_round(ex) == r
-    assert f"round {r} " in (ex.figure.layout.title.text or "")
-    (picks,) = [t for t in ex.figure.data if t.name == "selected"]
-    idx = np.ravel(np.asarray(picks.customdata)).astype(int)
+    assert f"round {r} " in (ex.figure.get("title.text") or "")
+    picks = ex.figure.trace("selected")
+    idx = np.ravel(np.asarray(picks["customdata"])).astype(int)
     assert sorted(idx.tolist()) == sorted(s.rounds[r].selected.tolist())
-    xy = np.column_stack([picks.x, picks.y])
+    xy = np.column_stack([np.asarray(picks["x"], dtype=float), np.asarray(picks["y"], dtype=float)])
     if ex.space.value == "model":
         expected = np.asarray(ex._shown_coords(s.rounds[r]))[idx]
         assert np.allclose(xy, expected)
