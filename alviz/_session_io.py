@@ -29,7 +29,9 @@ A Round's ``extras`` hold the strategy's diagnostics (each of its declared kind,
 :data:`alviz.strategies.base.DIAGNOSTICS`), and ``augment_inputs`` (the inputs a
 strategy asked the Session to train on) is a field of its own. Files written
 before that field existed kept ``augment_inputs`` in ``extras``; the reader moves
-it to the field (:func:`_upgrade_round`).
+it to the field (:func:`_upgrade_round`). A Round's ``strategy_picks`` and ``chosen_by`` (a round whose
+picks you gave, ``Session.step(picks=...)``) are fields too; a file from before them holds rounds the
+strategy chose, so the reader sets their ``strategy_picks`` to their picks.
 
 The format has its own version: a reader knows every version up to
 ``FORMAT_VERSION`` and refuses a newer file with "upgrade alviz". Files of the
@@ -549,7 +551,11 @@ def _class_map(classes) -> Dict[str, type]:
 
 
 def _upgrade_round(rnd) -> None:
-    """A Round of an older file: ``augment_inputs`` moves from its ``extras`` to its own field."""
+    """A Round of an older file: ``augment_inputs`` moves from its ``extras`` to its own field; a round
+    from before ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks."""
+    if (rnd is not None and getattr(rnd, "strategy_picks", False) is None
+            and getattr(rnd, "chosen_by", "strategy") == "strategy" and getattr(rnd, "selected", None) is not None):
+        rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
     extras = getattr(rnd, "extras", None)
     if not isinstance(extras, dict) or "augment_inputs" not in extras or not hasattr(rnd, "augment_inputs"):
         return

@@ -20,11 +20,12 @@ from . import fields as _fields
 from . import oracles as _oracles
 from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
-from .models import default_model, fit_fresh, has_embedding, is_torch_model
+from .models import default_model, fit_fresh, fit_warm, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
+from .strategies.base import PER_PICK, diagnostic_kind
 from .strategies import get as get_strategy
 
-__all__ = ["Round", "Session", "compare"]
+__all__ = ["Round", "Session", "compare", "picks_percentile"]
 
 
 @dataclass
@@ -46,6 +47,10 @@ class Round:
         round is a pending proposal (``Session.pending``) waiting for its labels.
     augment_inputs : (k, *input_shape) float32 or None, the strategy's inputs added to later training sets
         with the picks' labels (``QueryResult.augment_inputs``, e.g. dfal with ``add_adversarial=True``).
+    strategy_picks : (k',) int or None, what the strategy picked this round, in its order: ``selected``
+        itself when the strategy chose, the picks it would have made when you did (``step(picks=...)``).
+        None only in rounds of files written before this field.
+    chosen_by : str, ``"strategy"`` or ``"you"`` (the round's picks were given to ``step(picks=...)``).
     """
 
     index: int
@@ -60,6 +65,8 @@ class Round:
     field: Optional[Any] = None
     given_labels: Optional[np.ndarray] = None
     augment_inputs: Optional[np.ndarray] = None
+    strategy_picks: Optional[np.ndarray] = None
+    chosen_by: str = "strategy"
 
     @property
     def predicted(self) -> Optional[np.ndarray]:
@@ -98,11 +105,16 @@ class Session:
         Who labels the picks (None: the dataset's labels). The model trains on the oracle's
         labels (the ``initial`` set starts with the dataset's). With ``alviz.oracles.Human()``
         use :meth:`propose` and :meth:`label`.
+    warm_start : bool
+        False (the default, as the papers do): each round's model is trained from scratch. True: from
+        the second round on, the round's model starts from the last round's weights and trains a tenth of
+        its steps (:func:`alviz.models.fit_warm`), so a round answers in a fraction of the time (the
+        playground). Needs an alviz torch model.
     """
 
     def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
                  seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100,
-                 oracle=None):
+                 oracle=None, warm_start: bool = False):
         if not isinstance(dataset, Dataset):
             raise TypeError(
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
@@ -119,6 +131,13 @@ class Session:
                 f"model must have fit and predict_proba (an alviz torch model or a scikit-learn classifier), "
                 f"got {type(model).__name__}"
             )
+        warm_start = check_bool(warm_start, "warm_start", hint="start each round's model from the last one's")
+        if warm_start and not is_torch_model(model):
+            raise TypeError(
+                f"warm_start=True needs an alviz torch model (MLP, CNN, TorchModel) whose weights a round can "
+                f"start from; {type(model).__name__} is refitted from scratch each round: use warm_start=False"
+            )
+        self.warm_start = warm_start
         self.model_template = model
         self.budget = int(budget)
         self.seed = int(seed)
@@ -212,10 +231,50 @@ class Session:
                 f"{type(self.model_template).__name__} cannot be fitted on a labeled set with a single class; "
                 "start with more labeled samples (initial) or use an alviz torch model"
             )
+        if getattr(self, "warm_start", False) and self.model is not None and is_torch_model(self.model):
+            return fit_warm(self.model_template, self.model, X, y, self.dataset.n_classes, rng)
         return fit_fresh(self.model_template, X, y, self.dataset.n_classes, rng)
 
-    def step(self) -> Round:
+    def _check_picks(self, picks) -> np.ndarray:
+        """(k,) int64 unlabeled pool indices from ``picks``, or a typed error saying what is wrong."""
+        if isinstance(picks, (int, np.integer)) and not isinstance(picks, (bool, np.bool_)):
+            picks = [picks]
+        if isinstance(picks, (str, bytes)) or not hasattr(picks, "__len__"):
+            raise TypeError(f"picks must be a sequence of pool indices (e.g. picks=[12, 40]), "
+                            f"got {type(picks).__name__}")
+        items = list(np.asarray(picks, dtype=object).ravel()) if isinstance(picks, np.ndarray) else list(picks)
+        bad = [p for p in items if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer))]
+        if bad:
+            raise TypeError(f"picks must be integer pool indices; {bad[0]!r} is not one")
+        arr = np.asarray(items, dtype=np.int64).reshape(-1)
+        if arr.size == 0:
+            raise ValueError("picks is empty: give at least one unlabeled pool index, or picks=None to let "
+                             "the strategy choose")
+        n = self.n_pool
+        out = arr[(arr < 0) | (arr >= n)]
+        if out.size:
+            raise ValueError(f"picks {out.tolist()} are not pool indices; they must lie in 0..{n - 1}")
+        uniq, counts = np.unique(arr, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"picks {uniq[counts > 1].tolist()} appear more than once; give each sample once")
+        lab = arr[self.labeled_mask[arr]]
+        if lab.size:
+            raise ValueError(f"picks {lab.tolist()} are already labeled; choose among the "
+                             f"{self.n_unlabeled} unlabeled samples (~session.labeled_mask)")
+        return arr
+
+    def step(self, picks=None) -> Round:
         """Run one round (:meth:`propose`, then :meth:`label` with the oracle's labels) and return it.
+
+        Parameters
+        ----------
+        picks : sequence of int, optional
+            Unlabeled pool indices (1 up to all that are left) that are the round's query instead of the
+            strategy's picks (see :meth:`propose`).
+
+        Returns
+        -------
+        Round
 
         On an error the session is left as it was.
         """
@@ -225,7 +284,7 @@ class Session:
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
         had_pending, model_before = self.pending is not None, self.model
-        self.propose()
+        self.propose(picks)
         rnd = self.pending
         try:
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
@@ -236,17 +295,44 @@ class Session:
                 self.pending, self.model = None, model_before
             raise
 
-    def propose(self) -> np.ndarray:
+    def propose(self, picks=None) -> np.ndarray:
         """Fit the model and let the strategy pick; returns the picks (pool indices, in pick order).
+
+        Parameters
+        ----------
+        picks : sequence of int, optional
+            You are the strategy: these unlabeled pool indices (any number from 1 to what is left, in
+            your order) are the round's query. The strategy still runs on the round, as it would have
+            without them (same seed, same budget), so the Round keeps its ``scores``, its picks in
+            ``strategy_picks``, and ``metrics["your_picks_percentile"]``: the mean percentile of your
+            picks under the strategy's score among its candidates (100: where it would pick first, 50:
+            what random picks score on average). ``chosen_by`` is then ``"you"``; ``augment_inputs``
+            and the strategy's per-pick diagnostics, which describe its own picks, are left out.
+            Picks that are labeled, repeated or out of range are refused (ValueError) before any work.
+
+        Returns
+        -------
+        (k,) int64 array, the round's picks.
 
         The proposal waits in :attr:`pending` (a Round with ``given_labels=None``) until
         :meth:`label` commits it. Calling again before that returns the same picks without
-        recomputing. On an error the session is left as it was.
+        recomputing (with ``picks``, only if they are the pending ones). On an error the session is
+        left as it was.
         """
         if self.pending is not None:
+            if picks is not None:
+                mine = self._check_picks(picks)
+                if self.pending.chosen_by != "you" or not np.array_equal(mine, self.pending.selected):
+                    raise ValueError(
+                        f"round {self.pending.index} is already proposed (session.pending.selected = "
+                        f"{self.pending.selected.tolist()}) and waits for its labels; give them with "
+                        "session.label(labels) before proposing other picks"
+                    )
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError("the pool is exhausted: every sample is labeled")
+        if picks is not None:
+            picks = self._check_picks(picks)
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
@@ -257,7 +343,8 @@ class Session:
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
                            model_template=self.model_template, cache=self.cache,
                            dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
-        res = self.strategy.query(ctx, self.budget, rng)
+        budget = self.budget if picks is None else min(self.budget, self.n_unlabeled)
+        res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
         fld = self._field(ctx, r)
@@ -273,11 +360,19 @@ class Session:
         aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
+        metrics = {"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
+                   "query_seconds": t2 - t1, "field_seconds": t_field}
+        strategy_picks = np.asarray(res.indices, dtype=np.int64).copy()
+        selected, extras, chosen_by = res.indices, res.extras, "strategy"
+        if picks is not None:
+            selected, chosen_by, aug = picks, "you", None
+            extras = {k: v for k, v in res.extras.items() if diagnostic_kind(k) != PER_PICK}
+            metrics["your_picks_percentile"] = picks_percentile(res.scores, picks)
+        metrics["seconds"] = time.perf_counter() - t0
         rnd = Round(
-            index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
-                     "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
-            proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
+            index=r, labeled=self.labeled_indices, selected=selected, scores=res.scores, extras=extras,
+            metrics=metrics, proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
+            augment_inputs=aug, strategy_picks=strategy_picks, chosen_by=chosen_by,
         )
         self.pending = rnd
         self.model = model
@@ -404,6 +499,31 @@ class Session:
     def __repr__(self):
         return (f"Session(dataset={self.dataset.name!r}, strategy={self.strategy.name!r}, rounds={len(self.rounds)}, "
                 f"labeled={self.n_labeled}/{self.n_pool})")
+
+
+def picks_percentile(scores: np.ndarray, picks: np.ndarray) -> float:
+    """The mean percentile of ``picks`` under ``scores`` among the candidates (the finite scores).
+
+    Parameters
+    ----------
+    scores : (n_pool,) float, a strategy's scores, higher = pick first, NaN = not a candidate.
+    picks : (k,) int, pool indices.
+
+    Returns
+    -------
+    float
+        In [0, 100]: for each pick the share of candidates scored below it (ties count half), times 100,
+        averaged over the picks that are candidates; NaN when none is.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    cand = np.sort(scores[np.isfinite(scores)])
+    s = scores[np.asarray(picks, dtype=np.int64)]
+    s = s[np.isfinite(s)]
+    if s.size == 0 or cand.size == 0:
+        return float("nan")
+    below = np.searchsorted(cand, s, side="left")
+    ties = np.searchsorted(cand, s, side="right") - below
+    return float(np.mean((below + 0.5 * ties) / cand.size) * 100.0)
 
 
 def compare(dataset: Dataset, strategies: Sequence, rounds: int = 5, budget: int = 10, seed: int = 0,
