@@ -22,19 +22,19 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from . import plot
-from ._labeling import LabelingPanel, pending_figure
-from ._validation import check_int
-from ._widget_tools import POINT_TRACES, Background, RoundRunner, animate_points, error_html, png_bytes, status_html, \
+from .. import plot
+from .._labeling import LabelingPanel, pending_figure
+from .._validation import check_int
+from .._widget_tools import POINT_TRACES, Background, RoundRunner, animate_points, error_html, png_bytes, status_html, \
     sync_figure
-from .plot import as_session_dict, check_coords
-from .session import Session
+from ..plot import as_session_dict, check_coords
+from ..session import Session
 
 __all__ = ["RoundExplorer", "CompareExplorer"]
 
 
 def _reference_coords(dataset, seed: int):
-    from . import projection
+    from .. import projection
 
     return projection.reference(dataset, seed=seed)
 
@@ -192,7 +192,7 @@ class RoundExplorer(_Explorer):
 
     def __init__(self, session: Session, coords=None, color_by: str = "class", overlay: bool = True,
                  width: int = 600, height: int = 520, view: str = "reference"):
-        from . import projection
+        from .. import projection
 
         if not isinstance(session, Session):
             raise TypeError(f"session must be an alviz.Session, got {type(session).__name__}")
@@ -381,7 +381,7 @@ class RoundExplorer(_Explorer):
         job = self._model_job
         if (job is not None and not job.done and not job.is_current_thread()) or self._model_failed_at == n:
             return  # one fit at a time: the running one redraws (and starts the next) when it ends
-        from . import projection
+        from .. import projection
 
         session, seed = self.session, self.session.seed
         self.model_space_state = "fitting"

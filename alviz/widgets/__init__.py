@@ -1,0 +1,5 @@
+"""alviz's widgets: the explorers, the labeling panel and the canvas they draw on."""
+from ._canvas import Canvas
+from ._explorers import CompareExplorer, RoundExplorer
+
+__all__ = ["Canvas", "RoundExplorer", "CompareExplorer"]

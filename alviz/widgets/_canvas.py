@@ -1,0 +1,469 @@
+"""The canvas: one anywidget of alviz's own that draws a plotly figure and reports clicks, hovers and selections.
+
+>>> c = Canvas(go.Figure(go.Scatter(x=[0, 1], y=[1, 0], mode="markers")))     # doctest: +SKIP
+>>> c.patch({0: {"x": np.array([1.0, 2.0]), "marker.color": np.array([0.1, 0.9])}})  # doctest: +SKIP
+>>> c.on_click(lambda trace, points: print(trace, points))                       # doctest: +SKIP
+
+The front end is the ES module ``canvas.js`` next to this file (anywidget loads
+it; nothing is built at install time). It draws with the plotly.js that the
+installed ``plotly`` package ships (``plotly/package_data/plotly.min.js``): its
+source travels once per kernel, in one shared hidden widget (``_PlotlyLibrary``),
+and never from a CDN. Numeric numpy arrays travel as binary buffers, not JSON
+lists; :meth:`Canvas.patch` sends only what changed (positions, colours,
+sizes of traces by index), optionally as an animated transition.
+
+The figure as Python sees it is :meth:`Canvas.figure_dict`; tests read it
+without a browser. Every canvas's mime bundle carries a static picture of its
+figure (``image/png`` and ``text/html``) for front ends without a widget manager.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import pathlib
+import threading
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+
+import anywidget
+import numpy as np
+import plotly.graph_objects as go
+import traitlets
+from ipywidgets import widget_serialization
+
+__all__ = ["Canvas", "figure_json", "encode_arrays"]
+
+_HERE = pathlib.Path(__file__).parent
+_ND = "__nd__"
+#: numpy dtypes that travel as binary (the typed arrays plotly.js reads); others go as JSON lists
+_BINARY = {"float64", "float32", "int8", "int16", "int32", "uint8", "uint16", "uint32"}
+
+
+def _plotly_source() -> str:
+    """The plotly.js that the installed ``plotly`` package ships (read once per process)."""
+    import plotly
+
+    path = pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"plotly.js was not found at {path}; reinstall plotly (pip install --force-reinstall plotly)")
+    return path.read_text(encoding="utf-8")
+
+
+class _PlotlyLibrary(anywidget.AnyWidget):
+    """A hidden widget that carries plotly.js to the front end once; every Canvas refers to it."""
+
+    _esm = "export default { render() {} };"
+    source = traitlets.Unicode("").tag(sync=True)
+
+    _instance: Optional["_PlotlyLibrary"] = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> "_PlotlyLibrary":
+        """The one library widget of this kernel (made again if it was closed)."""
+        with cls._lock:
+            lib = cls._instance
+            if lib is None or getattr(lib, "comm", None) is None:
+                lib = cls(source=_plotly_source())
+                cls._instance = lib
+            return lib
+
+
+def _json_scalar(v: Any) -> Any:
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return f if math.isfinite(f) else None  # JSON has no NaN: a gap, as plotly's own encoder writes
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _array_json(a: np.ndarray) -> Any:
+    if a.dtype == object or a.dtype.kind in "USM":
+        return [_plain(v) for v in a.tolist()]
+    if a.dtype.kind == "b":
+        return a.tolist()
+    if a.dtype.kind == "i" and a.dtype.itemsize == 8:
+        if a.size == 0 or (a.min() >= -(2 ** 31) and a.max() < 2 ** 31):
+            return a.astype(np.int32)
+        return a.astype(np.float64)
+    if a.dtype.kind == "u" and a.dtype.itemsize == 8:
+        return a.astype(np.float64)
+    if a.dtype.kind == "f" and a.dtype.itemsize == 2:
+        return a.astype(np.float32)
+    return a
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as plain Python (dicts, lists, scalars, numeric numpy arrays kept): what the figure holds."""
+    if isinstance(value, Mapping):
+        if "bdata" in value and "dtype" in value:  # plotly's base64 typed array: back to numpy (it goes binary)
+            return _plain(_from_bdata(value))
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        out = _array_json(value)
+        return np.ascontiguousarray(out) if isinstance(out, np.ndarray) else out
+    return _json_scalar(value)
+
+
+def _from_bdata(value: Mapping[str, Any]) -> np.ndarray:
+    """A numpy array from plotly's ``{"dtype": "f8", "bdata": base64, "shape": "r, c"}``."""
+    import base64
+
+    a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(str(value["dtype"])))
+    shape = value.get("shape")
+    if shape:
+        dims = [int(s) for s in str(shape).replace("[", "").replace("]", "").split(",") if s.strip()]
+        a = a.reshape(dims)
+    return a.copy()
+
+
+def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
+    """``figure`` as the canvas holds it: ``{"data": [...], "layout": {...}}``, numeric arrays kept as numpy.
+
+    Parameters
+    ----------
+    figure : plotly.graph_objects.Figure, dict or None
+        A figure, or a dict with ``data`` and ``layout`` (None: an empty figure).
+
+    Returns
+    -------
+    dict
+        Plain dicts and lists; numeric arrays as C-contiguous numpy arrays, non-finite floats elsewhere as None.
+    """
+    if figure is None:
+        return {"data": [], "layout": {}}
+    if isinstance(figure, go.Figure):
+        fig = figure.to_dict()  # validated; numpy arrays stay numpy
+    elif isinstance(figure, Mapping):
+        fig = dict(figure)
+    else:
+        raise TypeError(f"figure must be a plotly go.Figure or a dict with 'data' and 'layout', "
+                        f"got {type(figure).__name__}")
+    data = fig.get("data") or []
+    layout = fig.get("layout") or {}
+    if not isinstance(data, (list, tuple)) or not isinstance(layout, Mapping):
+        raise TypeError("a figure dict needs 'data' (a list of trace dicts) and 'layout' (a dict)")
+    out = {"data": [_plain(t) for t in data], "layout": _plain(layout)}
+    for t in out["data"]:
+        t.pop("uid", None)
+    return out
+
+
+def encode_arrays(value: Any, buffers: Optional[List[memoryview]] = None) -> Any:
+    """``value`` with every numeric numpy array replaced by ``{"__nd__": dtype, "shape": [...], "b": ...}``.
+
+    Parameters
+    ----------
+    value : Any
+        A figure (or patch) as :func:`figure_json` makes it.
+    buffers : list or None
+        None: ``b`` is the array's bytes (a memoryview; ipywidgets sends it as a binary buffer of the
+        synced state). A list: the bytes are appended to it and ``b`` is their index (a custom message).
+
+    Returns
+    -------
+    Any
+        The same structure, JSON-ready apart from the binary parts.
+    """
+    if isinstance(value, dict):
+        return {k: encode_arrays(v, buffers) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encode_arrays(v, buffers) for v in value]
+    if isinstance(value, np.ndarray):
+        a = np.ascontiguousarray(value)
+        if a.dtype.name not in _BINARY:
+            conv = _array_json(a)
+            if not isinstance(conv, np.ndarray):
+                return conv
+            a = np.ascontiguousarray(conv)
+        view = memoryview(a).cast("B")
+        if buffers is None:
+            b: Any = view
+        else:
+            buffers.append(view)
+            b = len(buffers) - 1
+        return {_ND: a.dtype.name, "shape": list(a.shape), "b": b}
+    return value
+
+
+def _figure_to_json(value: Dict[str, Any], _widget: Any) -> Dict[str, Any]:
+    return encode_arrays(value)
+
+
+def _set_path(obj: Dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    for p in parts[:-1]:
+        nxt = obj.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            obj[p] = nxt
+        obj = nxt
+    obj[parts[-1]] = value
+
+
+def _get_path(obj: Mapping[str, Any], path: str) -> Any:
+    for p in path.split("."):
+        if not isinstance(obj, Mapping) or p not in obj:
+            return None
+        obj = obj[p]
+    return obj
+
+
+Callback = Callable[[int, List[int]], None]
+
+
+class Canvas(anywidget.AnyWidget):
+    """One plotly figure in the page, drawn by alviz's own front end, with click, hover and selection events.
+
+    Parameters
+    ----------
+    figure : plotly.graph_objects.Figure, dict or None
+        The figure to draw first (None: an empty figure until :meth:`set_figure`).
+    config : dict or None
+        plotly.js ``config`` options (e.g. ``{"displayModeBar": False}``).
+    **kwargs : Any
+        Passed to ``anywidget.AnyWidget`` (``layout=`` for instance).
+
+    Attributes
+    ----------
+    config : dict
+        The plotly.js config (a traitlet; changing it redraws).
+    n_patches : int
+        How many patches were sent since the last whole figure (a traitlet, for tests and benchmarks).
+    bytes_sent : int
+        The bytes of every figure and patch this canvas sent so far (buffers plus JSON), for benchmarks.
+
+    Notes
+    -----
+    Event callbacks run on the kernel's thread and receive the trace index and the point indices
+    within that trace (as plotly numbers them); a box or lasso selection over several traces calls
+    the ``on_select`` callbacks once per trace, and a cleared selection once with ``(-1, [])``.
+    """
+
+    _esm = _HERE / "canvas.js"
+    _css = _HERE / "canvas.css"
+    _figure = traitlets.Dict().tag(sync=True, to_json=_figure_to_json)
+    _library = traitlets.Instance(_PlotlyLibrary).tag(sync=True, **widget_serialization)
+    config = traitlets.Dict().tag(sync=True)
+    n_patches = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, figure: Union[go.Figure, Mapping, None] = None, config: Optional[Mapping] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(_library=_PlotlyLibrary.shared(), config=dict(config or {}), **kwargs)
+        self._callbacks: Dict[str, List[Callable[..., None]]] = {"click": [], "hover": [], "select": [],
+                                                                 "relayout": []}
+        self.bytes_sent = 0
+        self.on_msg(self._handle_event)
+        self.set_figure(figure)
+
+    # ------------------------------------------------------------------ drawing
+    def set_figure(self, figure: Union[go.Figure, Mapping, None]) -> None:
+        """Replace the whole figure.
+
+        Parameters
+        ----------
+        figure : plotly.graph_objects.Figure, dict or None
+            The new figure (None: empty).
+        """
+        fig = figure_json(figure)
+        bufs: List[memoryview] = []
+        self.bytes_sent += _size(encode_arrays(fig, bufs), bufs)
+        self.n_patches = 0
+        self._figure = fig
+
+    def patch(self, traces: Optional[Mapping[int, Mapping[str, Any]]] = None, layout: Optional[Mapping] = None,
+              animate: bool = False, duration: int = 600) -> None:
+        """Change some attributes of some traces (and of the layout), sending only those.
+
+        Parameters
+        ----------
+        traces : dict int -> dict, optional
+            Trace index -> {attribute path: value}, e.g. ``{0: {"x": xs, "marker.color": cs}}``.
+            Numeric numpy arrays travel as binary buffers.
+        layout : dict, optional
+            Layout attribute path -> value, e.g. ``{"xaxis.range": [0, 1], "title.text": "round 3"}``.
+        animate : bool
+            Glide from the current state to the new one (``Plotly.animate``) instead of jumping.
+        duration : int
+            Length of the animation in milliseconds.
+
+        Raises
+        ------
+        IndexError
+            A trace index the figure does not have (nothing is changed then).
+        """
+        traces = dict(traces or {})
+        data = self._figure.get("data", [])
+        for k in traces:
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(data):
+                raise IndexError(f"trace {k!r} does not exist; this canvas draws {len(data)} traces "
+                                 "(patch existing traces, or set_figure for new ones)")
+        clean_traces = {str(int(k)): {str(p): _plain(v) for p, v in props.items()} for k, props in traces.items()}
+        clean_layout = {str(p): _plain(v) for p, v in (layout or {}).items()}
+        for k, props in clean_traces.items():
+            for p, v in props.items():
+                _set_path(data[int(k)], p, v)
+        for p, v in clean_layout.items():
+            _set_path(self._figure.setdefault("layout", {}), p, v)
+        buffers: List[memoryview] = []
+        msg = {"type": "patch", "patch": encode_arrays({"traces": clean_traces, "layout": clean_layout}, buffers),
+               "animate": bool(animate), "duration": int(duration)}
+        self.bytes_sent += _size(msg, buffers)
+        self.send(msg, buffers)
+        self.n_patches += 1
+
+    def figure_dict(self) -> Dict[str, Any]:
+        """The current figure as Python sees it: ``{"data": [...], "layout": {...}}`` (a deep copy).
+
+        Returns
+        -------
+        dict
+            What the front end draws, numeric arrays as numpy arrays.
+        """
+        return copy.deepcopy(self._figure)
+
+    def trace(self, name: str) -> Optional[Dict[str, Any]]:
+        """The first trace called ``name`` (a deep copy), or None.
+
+        Parameters
+        ----------
+        name : str
+            The trace's ``name``.
+
+        Returns
+        -------
+        dict or None
+            The trace's attributes.
+        """
+        for t in self._figure.get("data", []):
+            if t.get("name") == name:
+                return copy.deepcopy(t)
+        return None
+
+    def get(self, path: str) -> Any:
+        """The layout attribute at ``path`` (e.g. ``"title.text"``), or None when unset.
+
+        Parameters
+        ----------
+        path : str
+            A plotly attribute path, dots between the levels.
+
+        Returns
+        -------
+        Any
+            The value.
+        """
+        return copy.deepcopy(_get_path(self._figure.get("layout", {}), path))
+
+    # ------------------------------------------------------------------ events
+    def on_click(self, callback: Callback, remove: bool = False) -> None:
+        """Call ``callback(trace, points)`` when points are clicked in the page.
+
+        Parameters
+        ----------
+        callback : callable(int, list of int)
+            Receives the trace index and the clicked point indices within that trace.
+        remove : bool
+            Unregister ``callback`` instead.
+        """
+        self._register("click", callback, remove)
+
+    def on_hover(self, callback: Callback, remove: bool = False) -> None:
+        """Call ``callback(trace, points)`` when the pointer hovers points.
+
+        Parameters
+        ----------
+        callback : callable(int, list of int)
+            Receives the trace index and the hovered point indices within that trace.
+        remove : bool
+            Unregister ``callback`` instead.
+        """
+        self._register("hover", callback, remove)
+
+    def on_select(self, callback: Callback, remove: bool = False) -> None:
+        """Call ``callback(trace, points)`` for a box or lasso selection (once per trace that has points).
+
+        Parameters
+        ----------
+        callback : callable(int, list of int)
+            Receives the trace index and the selected point indices within it; ``(-1, [])`` when the
+            selection is cleared or holds no point.
+        remove : bool
+            Unregister ``callback`` instead.
+        """
+        self._register("select", callback, remove)
+
+    def on_relayout(self, callback: Callable[[Dict[str, Any]], None], remove: bool = False) -> None:
+        """Call ``callback(changes)`` when the view changes in the page (zoom, pan, autoscale).
+
+        Parameters
+        ----------
+        callback : callable(dict)
+            Receives plotly's relayout changes, e.g. ``{"xaxis.range[0]": 0.1, ...}``.
+        remove : bool
+            Unregister ``callback`` instead.
+        """
+        self._register("relayout", callback, remove)
+
+    def _register(self, kind: str, callback: Callable[..., None], remove: bool) -> None:
+        if not callable(callback):
+            raise TypeError(f"the {kind} callback must be callable, got {type(callback).__name__}")
+        cbs = self._callbacks[kind]
+        if remove:
+            if callback in cbs:
+                cbs.remove(callback)
+        elif callback not in cbs:
+            cbs.append(callback)
+
+    def _handle_event(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """A message from the front end: dispatch it to the registered callbacks."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("event")
+        if kind not in self._callbacks:
+            return
+        if kind == "relayout":
+            changes = content.get("relayout") or {}
+            for cb in list(self._callbacks[kind]):
+                cb(dict(changes))
+            return
+        trace = int(content.get("trace", -1))
+        points = [int(p) for p in content.get("points") or []]
+        for cb in list(self._callbacks[kind]):
+            cb(trace, points)
+
+    def _emit(self, kind: str, trace: int = -1, points: Optional[List[int]] = None,
+              relayout: Optional[Dict[str, Any]] = None) -> None:
+        """Deliver an event as if the page had sent it (tests and Python drivers use this)."""
+        content: Dict[str, Any] = {"event": kind, "trace": trace, "points": list(points or [])}
+        if relayout is not None:
+            content["relayout"] = relayout
+        self._handle_event(self, content, [])
+
+    # ------------------------------------------------------------------ static fallback
+    def _repr_mimebundle_(self, **kwargs: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """The widget view, plus a static picture of the figure for front ends without widgets."""
+        from ._static import static_bundle
+
+        out = super()._repr_mimebundle_(**kwargs)
+        data, meta = (out if isinstance(out, tuple) else (out, {}))
+        data = dict(data or {})
+        data.update(static_bundle([self._figure]))
+        return data, dict(meta or {})
+
+
+def _size(msg: Any, buffers: List[memoryview]) -> int:
+    """Bytes a message takes on the wire: its JSON plus its binary buffers."""
+    import json
+
+    def default(o: Any) -> Any:
+        if isinstance(o, memoryview):
+            return None
+        raise TypeError(type(o).__name__)
+
+    return len(json.dumps(msg, default=default)) + sum(b.nbytes for b in buffers)
