@@ -283,7 +283,7 @@ class Session:
                 f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
-        had_pending, model_before = self.pending is not None, self.model
+        pending_before, model_before = self.pending, self.model
         self.propose(picks)
         rnd = self.pending
         try:
@@ -291,8 +291,9 @@ class Session:
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
         except BaseException:
-            if not had_pending:
-                self.pending, self.model = None, model_before
+            self.pending = pending_before
+            if pending_before is None:
+                self.model = model_before
             raise
 
     def propose(self, picks=None) -> np.ndarray:
@@ -316,18 +317,12 @@ class Session:
 
         The proposal waits in :attr:`pending` (a Round with ``given_labels=None``) until
         :meth:`label` commits it. Calling again before that returns the same picks without
-        recomputing (with ``picks``, only if they are the pending ones). On an error the session is
-        left as it was.
+        recomputing; with ``picks`` the waiting proposal takes them as its query (its model, scores and
+        strategy's picks are those of the round either way). On an error the session is left as it was.
         """
         if self.pending is not None:
             if picks is not None:
-                mine = self._check_picks(picks)
-                if self.pending.chosen_by != "you" or not np.array_equal(mine, self.pending.selected):
-                    raise ValueError(
-                        f"round {self.pending.index} is already proposed (session.pending.selected = "
-                        f"{self.pending.selected.tolist()}) and waits for its labels; give them with "
-                        "session.label(labels) before proposing other picks"
-                    )
+                self.pending = self._with_your_picks(self.pending, self._check_picks(picks))
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError("the pool is exhausted: every sample is labeled")
@@ -362,21 +357,32 @@ class Session:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         metrics = {"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
                    "query_seconds": t2 - t1, "field_seconds": t_field}
-        strategy_picks = np.asarray(res.indices, dtype=np.int64).copy()
-        selected, extras, chosen_by = res.indices, res.extras, "strategy"
-        if picks is not None:
-            selected, chosen_by, aug = picks, "you", None
-            extras = {k: v for k, v in res.extras.items() if diagnostic_kind(k) != PER_PICK}
-            metrics["your_picks_percentile"] = picks_percentile(res.scores, picks)
         metrics["seconds"] = time.perf_counter() - t0
         rnd = Round(
-            index=r, labeled=self.labeled_indices, selected=selected, scores=res.scores, extras=extras,
+            index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
             metrics=metrics, proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
-            augment_inputs=aug, strategy_picks=strategy_picks, chosen_by=chosen_by,
+            augment_inputs=aug, strategy_picks=np.asarray(res.indices, dtype=np.int64).copy(),
         )
+        if picks is not None:
+            rnd = self._with_your_picks(rnd, picks)
         self.pending = rnd
         self.model = model
         return rnd.selected.copy()
+
+    @staticmethod
+    def _with_your_picks(rnd: Round, picks: np.ndarray) -> Round:
+        """A copy of proposal ``rnd`` whose query is ``picks``: what ``propose(picks)`` computes for that round.
+
+        The round's model, scores, field and the strategy's picks do not depend on whose picks are
+        queried, so a waiting proposal takes your picks without being recomputed.
+        """
+        import dataclasses
+
+        extras = {k: v for k, v in rnd.extras.items() if diagnostic_kind(k) != PER_PICK}
+        metrics = dict(rnd.metrics)
+        metrics["your_picks_percentile"] = picks_percentile(rnd.scores, picks)
+        return dataclasses.replace(rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics,
+                                   augment_inputs=None)
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
         """(k,) int64 class indices from ``labels`` (indices or class names), or a ValueError saying what is wrong."""

@@ -89,16 +89,25 @@ def test_refused_picks_change_nothing(toy, picks, error, match):
     assert before[2:] == after[2:]
 
 
-def test_other_picks_while_a_proposal_waits_are_refused(toy):
+def test_a_waiting_proposal_takes_your_picks_without_recomputing(toy):
     s = _session(toy, oracle=alviz.oracles.Human())
     free = np.flatnonzero(~s.labeled_mask)
+    theirs = s.propose()
+    model = s.model
     got = s.propose(picks=[int(free[3])])
-    assert s.propose(picks=[int(free[3])]).tolist() == got.tolist() == [int(free[3])]  # the same: no recompute
-    with pytest.raises(ValueError, match="already proposed"):
-        s.propose(picks=[int(free[4])])
-    assert s.pending.chosen_by == "you"
+    assert got.tolist() == [int(free[3])] and s.model is model  # the same round: not refitted
+    assert s.pending.chosen_by == "you" and s.pending.strategy_picks.tolist() == theirs.tolist()
+    assert s.propose().tolist() == got.tolist()  # no picks: the waiting ones
+    with pytest.raises(ValueError, match="already labeled"):
+        s.propose(picks=[int(s.labeled_indices[0])])
+    assert s.pending.selected.tolist() == got.tolist()
     rnd = s.label(["1"])
     assert rnd.chosen_by == "you" and rnd.given_labels.tolist() == [1]
+    # and it is what a fresh propose(picks) computes for that round
+    fresh = _session(toy, oracle=alviz.oracles.Human())
+    fresh.propose(picks=[int(free[3])])
+    np.testing.assert_allclose(fresh.pending.scores, rnd.scores)
+    assert fresh.pending.metrics["your_picks_percentile"] == rnd.metrics["your_picks_percentile"]
 
 
 def test_a_round_of_your_picks_survives_save_and_load(toy, tmp_path):
