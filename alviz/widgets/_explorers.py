@@ -29,6 +29,7 @@ from .._widget_tools import POINT_TRACES, Background, RoundRunner, animate_point
     sync_figure
 from ..plot import as_session_dict, check_coords
 from ..session import Session
+from ._picking import PickAndPlay
 
 __all__ = ["RoundExplorer", "CompareExplorer"]
 
@@ -156,7 +157,7 @@ class _Explorer(W.VBox):
         raise NotImplementedError
 
 
-class RoundExplorer(_Explorer):
+class RoundExplorer(PickAndPlay, _Explorer):
     """Step a Session round by round and look at every round in one fixed 2-D picture.
 
     Controls: "Next round" (runs ``session.step()``; disabled with a progress
@@ -169,6 +170,13 @@ class RoundExplorer(_Explorer):
     widget. With a ``Human()`` oracle, "Next round" runs ``session.propose()``,
     draws the waiting picks and shows a labeling panel (``labeling_panel``);
     its "Submit labels" runs ``session.label`` and redraws.
+
+    "pick yourself" (``alviz-pick-mode``): you choose the next round's query. Clicks toggle points
+    into your selection (box and lasso selection add many; ``toggle_pick(i)``, ``add_picks(...)``
+    from Python), the picture rings your picks and, faintly, the strategy's, and "query my picks"
+    (``alviz-query-picks``, ``query_picks()``) runs ``session.step(picks=...)``. Play / Pause
+    (``alviz-play``, ``play()`` / ``pause()``) runs rounds one after another on a background thread,
+    each drawn as it ends, until paused, the pool runs out, or a round fails (the error is shown).
 
     Parameters
     ----------
@@ -222,6 +230,7 @@ class RoundExplorer(_Explorer):
         self._size = (int(width), int(height))
         self.inspected: Optional[int] = None
         self._setup_controls()
+        self._setup_pick_and_play()
         self.space = W.ToggleButtons(options=[("reference", "reference"), ("model space", "model")], value=view,
                                      description="view", tooltips=[
                                          "the fixed reference picture: the pool never moves",
@@ -250,8 +259,9 @@ class RoundExplorer(_Explorer):
         self.labeling_panel: Optional[LabelingPanel] = None
         self.space.observe(self._on_view_change, names="value")
         self.children = [
-            W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay],
+            W.HBox([self.next_button, self.play_button, self.progress, self.slider, self.color_by, self.overlay],
                    layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.pick_mode, self.query_button]),
             W.HBox([self.space, self.hover_box]),
             self.status,
             self.error,
@@ -324,6 +334,8 @@ class RoundExplorer(_Explorer):
         return self.session.n_unlabeled == 0
 
     def _step(self):
+        if self._take_step():  # pick mode: the strategy's proposal, or a round on your picks
+            return
         if self.session.oracle.interactive:  # a person labels: propose here, the labeling panel commits
             self.session.propose()
             return
@@ -420,6 +432,9 @@ class RoundExplorer(_Explorer):
         fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value,
                          overlay=self.overlay.value)
         fig = _with_size(fig, *self._size)
+        if self.pick_mode.value:
+            fig.add_traces(self._pick_traces(coords))
+            fig.update_layout(dragmode="select")
         xy = np.asarray(coords, dtype=np.float64)
         if self._last_xy is not None and self._last_xy.shape == xy.shape and not np.array_equal(self._last_xy, xy):
             added = animate_points(self.figure, fig, self._last_xy)  # points glide to their new places
@@ -453,6 +468,7 @@ class RoundExplorer(_Explorer):
         for t in traces:
             if t.customdata is not None:
                 t.on_click(self._on_point_click)
+                t.on_selection(self._on_point_select)
                 if t.name in POINT_TRACES:
                     t.on_hover(self._on_point_hover)
 
@@ -466,7 +482,11 @@ class RoundExplorer(_Explorer):
         if not points.point_inds:
             return
         cd = np.asarray(trace.customdata)[points.point_inds[0]]
-        self.runner.guarded(lambda: self.inspect(int(np.ravel(cd)[0])), "Inspecting this point failed")
+        i = int(np.ravel(cd)[0])
+        if self.pick_mode.value and not self.session.labeled_mask[i]:
+            self.runner.guarded(lambda: self.toggle_pick(i), "Picking this point failed")
+            return
+        self.runner.guarded(lambda: self.inspect(i), "Inspecting this point failed")
 
     def _draw_inspector(self):
         i = self.inspected
@@ -526,7 +546,9 @@ class RoundExplorer(_Explorer):
         self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
                                         selected=len(rnd.selected), labeled=len(rnd.labeled),
                                         strategy=rnd.strategy, accuracy=f"{acc:.4f}", view=self.space.value,
-                                        projection=self.projection_state, model_space=self.model_space_state)
+                                        projection=self.projection_state, model_space=self.model_space_state,
+                                        chosen_by=rnd.chosen_by, playing=str(self.playing).lower(),
+                                        picks=len(self.my_picks))
 
     def _projection_note(self) -> str:
         if self.projection_state == "fitting":

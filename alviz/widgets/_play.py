@@ -61,17 +61,17 @@ class Player:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
+        self._active = False
         self.last_error: Optional[BaseException] = None
         self.turns = 0
         button.add_class("alviz-play")
         button.on_click(lambda _b: self.pause() if self.playing else self.play())
-        self._show(False)
+        self._show(False, notify=False)
 
     @property
     def playing(self) -> bool:
         """True while turns are being played."""
-        t = self._thread
-        return t is not None and t.is_alive()
+        return self._active
 
     def play(self) -> None:
         """Start playing (nothing happens when already playing)."""
@@ -80,6 +80,7 @@ class Player:
                 return
             self._stop.clear()
             self.last_error = None
+            self._active = True
             self._thread = threading.Thread(target=self._loop, name="alviz-play", daemon=True)
             self._show(True)
             self._thread.start()
@@ -122,13 +123,16 @@ class Player:
             log.warning("play stopped: %s: %s", type(exc).__name__, exc, exc_info=exc)
         finally:
             self._stop.set()
+            self._active = False
             self._show(False)
 
-    def _show(self, playing: bool) -> None:
+    def _show(self, playing: bool, notify: bool = True) -> None:
         self.button.description = "Pause" if playing else "Play"
         self.button.icon = "pause" if playing else "play"
         self.button.tooltip = ("Pause: stop after this round" if playing
                                else "Play: run rounds one after another until paused or the pool runs out")
+        if not notify:
+            return
         try:
             self._on_change(playing)
         except Exception as exc:  # noqa: BLE001 - a status line must not kill the player
