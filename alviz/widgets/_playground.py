@@ -92,7 +92,7 @@ class Playground(W.VBox):
     """
 
     def __init__(self, dataset: Dataset, strategy: Any = "margin", model: Any = None, initial: Any = 4,
-                 seed: int = 0, resolution: int = 60, width: int = 520, interval: float = 0.4) -> None:
+                 seed: int = 0, resolution: int = 60, width: int = 500, interval: float = 0.4) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}")
         if not dataset.is_2d:
@@ -333,11 +333,16 @@ class Playground(W.VBox):
         if cur is not None and cur.field is not None:
             x0, x1 = float(np.min(cur.field.x)), float(np.max(cur.field.x))
             y0, y1 = float(np.min(cur.field.y)), float(np.max(cur.field.y))
-        height = int(np.clip(self._width * (y1 - y0) / max(x1 - x0, 1e-9), 260, 700)) + 60
+        margin = dict(l=10, r=95, t=40, b=10)  # the field's colorbar on the right
+        plot_w = self._width - margin["l"] - margin["r"]
+        height = int(np.clip(plot_w * (y1 - y0) / max(x1 - x0, 1e-9), 200, 700)) + margin["t"] + margin["b"] + 70
+        for t in traces:
+            if getattr(t, "colorbar", None) is not None and t.name.startswith("field"):
+                t.colorbar.update(x=1.01, xanchor="left", len=0.85, thickness=12)
         fig = go.Figure(traces)
         fig.update_layout(
             width=self._width, height=height, title=dict(text=self._title(), font=dict(size=14)),
-            margin=dict(l=10, r=10, t=40, b=10), clickmode="event", dragmode=False, hovermode="closest",
+            margin=margin, clickmode="event", dragmode=False, hovermode="closest",
             xaxis=dict(range=[x0, x1], showgrid=False, zeroline=False, showticklabels=False),
             yaxis=dict(range=[y0, y1], showgrid=False, zeroline=False, showticklabels=False,
                        scaleanchor="x", scaleratio=1),
@@ -375,7 +380,7 @@ class Playground(W.VBox):
                                                  ["solid", "dash"]):
             fig.add_trace(go.Scatter(x=n, y=acc, mode="lines+markers", name=name,
                                      line=dict(color=color, dash=dash, width=2.5), marker=dict(size=6)))
-        fig.update_layout(width=380, height=300, margin=dict(l=50, r=10, t=40, b=40),
+        fig.update_layout(width=360, height=300, margin=dict(l=50, r=10, t=40, b=40),
                           title=dict(text="the race: test accuracy after as many labels", font=dict(size=13)),
                           xaxis=dict(title="labels"), yaxis=dict(title="test accuracy", range=[0.3, 1.02]),
                           legend=dict(orientation="h", y=-0.25, x=0), plot_bgcolor="white")
