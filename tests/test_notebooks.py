@@ -24,7 +24,7 @@ BUDGET_SECONDS = 180  # each notebook, top to bottom, on a 2-core CPU
 PROBE = ("import sys as _s, ipykernel as _k; "
          "print('KERNEL-PYTHON=' + _s.executable); print('KERNEL-IPYKERNEL=' + _k.__file__)")
 LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial", "04_representation_diversity",
-           "05_compare", "06_you_are_the_oracle", "07_scenarios"]
+           "05_compare", "06_you_are_the_oracle", "07_scenarios", "09_beat_the_strategy"]
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
@@ -42,6 +42,8 @@ EXPECT = {
     "07_scenarios": ["typiclust  outlier pick rate by round", "badge    duplicate picks by round",
                      "classes discovered after each round", "share of picks from the 3 rarest classes",
                      "margin, noisy 20%  label accuracy by round"],
+    "09_beat_the_strategy": ["you (dense first) [0.75", "typiclust alone", "chosen by you: your classes",
+                             "you (clear examples)  labels [20, 30"],
 }
 
 
