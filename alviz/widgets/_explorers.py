@@ -434,7 +434,8 @@ class RoundExplorer(PickAndPlay, _Explorer):
         fig = _with_size(fig, *self._size)
         if self.pick_mode.value:
             fig.add_traces(self._pick_traces(coords))
-            fig.update_layout(dragmode="select")
+            title = fig.layout.title.text or ""
+            fig.update_layout(dragmode="select", title=dict(text=title + self._pick_title()))
         xy = np.asarray(coords, dtype=np.float64)
         if self._last_xy is not None and self._last_xy.shape == xy.shape and not np.array_equal(self._last_xy, xy):
             added = animate_points(self.figure, fig, self._last_xy)  # points glide to their new places

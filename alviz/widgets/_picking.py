@@ -157,6 +157,11 @@ class PickAndPlay:
                               hovertemplate="#%{customdata} · your pick (click to drop)<extra></extra>"))
         return out
 
+    def _pick_title(self) -> str:
+        """The title line of pick mode: whose picks the rings are, for which round."""
+        nxt = len(self.session.rounds)
+        return f"<br><b>pick yourself, round {nxt}:</b> {len(self.my_picks)} yours (○) · the strategy's (◇)"
+
     def _on_point_select(self, trace, points, _state) -> None:
         if not self.pick_mode.value or not points.point_inds:
             return
