@@ -164,28 +164,23 @@ def test_explorer_play_stops_when_the_pool_runs_out(toy):
     assert session.n_unlabeled == 0 and len(session.rounds) == 2 and ex.player.last_error is None
 
 
-def _select(fw, trace_name, points):
-    idx = [t.name for t in fw.data].index(trace_name)
-    fw._js2py_pointsCallback = {
-        "event_type": "plotly_selected",
-        "points": {"xs": [0.0] * len(points), "ys": [0.0] * len(points), "point_indexes": list(points),
-                   "trace_indexes": [idx] * len(points)},
-        "selector": {"type": "box", "selector_state": {"xrange": [0, 1], "yrange": [0, 1]}},
-    }
+def _index(canvas, name):
+    return [t.get("name") for t in canvas.figure_dict()["data"]].index(name)
 
 
-def _click(fw, trace_name, point):
-    idx = [t.name for t in fw.data].index(trace_name)
-    fw._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [point], "trace_indexes": [idx]},
-    }
+def _select(canvas, trace_name, points):
+    """What the page sends for a box selection over ``points`` of a trace."""
+    canvas._emit("select", trace=_index(canvas, trace_name), points=list(points))
 
 
-def _trace(fw, name):
-    found = [t for t in fw.data if t.name == name]
-    assert len(found) == 1, [t.name for t in fw.data]
-    return found[0]
+def _click(canvas, trace_name, point):
+    canvas._emit("click", trace=_index(canvas, trace_name), points=[point])
+
+
+def _cd(canvas, name):
+    t = canvas.trace(name)
+    assert t is not None, [t.get("name") for t in canvas.figure_dict()["data"]]
+    return np.asarray(t["customdata"]).ravel()
 
 
 def test_pick_yourself_in_the_explorer(small_explorer):
@@ -193,18 +188,19 @@ def test_pick_yourself_in_the_explorer(small_explorer):
     ex.pick_mode.value = True  # the strategy's proposal for the next round is computed and drawn faintly
     theirs = ex.session.pending.strategy_picks.tolist()
     assert len(theirs) == 5 and len(ex.session.rounds) == 1
-    assert sorted(np.asarray(_trace(ex.figure, "the strategy's picks").customdata).tolist()) == sorted(theirs)
-    unl = np.asarray(_trace(ex.figure, "unlabeled").customdata).ravel()
+    assert sorted(_cd(ex.figure, "the strategy's picks").tolist()) == sorted(theirs)
+    unl = _cd(ex.figure, "unlabeled")
     _click(ex.figure, "unlabeled", 0)
     _click(ex.figure, "unlabeled", 1)
     assert ex.my_picks == [int(unl[0]), int(unl[1])]
     _click(ex.figure, "your picks", 1)  # a click on your pick drops it
     assert ex.my_picks == [int(unl[0])]
-    unl = np.asarray(_trace(ex.figure, "unlabeled").customdata).ravel()
+    unl = _cd(ex.figure, "unlabeled")
     _select(ex.figure, "unlabeled", [2, 3, 4])  # a box selection adds many
     mine = [int(unl[0]), int(unl[2]), int(unl[3]), int(unl[4])]
     assert ex.my_picks == mine and ex.query_button.description == "query my picks (4)"
-    assert np.asarray(_trace(ex.figure, "your picks").customdata).tolist() == mine
+    assert _cd(ex.figure, "your picks").tolist() == mine
+    assert ex.figure.get("dragmode") == "select"
     ex.query_button.click()
     rnd = ex.session.rounds[-1]
     assert rnd.chosen_by == "you" and rnd.selected.tolist() == mine and rnd.strategy_picks.tolist() == theirs

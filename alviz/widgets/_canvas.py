@@ -196,14 +196,36 @@ def _figure_to_json(value: Dict[str, Any], _widget: Any) -> Dict[str, Any]:
 
 
 def _set_path(obj: Dict[str, Any], path: str, value: Any) -> None:
+    """Set ``obj[a][b]...`` for the path "a.b..." (None removes the attribute: plotly's default then)."""
     parts = path.split(".")
     for p in parts[:-1]:
         nxt = obj.get(p)
         if not isinstance(nxt, dict):
+            if value is None:
+                return
             nxt = {}
             obj[p] = nxt
         obj = nxt
-    obj[parts[-1]] = value
+    if value is None:
+        obj.pop(parts[-1], None)
+    else:
+        obj[parts[-1]] = value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two figure values (dicts, lists, numpy arrays, scalars) are equal (NaN equals NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape \
+                or a.dtype != b.dtype:
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    return bool(a == b)
 
 
 def _get_path(obj: Mapping[str, Any], path: str) -> Any:
@@ -309,13 +331,95 @@ class Canvas(anywidget.AnyWidget):
             for p, v in props.items():
                 _set_path(data[int(k)], p, v)
         for p, v in clean_layout.items():
-            _set_path(self._figure.setdefault("layout", {}), p, v)
+            _set_path(self._figure.setdefault("layout", {}), p, v)  # None: unset (plotly's default)
         buffers: List[memoryview] = []
         msg = {"type": "patch", "patch": encode_arrays({"traces": clean_traces, "layout": clean_layout}, buffers),
                "animate": bool(animate), "duration": int(duration)}
         self.bytes_sent += _size(msg, buffers)
         self.send(msg, buffers)
         self.n_patches += 1
+
+    def show(self, figure: Union[go.Figure, Mapping], glide_from: Optional[np.ndarray] = None,
+             point_traces: Tuple[str, ...] = ("unlabeled", "labeled", "selected"), duration: int = 600) -> str:
+        """Draw ``figure``, sending only what differs from the figure shown now.
+
+        With the same traces (count and types) as now, only the trace and layout attributes that
+        changed are sent, as one :meth:`patch`; otherwise the whole figure is set.
+
+        Parameters
+        ----------
+        figure : plotly.graph_objects.Figure or dict
+            The figure to show.
+        glide_from : (n_pool, 2) array, optional
+            Where the pool's points were: the points of ``point_traces`` (their ``customdata`` is
+            their pool index) start there, with the old axis ranges, and glide to their new places.
+        point_traces : tuple of str
+            The names of the traces whose points are pool samples.
+        duration : int
+            Length of the glide in milliseconds.
+
+        Returns
+        -------
+        str
+            "animated" (the points glided), "updated" (a patch) or "replaced" (a whole new figure).
+        """
+        new = figure_json(figure)
+        start = new
+        targets: Dict[int, Dict[str, Any]] = {}
+        if glide_from is not None:
+            old_xy = np.asarray(glide_from, dtype=np.float64)
+            start = copy.copy(new)
+            start["data"] = [dict(t) for t in new["data"]]
+            start["layout"] = dict(new["layout"])
+            for k, t in enumerate(start["data"]):
+                cd = t.get("customdata")
+                if t.get("name") in point_traces and cd is not None and len(cd):
+                    idx = np.asarray(cd, dtype=np.int64).ravel()
+                    targets[k] = {"x": new["data"][k].get("x"), "y": new["data"][k].get("y")}
+                    t["x"], t["y"] = old_xy[idx, 0], old_xy[idx, 1]
+            old_ranges = {ax: _get_path(self._figure.get("layout", {}), f"{ax}.range") for ax in ("xaxis", "yaxis")}
+            new_ranges = {ax: _get_path(new["layout"], f"{ax}.range") for ax in ("xaxis", "yaxis")}
+            if all(v is not None for v in old_ranges.values()) and all(v is not None for v in new_ranges.values()):
+                for ax in ("xaxis", "yaxis"):
+                    start["layout"][ax] = dict(start["layout"].get(ax) or {}, range=old_ranges[ax])
+            else:
+                new_ranges = {}
+        how = self._show(start)
+        if targets:
+            layout = {f"{ax}.range": r for ax, r in new_ranges.items()}
+            self.patch(targets, layout=layout, animate=True, duration=duration)
+            return "animated"
+        return how
+
+    def _show(self, new: Dict[str, Any]) -> str:
+        old = self._figure
+        old_data, new_data = old.get("data", []), new["data"]
+        if len(old_data) != len(new_data) or any(a.get("type", "scatter") != b.get("type", "scatter")
+                                                 for a, b in zip(old_data, new_data)):
+            self.set_figure(new)
+            return "replaced"
+        traces = {}
+        for k, (a, b) in enumerate(zip(old_data, new_data)):
+            changed = {key: b.get(key) for key in set(a) | set(b) if not _same(a.get(key), b.get(key))}
+            if changed:
+                traces[k] = changed
+        old_layout, new_layout = old.get("layout", {}), new["layout"]
+        layout = {key: new_layout.get(key) for key in set(old_layout) | set(new_layout)
+                  if not _same(old_layout.get(key), new_layout.get(key))}
+        if traces or layout:
+            self.patch(traces, layout=layout)
+        return "updated"
+
+    @property
+    def fig(self) -> go.Figure:
+        """A ``go.Figure`` copy of the figure shown (read it like a FigureWidget: ``canvas.fig.data``).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            A snapshot; changing it changes nothing on the canvas (use :meth:`patch` or :meth:`show`).
+        """
+        return go.Figure(self.figure_dict(), skip_invalid=True)
 
     def figure_dict(self) -> Dict[str, Any]:
         """The current figure as Python sees it: ``{"data": [...], "layout": {...}}`` (a deep copy).

@@ -115,7 +115,6 @@ class PickAndPlay:
 
     def _on_pick_mode(self, change) -> None:
         on = bool(change["new"])
-        self.figure.layout.dragmode = "select" if on else "zoom"
         if on and self.session.pending is None and self.session.n_unlabeled and self.session.rounds:
             self._propose_next = True  # the strategy's picks of the next round, drawn faintly
             self.runner.request(1)
@@ -162,11 +161,15 @@ class PickAndPlay:
         nxt = len(self.session.rounds)
         return f"<br><b>pick yourself, round {nxt}:</b> {len(self.my_picks)} yours (○) · the strategy's (◇)"
 
-    def _on_point_select(self, trace, points, _state) -> None:
-        if not self.pick_mode.value or not points.point_inds:
+    def _on_point_select(self, trace: int, points: List[int]) -> None:
+        """A box or lasso selection in the page: in pick mode its unlabeled points join your picks."""
+        if not self.pick_mode.value or trace < 0 or not points:
             return
-        cd = np.asarray(trace.customdata)
-        picked = [int(np.ravel(cd[k])[0]) for k in points.point_inds]
+        data = self.figure.figure_dict()["data"]
+        if not 0 <= trace < len(data) or data[trace].get("customdata") is None:
+            return
+        cd = np.asarray(data[trace]["customdata"])
+        picked = [int(np.ravel(cd[k])[0]) for k in points if 0 <= k < len(cd)]
         self.runner.guarded(lambda: self.add_picks(picked), "Adding these picks failed")
 
     def _play_turn(self) -> bool:

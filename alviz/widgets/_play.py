@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import ipywidgets as W
 
-from .._widget_tools import error_html, log
+from ._tools import error_html, log
 
 __all__ = ["Player", "TurnFailed"]
 

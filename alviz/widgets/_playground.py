@@ -24,7 +24,7 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from .._widget_tools import RoundRunner, status_html
+from ._tools import RoundRunner, status_html
 from ..datasets import Dataset
 from ..models import default_model
 from ..session import Round, Session

@@ -110,18 +110,28 @@ async function render({model, el}) {
     await Plotly.react(gd, clone(figure.data || []), clone(figure.layout || {}), config());
     el.dataset.rendered = String((Number(el.dataset.rendered) || 0) + 1);
   });
+  // points glide: positions (and axis ranges) move by Plotly.animate; everything else the patch changed
+  // (colours, sizes, titles) is then drawn in one react, to the figure the model now holds
+  const ANIMATED = new Set(["x", "y"]);
   const animate = (patch, duration) => queue(async () => {
-    const traces = Object.keys(patch.traces || {}).map(Number);
-    const data = traces.map(k => {
+    const traces = [], data = [];
+    for (const [k, props] of Object.entries(patch.traces || {})) {
       const d = {};
-      for (const [path, v] of Object.entries(patch.traces[k])) setPath(d, path, v);
-      return d;
-    });
+      for (const [path, v] of Object.entries(props)) if (ANIMATED.has(path)) d[path] = v;
+      if (Object.keys(d).length) { traces.push(Number(k)); data.push(d); }
+    }
     const layout = {};
-    for (const [path, v] of Object.entries(patch.layout || {})) setPath(layout, path, v);
-    await Plotly.animate(gd, {data, traces, layout}, {
-      transition: {duration, easing: "cubic-in-out"}, frame: {duration, redraw: false}, mode: "immediate",
-    });
+    for (const [path, v] of Object.entries(patch.layout || {})) {
+      if (/^[xy]axis[0-9]*\.range$/.test(path)) setPath(layout, path, v);
+    }
+    // plotly.js fails inside Plotly.animate while a box/lasso selection is shown: jump then
+    const selecting = (gd.data || []).some(t => t.selectedpoints) || ((gd.layout || {}).selections || []).length;
+    if (!selecting && (traces.length || Object.keys(layout).length)) {
+      await Plotly.animate(gd, {data, traces, layout}, {
+        transition: {duration, easing: "cubic-in-out"}, frame: {duration, redraw: false}, mode: "immediate",
+      });
+    }
+    await Plotly.react(gd, clone(figure.data || []), clone(figure.layout || {}), config());
     el.dataset.rendered = String((Number(el.dataset.rendered) || 0) + 1);
   });
 

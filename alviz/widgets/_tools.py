@@ -1,4 +1,4 @@
-"""Wiring shared by the explorers: figure syncing, the round runner, status and error boxes.
+"""Wiring shared by the explorers: the round runner, background jobs, status and error boxes, the PNG encoder.
 
 Nothing here knows about active learning; :mod:`alviz.widgets` composes these
 pieces with a Session and the figure builders of :mod:`alviz.plot`.
@@ -7,81 +7,16 @@ from __future__ import annotations
 
 import html
 import logging
-import math
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-__all__ = ["sync_figure", "RoundRunner", "status_html", "error_html", "png_bytes", "Background", "animate_points"]
+__all__ = ["RoundRunner", "status_html", "error_html", "png_bytes", "Background", "POINT_TRACES"]
+
+#: the trace names whose points are pool samples (customdata = pool index)
+POINT_TRACES = ("unlabeled", "labeled", "selected")
 
 log = logging.getLogger("alviz.widgets")
-
-# keys plotly manages itself on a FigureWidget trace; never cleared or copied
-_TRACE_OWN = ("type", "uid")
-
-
-def json_safe(value):
-    """``value`` with every NaN/inf that a FigureWidget would send as JSON replaced by None (a gap).
-
-    A FigureWidget ships 1-D numeric arrays as binary buffers (NaN is fine
-    there) but everything else as JSON, where NaN is not allowed: a heatmap's
-    2-D ``z`` with empty bins made the kernel emit invalid JSON that the
-    browser cannot parse. Static figures do not have this problem (plotly's
-    encoder writes null); this does the same for the widget.
-    """
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f" and value.ndim != 1 and not np.all(np.isfinite(value)):
-            return np.where(np.isfinite(value), value, None).tolist()
-        if value.dtype == object:
-            return [json_safe(v) for v in value.tolist()]
-        return value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _replace_props(obj, new: dict, own=()) -> None:
-    """Make plotly object ``obj`` hold exactly ``new``: set what is given, clear what is not."""
-    for k in set(obj.to_plotly_json()) - set(own) - set(new):
-        obj[k] = None  # (update() skips None values; assignment clears)
-    obj.update(new, overwrite=True)
-
-
-def sync_figure(fw, fig) -> list:
-    """Make FigureWidget ``fw`` show ``fig`` (a ``go.Figure``) with as few messages as possible.
-
-    Traces of the same type at the same position are updated in place, all in
-    one ``batch_update`` (one restyle + one relayout message to the browser);
-    only when the trace list changes shape are traces removed or added.
-    Returns the trace objects that were added (so callers can bind click handlers).
-    """
-    new = fig.data
-    keep = 0
-    while keep < min(len(fw.data), len(new)) and fw.data[keep].type == new[keep].type:
-        keep += 1
-    if keep < len(fw.data):
-        fw.data = fw.data[:keep]
-    new_layout = json_safe(fig.layout.to_plotly_json())
-    if "template" in new_layout and fw.layout.template == fig.layout.template:
-        new_layout.pop("template")
-        own = ("template",)
-    else:
-        own = ()
-    with fw.batch_update():
-        for old, nt in zip(fw.data[:keep], new[:keep]):
-            d = json_safe(nt.to_plotly_json())
-            for k in _TRACE_OWN:
-                d.pop(k, None)
-            _replace_props(old, d, own=_TRACE_OWN)
-        _replace_props(fw.layout, new_layout, own=own)
-    if keep < len(new):
-        fw.add_traces([json_safe(t.to_plotly_json()) for t in new[keep:]])
-    return list(fw.data[keep:])
-
 
 def status_html(text: str, css: str = "alviz-status", **data) -> str:
     """A one-line status ``<div>`` whose ``data-*`` attributes state the same facts, machine-readably."""
@@ -203,27 +138,41 @@ class RoundRunner:
         return True
 
 
-def png_bytes(img) -> bytes:
-    """A PNG file of ``img``: (H, W) grey or (H, W, 3) colour in [0, 1], each pixel scaled up to at least 64 px wide.
+def png_bytes(img: Any, min_width: int = 1) -> bytes:
+    """A PNG file of ``img``, written with zlib only (no imaging library): alviz's one PNG encoder.
 
-    Written with zlib only (no imaging library), for hover thumbnails.
+    Parameters
+    ----------
+    img : array-like
+        (H, W) grey, (H, W, 3) colour or (H, W, 4) colour with alpha, values in [0, 1].
+    min_width : int
+        Each pixel is repeated (nearest neighbour) until the image is at least this wide
+        (hover thumbnails of 8x8 digits ask for 64).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
     import struct
     import zlib
 
     a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
-    if a.ndim == 2:
-        a = np.repeat(a[:, :, None], 3, axis=2)
-    a = (a[:, :, :3] * 255).round().astype(np.uint8)
-    up = max(1, int(np.ceil(64 / a.shape[1])))
-    a = np.repeat(np.repeat(a, up, axis=0), up, axis=1)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or a.size == 0:
+        raise ValueError(f"an image must be (H, W), (H, W, 3) or (H, W, 4) with values in [0, 1], "
+                         f"got shape {a.shape}")
+    a = (a * 255).round().astype(np.uint8)
+    up = max(1, int(np.ceil(int(min_width) / a.shape[1])))
+    if up > 1:
+        a = np.repeat(np.repeat(a, up, axis=0), up, axis=1)
     h, w = a.shape[:2]
-    raw = b"".join(b"\x00" + a[r].tobytes() for r in range(h))
+    colour = 0 if a.ndim == 2 else (2 if a.shape[2] == 3 else 6)
+    raw = b"".join(b"\x00" + a[r].tobytes() for r in range(h))  # filter type 0 on every row
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
@@ -268,39 +217,3 @@ class Background:
         return self._done.wait(timeout)
 
 
-#: the trace names whose points are pool samples (customdata = pool index), moved by :func:`animate_points`
-POINT_TRACES = ("unlabeled", "labeled", "selected")
-
-
-def animate_points(fw, fig, old_xy, duration: int = 600) -> list:
-    """Show ``fig`` in ``fw`` with the pool's points gliding from ``old_xy`` (n_pool, 2) to their place in ``fig``.
-
-    The figure is first synced with every point at its old position (and the
-    old axis ranges), then one ``batch_animate`` moves x, y and the ranges to
-    the new ones: the browser interpolates (SVG traces; WebGL ones jump).
-    Returns what :func:`sync_figure` returns.
-    """
-    import plotly.graph_objects as go
-
-    old_xy = np.asarray(old_xy, dtype=np.float64)
-    start = go.Figure(fig)
-    targets = []
-    for k, tr in enumerate(start.data):
-        cd = getattr(tr, "customdata", None)
-        if tr.name in POINT_TRACES and cd is not None and len(cd):
-            idx = np.asarray(cd, dtype=np.int64).ravel()
-            targets.append((k, np.asarray(tr.x), np.asarray(tr.y)))
-            tr.x, tr.y = old_xy[idx, 0], old_xy[idx, 1]
-    old_range = (fw.layout.xaxis.range, fw.layout.yaxis.range)
-    new_range = (start.layout.xaxis.range, start.layout.yaxis.range)
-    if old_range[0] is not None and old_range[1] is not None:
-        start.layout.xaxis.range, start.layout.yaxis.range = old_range
-    added = sync_figure(fw, start)
-    with fw.batch_animate(duration=duration, easing="cubic-in-out"):
-        for k, x, y in targets:
-            fw.data[k].x = x
-            fw.data[k].y = y
-        if new_range[0] is not None:
-            fw.layout.xaxis.range = new_range[0]
-            fw.layout.yaxis.range = new_range[1]
-    return added
