@@ -274,6 +274,10 @@ class Playground(W.VBox):
         out = {}
         for t in traces:
             name = "field" if t.name.startswith("field:") else t.name
+            if name == "field":  # the same colours as a smoothed heatmap: redrawn in the page much faster
+                t = go.Heatmap(x=t.x, y=t.y, z=t.z, zmin=t.zmin, zmax=t.zmax, colorscale=t.colorscale,
+                               opacity=t.opacity, zsmooth="best", name=t.name, showlegend=True, legendrank=5,
+                               customdata=t.customdata, colorbar=t.colorbar.to_plotly_json())
             t.hoverinfo = "skip"  # a click on the plane goes to the nearest point, not to the grid
             t.hovertemplate = None
             out[name] = t
