@@ -235,7 +235,7 @@ class Session:
             return fit_warm(self.model_template, self.model, X, y, self.dataset.n_classes, rng)
         return fit_fresh(self.model_template, X, y, self.dataset.n_classes, rng)
 
-    def _check_picks(self, picks) -> np.ndarray:
+    def _check_picks(self, picks: Any) -> np.ndarray:
         """(k,) int64 unlabeled pool indices from ``picks``, or a typed error saying what is wrong."""
         if isinstance(picks, (int, np.integer)) and not isinstance(picks, (bool, np.bool_)):
             picks = [picks]
@@ -263,7 +263,7 @@ class Session:
                              f"{self.n_unlabeled} unlabeled samples (~session.labeled_mask)")
         return arr
 
-    def step(self, picks=None) -> Round:
+    def step(self, picks: Optional[Sequence[int]] = None) -> Round:
         """Run one round (:meth:`propose`, then :meth:`label` with the oracle's labels) and return it.
 
         Parameters
@@ -296,7 +296,7 @@ class Session:
                 self.model = model_before
             raise
 
-    def propose(self, picks=None) -> np.ndarray:
+    def propose(self, picks: Optional[Sequence[int]] = None) -> np.ndarray:
         """Fit the model and let the strategy pick; returns the picks (pool indices, in pick order).
 
         Parameters

@@ -230,7 +230,7 @@ class Playground(W.VBox):
         t1 = time.perf_counter()
         self._draw()
         t2 = time.perf_counter()
-        if self.race.n_unlabeled and self.race.n_labeled < self.session.n_labeled:
+        while self.race.n_unlabeled and self.race.n_labeled < self.session.n_labeled:  # (behind after an error)
             self.race.step()
             if self.race.n_unlabeled:
                 self.race.propose()
