@@ -206,6 +206,16 @@ class Playground(W.VBox):
         """
         return {"you": _curve(self.session), self._race_name(): _curve(self.race)}
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus a static picture of the plane and the race for front ends without widgets."""
+        from ._static import static_bundle
+
+        out = super()._repr_mimebundle_(**kwargs)
+        data, meta = (out if isinstance(out, tuple) else (out, {}))
+        data = dict(data or {})
+        data.update(static_bundle([self.canvas.figure_dict(), self.race_canvas.figure_dict()]))
+        return data, dict(meta or {})
+
     # --------------------------------------------------------------- the turns
     def _begin(self) -> None:
         for s in (self.session, self.race):
