@@ -287,6 +287,7 @@ class Session:
         self.propose(picks)
         rnd = self.pending
         try:
+            assert rnd is not None  # an invariant: propose() either raised or left its proposal
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
@@ -326,8 +327,7 @@ class Session:
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError("the pool is exhausted: every sample is labeled")
-        if picks is not None:
-            picks = self._check_picks(picks)
+        mine = None if picks is None else self._check_picks(picks)
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
@@ -338,7 +338,7 @@ class Session:
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
                            model_template=self.model_template, cache=self.cache,
                            dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
-        budget = self.budget if picks is None else min(self.budget, self.n_unlabeled)
+        budget = self.budget if mine is None else min(self.budget, self.n_unlabeled)
         res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
@@ -363,8 +363,8 @@ class Session:
             metrics=metrics, proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
             augment_inputs=aug, strategy_picks=np.asarray(res.indices, dtype=np.int64).copy(),
         )
-        if picks is not None:
-            rnd = self._with_your_picks(rnd, picks)
+        if mine is not None:
+            rnd = self._with_your_picks(rnd, mine)
         self.pending = rnd
         self.model = model
         return rnd.selected.copy()

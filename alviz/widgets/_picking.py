@@ -9,7 +9,7 @@ the round with them (``Session.step(picks=...)``; with a ``Human()`` oracle,
 """
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Any, Callable, Iterable, List, Optional
 
 import ipywidgets as W
 import numpy as np
@@ -23,9 +23,13 @@ __all__ = ["PickAndPlay"]
 class PickAndPlay:
     """Mixin of :class:`alviz.widgets.RoundExplorer`: pick mode and Play / Pause (needs its runner and session)."""
 
-    session: "object"
-    runner: "object"
+    # what the explorer this mixes into provides
+    session: Any
+    runner: Any
+    figure: Any
     error: W.HTML
+    _redraw_guarded: Callable[[], None]
+    _update_status: Callable[[], None]
 
     def _setup_pick_and_play(self) -> None:
         self.pick_mode = W.ToggleButton(value=False, description="pick yourself", icon="hand-pointer-o",

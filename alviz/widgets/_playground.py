@@ -280,7 +280,8 @@ class Playground(W.VBox):
 
         if rnd is None or rnd.field is None:
             return {}
-        traces = field_traces(types.SimpleNamespace(rnd=rnd, dataset=self.session.dataset))
+        view: Any = types.SimpleNamespace(rnd=rnd, dataset=self.session.dataset)  # what field_traces reads
+        traces = field_traces(view)
         out = {}
         for t in traces:
             name = "field" if t.name.startswith("field:") else t.name
@@ -369,7 +370,7 @@ class Playground(W.VBox):
         cur = _current(self.session)
         fields = self._field_parts(cur)
         names = [k for k in FIELD_TRACES if k in fields] + list(POINT_TRACES)
-        if names != sorted(self._index, key=self._index.get):
+        if names != sorted(self._index, key=lambda k: self._index[k]):
             self.canvas.set_figure(self._figure())
             return
         patch: Dict[int, Dict[str, Any]] = {}
