@@ -96,6 +96,12 @@ def test_a_click_labels_the_point_and_the_strategys_turn_takes_its_pick(toy):
     nxt = pg.session.pending.strategy_picks.tolist()
     rnd = pg.strategy_turn()
     assert rnd.chosen_by == "strategy" and rnd.selected.tolist() == nxt
+    pg.alternate.value = True  # turns alternate: your label, then the strategy's
+    n = len(pg.session.rounds)
+    free = np.flatnonzero(~pg.session.labeled_mask)
+    pg.label(int(free[0]))
+    assert [r.chosen_by for r in pg.session.rounds[n:]] == ["you", "strategy"]
+    assert pg.race.n_labeled == pg.session.n_labeled
     data, _meta = pg._repr_mimebundle_()  # a static picture for front ends without widgets
     assert "image/png" in data and "application/vnd.jupyter.widget-view+json" in data
     with pytest.raises(ValueError, match="2-D data"):

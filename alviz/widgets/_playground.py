@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ._tools import RoundRunner, status_html
+from .._validation import check_bool
 from ..datasets import Dataset
 from ..models import default_model
 from ..session import Round, Session
@@ -74,6 +75,9 @@ class Playground(W.VBox):
         The plane's width in pixels (its height follows the data's aspect).
     interval : float
         Seconds between the strategy's turns while playing.
+    alternate : bool
+        Turns alternate: after each of your labels the strategy takes one (the "alternate turns" checkbox,
+        CSS class ``alviz-alternate``).
 
     Attributes
     ----------
@@ -92,7 +96,8 @@ class Playground(W.VBox):
     """
 
     def __init__(self, dataset: Dataset, strategy: Any = "margin", model: Any = None, initial: Any = 4,
-                 seed: int = 0, resolution: int = 60, width: int = 500, interval: float = 0.4) -> None:
+                 seed: int = 0, resolution: int = 60, width: int = 500, interval: float = 0.4,
+                 alternate: bool = False) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}")
         if not dataset.is_2d:
@@ -123,6 +128,10 @@ class Playground(W.VBox):
                                         tooltip="Let the strategy choose the next label of your run")
         self.strategy_button.add_class("alviz-strategy-turn")
         self.play_button = W.Button(button_style="primary")
+        self.alternate = W.Checkbox(value=check_bool(alternate, "alternate"), description="alternate turns",
+                                    indent=False, layout=W.Layout(width="130px"),
+                                    tooltip="After each of your labels the strategy takes one")
+        self.alternate.add_class("alviz-alternate")
         self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="120px"))
         self.status = W.HTML()
         self.status.add_class("alviz-playground-status")
@@ -136,7 +145,7 @@ class Playground(W.VBox):
         self.player = Player(self._play_turn, self.play_button, self.error, interval=interval,
                              on_change=lambda _p: self._update_status())
         self.children = [
-            W.HBox([self.strategy_button, self.play_button, self.progress]),
+            W.HBox([self.strategy_button, self.play_button, self.alternate, self.progress]),
             self.status,
             self.error,
             W.HBox([self.canvas, self.race_canvas], layout=W.Layout(flex_flow="row wrap")),
@@ -156,7 +165,8 @@ class Playground(W.VBox):
         Returns
         -------
         Round
-            Your round that queried ``i`` (``chosen_by="you"``).
+            Your round that queried ``i`` (``chosen_by="you"``); with ``alternate`` on, the strategy's
+            turn follows.
 
         Raises
         ------
@@ -165,7 +175,10 @@ class Playground(W.VBox):
         """
         self.session._check_picks([i])  # refused before any work, with the session's own words
         with self._lock:
-            return self._advance(int(i))
+            rnd = self._advance(int(i))
+            if self.alternate.value and self.session.n_unlabeled:
+                self._advance(None)  # the strategy's turn
+            return rnd
 
     def strategy_turn(self) -> Round:
         """Let the strategy choose the next label of your run (the "strategy's turn" button).
@@ -228,6 +241,8 @@ class Playground(W.VBox):
             if pick is not None and self.session.labeled_mask[pick]:
                 return  # clicked twice before the first click was answered
             self._advance(pick)
+            if pick is not None and self.alternate.value and self.session.n_unlabeled:
+                self._advance(None)  # the strategy's turn
 
     def _advance(self, pick: Optional[int]) -> Round:
         """One label of your run (``pick`` or the strategy's), the figure patched, then the race's label."""
