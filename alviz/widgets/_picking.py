@@ -37,6 +37,7 @@ class PickAndPlay:
                                                 "lasso select them), then query your picks")
         self.pick_mode.add_class("alviz-pick-mode")
         self.query_button = W.Button(description="query my picks (0)", icon="check", disabled=True,
+                                     layout=W.Layout(width="auto"),
                                      tooltip="Run the round on your picks (Session.step(picks=...))")
         self.query_button.add_class("alviz-query-picks")
         self.play_button = W.Button(button_style="info")
