@@ -53,6 +53,7 @@ from typing import Dict, Mapping, Optional
 
 import numpy as np
 
+from . import _version
 from ._cache import atomic_write_bytes
 
 __all__ = ["save_session", "load_session", "FORMAT_VERSION", "SessionFileError"]
@@ -65,14 +66,8 @@ MANIFEST_SUM = "alviz_session.sha256"
 PICKLE_MAGIC = b"ALVIZ-SESSION\n"
 _ZIP_MAGIC = b"PK\x03\x04"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's  # entries carry no clock: the same session gives the same bytes
+_MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's (entries carry no clock: same session, same bytes)
 
-#: the Session's attributes a file stores; others found on a Session are stored too when they are data
-SESSION_ATTRIBUTES = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
-                      "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
-                      "_augment_X", "_augment_y", "oracle", "pending")
-#: attributes derived from the others (a hash of the pool): never stored, never taken from a file
-DERIVED_ATTRIBUTES = ("_pool_key",)
 #: module roots a class may be looked up in without the caller passing it (already-imported modules only,
 #: except alviz's own, which may be imported)
 _TRUSTED_ROOTS = ("alviz", "sklearn", "torch")
@@ -241,15 +236,9 @@ def _summary(session) -> dict:
 
 def session_bytes(session) -> bytes:
     """The bytes of a session file for ``session`` (see the module docstring)."""
-    import alviz
-
     w = _Writer()
-    state = {}
-    names = [a for a in SESSION_ATTRIBUTES if a in vars(session)]
-    names += sorted(a for a in vars(session) if a not in SESSION_ATTRIBUTES and a not in DERIVED_ATTRIBUTES)
-    for name in names:
-        state[name] = w.encode(getattr(session, name), f"session.{name}")
-    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "written_by": f"alviz {alviz.__version__}",
+    state = {name: w.encode(value, f"session.{name}") for name, value in session.state().items()}
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "written_by": f"alviz {_version.__version__}",
                 "summary": _summary(session), "entries": {k: _sha256(b) for k, b in w.entries.items()},
                 "state": state}
     mbytes = json.dumps(manifest, allow_nan=True).encode("utf-8")
@@ -520,18 +509,8 @@ def _hashable(v):
 
 
 def _refit_last_model(session):
-    """The model of the last round, fitted again exactly as that round fitted it (same data, same rng)."""
-    if not session.rounds:
-        return None
-    r = len(session.rounds) - 1
-    last = session.rounds[r]
-    if len(session._augment_y):
-        raise SessionFileError(
-            "the file's model has fitted state that is not data and the run trained on augmented inputs, "
-            "so it cannot be refitted; re-run the session"
-        )
-    lab = np.asarray(last.labeled, dtype=np.int64)
-    return session._fit(session.dataset.X[lab], session.labels[lab], session.round_rng(r))
+    """The model of the last round, fitted again exactly as that round fitted it (:meth:`Session.refit`)."""
+    return session.refit() if session.rounds else None
 
 
 def _class_map(classes) -> Dict[str, type]:
@@ -550,39 +529,20 @@ def _class_map(classes) -> Dict[str, type]:
     return out
 
 
-def _upgrade_round(rnd) -> None:
-    """A Round of an older file: ``augment_inputs`` moves from its ``extras`` to its own field; a round
-    from before ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks."""
-    if (rnd is not None and getattr(rnd, "strategy_picks", False) is None
-            and getattr(rnd, "chosen_by", "strategy") == "strategy" and getattr(rnd, "selected", None) is not None):
-        rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
-    extras = getattr(rnd, "extras", None)
-    if not isinstance(extras, dict) or "augment_inputs" not in extras or not hasattr(rnd, "augment_inputs"):
-        return
-    aug = extras.pop("augment_inputs")
-    if rnd.augment_inputs is None:
-        rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
-
-
 def _read_v1(manifest: dict, arrays, classes, session_cls):
     reader = _Reader(arrays, classes)
     state = manifest["state"]
     if not isinstance(state, dict):
         raise SessionFileError("the manifest holds no session state")
     values = {k: reader.decode(x) for k, x in state.items()}
-    for need in ("dataset", "strategy", "model_template", "budget", "seed", "initial_indices"):
-        if need not in values:
-            raise SessionFileError(f"the manifest's session state has no {need!r}")
-    # a fresh Session gives every attribute a newer alviz added its default; the file's values replace them
-    session = session_cls(values["dataset"], strategy=values["strategy"], model=values["model_template"],
-                          initial=values["initial_indices"], budget=values["budget"], seed=values["seed"],
-                          record_embeddings=values.get("record_embeddings", True))
-    for k, x in values.items():
-        if k not in DERIVED_ATTRIBUTES:  # recomputed from the loaded data when needed
-            setattr(session, k, x)
-    for rnd in list(getattr(session, "rounds", None) or []) + [getattr(session, "pending", None)]:
-        _upgrade_round(rnd)
-    if isinstance(getattr(session, "model", None), _NeedsRefit):
+    refit = isinstance(values.get("model"), _NeedsRefit)
+    if refit:
+        values["model"] = None
+    try:
+        session = session_cls.from_state(values)
+    except ValueError as exc:
+        raise SessionFileError(f"the manifest's {exc}") from None
+    if refit:
         session.model = _refit_last_model(session)
     return session
 
@@ -594,7 +554,7 @@ _READERS = {1: _read_v1}
 def load_session(path, classes=None, allow_pickle: bool = False, session_cls=None):
     """Read a session file; see :meth:`alviz.Session.load`."""
     if session_cls is None:
-        from .session import Session as session_cls
+        raise TypeError("load_session needs session_cls (alviz.Session.load passes it)")
     path = Path(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -665,6 +625,4 @@ def _load_pickle(path: Path, data: bytes, session_cls):
         raise SessionFileError(f"{path} is corrupted and cannot be loaded ({type(exc).__name__})") from None
     if not isinstance(state, dict) or "dataset" not in state:
         raise SessionFileError(f"{path} is corrupted: it holds no session state")
-    obj = session_cls.__new__(session_cls)
-    obj.__dict__.update(state)
-    return obj
+    return session_cls.from_state(state)

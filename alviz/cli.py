@@ -210,7 +210,7 @@ def _experiment(args, err) -> int:
 
 def _report(args, err) -> int:
     from . import report
-    from .session import compare
+    from .comparison import compare
 
     names = _strategy_names(args.strategies)
     out = Path(args.out)

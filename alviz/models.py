@@ -8,7 +8,7 @@ inside ``torch.random.fork_rng`` so the global torch state is left alone.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from ._device import resolve_device, seeded
+from ._params import Integral, Interval, Real, Satisfies, merged_constraints, validate_params
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
@@ -35,6 +36,15 @@ class _Net(nn.Module):
         return self.head(self.features(x))
 
 
+def _widths_ok(value: Any) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) > 0
+            and all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value))
+
+
+#: layer widths: a non-empty tuple of ints >= 1
+_WIDTHS = Satisfies(_widths_ok, "a non-empty tuple of ints >= 1 (layer widths)")
+
+
 class TorchClassifier(ClassifierMixin, BaseEstimator):
     """Shared training and inference; subclasses build the network and say which layer is its head.
 
@@ -47,6 +57,16 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     #: the input shape (without the batch axis) this model accepts; set by fit
     input_shape_: tuple
+    #: the declared constraints of the parameters (see :mod:`alviz._params`), merged along the MRO and
+    #: checked by :meth:`_validate_params` at fit (scikit-learn's habit) and when a Session takes the model
+    _parameter_constraints: Dict[str, list] = {
+        "steps": [Interval(Integral, 1, None, hint="Adam steps per fit")],
+        "lr": [Interval(Real, 0, None, closed="right")],
+        "weight_decay": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None)],
+        "random_state": [Interval(Integral, 0, None), None],
+        "device": ["device"],
+    }
     weight_decay: float = 0.0
     device: str = "cpu"
 
@@ -73,6 +93,16 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"nn.Linear(..., {n_classes})"
             )
 
+    def _validate_params(self) -> None:
+        """Check the parameters against the declared ``_parameter_constraints``.
+
+        Raises
+        ------
+        InvalidParameterError
+            Naming the model, the parameter, its value and what is allowed.
+        """
+        validate_params(type(self).__name__, merged_constraints(type(self)), self.get_params(deep=False))
+
     # ------------------------------------------------------------------ training
     def fit(self, X, y, n_classes: Optional[int] = None, init_from: Optional["TorchClassifier"] = None):
         """Train on (X, y): from scratch, or from the weights of ``init_from``.
@@ -91,6 +121,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         device = resolve_device(self.device)
         X = self._check_input(X)
         y = check_labels(y, len(X), n_classes)
@@ -294,6 +325,11 @@ class MLP(TorchClassifier):
     device : "cpu" (default) | "cuda" | "auto", where the network trains and runs.
     """
 
+    _parameter_constraints = {
+        "hidden": [_WIDTHS],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
     def __init__(self, hidden: Sequence[int] = (128,), dropout: float = 0.1, steps: int = 300,
                  lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 64,
                  random_state: Optional[int] = 0, device: str = "cpu"):
@@ -321,6 +357,12 @@ class CNN(TorchClassifier):
 
     ``device``: "cpu" (default) | "cuda" | "auto", where the network trains and runs.
     """
+
+    _parameter_constraints = {
+        "channels": [_WIDTHS],
+        "embedding_dim": [Interval(Integral, 1, None)],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
 
     def __init__(self, channels: Sequence[int] = (16, 32), embedding_dim: int = 64, dropout: float = 0.1,
                  steps: int = 300, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
@@ -387,6 +429,11 @@ class TorchModel(TorchClassifier):
     ...         return self.out(self.body(x))
     >>> model = TorchModel(Net, device="auto")   # doctest: +SKIP
     """
+
+    _parameter_constraints = {
+        "module": ["callable"],
+        "head": [str, None],
+    }
 
     def __init__(self, module, head: Optional[str] = None, device: str = "cpu", steps: int = 300,
                  lr: float = 1e-3, weight_decay: float = 0.0, batch_size: int = 64,

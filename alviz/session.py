@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -20,12 +20,22 @@ from . import fields as _fields
 from . import oracles as _oracles
 from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
+from .diagnostics import PER_PICK, diagnostic_kind
 from .models import default_model, fit_fresh, fit_warm, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
-from .strategies.base import PER_PICK, diagnostic_kind
 from .strategies import get as get_strategy
+from .strategies._kcenter import input_covering_radius
 
-__all__ = ["Round", "Session", "compare", "picks_percentile"]
+__all__ = ["Round", "Session", "STATE_FIELDS", "DERIVED_FIELDS", "picks_percentile"]
+
+#: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
+#: attribute found on a Session is part of its state too
+STATE_FIELDS = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
+                "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
+                "_augment_X", "_augment_y", "oracle", "pending")
+#: values derived from the others (the pool's hash): never part of the state
+DERIVED_FIELDS = ("_pool_key",)
+_REQUIRED_STATE = ("dataset", "strategy", "model_template", "budget", "seed", "initial_indices")
 
 
 @dataclass
@@ -131,6 +141,8 @@ class Session:
                 f"model must have fit and predict_proba (an alviz torch model or a scikit-learn classifier), "
                 f"got {type(model).__name__}"
             )
+        if is_torch_model(model):  # its declared parameters, checked now rather than at the first fit
+            model._validate_params()
         warm_start = check_bool(warm_start, "warm_start", hint="start each round's model from the last one's")
         if warm_start and not is_torch_model(model):
             raise TypeError(
@@ -223,7 +235,8 @@ class Session:
             y = np.concatenate([y, self._augment_y])
         return X, y
 
-    def _fit(self, X, y, rng):
+    def _fit(self, X, y, rng, previous: Any = "last"):
+        """The round's model on (X, y); with ``warm_start`` it starts from ``previous`` ("last": ``self.model``)."""
         if len(y) == 0:
             return None
         if not is_torch_model(self.model_template) and np.unique(y).size < 2:
@@ -231,8 +244,9 @@ class Session:
                 f"{type(self.model_template).__name__} cannot be fitted on a labeled set with a single class; "
                 "start with more labeled samples (initial) or use an alviz torch model"
             )
-        if getattr(self, "warm_start", False) and self.model is not None and is_torch_model(self.model):
-            return fit_warm(self.model_template, self.model, X, y, self.dataset.n_classes, rng)
+        prev = self.model if isinstance(previous, str) else previous
+        if getattr(self, "warm_start", False) and prev is not None and is_torch_model(prev):
+            return fit_warm(self.model_template, prev, X, y, self.dataset.n_classes, rng)
         return fit_fresh(self.model_template, X, y, self.dataset.n_classes, rng)
 
     def _check_picks(self, picks: Any) -> np.ndarray:
@@ -461,6 +475,98 @@ class Session:
         acc = np.array([r.metrics["accuracy"] for r in self.rounds], dtype=np.float64)
         return n, acc
 
+    # ------------------------------------------------------------------ state
+    def state(self) -> Dict[str, Any]:
+        """The session's state: every value a session file stores, by name (the file format's schema).
+
+        The names of :data:`STATE_FIELDS` first, in that order, then any other attribute a newer alviz
+        (or a subclass) added, sorted; values derived from the others (:data:`DERIVED_FIELDS`, the pool
+        hash) are left out. :meth:`from_state` rebuilds an equal session from it.
+
+        Returns
+        -------
+        dict of str to object
+            The values themselves (not copies).
+        """
+        names = [a for a in STATE_FIELDS if a in vars(self)]
+        names += sorted(a for a in vars(self) if a not in STATE_FIELDS and a not in DERIVED_FIELDS)
+        return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "Session":
+        """A session rebuilt from :meth:`state` (e.g. read from a session file): it continues exactly as the
+        original would have.
+
+        A fresh Session gives every value a newer alviz added its default; the state's values replace
+        them. Rounds of older files are brought up to date (``augment_inputs`` moves out of ``extras``;
+        on 2-D data a core-set round gets its ``input_covering_radius``).
+
+        Parameters
+        ----------
+        state : mapping of str to object
+            At least ``dataset``, ``strategy``, ``model_template``, ``budget``, ``seed`` and
+            ``initial_indices``.
+
+        Returns
+        -------
+        Session
+
+        Raises
+        ------
+        ValueError
+            A required value is missing.
+        """
+        missing = [k for k in _REQUIRED_STATE if k not in state]
+        if missing:
+            raise ValueError(f"the session state has no {', '.join(map(repr, missing))}; it cannot be rebuilt")
+        session = cls(state["dataset"], strategy=state["strategy"], model=state["model_template"],
+                      initial=state["initial_indices"], budget=state["budget"], seed=state["seed"],
+                      record_embeddings=state.get("record_embeddings", True))
+        for k, x in state.items():
+            if k not in DERIVED_FIELDS:  # recomputed from the loaded data when needed
+                setattr(session, k, x)
+        for rnd in list(session.rounds or []) + [session.pending]:
+            _upgrade_round(rnd, session.dataset)
+        return session
+
+    def refit(self, round_index: Optional[int] = None) -> Any:
+        """The task model of round ``round_index`` (default: the last), fitted again exactly as that round
+        fitted it: the same training set (its labeled samples with their labels, and the inputs earlier
+        rounds added) and the same random stream. None when that round had nothing labeled.
+
+        Parameters
+        ----------
+        round_index : int, optional
+            A committed round's index (0-based); None for the last one.
+
+        Returns
+        -------
+        fitted classifier or None
+        """
+        if not self.rounds:
+            raise ValueError("the session has no rounds yet; there is no round's model to refit")
+        r = len(self.rounds) - 1 if round_index is None else check_int(round_index, "round_index", 0)
+        if r >= len(self.rounds):
+            raise ValueError(f"round_index={r}, but the session has {len(self.rounds)} rounds "
+                             f"(0..{len(self.rounds) - 1})")
+        if not getattr(self, "warm_start", False):
+            return self._fit(*self._round_training_set(r), self.round_rng(r))
+        model = None  # warm: each round's model started from the one before, so they are refitted in turn
+        for k in range(r + 1):
+            model = self._fit(*self._round_training_set(k), self.round_rng(k), previous=model)
+        return model
+
+    def _round_training_set(self, r: int) -> tuple:
+        """(X, y) round ``r`` trained on: its labeled samples with their labels, and earlier rounds' inputs."""
+        lab = np.asarray(self.rounds[r].labeled, dtype=np.int64)
+        X, y = self.dataset.X[lab], self.labels[lab]
+        added = [(rnd.augment_inputs, rnd.given_labels) for rnd in self.rounds[:r]
+                 if rnd.augment_inputs is not None and rnd.given_labels is not None]
+        if added:
+            X = np.concatenate([X] + [np.asarray(a, dtype=np.float32) for a, _ in added])
+            y = np.concatenate([y] + [np.asarray(g, dtype=np.int64) for _, g in added])
+        return X, y
+
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
         """Write the session to ``path``: data only (a zip of JSON and ``.npy`` arrays), atomically.
@@ -532,14 +638,35 @@ def picks_percentile(scores: np.ndarray, picks: np.ndarray) -> float:
     return float(np.mean((below + 0.5 * ties) / cand.size) * 100.0)
 
 
-def compare(dataset: Dataset, strategies: Sequence, rounds: int = 5, budget: int = 10, seed: int = 0,
-            initial=20, model=None, progress: bool = False):
-    """Run several strategies from the same initial labeled set and seed.
+def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
+    """A Round of an older file, brought up to date in place.
 
-    Returns an :class:`alviz.comparison.Comparison`: a mapping name -> Session in the
-    order given (a repeated strategy gets ``name#2``), stepped together.
+    ``augment_inputs`` moves from its ``extras`` to its own field; on 2-D data a core-set round gets the
+    ``input_covering_radius`` its strategy now returns (the overlay's circles); a round from before
+    ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks.
     """
-    from .comparison import Comparison
+    if (rnd is not None and getattr(rnd, "strategy_picks", False) is None
+            and getattr(rnd, "chosen_by", "strategy") == "strategy" and getattr(rnd, "selected", None) is not None):
+        rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
+    extras = getattr(rnd, "extras", None)
+    if rnd is None or not isinstance(extras, dict):
+        return
+    if "augment_inputs" in extras and hasattr(rnd, "augment_inputs"):
+        aug = extras.pop("augment_inputs")
+        if rnd.augment_inputs is None:
+            rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
+    if ("covering_radius" in extras and "input_covering_radius" not in extras
+            and tuple(dataset.input_shape) == (2,)):
+        mask = np.zeros(len(dataset.X), dtype=bool)
+        mask[np.asarray(rnd.labeled, dtype=np.int64)] = True
+        extras["input_covering_radius"] = input_covering_radius(dataset.X, mask, rnd.selected)
 
-    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial,
-                            model=model).run(rounds, progress=progress)
+
+def __getattr__(name: str) -> Any:
+    # ``alviz.session.compare`` keeps working: compare() lives in alviz.comparison, one floor up, which imports
+    # Session; it is looked up by name on first use (no import statement runs up the floors)
+    if name == "compare":
+        import importlib
+
+        return importlib.import_module("alviz.comparison").compare
+    raise AttributeError(f"module 'alviz.session' has no attribute {name!r}")

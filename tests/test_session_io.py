@@ -130,7 +130,7 @@ def test_contrastive_cache_is_stored_and_used(toy, tmp_path, monkeypatch):
 
     # the loaded session reads the pool's embedding from its own cache (and the encoder that
     # places a field's grid points from the disk cache): it trains nothing again
-    import alviz.encoders as encoders
+    import alviz.contrastive_encoder as encoders
 
     def no_training(*a, **k):
         raise AssertionError("the contrastive encoder was trained again after load")

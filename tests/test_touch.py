@@ -138,24 +138,34 @@ def _weights(model):
     return [p.detach().clone() for p in model.network_.parameters()]
 
 
-def test_warm_round_starts_from_the_previous_weights(toy):
-    # with lr=0 training moves nothing: a warm round's model *is* the last one's, a cold one is a fresh init
-    frozen = MLP(hidden=(8,), steps=20, lr=0.0, weight_decay=0.0)
-    warm, cold = _session(toy, model=frozen, warm_start=True), _session(toy, model=frozen)
+def test_warm_round_starts_from_the_previous_weights(toy, monkeypatch):
+    # record the network a warm fit starts from, right after the previous weights were loaded into it
+    from alviz.models import TorchClassifier
+
+    loaded = []
+    load = TorchClassifier._load_weights
+
+    def spy(self, net, init_from, n_classes):
+        load(self, net, init_from, n_classes)
+        loaded.append(([p.detach().clone() for p in net.parameters()], init_from))
+
+    monkeypatch.setattr(TorchClassifier, "_load_weights", spy)
+    warm, cold = _session(toy, warm_start=True), _session(toy)
     warm.step(), cold.step()
-    w0, c0 = _weights(warm.model), _weights(cold.model)
+    assert loaded == []  # the first round has no previous model: from scratch
+    previous = warm.model
+    w0 = _weights(previous)
     warm.step(), cold.step()
-    for a, b in zip(w0, _weights(warm.model)):
+    assert len(loaded) == 1 and loaded[0][1] is previous  # only the warm session started from weights
+    for a, b in zip(loaded[0][0], w0):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert any(not torch.equal(a, b) for a, b in zip(c0, _weights(cold.model)))
-    # with learning, the warm model moves a little from there, in a tenth of the steps
-    learn = _session(toy, warm_start=True)
-    learn.step()
-    before = _weights(learn.model)
-    learn.step()
-    assert warm_steps(learn.model_template) == 6
-    moved = sum(float((a - b).abs().sum()) for a, b in zip(before, _weights(learn.model)))
-    assert 0 < moved
+    # then it trained a tenth of the steps: moved from there, but not as far as a fresh fit is
+    assert warm_steps(warm.model_template) == 6 and warm.model.steps == 6
+    moved = sum(float((a - b).abs().sum()) for a, b in zip(w0, _weights(warm.model)))
+    fresh = sum(float((a - b).abs().sum()) for a, b in zip(w0, _weights(cold.model)))
+    assert 0 < moved < fresh
+    for a, b in zip(w0, _weights(previous)):  # the previous model was not changed
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
 def test_warm_session_is_deterministic_for_a_seed(toy):
@@ -164,6 +174,11 @@ def test_warm_session_is_deterministic_for_a_seed(toy):
         s.run(3)
         return [r.selected.tolist() for r in s.rounds], _weights(s.model)
 
+    # a warm session's round models can be refitted exactly: each from the one before
+    s = _session(toy, warm_start=True)
+    s.run(3)
+    for x, y in zip(_weights(s.refit()), _weights(s.model)):
+        torch.testing.assert_close(x, y, rtol=0, atol=0)
     a, b, c = run(0), run(0), run(1)
     assert a[0] == b[0]
     for x, y in zip(a[1], b[1]):

@@ -4,7 +4,7 @@ Overlays are keyed by the agreed extras names, never by strategy name, so a
 strategy that lands later and returns, say, ``gradient_norm`` gets the
 gradient-norm overlay with no change here. How an overlay reads a key (one
 value per pool sample, one per pick) is the key's declared kind
-(:data:`alviz.strategies.base.DIAGNOSTICS`), never its length. Each builder adds traces named
+(:data:`alviz.diagnostics.DIAGNOSTICS`), never its length. Each builder adds traces named
 ``"overlay: <what>"`` to one of four layers: ``under`` the pool, ``mid``
 (above the unlabeled points, below the labeled ones), ``over`` (below the
 picks) or ``top`` (above everything).
@@ -17,7 +17,7 @@ from typing import Callable, Tuple
 import numpy as np
 import plotly.graph_objects as go
 
-from ..strategies.base import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
+from ..diagnostics import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
 from ._style import ring_sizes, scale_sizes, value_coloring
 from ._view import View
 
@@ -398,15 +398,12 @@ def _input_circles(view: View, out: Built) -> None:
     point lies inside some circle. When the greedy ran in the inputs (no model yet) this is its
     own covering radius; in a model embedding it is the same cover read in the plane.
     """
-    if "covering_radius" not in view.rnd.extras:
+    radius = view.rnd.extras.get("input_covering_radius")  # computed by the strategy (core-set) on 2-D data
+    if "covering_radius" not in view.rnd.extras or radius is None or not np.isfinite(radius):
         return
-    from ..selection import distance_to_centers
-
+    radius = float(radius)
     X = np.asarray(view.dataset.X, dtype=np.float64)
     centers_idx = np.unique(np.concatenate([np.asarray(view.rnd.labeled, dtype=np.int64), view.selected]))
-    if centers_idx.size == 0:
-        return
-    radius = float(distance_to_centers(X, X[centers_idx]).max())
     xs, ys = _circle_polygons(X[centers_idx], radius)
     out.add("mid", go.Scatter(x=xs, y=ys, mode="lines", name=f"overlay: covering radius r = {radius:.3g} (input units)",
                               line=dict(color="rgba(120,60,160,0.45)", width=1), hoverinfo="skip"))
