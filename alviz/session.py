@@ -550,10 +550,12 @@ class Session:
             raise ValueError(f"round_index={r}, but the session has {len(self.rounds)} rounds "
                              f"(0..{len(self.rounds) - 1})")
         if not getattr(self, "warm_start", False):
-            return self._fit(*self._round_training_set(r), self.round_rng(r))
+            X, y = self._round_training_set(r)
+            return self._fit(X, y, self.round_rng(r))
         model = None  # warm: each round's model started from the one before, so they are refitted in turn
         for k in range(r + 1):
-            model = self._fit(*self._round_training_set(k), self.round_rng(k), previous=model)
+            X, y = self._round_training_set(k)
+            model = self._fit(X, y, self.round_rng(k), previous=model)
         return model
 
     def _round_training_set(self, r: int) -> tuple:

@@ -107,8 +107,8 @@ class Playground(W.VBox):
         super().__init__()
         if model is None:
             model = default_model(dataset, random_state=int(seed))
-        params = dict(model=model, budget=1, seed=seed, record_embeddings=False, field_resolution=resolution,
-                      warm_start=True)
+        params: Dict[str, Any] = dict(model=model, budget=1, seed=seed, record_embeddings=False,
+                                      field_resolution=resolution, warm_start=True)
         self.session = Session(dataset, strategy, initial=initial, **params)
         from sklearn.base import clone
 
