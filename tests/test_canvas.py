@@ -102,3 +102,33 @@ def test_the_plotly_library_travels_once_and_the_module_ships_in_the_package():
     finally:
         a.close()
         b.close()
+
+
+def test_the_front_end_ships_in_the_package_and_make_demo_serves_the_quickstart_explorer():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pyproject = (root / "pyproject.toml").read_text()
+    assert '"alviz.widgets" = ["*.js", "*.css"]' in pyproject  # canvas.js travels with the wheel
+    make = (root / "Makefile").read_text()
+    assert "voila notebooks/apps/quickstart_explorer.ipynb --Voila.ip=127.0.0.1" in make
+    def code(path):
+        cells = json.loads(path.read_text())["cells"]
+        return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+    app_code = code(root / "notebooks" / "apps" / "quickstart_explorer.ipynb")
+    quick_code = code(root / "notebooks" / "00_quickstart.ipynb")
+    for line in ('ds = alviz.datasets.load_mnist(seed=0, test_size=0.6)',
+                 'session = alviz.Session(ds, strategy="margin", model=alviz.models.MLP(), initial=20, budget=10, '
+                 'seed=0)', "session.run(3)"):
+        assert line in app_code and line in quick_code  # the app is the quickstart's session
+    assert "alviz.widgets.RoundExplorer(session" in app_code
+
+
+def test_no_figurewidget_is_left_in_the_package():
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "alviz"
+    users = [str(p.relative_to(src)) for p in src.rglob("*.py")
+             if re.search(r"FigureWidget\s*\(|\.FigureWidget\b|batch_update|batch_animate", p.read_text())]
+    assert users == [], f"plotly FigureWidget still used in {users}; draw on alviz.widgets.Canvas"

@@ -27,5 +27,13 @@ from ._pictures import PictureSource
 from ._playground import Playground
 from ._round import RoundExplorer
 
-__all__ = ["Canvas", "RoundExplorer", "CompareExplorer", "Playground", "LabelingPanel", "pending_figure",
-           "PictureSource", "Explorer"]
+__all__ = [
+           "Canvas",
+           "CompareExplorer",
+           "Explorer",
+           "LabelingPanel",
+           "PictureSource",
+           "Playground",
+           "RoundExplorer",
+           "pending_figure",
+]

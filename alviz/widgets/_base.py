@@ -9,7 +9,7 @@ and its mime bundle carries a static picture of them
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -47,7 +47,7 @@ def canvas(css: str, width: int, height: int) -> Canvas:
     return c
 
 
-def with_size(fig: go.Figure, width: int, height: Optional[int] = None) -> go.Figure:
+def with_size(fig: go.Figure, width: int, height: int | None = None) -> go.Figure:
     """``fig`` sized for its place in the explorer (height None keeps the figure's own).
 
     An equal-aspect figure (2-D inputs) that came with its own size keeps its shape: its height follows the width.
@@ -123,7 +123,8 @@ class Explorer(W.VBox):
         self._state = "idle"
         self._suspend = False
         self.runner = RoundRunner(self._step, self._after_round, self.next_button, self.progress, self.error,
-                                  on_state=self._set_state, step_failed=self._step_failed)
+                                  on_state=self._set_state, step_failed=self._step_failed,
+                                  exhausted=lambda: self._exhausted())
         self.next_button.on_click(lambda _b: self.next_round())
         self.slider.observe(self._on_view_change, names="value")
 
@@ -131,7 +132,7 @@ class Explorer(W.VBox):
         """The reference picture: given, from the cache, or a PCA now and the UMAP fitted in the background."""
         from .. import projection
 
-        self.projection_error: Optional[BaseException] = None
+        self.projection_error: BaseException | None = None
         if coords is not None:
             self.coords = check_coords(coords, n_pool)
             self.reference = PictureSource(lambda: None, self._on_reference_fitted, value=self.coords,
@@ -167,7 +168,7 @@ class Explorer(W.VBox):
         self.runner.request(check_int(n, "n", 1, hint="rounds to run"))
 
     @property
-    def last_error(self) -> Optional[BaseException]:
+    def last_error(self) -> BaseException | None:
         """The exception of the last failed round or redraw (also shown in the widget), or None."""
         return self.runner.last_error
 
@@ -189,7 +190,7 @@ class Explorer(W.VBox):
             raise ValueError(f"round {r!r} does not exist; rounds run so far: {n}")
         self.slider.value = r % n
 
-    def wait_for_projection(self, timeout: Optional[float] = None) -> bool:
+    def wait_for_projection(self, timeout: float | None = None) -> bool:
         """Wait until the background picture fits ended and their pictures are drawn (True), or ``timeout`` passed.
 
         The fits are the reference picture's (when the explorer opened without one) and, in a
@@ -218,7 +219,7 @@ class Explorer(W.VBox):
                 return False
 
     # --------------------------------------------------------------- wiring
-    def _picture_sources(self) -> List[PictureSource]:
+    def _picture_sources(self) -> list[PictureSource]:
         return [self.reference]
 
     def _on_reference_fitted(self, source: PictureSource) -> None:
@@ -269,11 +270,11 @@ class Explorer(W.VBox):
         self.round_index = self.slider.value if self._n_rounds() else -1
 
     # --------------------------------------------------------------- static fallback
-    def _static_canvases(self) -> List[Canvas]:
+    def _static_canvases(self) -> list[Canvas]:
         """The canvases whose pictures the static fallback shows (the main one first)."""
         return []
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The widget view, plus a static picture of the explorer's figures for front ends without widgets."""
         out = super()._repr_mimebundle_(**kwargs)
         data, meta = (out if isinstance(out, tuple) else (out, {}))

@@ -19,10 +19,13 @@ figure (``image/png`` and ``text/html``) for front ends without a widget manager
 from __future__ import annotations
 
 import copy
+import json
 import math
 import pathlib
 import threading
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import anywidget
 import numpy as np
@@ -30,10 +33,12 @@ import plotly.graph_objects as go
 import traitlets
 from ipywidgets import widget_serialization
 
-__all__ = ["Canvas", "figure_json", "encode_arrays"]
+__all__ = ["Canvas", "encode_arrays", "figure_json"]
 
 _HERE = pathlib.Path(__file__).parent
 _ND = "__nd__"
+_ZJSON = "__zjson__"
+_ZIP_MIN = 4096  # characters: shorter text lists go as plain JSON
 #: numpy dtypes that travel as binary (the typed arrays plotly.js reads); others go as JSON lists
 _BINARY = {"float64", "float32", "int8", "int16", "int32", "uint8", "uint16", "uint32"}
 
@@ -55,11 +60,11 @@ class _PlotlyLibrary(anywidget.AnyWidget):
     _esm = "export default { render() {} };"
     source = traitlets.Unicode("").tag(sync=True)
 
-    _instance: Optional["_PlotlyLibrary"] = None
+    _instance: _PlotlyLibrary | None = None
     _lock = threading.Lock()
 
     @classmethod
-    def shared(cls) -> "_PlotlyLibrary":
+    def shared(cls) -> _PlotlyLibrary:
         """The one library widget of this kernel (made again if it was closed)."""
         with cls._lock:
             lib = cls._instance
@@ -98,12 +103,14 @@ def _array_json(a: np.ndarray) -> Any:
 
 def _plain(value: Any) -> Any:
     """``value`` as plain Python (dicts, lists, scalars, numeric numpy arrays kept): what the figure holds."""
-    if isinstance(value, Mapping):
+    if isinstance(value, (list, tuple)):
+        if all(type(v) is str for v in value):  # hover texts: the common long list, kept as it is
+            return list(value)
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) or isinstance(value, Mapping):
         if "bdata" in value and "dtype" in value:  # plotly's base64 typed array: back to numpy (it goes binary)
             return _plain(_from_bdata(value))
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         out = _array_json(value)
         return np.ascontiguousarray(out) if isinstance(out, np.ndarray) else out
@@ -122,7 +129,7 @@ def _from_bdata(value: Mapping[str, Any]) -> np.ndarray:
     return a.copy()
 
 
-def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
+def figure_json(figure: go.Figure | Mapping | None) -> dict[str, Any]:
     """``figure`` as the canvas holds it: ``{"data": [...], "layout": {...}}``, numeric arrays kept as numpy.
 
     Parameters
@@ -137,8 +144,8 @@ def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
     """
     if figure is None:
         return {"data": [], "layout": {}}
-    if isinstance(figure, go.Figure):
-        fig = figure.to_dict()  # validated; numpy arrays stay numpy
+    if isinstance(figure, go.Figure):  # validated already; numpy arrays stay numpy (to_dict would base64 them)
+        fig = {"data": [t.to_plotly_json() for t in figure.data], "layout": figure.layout.to_plotly_json()}
     elif isinstance(figure, Mapping):
         fig = dict(figure)
     else:
@@ -154,16 +161,29 @@ def figure_json(figure: Union[go.Figure, Mapping, None]) -> Dict[str, Any]:
     return out
 
 
-def encode_arrays(value: Any, buffers: Optional[List[memoryview]] = None) -> Any:
-    """``value`` with every numeric numpy array replaced by ``{"__nd__": dtype, "shape": [...], "b": ...}``.
+def _binary(data: bytes, buffers: list[memoryview] | None) -> Any:
+    view = memoryview(data).cast("B")
+    if buffers is None:
+        return view
+    buffers.append(view)
+    return len(buffers) - 1
+
+
+def encode_arrays(value: Any, buffers: list[memoryview] | None = None) -> Any:
+    """``value`` ready to send: numeric numpy arrays and long text lists as binary buffers.
+
+    A numeric array becomes ``{"__nd__": dtype, "shape": [...], "b": ...}`` (float64 arrays of 64 values or
+    more travel as float32: a screen needs no more digits, and they take half the bytes). A list of
+    4 096 characters or more (hover texts) becomes ``{"__zjson__": n, "b": ...}``, its JSON compressed
+    with zlib (the front end inflates it with the browser's ``DecompressionStream``).
 
     Parameters
     ----------
     value : Any
         A figure (or patch) as :func:`figure_json` makes it.
     buffers : list or None
-        None: ``b`` is the array's bytes (a memoryview; ipywidgets sends it as a binary buffer of the
-        synced state). A list: the bytes are appended to it and ``b`` is their index (a custom message).
+        None: ``b`` is the bytes themselves (a memoryview; ipywidgets sends it as a binary buffer of
+        the synced state). A list: the bytes are appended to it and ``b`` is their index (a custom message).
 
     Returns
     -------
@@ -173,29 +193,33 @@ def encode_arrays(value: Any, buffers: Optional[List[memoryview]] = None) -> Any
     if isinstance(value, dict):
         return {k: encode_arrays(v, buffers) for k, v in value.items()}
     if isinstance(value, list):
+        if len(value) >= 16 and all(isinstance(v, str) for v in value[:16]):
+            text = json.dumps(value, allow_nan=False, default=_json_default)
+            if len(text) >= _ZIP_MIN:
+                return {_ZJSON: len(value), "b": _binary(zlib.compress(text.encode("utf-8"), 6), buffers)}
         return [encode_arrays(v, buffers) for v in value]
     if isinstance(value, np.ndarray):
         a = np.ascontiguousarray(value)
         if a.dtype.name not in _BINARY:
             conv = _array_json(a)
             if not isinstance(conv, np.ndarray):
-                return conv
+                return encode_arrays(conv, buffers)
             a = np.ascontiguousarray(conv)
-        view = memoryview(a).cast("B")
-        if buffers is None:
-            b: Any = view
-        else:
-            buffers.append(view)
-            b = len(buffers) - 1
-        return {_ND: a.dtype.name, "shape": list(a.shape), "b": b}
+        if a.dtype == np.float64 and a.size >= 64:
+            a = a.astype(np.float32)
+        return {_ND: a.dtype.name, "shape": list(a.shape), "b": _binary(a.tobytes(), buffers)}
     return value
 
 
-def _figure_to_json(value: Dict[str, Any], _widget: Any) -> Dict[str, Any]:
+def _json_default(o: Any) -> Any:
+    return _json_scalar(o) if isinstance(o, (np.generic,)) else None
+
+
+def _figure_to_json(value: dict[str, Any], _widget: Any) -> dict[str, Any]:
     return encode_arrays(value)
 
 
-def _set_path(obj: Dict[str, Any], path: str, value: Any) -> None:
+def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
     """Set ``obj[a][b]...`` for the path "a.b..." (None removes the attribute: plotly's default then)."""
     parts = path.split(".")
     for p in parts[:-1]:
@@ -236,7 +260,7 @@ def _get_path(obj: Mapping[str, Any], path: str) -> Any:
     return obj
 
 
-Callback = Callable[[int, List[int]], None]
+Callback = Callable[[int, list[int]], None]
 
 
 class Canvas(anywidget.AnyWidget):
@@ -274,17 +298,17 @@ class Canvas(anywidget.AnyWidget):
     config = traitlets.Dict().tag(sync=True)
     n_patches = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, figure: Union[go.Figure, Mapping, None] = None, config: Optional[Mapping] = None,
+    def __init__(self, figure: go.Figure | Mapping | None = None, config: Mapping | None = None,
                  **kwargs: Any) -> None:
         super().__init__(_library=_PlotlyLibrary.shared(), config=dict(config or {}), **kwargs)
-        self._callbacks: Dict[str, List[Callable[..., None]]] = {"click": [], "hover": [], "select": [],
+        self._callbacks: dict[str, list[Callable[..., None]]] = {"click": [], "hover": [], "select": [],
                                                                  "relayout": []}
         self.bytes_sent = 0
         self.on_msg(self._handle_event)
         self.set_figure(figure)
 
     # ------------------------------------------------------------------ drawing
-    def set_figure(self, figure: Union[go.Figure, Mapping, None]) -> None:
+    def set_figure(self, figure: go.Figure | Mapping | None) -> None:
         """Replace the whole figure.
 
         Parameters
@@ -293,12 +317,12 @@ class Canvas(anywidget.AnyWidget):
             The new figure (None: empty).
         """
         fig = figure_json(figure)
-        bufs: List[memoryview] = []
+        bufs: list[memoryview] = []
         self.bytes_sent += _size(encode_arrays(fig, bufs), bufs)
         self.n_patches = 0
         self._figure = fig
 
-    def patch(self, traces: Optional[Mapping[int, Mapping[str, Any]]] = None, layout: Optional[Mapping] = None,
+    def patch(self, traces: Mapping[int, Mapping[str, Any]] | None = None, layout: Mapping | None = None,
               animate: bool = False, duration: int = 600) -> None:
         """Change some attributes of some traces (and of the layout), sending only those.
 
@@ -319,28 +343,33 @@ class Canvas(anywidget.AnyWidget):
         IndexError
             A trace index the figure does not have (nothing is changed then).
         """
+        self._patch(traces, layout, animate, duration, plain=False)
+
+    def _patch(self, traces: Mapping[int, Mapping[str, Any]] | None, layout: Mapping | None, animate: bool,
+               duration: int, plain: bool) -> None:
         traces = dict(traces or {})
         data = self._figure.get("data", [])
         for k in traces:
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(data):
                 raise IndexError(f"trace {k!r} does not exist; this canvas draws {len(data)} traces "
                                  "(patch existing traces, or set_figure for new ones)")
-        clean_traces = {str(int(k)): {str(p): _plain(v) for p, v in props.items()} for k, props in traces.items()}
-        clean_layout = {str(p): _plain(v) for p, v in (layout or {}).items()}
+        clean = (lambda v: v) if plain else _plain  # show() hands over values figure_json made plain already
+        clean_traces = {str(int(k)): {str(p): clean(v) for p, v in props.items()} for k, props in traces.items()}
+        clean_layout = {str(p): clean(v) for p, v in (layout or {}).items()}
         for k, props in clean_traces.items():
             for p, v in props.items():
                 _set_path(data[int(k)], p, v)
         for p, v in clean_layout.items():
             _set_path(self._figure.setdefault("layout", {}), p, v)  # None: unset (plotly's default)
-        buffers: List[memoryview] = []
+        buffers: list[memoryview] = []
         msg = {"type": "patch", "patch": encode_arrays({"traces": clean_traces, "layout": clean_layout}, buffers),
                "animate": bool(animate), "duration": int(duration)}
         self.bytes_sent += _size(msg, buffers)
         self.send(msg, buffers)
         self.n_patches += 1
 
-    def show(self, figure: Union[go.Figure, Mapping], glide_from: Optional[np.ndarray] = None,
-             point_traces: Tuple[str, ...] = ("unlabeled", "labeled", "selected"), duration: int = 600) -> str:
+    def show(self, figure: go.Figure | Mapping, glide_from: np.ndarray | None = None,
+             point_traces: tuple[str, ...] = ("unlabeled", "labeled", "selected"), duration: int = 600) -> str:
         """Draw ``figure``, sending only what differs from the figure shown now.
 
         With the same traces (count and types) as now, only the trace and layout attributes that
@@ -365,7 +394,7 @@ class Canvas(anywidget.AnyWidget):
         """
         new = figure_json(figure)
         start = new
-        targets: Dict[int, Dict[str, Any]] = {}
+        targets: dict[int, dict[str, Any]] = {}
         if glide_from is not None:
             old_xy = np.asarray(glide_from, dtype=np.float64)
             start = copy.copy(new)
@@ -391,7 +420,7 @@ class Canvas(anywidget.AnyWidget):
             return "animated"
         return how
 
-    def _show(self, new: Dict[str, Any]) -> str:
+    def _show(self, new: dict[str, Any]) -> str:
         old = self._figure
         old_data, new_data = old.get("data", []), new["data"]
         if len(old_data) != len(new_data) or any(a.get("type", "scatter") != b.get("type", "scatter")
@@ -407,7 +436,7 @@ class Canvas(anywidget.AnyWidget):
         layout = {key: new_layout.get(key) for key in set(old_layout) | set(new_layout)
                   if not _same(old_layout.get(key), new_layout.get(key))}
         if traces or layout:
-            self.patch(traces, layout=layout)
+            self._patch(traces, layout, False, 600, plain=True)
         return "updated"
 
     @property
@@ -421,7 +450,7 @@ class Canvas(anywidget.AnyWidget):
         """
         return go.Figure(self.figure_dict(), skip_invalid=True)
 
-    def figure_dict(self) -> Dict[str, Any]:
+    def figure_dict(self) -> dict[str, Any]:
         """The current figure as Python sees it: ``{"data": [...], "layout": {...}}`` (a deep copy).
 
         Returns
@@ -431,7 +460,7 @@ class Canvas(anywidget.AnyWidget):
         """
         return copy.deepcopy(self._figure)
 
-    def trace(self, name: str) -> Optional[Dict[str, Any]]:
+    def trace(self, name: str) -> dict[str, Any] | None:
         """The first trace called ``name`` (a deep copy), or None.
 
         Parameters
@@ -502,7 +531,7 @@ class Canvas(anywidget.AnyWidget):
         """
         self._register("select", callback, remove)
 
-    def on_relayout(self, callback: Callable[[Dict[str, Any]], None], remove: bool = False) -> None:
+    def on_relayout(self, callback: Callable[[dict[str, Any]], None], remove: bool = False) -> None:
         """Call ``callback(changes)`` when the view changes in the page (zoom, pan, autoscale).
 
         Parameters
@@ -541,16 +570,16 @@ class Canvas(anywidget.AnyWidget):
         for cb in list(self._callbacks[kind]):
             cb(trace, points)
 
-    def _emit(self, kind: str, trace: int = -1, points: Optional[List[int]] = None,
-              relayout: Optional[Dict[str, Any]] = None) -> None:
+    def _emit(self, kind: str, trace: int = -1, points: list[int] | None = None,
+              relayout: dict[str, Any] | None = None) -> None:
         """Deliver an event as if the page had sent it (tests and Python drivers use this)."""
-        content: Dict[str, Any] = {"event": kind, "trace": trace, "points": list(points or [])}
+        content: dict[str, Any] = {"event": kind, "trace": trace, "points": list(points or [])}
         if relayout is not None:
             content["relayout"] = relayout
         self._handle_event(self, content, [])
 
     # ------------------------------------------------------------------ static fallback
-    def _repr_mimebundle_(self, **kwargs: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The widget view, plus a static picture of the figure for front ends without widgets."""
         from ._static import static_bundle
 
@@ -561,9 +590,8 @@ class Canvas(anywidget.AnyWidget):
         return data, dict(meta or {})
 
 
-def _size(msg: Any, buffers: List[memoryview]) -> int:
+def _size(msg: Any, buffers: list[memoryview]) -> int:
     """Bytes a message takes on the wire: its JSON plus its binary buffers."""
-    import json
 
     def default(o: Any) -> Any:
         if isinstance(o, memoryview):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List
+from typing import Any
 
 import ipywidgets as W
 
@@ -76,7 +76,7 @@ class CompareExplorer(Explorer):
             self.reference.request(0)
 
     @staticmethod
-    def _check_sessions(sessions: Any) -> Dict[str, Session]:
+    def _check_sessions(sessions: Any) -> dict[str, Session]:
         try:
             out = as_session_dict(sessions)
         except ValueError as exc:
@@ -94,7 +94,7 @@ class CompareExplorer(Explorer):
     def _exhausted(self) -> bool:
         return any(s.n_unlabeled == 0 for s in self.sessions.values())
 
-    def _static_canvases(self) -> List[Canvas]:
+    def _static_canvases(self) -> list[Canvas]:
         return [self.figure, self.curve]
 
     def _step(self) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import ipywidgets as W
 import numpy as np
@@ -73,7 +73,7 @@ class LabelingPanel(W.VBox):
     submit : ipywidgets.Button, "Submit labels".
     """
 
-    def __init__(self, session, coords=None, on_submit: Optional[Callable] = None, preset=None):
+    def __init__(self, session, coords=None, on_submit: Callable | None = None, preset=None):
         super().__init__()
         if preset not in _PRESETS:
             raise ValueError(f"preset={preset!r}: choose None (start empty) or 'guess' (the model's guess)")
@@ -114,7 +114,7 @@ class LabelingPanel(W.VBox):
         self._on_choice()
 
     # ------------------------------------------------------------------ cards
-    def _card(self, j: int, i: int, guess: Optional[int], choice) -> W.VBox:
+    def _card(self, j: int, i: int, guess: int | None, choice) -> W.VBox:
         from ..plot import sample_image
 
         ds = self.session.dataset

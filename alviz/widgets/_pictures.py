@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Hashable, Optional
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from ._tools import Background
 
-__all__ = ["PictureSource", "STATES"]
+__all__ = ["STATES", "PictureSource"]
 
 #: every state a picture source can be in
 STATES = ("given", "idle", "fitting", "ready", "failed")
@@ -63,7 +64,7 @@ class PictureSource:
         The request key whose fit produced :attr:`value`.
     """
 
-    def __init__(self, fit: Callable[[], Any], on_change: Callable[["PictureSource"], None],
+    def __init__(self, fit: Callable[[], Any], on_change: Callable[[PictureSource], None],
                  value: Any = None, state: str = "idle", name: str = "the picture") -> None:
         if state not in STATES:
             raise ValueError(f"state={state!r}; choose one of {STATES}")
@@ -72,12 +73,12 @@ class PictureSource:
         self.name = name
         self.value = value
         self.state = state
-        self.error: Optional[BaseException] = None
-        self.fitted_for: Optional[Hashable] = None
-        self._failed_for: Optional[Hashable] = None
-        self._running_for: Optional[Hashable] = None
-        self._wanted: Optional[Hashable] = None
-        self._job: Optional[Background] = None
+        self.error: BaseException | None = None
+        self.fitted_for: Hashable | None = None
+        self._failed_for: Hashable | None = None
+        self._running_for: Hashable | None = None
+        self._wanted: Hashable | None = None
+        self._job: Background | None = None
         self._lock = threading.RLock()
 
     @property
@@ -109,7 +110,7 @@ class PictureSource:
         self.state = "fitting"
         self._job = Background(self._fit, lambda result, exc: self._done(key, result, exc))
 
-    def _done(self, key: Hashable, result: Any, exc: Optional[BaseException]) -> None:
+    def _done(self, key: Hashable, result: Any, exc: BaseException | None) -> None:
         with self._lock:
             self._running_for = None
             if exc is None:
@@ -123,7 +124,7 @@ class PictureSource:
                                                                                    self._failed_for):
                 self._start(wanted)
 
-    def wait(self, timeout: Optional[float] = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until no fit runs (True), or ``timeout`` seconds passed (False).
 
         Parameters

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import html
 import threading
-from typing import Any, List, Optional
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -87,7 +87,7 @@ class RoundExplorer(PickAndPlay, Explorer):
         super().__init__()
         self.session = session
         self._lock = threading.RLock()
-        self._last_xy: Optional[np.ndarray] = None
+        self._last_xy: np.ndarray | None = None
         self.last_draw = ""
         self._setup_reference(session.dataset, session.seed, coords, session.n_pool)
         fit_reference = self.reference.state == "idle"
@@ -97,7 +97,7 @@ class RoundExplorer(PickAndPlay, Explorer):
         self.model_space = PictureSource(lambda: list(projection.aligned(session, seed=seed)),
                                          self._on_model_fitted, name="the model-space picture")
         self._size = (int(width), int(height))
-        self.inspected: Optional[int] = None
+        self.inspected: int | None = None
         self._setup_controls()
         self._setup_pick_and_play()
         self.space = W.ToggleButtons(options=[("reference", "reference"), ("model space", "model")], value=view,
@@ -129,7 +129,7 @@ class RoundExplorer(PickAndPlay, Explorer):
         self.overlay.observe(self._on_view_change, names="value")
         self.labeling = W.VBox()  # holds the labeling panel while a Human oracle's proposal waits
         self.labeling.add_class("alviz-labeling-box")
-        self.labeling_panel: Optional[LabelingPanel] = None
+        self.labeling_panel: LabelingPanel | None = None
         self.space.observe(self._on_space_change, names="value")
         self.children = [
             W.HBox([self.next_button, self.play_button, self.progress, self.slider, self.color_by, self.overlay],
@@ -200,10 +200,10 @@ class RoundExplorer(PickAndPlay, Explorer):
     def _exhausted(self) -> bool:
         return self.session.n_unlabeled == 0
 
-    def _picture_sources(self) -> List[PictureSource]:
+    def _picture_sources(self) -> list[PictureSource]:
         return [self.reference, self.model_space]
 
-    def _static_canvases(self) -> List[Canvas]:
+    def _static_canvases(self) -> list[Canvas]:
         return [self.figure, self.curve]
 
     def _step(self) -> None:
@@ -317,7 +317,7 @@ class RoundExplorer(PickAndPlay, Explorer):
             finally:
                 self._suspend = False
 
-    def _pool_index(self, trace: int, points: List[int], names: tuple = ()) -> Optional[int]:
+    def _pool_index(self, trace: int, points: list[int], names: tuple = ()) -> int | None:
         """The pool index of the first of ``points`` in trace ``trace`` of the round view (its customdata)."""
         data = self.figure._figure.get("data", [])
         if not points or not 0 <= trace < len(data):
@@ -333,12 +333,12 @@ class RoundExplorer(PickAndPlay, Explorer):
         except (TypeError, ValueError):
             return None
 
-    def _on_point_hover(self, trace: int, points: List[int]) -> None:
+    def _on_point_hover(self, trace: int, points: list[int]) -> None:
         i = self._pool_index(trace, points, POINT_TRACES)
         if i is not None:
             self.runner.guarded(lambda: self.preview(i), "Showing this point failed")
 
-    def _on_point_click(self, trace: int, points: List[int]) -> None:
+    def _on_point_click(self, trace: int, points: list[int]) -> None:
         i = self._pool_index(trace, points)
         if i is not None and 0 <= i < self.session.n_pool:
             if self.pick_mode.value and not self.session.labeled_mask[i]:

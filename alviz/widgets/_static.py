@@ -17,13 +17,14 @@ from __future__ import annotations
 import base64
 import html
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ._tools import png_bytes
 
-__all__ = ["NEEDS_KERNEL", "static_bundle", "static_png", "static_html"]
+__all__ = ["NEEDS_KERNEL", "static_bundle", "static_html", "static_png"]
 
 NEEDS_KERNEL = ("This is a static picture. The live explorer (its buttons, slider and clickable points) "
                 "needs a running Jupyter kernel: open the notebook in JupyterLab, Notebook 7 or Voilà and run it.")
@@ -42,7 +43,7 @@ _NAMED = {
 _RGB = re.compile(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)")
 
 
-def _parse_color(c: Any, fallback: Tuple[float, float, float, float]) -> Tuple[float, float, float, float]:
+def _parse_color(c: Any, fallback: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """A CSS colour string as (r, g, b, a) in [0, 1]; ``fallback`` for what it cannot read."""
     if not isinstance(c, str):
         return fallback
@@ -84,7 +85,7 @@ def _colorscale_lut(scale: Any, n: int = 256) -> np.ndarray:
     return np.stack([np.interp(t, pos, cols[:, j]) for j in range(4)], axis=1)
 
 
-def _numeric(a: Any) -> Optional[np.ndarray]:
+def _numeric(a: Any) -> np.ndarray | None:
     if a is None or isinstance(a, str):
         return None
     try:
@@ -94,7 +95,7 @@ def _numeric(a: Any) -> Optional[np.ndarray]:
     return out
 
 
-def _colors(spec: Mapping[str, Any], n: int, default: Tuple[float, float, float, float]) -> np.ndarray:
+def _colors(spec: Mapping[str, Any], n: int, default: tuple[float, float, float, float]) -> np.ndarray:
     """(n, 4) RGBA of a marker (or line) spec: one colour, a list of colours, or numbers on a colorscale."""
     c = spec.get("color")
     out = np.tile(np.asarray(default, dtype=np.float64), (n, 1))
@@ -121,7 +122,7 @@ def _colors(spec: Mapping[str, Any], n: int, default: Tuple[float, float, float,
 class _Raster:
     """An RGB float image with alpha-blended painting."""
 
-    def __init__(self, width: int, height: int, bg: Tuple[float, float, float, float]) -> None:
+    def __init__(self, width: int, height: int, bg: tuple[float, float, float, float]) -> None:
         self.w, self.h = width, height
         self.img = np.ones((height, width, 3))
         self.img[:] = bg[:3]
@@ -142,12 +143,12 @@ class _Raster:
         self.img[ya:yb, xa:xb] = self.img[ya:yb, xa:xb] * (1 - a) + np.asarray(rgba[:3]) * a
 
 
-def _axis_name(ref: Optional[str], kind: str) -> str:
+def _axis_name(ref: str | None, kind: str) -> str:
     ref = ref or kind
     return f"{kind}axis" + ref[1:]
 
 
-def _range(layout: Mapping[str, Any], name: str, values: List[np.ndarray]) -> Tuple[float, float]:
+def _range(layout: Mapping[str, Any], name: str, values: list[np.ndarray]) -> tuple[float, float]:
     r = (layout.get(name) or {}).get("range")
     if r is not None and len(r) == 2 and all(isinstance(v, (int, float)) for v in r):
         return float(r[0]), float(r[1])
@@ -160,7 +161,7 @@ def _range(layout: Mapping[str, Any], name: str, values: List[np.ndarray]) -> Tu
     return lo - pad, hi + pad
 
 
-def _trace_xy(t: Mapping[str, Any]) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+def _trace_xy(t: Mapping[str, Any]) -> tuple[np.ndarray | None, np.ndarray | None]:
     typ = t.get("type", "scatter")
     if typ in ("heatmap", "contour"):
         z = _numeric(t.get("z"))
@@ -183,7 +184,7 @@ def _trace_xy(t: Mapping[str, Any]) -> Tuple[Optional[np.ndarray], Optional[np.n
     return x, y
 
 
-def static_png(figure: Mapping[str, Any], width: Optional[int] = None, height: Optional[int] = None) -> bytes:
+def static_png(figure: Mapping[str, Any], width: int | None = None, height: int | None = None) -> bytes:
     """A PNG likeness of a figure (as :meth:`Canvas.figure_dict` returns it), drawn with numpy.
 
     Parameters
@@ -212,7 +213,7 @@ def static_png(figure: Mapping[str, Any], width: Optional[int] = None, height: O
     px0, px1 = margin["l"], W - margin["r"]
     py0, py1 = margin["t"], H - margin["b"]
     # the axes every trace is on, their ranges (from the layout or the data) and pixel boxes
-    by_axes: Dict[Tuple[str, str], List[int]] = {}
+    by_axes: dict[tuple[str, str], list[int]] = {}
     for k, t in enumerate(data):
         if t.get("visible") is False or t.get("visible") == "legendonly":
             continue
@@ -234,7 +235,7 @@ def static_png(figure: Mapping[str, Any], width: Optional[int] = None, height: O
             by0, by1 = cy - s * (yr[1] - yr[0]) / 2, cy + s * (yr[1] - yr[0]) / 2
         ras.rect(bx0, by0, bx1, by1, plot_bg)
 
-        def to_px(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        def to_px(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             X = bx0 + (x - xr[0]) / ((xr[1] - xr[0]) or 1.0) * (bx1 - bx0)
             Y = by1 - (y - yr[0]) / ((yr[1] - yr[0]) or 1.0) * (by1 - by0)
             return X, Y
@@ -245,7 +246,7 @@ def static_png(figure: Mapping[str, Any], width: Optional[int] = None, height: O
 
 
 def _draw_trace(ras: _Raster, t: Mapping[str, Any], to_px: Any, default_color: str,
-                box: Tuple[float, float, float, float]) -> None:
+                box: tuple[float, float, float, float]) -> None:
     typ = t.get("type", "scatter")
     opacity = float(t.get("opacity", 1.0) if t.get("opacity") is not None else 1.0)
     base = _parse_color(default_color, (0.4, 0.4, 0.9, 1.0))
@@ -370,7 +371,7 @@ def _title(figure: Mapping[str, Any]) -> str:
     return re.sub(r"<[^>]+>", "", text).strip()
 
 
-def static_html(figures: Sequence[Mapping[str, Any]], pngs: Optional[Sequence[bytes]] = None) -> str:
+def static_html(figures: Sequence[Mapping[str, Any]], pngs: Sequence[bytes] | None = None) -> str:
     """The ``text/html`` fallback: each figure's image and title, and the line about the kernel.
 
     Parameters
@@ -398,7 +399,7 @@ def static_html(figures: Sequence[Mapping[str, Any]], pngs: Optional[Sequence[by
             f"{html.escape(NEEDS_KERNEL)}</p></div>")
 
 
-def static_bundle(figures: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+def static_bundle(figures: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Mime data that shows ``figures`` without JavaScript: ``image/png`` (the first), ``text/html``, ``text/plain``.
 
     Parameters

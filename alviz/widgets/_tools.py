@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["RoundRunner", "status_html", "error_html", "png_bytes", "Background", "POINT_TRACES"]
+__all__ = ["POINT_TRACES", "Background", "RoundRunner", "error_html", "png_bytes", "status_html"]
 
 #: the trace names whose points are pool samples (customdata = pool index)
 POINT_TRACES = ("unlabeled", "labeled", "selected")
@@ -51,12 +52,16 @@ class RoundRunner:
     button, progress, error : the ipywidgets this runner drives.
     on_state : callable(state: str), told "running" / "idle" (for a status line).
     step_failed : str, the headline of the error box when ``step`` raises.
+    exhausted : callable() -> bool, optional; True once no round is left to run (the pool is labeled):
+        the queue then stops quietly instead of running a round that can only fail.
     """
 
     def __init__(self, step: Callable[[], None], after: Callable[[], None], button, progress, error,
-                 on_state: Optional[Callable[[str], None]] = None,
-                 step_failed: str = "The round failed; the session is unchanged"):
+                 on_state: Callable[[str], None] | None = None,
+                 step_failed: str = "The round failed; the session is unchanged",
+                 exhausted: Callable[[], bool] | None = None):
         self._step = step
+        self._exhausted = exhausted or (lambda: False)
         self._step_failed = step_failed
         self._after = after
         self.button = button
@@ -69,7 +74,7 @@ class RoundRunner:
         self.pending = 0
         self.running = False
         self.completed = 0
-        self.last_error: Optional[BaseException] = None
+        self.last_error: BaseException | None = None
         self._hide_progress()
 
     def _hide_progress(self):
@@ -92,7 +97,7 @@ class RoundRunner:
         try:
             while True:
                 with self._flag:
-                    if self.pending <= 0:
+                    if self.pending <= 0 or self._exhausted():  # clicks queued past the end of the pool: none left
                         break
                     self.pending -= 1
                 self._on_state("running")
@@ -130,7 +135,7 @@ class RoundRunner:
         # only reach JupyterLab's log console, and the user would see a button that did nothing
         try:
             fn()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, kept in last_error, logged
+        except Exception as exc:
             self.last_error = exc
             self.error.value = error_html(title, exc)
             log.warning("%s: %s: %s", title, type(exc).__name__, exc, exc_info=exc)
@@ -182,11 +187,11 @@ class Background:
     ``on_done(result, exc)`` is called on the worker thread when the function ends.
     """
 
-    def __init__(self, fn: Callable[[], object], on_done: Callable[[object, Optional[BaseException]], None]):
+    def __init__(self, fn: Callable[[], object], on_done: Callable[[object, BaseException | None], None]):
         import threading
 
         self.result = None
-        self.error: Optional[BaseException] = None
+        self.error: BaseException | None = None
         self._done = threading.Event()
 
         def work():
@@ -212,7 +217,7 @@ class Background:
 
         return threading.current_thread() is self._thread
 
-    def wait(self, timeout: Optional[float] = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the work and its ``on_done`` ended (True) or ``timeout`` seconds passed (False)."""
         return self._done.wait(timeout)
 

@@ -37,17 +37,29 @@ const TYPED = {
   uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array,
 };
 
-// numpy arrays travel as {"__nd__": dtype, "shape": [...], "b": DataView | buffer index}
-function decode(value, buffers) {
-  if (Array.isArray(value)) return value.map(v => decode(v, buffers));
+function bytesOf(b, buffers) {
+  if (typeof b === "number") b = buffers[b];
+  if (b instanceof DataView) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return new Uint8Array(b);
+}
+
+async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new TextDecoder().decode(await new Response(stream).arrayBuffer());
+}
+
+// numpy arrays travel as {"__nd__": dtype, "shape": [...], "b": DataView | buffer index};
+// long text lists (hover texts) as {"__zjson__": n, "b": ...}: their JSON, zlib-compressed
+async function decode(value, buffers) {
+  if (Array.isArray(value)) return Promise.all(value.map(v => decode(v, buffers)));
   if (value === null || typeof value !== "object") return value;
   if (value instanceof DataView || ArrayBuffer.isView(value)) return value;
+  if (value.__zjson__ !== undefined) return JSON.parse(await inflate(bytesOf(value.b, buffers)));
   if (value.__nd__ !== undefined) {
-    let b = value.b;
-    if (typeof b === "number") b = buffers[b];
     const T = TYPED[value.__nd__] || Float64Array;
-    const src = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
-    const flat = new T(src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength));
+    const bytes = bytesOf(value.b, buffers);
+    const flat = new T(bytes.slice().buffer);  // a copy: aligned, and plotly may keep it
     const shape = value.shape || [flat.length];
     if (shape.length <= 1) return flat;
     const [rows, cols] = shape;  // 2-D (a heatmap's z): a list of rows
@@ -56,7 +68,7 @@ function decode(value, buffers) {
     return out;
   }
   const out = {};
-  for (const k of Object.keys(value)) out[k] = decode(value[k], buffers);
+  for (const k of Object.keys(value)) out[k] = await decode(value[k], buffers);
   return out;
 }
 
@@ -102,7 +114,7 @@ async function render({model, el}) {
   gd.className = "alviz-canvas-plot";
   el.appendChild(gd);
   const Plotly = await libraryFor(model);
-  let figure = decode(model.get("_figure") || {data: [], layout: {}}, []);
+  let figure = await decode(model.get("_figure") || {data: [], layout: {}}, []);
   let drawing = Promise.resolve();
   const config = () => Object.assign({displaylogo: false, responsive: false}, model.get("config") || {});
   const queue = fn => { drawing = drawing.then(fn).catch(err => console.warn("alviz canvas:", err)); return drawing; };
@@ -113,7 +125,9 @@ async function render({model, el}) {
   // points glide: positions (and axis ranges) move by Plotly.animate; everything else the patch changed
   // (colours, sizes, titles) is then drawn in one react, to the figure the model now holds
   const ANIMATED = new Set(["x", "y"]);
-  const animate = (patch, duration) => queue(async () => {
+  let pending = null;  // the decoded patch an animation moves to
+  const animate = duration => queue(async () => {
+    const patch = pending || {};
     const traces = [], data = [];
     for (const [k, props] of Object.entries(patch.traces || {})) {
       const d = {};
@@ -153,12 +167,19 @@ async function render({model, el}) {
     send("relayout", {relayout: safe});
   });
 
-  const onFigure = () => { figure = decode(model.get("_figure") || {data: [], layout: {}}, []); drawAll(); };
+  const current = async () => { figure = await decode(model.get("_figure") || {data: [], layout: {}}, []); };
+  const onFigure = () => { queue(current); drawAll(); };
   const onConfig = () => drawAll();
   const onMsg = (msg, buffers) => {  // initialize() already applied the patch to the model's figure
     if (!msg || msg.type !== "patch") return;
-    figure = decode(model.get("_figure") || {data: [], layout: {}}, []);
-    if (msg.animate) animate(decode(msg.patch, buffers || []), msg.duration || 600); else drawAll();
+    queue(current);
+    if (msg.animate) {
+      const patch = decode(msg.patch, buffers || []);
+      queue(async () => { pending = await patch; });
+      animate(msg.duration || 600);
+    } else {
+      drawAll();
+    }
   };
   model.on("change:_figure", onFigure);
   model.on("change:config", onConfig);
@@ -185,7 +206,9 @@ function initialize({model}) {
 function resolve(value, buffers) {
   if (Array.isArray(value)) return value.map(v => resolve(v, buffers));
   if (value === null || typeof value !== "object") return value;
-  if (value.__nd__ !== undefined) return Object.assign({}, value, {b: typeof value.b === "number" ? buffers[value.b] : value.b});
+  if (value.__nd__ !== undefined || value.__zjson__ !== undefined) {
+    return Object.assign({}, value, {b: typeof value.b === "number" ? buffers[value.b] : value.b});
+  }
   const out = {};
   for (const k of Object.keys(value)) out[k] = resolve(value[k], buffers);
   return out;
