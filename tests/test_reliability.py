@@ -68,7 +68,8 @@ def test_the_explorer_stops_cleanly_at_an_exhausted_pool(tiny_blobs):
     assert ex.round is s.rounds[-1]
     if hasattr(ex, "play"):  # Play (issue "Touch the data") stops at the end of the pool too
         ex.play()
-        assert len(s.rounds) == 3 and ex.error.value == ""
+        assert ex.player.wait(30) and not ex.playing
+        assert len(s.rounds) == 3 and ex.error.value == "" and ex.player.last_error is None
 
 
 # ---------------------------------------------------------------------------------------------- interrupts

@@ -88,7 +88,7 @@ def _check_rounds(s, clicks):
 def test_an_explorer_under_clicks_slider_toggles_and_background_fits_loses_nothing(slow_fits):
     X, y = alviz.datasets.make_toy("blobs", n=90, seed=1).X, alviz.datasets.make_toy("blobs", n=90, seed=1).y
     ds = alviz.datasets.from_arrays(np.column_stack([X, X[:, :1] * 0.5]), y)  # 3-D: the picture is fitted
-    s = alviz.Session(ds, "margin", model=alviz.models.MLP(steps=5), initial=9, budget=4, seed=0)
+    s = alviz.Session(ds, "margin", model=alviz.models.MLP(steps=5), initial=9, budget=2, seed=0)
     ex = alviz.widgets.RoundExplorer(s)
     assert ex.projection_state in ("fitting", "ready")
     rng = np.random.default_rng(1)
@@ -110,12 +110,19 @@ def test_an_explorer_under_clicks_slider_toggles_and_background_fits_loses_nothi
         if step % 5 == 4:
             assert ex.wait_for_projection(30)
             _check_picture(ex)
-    if hasattr(ex, "play"):  # Play (issue "Touch the data"), where it has landed: rounds run until paused
+    if hasattr(ex, "play"):  # Play (issue "Touch the data"): rounds run on its thread while the user looks around
+        before = len(s.rounds)
         ex.play()
-        time.sleep(0.2)
+        for _ in range(6):
+            ex.slider.value = int(rng.integers(len(s.rounds)))
+            ex.space.value = "model" if ex.space.value == "reference" else "reference"
+            time.sleep(0.05)
         ex.pause()
+        assert ex.player.wait(60) and not ex.playing
         assert ex.wait_for_projection(30)
+        assert ex.error.value == "" and ex.player.last_error is None
         clicks = len(s.rounds)
+        assert clicks > before or s.n_unlabeled == 0  # it played
         _check_rounds(s, clicks)
     ex.space.value = "model"
     ex.slider.value = len(s.rounds) - 1
