@@ -55,7 +55,8 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``budget`` (the picks taken) and ``budget_cut`` (True on a last round that took the fewer samples
+        ``budget`` (the strategy's picks: ``min(session.budget, samples left)``) and ``budget_cut`` (True on a
+        last round that took the fewer samples
         left), ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
     proba, embedding, scores and large array extras of rounds older than the newest two are read-only
         memory-mapped arrays (``alviz._spill``): the same numbers, on disk.
