@@ -16,13 +16,15 @@ Modules: ``_canvas`` (the canvas), ``_base`` (what the explorers share),
 ``_round`` (RoundExplorer), ``_compare`` (CompareExplorer), ``_labeling``
 (the labeling panel), ``_pictures`` (a picture's source and its background
 fit), ``_static`` (the static picture every explorer's output carries),
-``_tools`` (the round runner, status lines, the PNG encoder).
+``_tools`` (the round runner, status lines, the PNG encoder), ``_playground`` (Playground),
+``_picking`` (the explorer's pick mode and Play), ``_play`` (the Play / Pause player).
 """
 from ._base import Explorer
 from ._canvas import Canvas
 from ._compare import CompareExplorer
 from ._labeling import LabelingPanel, pending_figure
 from ._pictures import PictureSource
+from ._playground import Playground
 from ._round import RoundExplorer
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
            "Explorer",
            "LabelingPanel",
            "PictureSource",
+           "Playground",
            "RoundExplorer",
            "pending_figure",
 ]

@@ -14,13 +14,14 @@ from ..session import Session
 from ._base import Explorer, _placeholder, canvas, with_size
 from ._canvas import Canvas
 from ._labeling import LabelingPanel, pending_figure
+from ._picking import PickAndPlay
 from ._pictures import PictureSource
 from ._tools import POINT_TRACES, error_html, png_bytes, status_html
 
 __all__ = ["RoundExplorer"]
 
 
-class RoundExplorer(Explorer):
+class RoundExplorer(PickAndPlay, Explorer):
     """Step a Session round by round and look at every round in one fixed 2-D picture.
 
     Controls: "Next round" (runs ``session.step()``; disabled with a progress
@@ -34,6 +35,13 @@ class RoundExplorer(Explorer):
     "Next round" runs ``session.propose()``, draws the waiting picks and shows
     a labeling panel (``labeling_panel``); its "Submit labels" runs
     ``session.label`` and redraws.
+
+    "pick yourself" (``alviz-pick-mode``): you choose the next round's query. Clicks toggle points
+    into your selection (box and lasso selection add many; ``toggle_pick(i)``, ``add_picks(...)``
+    from Python), the picture rings your picks and, faintly, the strategy's, and "query my picks"
+    (``alviz-query-picks``, ``query_picks()``) runs ``session.step(picks=...)``. Play / Pause
+    (``alviz-play``, ``play()`` / ``pause()``) runs rounds one after another on a background thread,
+    each drawn as it ends, until paused, the pool runs out, or a round fails (the error is shown).
 
     Parameters
     ----------
@@ -91,6 +99,7 @@ class RoundExplorer(Explorer):
         self._size = (int(width), int(height))
         self.inspected: int | None = None
         self._setup_controls()
+        self._setup_pick_and_play()
         self.space = W.ToggleButtons(options=[("reference", "reference"), ("model space", "model")], value=view,
                                      description="view", tooltips=[
                                          "the fixed reference picture: the pool never moves",
@@ -113,6 +122,7 @@ class RoundExplorer(Explorer):
         self.inspector.show(with_size(plot.sample_placeholder(), 400))
         self.figure.on_click(self._on_point_click)
         self.figure.on_hover(self._on_point_hover)
+        self.figure.on_select(self._on_point_select)
         self.inspector_text = W.HTML('<div class="alviz-inspector"></div>')  # the panel below says what to do
         self.inspector_text.add_class("alviz-inspector-box")
         self.color_by.observe(self._on_view_change, names="value")
@@ -122,8 +132,9 @@ class RoundExplorer(Explorer):
         self.labeling_panel: LabelingPanel | None = None
         self.space.observe(self._on_space_change, names="value")
         self.children = [
-            W.HBox([self.next_button, self.progress, self.slider, self.color_by, self.overlay],
+            W.HBox([self.next_button, self.play_button, self.progress, self.slider, self.color_by, self.overlay],
                    layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.pick_mode, self.query_button]),
             W.HBox([self.space, self.hover_box]),
             self.status,
             self.error,
@@ -196,6 +207,8 @@ class RoundExplorer(Explorer):
         return [self.figure, self.curve]
 
     def _step(self) -> None:
+        if self._take_step():  # pick mode: the strategy's proposal, or a round on your picks
+            return
         if self.session.oracle.interactive:  # a person labels: propose here, the labeling panel commits
             self.session.propose()
             return
@@ -277,6 +290,10 @@ class RoundExplorer(Explorer):
         fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value,
                          overlay=self.overlay.value)
         fig = with_size(fig, *self._size)
+        if self.pick_mode.value:
+            fig.add_traces(self._pick_traces(coords))
+            title = fig.layout.title.text or ""
+            fig.update_layout(dragmode="select", title=dict(text=title + self._pick_title()))
         xy = np.asarray(coords, dtype=np.float64)
         glide = self._last_xy is not None and self._last_xy.shape == xy.shape and not np.array_equal(self._last_xy, xy)
         self.last_draw = self.figure.show(fig, glide_from=self._last_xy if glide else None)
@@ -325,6 +342,9 @@ class RoundExplorer(Explorer):
     def _on_point_click(self, trace: int, points: list[int]) -> None:
         i = self._pool_index(trace, points)
         if i is not None and 0 <= i < self.session.n_pool:
+            if self.pick_mode.value and not self.session.labeled_mask[i]:
+                self.runner.guarded(lambda: self.toggle_pick(i), "Picking this point failed")
+                return
             self.runner.guarded(lambda: self.inspect(i), "Inspecting this point failed")
 
     def _draw_inspector(self) -> None:
@@ -389,7 +409,9 @@ class RoundExplorer(Explorer):
         self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
                                         selected=len(rnd.selected), labeled=len(rnd.labeled),
                                         strategy=rnd.strategy, accuracy=f"{acc:.4f}", view=self.space.value,
-                                        projection=self.projection_state, model_space=self.model_space_state)
+                                        projection=self.projection_state, model_space=self.model_space_state,
+                                        chosen_by=rnd.chosen_by, playing=str(self.playing).lower(),
+                                        picks=len(self.my_picks))
 
     def _projection_note(self) -> str:
         if self.projection_state == "fitting":

@@ -68,6 +68,9 @@ class RoundRunner:
         self.progress = progress
         self.error = error
         self._on_state = on_state or (lambda state: None)
+        import threading
+
+        self._flag = threading.Lock()
         self.pending = 0
         self.running = False
         self.completed = 0
@@ -78,12 +81,13 @@ class RoundRunner:
         self.progress.layout.visibility = "hidden"
 
     def request(self, n: int = 1) -> None:
-        """Queue ``n`` rounds and run the queue unless it is already running."""
-        self.pending += int(n)
-        if self.running:  # a click while a round runs: it is queued, the running loop takes it
-            self.progress.max = self.progress.value + 1 + self.pending  # done + running + queued
-            return
-        self.running = True
+        """Queue ``n`` rounds and run the queue unless it is already running (on any thread)."""
+        with self._flag:  # the check and the claim are one step: two threads never run the queue at once
+            self.pending += int(n)
+            if self.running:  # a click while a round runs: it is queued, the running loop takes it
+                self.progress.max = self.progress.value + 1 + self.pending  # done + running + queued
+                return
+            self.running = True
         self.error.value = ""
         self.last_error = None
         self.button.disabled = True
@@ -91,10 +95,11 @@ class RoundRunner:
         self.progress.max = max(1, self.pending)
         self.progress.layout.visibility = "visible"
         try:
-            while self.pending > 0:
-                if self._exhausted():  # clicks queued past the end of the pool: nothing is left to run
-                    break
-                self.pending -= 1
+            while True:
+                with self._flag:
+                    if self.pending <= 0 or self._exhausted():  # clicks queued past the end of the pool: none left
+                        break
+                    self.pending -= 1
                 self._on_state("running")
                 if not self.guarded(self._step, self._step_failed):
                     break
@@ -103,11 +108,26 @@ class RoundRunner:
                 if not self.guarded(self._after, "The round ran, but redrawing it failed"):
                     break
         finally:
-            self.pending = 0
-            self.running = False
+            with self._flag:
+                self.pending = 0
+                self.running = False
             self._hide_progress()
             self.button.disabled = False
             self._on_state("idle")
+
+    def run_and_wait(self, n: int = 1) -> bool:
+        """Run ``n`` rounds as :meth:`request` does and return when no round runs any more.
+
+        For a worker thread (Play): when another thread's queue is running, the rounds join it
+        and this waits for it to end. True when every round of the queue ran and was drawn.
+        """
+        import time
+
+        before = self.completed
+        self.request(n)
+        while self.running:
+            time.sleep(0.01)
+        return self.last_error is None and self.completed >= before + int(n)
 
     def guarded(self, fn: Callable[[], None], title: str) -> bool:
         """Run ``fn``; on an exception show it in the error box, keep it in last_error, return False."""
