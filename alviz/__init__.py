@@ -10,7 +10,8 @@ from ._version import __version__  # noqa: E402,F401
 from . import datasets, models, oracles, scenarios, scores, selection, strategies  # noqa: E402
 from .session import Round, Session  # noqa: E402
 from .comparison import Comparison, compare  # noqa: E402
-from .experiment import Experiment, experiment  # noqa: E402  (the function; the module is alviz.experiment too)
+from . import experiment  # noqa: E402  (the module, callable: alviz.experiment(...) runs experiment.experiment)
+from .experiment import Experiment  # noqa: E402
 
 __all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round",
            "compare", "Comparison", "experiment", "Experiment",

@@ -6,6 +6,7 @@ Each takes class probabilities ``proba`` of shape (n, C) (or a committee's
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["least_confidence", "margin", "entropy", "vote_entropy", "consensus_kl"]
 
@@ -32,26 +33,26 @@ def _xlogx(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def least_confidence(proba) -> np.ndarray:
+def least_confidence(proba: ArrayLike) -> np.ndarray:
     """1 - max_c p_c."""
     p = _check_proba(proba)
     return 1.0 - p.max(axis=1)
 
 
-def margin(proba) -> np.ndarray:
+def margin(proba: ArrayLike) -> np.ndarray:
     """-(p_(1) - p_(2)): minus the gap between the two most likely classes."""
     p = _check_proba(proba)
     top2 = np.partition(p, -2, axis=1)[:, -2:]
     return -(top2[:, 1] - top2[:, 0])
 
 
-def entropy(proba) -> np.ndarray:
+def entropy(proba: ArrayLike) -> np.ndarray:
     """-sum_c p_c log p_c (natural log, 0 log 0 = 0)."""
     p = _check_proba(proba)
     return -_xlogx(p).sum(axis=1)
 
 
-def vote_entropy(member_proba) -> np.ndarray:
+def vote_entropy(member_proba: ArrayLike) -> np.ndarray:
     """-sum_c (V_c/M) log(V_c/M), V_c = members whose argmax is c.
 
     Ties inside a member's probabilities go to the lowest class index.
@@ -64,7 +65,7 @@ def vote_entropy(member_proba) -> np.ndarray:
     return -_xlogx(counts / M).sum(axis=1)
 
 
-def consensus_kl(member_proba) -> np.ndarray:
+def consensus_kl(member_proba: ArrayLike) -> np.ndarray:
     """(1/M) sum_m KL(P_m || P_mean): the committee's mean divergence from consensus."""
     P = _check_proba(member_proba, ndim=3, name="member_proba")
     mean = P.mean(axis=0)  # (n, C)
