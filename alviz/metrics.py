@@ -10,7 +10,7 @@ from typing import Tuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["area_under_curve", "interval"]
+__all__ = ["area_under_curve", "interval", "seeds_needed"]
 
 
 def area_under_curve(n_labeled: ArrayLike, accuracy: ArrayLike) -> float:
@@ -50,3 +50,40 @@ def interval(values: ArrayLike, confidence: float = 0.95) -> Tuple[float, float,
         return mean, float("nan"), float("nan")
     half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
     return mean, mean - half, mean + half
+
+
+def seeds_needed(differences: ArrayLike, confidence: float = 0.95, at_most: int = 10_000) -> float:
+    """How many seeds the observed spread of paired ``differences`` suggests a significant result needs.
+
+    The smallest n >= 2 for which a Student-t interval of half-width t(n-1) * s / sqrt(n), with
+    the observed standard deviation s, would exclude zero at the observed mean difference. It is a
+    planning figure, not a test: the spread itself is estimated from few seeds.
+
+    Parameters
+    ----------
+    differences : array-like of float
+        Paired differences (one per seed), e.g. a strategy's AULC minus random's; NaNs left out.
+    confidence : float in (0, 1), as for :func:`interval`.
+    at_most : int, the largest count considered.
+
+    Returns
+    -------
+    float
+        The count (a whole number), ``inf`` when the mean difference is zero or more than
+        ``at_most`` seeds would be needed, NaN with fewer than 2 differences.
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return float("nan")
+    m, sd = abs(float(d.mean())), float(d.std(ddof=1))
+    if m == 0.0:
+        return float("inf")
+    if sd == 0.0:
+        return 2.0
+    n = np.arange(2, at_most + 1)
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+    ok = np.flatnonzero(half < m)
+    return float(n[ok[0]]) if ok.size else float("inf")

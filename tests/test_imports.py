@@ -24,7 +24,7 @@ FLOORS = [
                            "alviz.vaal_networks", "alviz.contrastive_encoder", "alviz.encoders"]),
     ("strategies", ["alviz.strategies.*"]),
     ("the loop", ["alviz._session_io", "alviz.session"]),
-    ("many runs", ["alviz.comparison", "alviz.experiment"]),
+    ("many runs", ["alviz.comparison", "alviz.experiment", "alviz.papers"]),
     ("pictures", ["alviz.plot.*", "alviz.report"]),
     ("interaction", ["alviz._widget_tools", "alviz._labeling", "alviz.widgets.*", "alviz.cli", "alviz"]),
 ]
