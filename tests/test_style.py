@@ -25,7 +25,7 @@ DESIGN = ROOT / "docs" / "design.md"
 PUBLIC_MODULES = ["alviz", "alviz.datasets", "alviz.models", "alviz.oracles", "alviz.scenarios", "alviz.scores",
                   "alviz.selection", "alviz.strategies", "alviz.session", "alviz.comparison", "alviz.experiment",
                   "alviz.metrics", "alviz.diagnostics", "alviz.fields", "alviz.projection", "alviz.plot",
-                  "alviz.report", "alviz.perturbation", "alviz.encoders"]
+                  "alviz.report", "alviz.perturbation", "alviz.encoders", "alviz.papers"]
 
 #: numpydoc's checks that every public function and class passes (numpydoc.validate's codes): it has a
 #: docstring (GL08) with a one-line summary (SS01, SS03 ends with a period, SS04 no leading space), known
