@@ -121,8 +121,8 @@ def cached_arrays(sub: str, key: str, compute: Callable[[], dict]) -> dict:
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as npz:
-                meta = json.loads(bytes(npz["__meta__"]).decode("utf-8"))
-                return _unflatten(npz, meta)
+                stored = json.loads(bytes(npz["__meta__"]).decode("utf-8"))
+                return _unflatten(npz, stored)
         except Exception:  # noqa: BLE001 - any unreadable entry is stale or broken: recompute below
             path.unlink(missing_ok=True)
     value = compute()

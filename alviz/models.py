@@ -518,7 +518,7 @@ def fit_fresh(template: Any, X: ArrayLike, y: ArrayLike, n_classes: int, rng: An
         m.set_params(**{k: v for k, v in params.items() if k in own})
     if is_torch_model(m):
         return m.fit(X, y, n_classes=n_classes)
-    return m.fit(model_input(m, X), y)
+    return m.fit(model_input(m, np.asarray(X)), y)
 
 
 class ForwardRecord:

@@ -76,7 +76,7 @@ class Oracle:
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.get_params() == other.get_params()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Simulated(Oracle):

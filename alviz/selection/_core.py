@@ -95,8 +95,9 @@ def reduce_sq_distances(points: ArrayLike, reference: ArrayLike, reduce: Callabl
     """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances (clipped at 0) from a
     chunk of ``points`` to every row of ``reference``: memory O(chunk·n), never m × n (see
     :func:`sq_distance_blocks`)."""
-    P = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
-    R = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
+    P = np.asarray(points, dtype=np.float64)
+    R = np.asarray(reference, dtype=np.float64)
+    P, R = P.reshape(len(P), -1), R.reshape(len(R), -1)
     out = np.empty(len(P))
     for s, e, d2 in sq_distance_blocks(P, R, chunk):
         out[s:e] = reduce(np.maximum(d2, 0.0))
@@ -105,7 +106,7 @@ def reduce_sq_distances(points: ArrayLike, reference: ArrayLike, reduce: Callabl
 
 def distance_to_centers(points: ArrayLike, centers: ArrayLike, chunk: int = 2048) -> np.ndarray:
     """(m,) Euclidean distance from each row of ``points`` to its nearest row of ``centers`` (chunked)."""
-    if len(centers) == 0:
+    if np.shape(centers)[0] == 0:
         raise ValueError("distance_to_centers needs at least one center")
     return np.sqrt(reduce_sq_distances(points, centers, lambda d2: d2.min(axis=1), chunk))
 
@@ -173,7 +174,8 @@ def k_center_greedy_trace(features: ArrayLike, labeled_mask: ArrayLike, k: int, 
     Sener, O. & Savarese, S. (2018). Active learning for convolutional neural
     networks: a core-set approach. ICLR.
     """
-    F = check_features(features, "features").reshape(len(features), -1).astype(np.float64, copy=False)
+    F = check_features(features, "features")
+    F = F.reshape(len(F), -1).astype(np.float64, copy=False)
     n = F.shape[0]
     labeled = check_mask(labeled_mask, n)
     cand = ~labeled if candidates is None else check_mask(candidates, n, "candidates") & ~labeled
@@ -445,7 +447,8 @@ def covering_radius(points: ArrayLike, centers_idx: ArrayLike) -> float:
     -------
     float
     """
-    X = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    X = np.asarray(points, dtype=np.float64)
+    X = X.reshape(len(X), -1)
     idx = np.unique(np.asarray(centers_idx, dtype=np.int64))
     if idx.size == 0:
         return float("nan")

@@ -84,7 +84,7 @@ def strategies_for(model, n_labeled: Optional[int] = None) -> list:
 _REGISTRY: Dict[str, Any] = {}
 
 
-def register(cls: type) -> type:
+def register(cls: Any) -> Any:
     """Class decorator: add a Strategy subclass to the registry under ``cls.name``."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a name to be registered")
