@@ -18,9 +18,14 @@ __all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", 
            "projection", "plot", "widgets", "report", "papers"]
 
 
-def __getattr__(name):
-    # the picture layers import plotly/umap/ipywidgets (and papers the experiment tables): load them on first use
-    if name in ("projection", "plot", "widgets", "report", "papers"):
+#: modules loaded on first use: the picture layers import plotly/umap/ipywidgets (and papers the experiment
+#: tables); the others are there for ``alviz.<name>`` without an import (the strategies load what they need)
+_LAZY = ("projection", "plot", "widgets", "report", "papers", "encoders", "vaal_networks", "contrastive_encoder",
+         "metrics", "diagnostics", "perturbation", "fields")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
