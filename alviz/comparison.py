@@ -178,7 +178,11 @@ class Comparison(Mapping):
         return {name: s.rounds[-1] for name, s in self.items()}
 
     def run(self, rounds: int = 1, progress: bool = False) -> "Comparison":
-        """Call :meth:`step` ``rounds`` times (one tqdm bar over rounds with ``progress``); returns ``self``."""
+        """Call :meth:`step` ``rounds`` times (one tqdm bar over rounds with ``progress``); returns ``self``.
+
+        Stops early, with a :class:`alviz.session.PoolExhaustedWarning`, once every session's pool
+        is labeled (the last round takes what is left).
+        """
         rounds = check_int(rounds, "rounds", 0)
         progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
@@ -186,7 +190,15 @@ class Comparison(Mapping):
             from tqdm.auto import tqdm
 
             it = tqdm(it, desc=f"{len(self)} strategies", unit="round", leave=False)
-        for _ in it:
+        for i in it:
+            if all(s.n_unlabeled == 0 and s.pending is None for s in self.values()):
+                import warnings
+
+                from .session import PoolExhaustedWarning
+
+                warnings.warn(f"the pool is exhausted (every sample is labeled): ran {i} of the {rounds} rounds "
+                              "asked for", PoolExhaustedWarning, stacklevel=2)
+                break
             self.step()
         return self
 

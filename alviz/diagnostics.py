@@ -53,6 +53,9 @@ DIAGNOSTICS: Dict[str, str] = {
     # VAAL
     "discriminator_p_labeled": PER_POOL, "vae_loss": ARRAY, "discriminator_loss": ARRAY,
     "criterion": LABEL,
+    # the adversarial line after VAAL: Learning Loss, WAAL, TA-VAAL, SRAAL
+    "predicted_loss": PER_POOL, "true_loss": PER_POOL, "loss_prediction_loss": ARRAY,
+    "critic_score": PER_POOL, "uncertainty_bound": PER_POOL, "critic_loss": ARRAY, "relabeled_state": PER_POOL,
     # adversarial
     "perturbation": POOL_MATRIX, "adversarial_class": PER_POOL, "iterations": PER_POOL, "flipped": PER_POOL,
     "perturbation_norm": PER_POOL, "stuck": PER_POOL, "gradient_norm": PER_POOL,
@@ -61,6 +64,16 @@ DIAGNOSTICS: Dict[str, str] = {
     # clustering and coverage
     "cluster": PER_POOL, "typicality": PER_POOL, "n_clusters": SCALAR, "centroids": ARRAY,
     "distance_to_centroid": PER_POOL, "delta": SCALAR, "covered": PER_POOL, "pseudo_label": PER_POOL,
+    # Bayesian (MC dropout), BatchBALD, BAIT
+    "predictive_entropy": PER_POOL, "expected_entropy": PER_POOL, "joint_mutual_information": PER_PICK,
+    "oversampled": INDEX_SET, "bait_objective": ARRAY,
+    # herding (kernel coverage)
+    "coverage_gain": PER_PICK, "uncertainty": PER_POOL, "bandwidth": SCALAR, "temperature": SCALAR,
+    # the representation-aware line after BADGE (alfa_mix, cdal, noise_stability, coregcn, uncertaingcn,
+    # kmeans, cluster_margin)
+    "alfa_anchor": PER_POOL, "alpha_norm": PER_POOL, "alfa_target": ARRAY, "alfa_anchor_inputs": ARRAY,
+    "alpha_cap": SCALAR, "output_change": PER_POOL, "gcn_p_labeled": PER_POOL, "gcn_loss": ARRAY,
+    "graph_edges": ARRAY, "graph_edge_weight": ARRAY, "round_robin_pass": PER_PICK,
     # any strategy
     "candidates": INDEX_SET, "representation": POOL_MATRIX, "representation_name": LABEL,
 }

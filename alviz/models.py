@@ -218,7 +218,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
     _MC_BATCH = 4096
 
-    def mc_dropout_proba(self, X, n_samples: int, seed: int) -> np.ndarray:
+    def mc_dropout_proba(self, X, n_samples: int, seed: int, consistent: bool = False,
+                         embedding: Optional[np.ndarray] = None) -> np.ndarray:
         """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
         network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
 
@@ -226,10 +227,35 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         (the global torch state is left alone) and deterministic on the CPU: the same ``seed`` gives the
         same masks' stream for any ``X``. The network is back in eval mode afterwards, even on an error.
 
+        Parameters
+        ----------
+        X : (n, *input_shape) array.
+        n_samples : int, T.
+        seed : int, seeds the masks.
+        consistent : bool, default False
+            False: every sample of every pass draws its own mask (``nn.Dropout`` in train mode).
+            True: pass t draws one mask per Dropout layer and applies it to every input, so pass t is
+            one network (one parameter sample ω_t) for all of ``X`` and a later call with other inputs
+            and the same ``seed`` gives the same T networks (BatchBALD's consistent MC dropout, Kirsch
+            et al. 2019: joint predictions of several samples need it; fields drawn from it are smooth).
+            The masks are drawn on the CPU, so CPU and GPU sample the same networks.
+        embedding : (n, d) array or None
+            ``embed(X)`` when the caller has it already (the round's pool embedding): with
+            ``consistent=True`` and the only dropout layer feeding the head, no forward pass runs.
+
+        Returns
+        -------
+        (T, n, C) float64
+
         Raises
         ------
         ValueError
             The network has no Dropout layer with p > 0 (every pass would be the same).
+
+        References
+        ----------
+        Kirsch, A., van Amersfoort, J. & Gal, Y. (2019). BatchBALD: efficient and diverse batch
+        acquisition for deep Bayesian active learning. NeurIPS.
         """
         self._check_fitted()
         net = self.network_
@@ -239,6 +265,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"MC-dropout sampling needs a network with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2)); "
                 f"this {type(self).__name__} has no Dropout layer with p > 0"
             )
+        if consistent:
+            return self._consistent_mc_proba(X, int(n_samples), int(seed), drops, embedding)
         Xt = self._tensor(X)
         b = self._MC_BATCH
         out = []
@@ -252,6 +280,68 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     out.append(torch.cat(p).numpy().astype(np.float64))  # (n, C)
             finally:
                 net.eval()
+        return np.stack(out)
+
+    def _dropout_feeds_head(self, drops: list) -> bool:
+        """True when the network's only Dropout layer is the last of ``features`` and feeds the head."""
+        net = self.network_
+        feats = getattr(net, "features", None)
+        return (isinstance(feats, nn.Sequential) and len(drops) == 1 and len(feats) > 0
+                and feats[-1] is drops[0] and getattr(net, "head", None) is self.head_)
+
+    def _consistent_mc_proba(self, X, T: int, seed: int, drops: list,
+                             embedding: Optional[np.ndarray] = None) -> np.ndarray:
+        """Consistent MC dropout (see :meth:`mc_dropout_proba`): pass t multiplies each Dropout layer's
+        output by one mask m_t (drawn once, Bernoulli(1 - p) / (1 - p), of the layer's per-sample shape)
+        for every input; the layers stay in eval mode (identity) and forward hooks apply the masks.
+
+        When the only Dropout layer feeds the head directly (alviz's MLP and CNN: ``features`` ends with
+        it), the head's input h is computed once and pass t is ``head(h ⊙ m_t)``: the same numbers
+        (the same masks, drawn in the same order) at the cost of one forward pass.
+        """
+        gen = torch.Generator().manual_seed(seed)
+        net = self.network_
+        masks: dict = {}  # (pass, layer) -> mask, drawn in first-use order
+
+        def mask(t: int, j: int, shape: tuple) -> torch.Tensor:
+            if (t, j) not in masks:
+                p = float(drops[j].p)
+                keep = (torch.rand(shape, generator=gen) >= p).to(torch.float32)
+                masks[(t, j)] = (keep / (1.0 - p)).to(self.device_)
+            return masks[(t, j)]
+
+        if self._dropout_feeds_head(drops):
+            # (n, d): the dropout layer's output in eval mode
+            h = torch.as_tensor(np.asarray(self.embed(X) if embedding is None else embedding, dtype=np.float32))
+            if h.shape[0] != len(X):
+                raise ValueError(f"embedding has {h.shape[0]} rows for {len(X)} inputs")
+            out = []
+            with torch.no_grad():
+                for t in range(T):
+                    m = mask(t, 0, tuple(h.shape[1:]))
+                    logits = torch.cat([self.head_(h[i:i + 4096].to(self.device_) * m)
+                                        for i in range(0, len(h), 4096)])
+                    out.append(torch.softmax(logits, dim=1).cpu().numpy().astype(np.float64))
+            return np.stack(out)
+        Xt = self._tensor(X)
+        b = self._batch_size()
+        current = [0]
+        index = {id(m): j for j, m in enumerate(drops)}
+        hooks = [m.register_forward_hook(lambda mod, inp, output: output * mask(current[0], index[id(mod)],
+                                                                                 tuple(output.shape[1:])))
+                 for m in drops]
+        out = []
+        try:
+            net.eval()
+            with torch.no_grad(), threads_for(self.input_shape_):
+                for t in range(T):
+                    current[0] = t
+                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    out.append(torch.cat(p).numpy().astype(np.float64))
+        finally:
+            for hk in hooks:
+                hk.remove()
+            net.eval()
         return np.stack(out)
 
     def recording_logits(self) -> "ForwardRecord":

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
+from . import _spill
 from . import fields as _fields
 from . import oracles as _oracles
 from ._random import streams
@@ -28,16 +30,21 @@ from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 from .strategies._kcenter import input_covering_radius
 
-__all__ = ["Round", "Session", "STATE_FIELDS", "DERIVED_FIELDS"]
+__all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "Session"]
 
 #: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
 #: attribute found on a Session is part of its state too
 STATE_FIELDS = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
                 "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
                 "_augment_X", "_augment_y", "oracle", "pending")
-#: values derived from the others (the pool's hash): never part of the state
-DERIVED_FIELDS = ("_pool_key",)
+#: values derived from the others (the pool's hash) or private to this process (the folder of old rounds'
+#: memory-mapped arrays, alviz._spill): never part of the state
+DERIVED_FIELDS = ("_pool_key", "_spill")
 _REQUIRED_STATE = ("dataset", "strategy", "model_template", "budget", "seed", "initial_indices")
+
+
+class PoolExhaustedWarning(UserWarning):
+    """:meth:`Session.run` stopped early: every sample of the pool is labeled, so no round is left to run."""
 
 
 @dataclass
@@ -51,7 +58,10 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+        ``budget`` (the picks taken) and ``budget_cut`` (True on a last round that took the fewer samples
+        left), ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+    proba, embedding, scores and large array extras of rounds older than the newest two are read-only
+        memory-mapped arrays (``alviz._spill``): the same numbers, on disk.
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
@@ -165,6 +175,7 @@ class Session:
         self.oracle = _oracles.get(oracle)
         self.oracle.check(dataset.n_classes)
         self.pending: Optional[Round] = None  # a proposed round waiting for its labels (propose / label)
+        self._spill = _spill.SpillStore()  # old rounds' large arrays, memory-mapped (alviz._spill)
 
     # ------------------------------------------------------------------ set-up
     def _initial_indices(self, initial) -> np.ndarray:
@@ -177,7 +188,9 @@ class Session:
             rng = streams(self.seed, None, "initial")
             y = self.dataset.y
             counts = np.bincount(y)
-            if initial >= self.dataset.n_classes and initial < n and counts[counts > 0].min() >= 2:
+            present = int(np.count_nonzero(counts))  # classes missing from the pool cannot be stratified on
+            # a stratified split needs every present class twice and room for each on both sides
+            if present <= initial <= n - present and counts[counts > 0].min() >= 2:
                 from sklearn.model_selection import train_test_split
 
                 idx, _ = train_test_split(np.arange(n), train_size=int(initial), stratify=y,
@@ -258,7 +271,7 @@ class Session:
                 f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
-        had_pending, model_before = self.pending is not None, self.model
+        had_pending, model_before, cache_before = self.pending is not None, self.model, dict(self.cache)
         self.propose()
         rnd = self.pending
         assert rnd is not None  # propose() always leaves a pending round
@@ -266,9 +279,11 @@ class Session:
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
-        except BaseException:
+        except BaseException:  # an interrupt too (the kernel's stop button): the round never happened
             if not had_pending:
                 self.pending, self.model = None, model_before
+                self.cache.clear()
+                self.cache.update(cache_before)
             raise
 
     def propose(self) -> np.ndarray:
@@ -281,18 +296,22 @@ class Session:
         if self.pending is not None:
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
-            raise ValueError("the pool is exhausted: every sample is labeled")
+            raise ValueError("the pool is exhausted: every sample is labeled, so no round is left to propose "
+                             "(session.n_unlabeled == 0); start a new Session to run more rounds")
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
+        # the last round of a pool takes what is left (and says so in its metrics)
+        budget = min(self.budget, self.n_unlabeled)
         t0 = time.perf_counter()
         X_train, y_train = self._training_set()
+        cache = dict(self.cache)  # what the round adds to the cross-round cache is committed with the round
         model = self._fit(X_train, y_train, rng)
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
-                           model_template=self.model_template, cache=self.cache,
+                           model_template=self.model_template, cache=cache,
                            dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
-        res = self.strategy.query(ctx, self.budget, rng)
+        res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
         fld = self._field(ctx, r)
@@ -310,12 +329,14 @@ class Session:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
+            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
+                     "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
                      "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
             proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
         )
         self.pending = rnd
         self.model = model
+        self.cache.update(cache)
         return rnd.selected.copy()
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
@@ -357,10 +378,10 @@ class Session:
         aug = rnd.augment_inputs
         if aug is not None:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(rnd.selected),) + ds.input_shape)
-        rnd.given_labels = given
-        rnd.metrics["label_accuracy"] = (float(np.mean(given == ds.y[rnd.selected])) if len(given)
-                                         else float("nan"))
+        label_accuracy = float(np.mean(given == ds.y[rnd.selected])) if len(given) else float("nan")
         # commit: nothing below can fail
+        rnd.given_labels = given
+        rnd.metrics["label_accuracy"] = label_accuracy
         self.labeled_mask[rnd.selected] = True
         self.labels[rnd.selected] = given
         if aug is not None:
@@ -368,7 +389,16 @@ class Session:
             self._augment_y = np.concatenate([self._augment_y, given])
         self.rounds.append(rnd)
         self.pending = None
+        self._spill_old_rounds()
         return rnd
+
+    def _spill_old_rounds(self) -> None:
+        """Keep memory bounded: the large arrays of rounds older than the newest few go to disk (alviz._spill)."""
+        store = getattr(self, "_spill", None)
+        if store is None:
+            store = self._spill = _spill.SpillStore()
+        for old in self.rounds[:max(0, len(self.rounds) - _spill.RESIDENT_ROUNDS)]:
+            _spill.spill_round(old, store)
 
     def _field(self, ctx, r: int):
         """The round's field on 2-D data (None otherwise), from a stream derived from, not shared with, the round's."""
@@ -379,7 +409,22 @@ class Session:
                                resolution=resolution)
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
-        """Run ``rounds`` rounds; returns the new Rounds."""
+        """Run up to ``rounds`` rounds and return the new Rounds.
+
+        Parameters
+        ----------
+        rounds : int
+            How many rounds to run. The last round of a pool takes the samples left
+            (``metrics["budget_cut"]``); when the pool is exhausted before ``rounds`` are run,
+            the run stops there with a :class:`PoolExhaustedWarning` (not an error).
+        progress : bool
+            Show one tqdm bar over the rounds.
+
+        Returns
+        -------
+        list of Round
+            The rounds run, possibly fewer than ``rounds``.
+        """
         rounds = check_int(rounds, "rounds", 0)
         progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
@@ -387,7 +432,15 @@ class Session:
             from tqdm.auto import tqdm
 
             it = tqdm(it, desc=f"{self.strategy.name}", leave=False)
-        return [self.step() for _ in it]
+        out = []
+        for i in it:
+            if self.n_unlabeled == 0 and self.pending is None:
+                warnings.warn(
+                    f"the pool is exhausted (all {self.n_pool} samples are labeled): ran {i} of the {rounds} "
+                    "rounds asked for", PoolExhaustedWarning, stacklevel=2)
+                break
+            out.append(self.step())
+        return out
 
     def learning_curve(self):
         """(n_labeled, accuracy) arrays, one entry per round."""
@@ -413,7 +466,7 @@ class Session:
         return {name: getattr(self, name) for name in names}
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> "Session":
+    def from_state(cls, state: Mapping[str, Any], *, spill: Optional[_spill.SpillStore] = None) -> "Session":
         """A session rebuilt from :meth:`state` (e.g. read from a session file): it continues exactly as the
         original would have.
 
@@ -426,6 +479,9 @@ class Session:
         state : mapping of str to object
             At least ``dataset``, ``strategy``, ``model_template``, ``budget``, ``seed`` and
             ``initial_indices``.
+        spill : alviz._spill.SpillStore or None
+            The folder of the state's memory-mapped round arrays (a session file loaded lazily):
+            the session keeps it, so it lives as long as the session does.
 
         Returns
         -------
@@ -447,6 +503,8 @@ class Session:
                 setattr(session, k, x)
         for rnd in list(session.rounds or []) + [session.pending]:
             _upgrade_round(rnd, session.dataset)
+        if spill is not None:
+            session._spill = spill
         return session
 
     def refit(self, round_index: Optional[int] = None) -> Any:

@@ -12,7 +12,8 @@ from tests.conftest import make_context
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 
 #: strategies that train or run a network of their own get a device parameter (default "cpu")
-OWN_NETWORK = ["vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "eer"]
+OWN_NETWORK = ["vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "eer", "loss_prediction", "waal",
+               "ta_vaal", "sraal", "coregcn", "uncertaingcn"]
 
 
 class Tiny(nn.Module):

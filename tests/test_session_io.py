@@ -40,6 +40,10 @@ FAST = {
     "eer": {"n_candidates": 10, "n_eval": 40, "steps": 10},
     "qbc_vote_entropy": {"n_members": 2},
     "qbc_kl": {"n_members": 2},
+    "loss_prediction": {"steps": 10},
+    "waal": {"steps": 10},
+    "ta_vaal": {"steps": 4, "latent_dim": 4, "ranker_steps": 10},
+    "sraal": {"steps": 4, "latent_dim": 4},
 }
 
 

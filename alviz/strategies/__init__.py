@@ -31,6 +31,20 @@ STRATEGY_MODULES = (
     "contrastive",
     "gradient_embedding",
     "vaal",
+    "bayesian",
+    "batchbald",
+    "bait",
+    "herding",
+    "loss_prediction",
+    "waal",
+    "ta_vaal",
+    "sraal",
+    "alfa_mix",
+    "cdal",
+    "noise_stability",
+    "gcn",
+    "kmeans",
+    "cluster_margin",
 )
 
 for _name in STRATEGY_MODULES:
