@@ -324,6 +324,9 @@ class Session:
             accuracy = float(np.mean(test_pred == ds.y_test))
             if self.record_embeddings and has_embedding(model):
                 embedding = np.asarray(ctx.embedding, dtype=np.float32)
+        if ("covering_radius" in res.extras and "input_covering_radius" not in res.extras
+                and tuple(ds.input_shape) == (2,)):  # on 2-D data the cover read in the input plane (the circles)
+            res.extras["input_covering_radius"] = input_covering_radius(ds.X, self.labeled_mask, res.indices)
         aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
