@@ -660,8 +660,8 @@ def warm_steps(model: "TorchClassifier") -> int:
     return max(1, int(getattr(model, "steps", 300)) // 10)
 
 
-def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X, y, n_classes: int,
-             rng=None) -> "TorchClassifier":
+def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X: ArrayLike, y: ArrayLike, n_classes: int,
+             rng: Any = None) -> "TorchClassifier":
     """A clone of ``template`` that starts from ``previous``'s weights and trains :func:`warm_steps` steps.
 
     The warm start of ``Session(..., warm_start=True)``: the labeled set grew by a few samples, so the

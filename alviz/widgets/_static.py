@@ -235,7 +235,8 @@ def static_png(figure: Mapping[str, Any], width: int | None = None, height: int 
             by0, by1 = cy - s * (yr[1] - yr[0]) / 2, cy + s * (yr[1] - yr[0]) / 2
         ras.rect(bx0, by0, bx1, by1, plot_bg)
 
-        def to_px(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def to_px(x: np.ndarray, y: np.ndarray, bx0: float = bx0, bx1: float = bx1, by0: float = by0,
+                  by1: float = by1, xr: Any = xr, yr: Any = yr) -> tuple[np.ndarray, np.ndarray]:
             X = bx0 + (x - xr[0]) / ((xr[1] - xr[0]) or 1.0) * (bx1 - bx0)
             Y = by1 - (y - yr[0]) / ((yr[1] - yr[0]) or 1.0) * (by1 - by0)
             return X, Y
