@@ -60,7 +60,8 @@ class Round:
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
         ``budget`` (the strategy's picks: ``min(session.budget, samples left)``) and ``budget_cut`` (True on a
-        last round that took the fewer samples left), ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+        last round that took the fewer samples left), ``train_seconds``, ``query_seconds``, ``field_seconds``
+        (0 without a field), ``seconds``.
     proba, embedding, scores and large array extras of rounds older than the newest two are read-only
         memory-mapped arrays (``alviz._spill``): the same numbers, on disk.
     proba : (n_pool, C) float32, the task model's probabilities this round.
