@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 from .._cache import pool_key
-from .._params import merged_constraints, validate_params
-from .._validation import as_generator, check_budget
+from .._params import merged_constraints, suggest, validate_params
+from .._validation import InvalidParameterError, as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
@@ -649,9 +649,7 @@ def tags(strategy) -> StrategyTags:
     (``Strategy._requires``): ``get("qbc_kl", committee="dropout")`` needs an alviz torch model,
     ``get("typiclust", embedding="model")`` the task model's embedding.
     """
-    cls = _REGISTRY.get(strategy) if isinstance(strategy, str) else strategy
-    if cls is None:
-        raise ValueError(f"unknown strategy {strategy!r}; available: {', '.join(available())}")
+    cls = _lookup(strategy) if isinstance(strategy, str) else strategy
     if isinstance(cls, Strategy):
         return StrategyTags(frozenset(cls._requires()), int(getattr(cls, "min_classes", 1)))
     if not isinstance(cls, type):
@@ -706,6 +704,21 @@ def register(cls):
     return cls
 
 
+def unknown_strategy_message(name) -> str:
+    """The words of an unknown strategy name: the nearest registered name ("did you mean"), then all of them."""
+    hint = suggest(name, available()) if isinstance(name, str) else None
+    return (f"unknown strategy {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+            + f"; available: {', '.join(available())}")
+
+
+def _lookup(name: str) -> type:
+    """The registered class of ``name``; an unknown name raises ``ValueError`` with the nearest one."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(unknown_strategy_message(name))
+    return cls
+
+
 def available() -> list:
     """Names of every registered strategy."""
     return list(_REGISTRY)
@@ -720,9 +733,10 @@ def get(name, **params) -> Strategy:
         if params:
             raise ValueError("parameters go with a strategy name, not with a Strategy object")
         return name
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(f"unknown strategy {name!r}; available: {', '.join(available())}")
-    cls = _REGISTRY[name]
+    if not isinstance(name, str):
+        raise InvalidParameterError(f"a strategy is a name (a str, one of {', '.join(available())}) or a Strategy object, "
+                        f"not a {type(name).__name__}")
+    cls = _lookup(name)
     allowed = cls._param_names()
     bad = sorted(set(params) - set(allowed))
     if bad:
