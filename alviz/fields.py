@@ -91,7 +91,12 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
     if ctx.model is not None:
         f.proba = ctx.proba_of(ctx.model, pts).astype(np.float32).reshape(shape + (ctx.n_classes,))
     if strategy.has_pointwise_score:
-        f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+        from .strategies.base import NoPointwiseScore
+
+        try:
+            f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+        except NoPointwiseScore as exc:  # e.g. a space given for the pool only: the model's regions alone
+            f.name = f"{strategy.name}: no field ({exc})"
     else:  # a user's strategy without score_points: the model's regions and boundary only
         f.name = f"{strategy.name or type(strategy).__name__}: no pointwise score (implement _score_points)"
     return f

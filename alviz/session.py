@@ -256,7 +256,8 @@ class Session:
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
                            model_template=self.model_template, cache=self.cache,
-                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
+                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train,
+                           features=getattr(ds, "features", None))
         res = self.strategy.query(ctx, self.budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)

@@ -214,7 +214,7 @@ class RoundExplorer(_Explorer):
             coords = projection.cached_reference(session.dataset, seed=session.seed)
             self.projection_state = "ready"
             if coords is None:  # a provisional picture now, the UMAP when it is fitted
-                coords = projection.pca(session.dataset.flat())
+                coords = projection.pca(projection.reference_features(session.dataset)[0])
                 self.projection_state = "fitting"
         else:
             self.projection_state = "given"

@@ -18,7 +18,7 @@ from .._validation import InvalidParameterError, as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
-           "get", "tags", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
+           "get", "tags", "NoPointwiseScore", "unknown_strategy_message", "check_embedding_name", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
            "PER_POOL", "POOL_MATRIX", "PER_PICK", "INDEX_SET", "SCALAR", "LABEL", "ARRAY", "DiagnosticError",
            "diagnostic_kind", "declare_diagnostic", "check_diagnostics"]
 
@@ -190,6 +190,11 @@ def check_diagnostics(result: "QueryResult", n_pool: int) -> None:
                                   key, kind, _found(v))
 
 
+class NoPointwiseScore(ValueError):
+    """A strategy's quantity cannot be computed at new inputs this round (it lives in a space given only
+    for the pool, such as the dataset's own features); a field then draws the model alone."""
+
+
 @dataclass
 class QueryResult:
     """What a strategy returns, always.
@@ -230,11 +235,20 @@ class QueryContext:
         A place for state that may live across rounds (e.g. a contrastive
         encoder keyed by data hash); the Session passes the same dict each round.
     dataset_key : str, a content hash of the pool for on-disk caches.
+    train_X, train_y : the task model's training set (default: the labeled pool samples).
+    features : (n_pool, d) array, optional
+        The dataset's own features of the pool (``Dataset.features``), which the representation-aware
+        strategies use under ``embedding="auto"`` or ``"features"``; None when it has none.
     """
 
     def __init__(self, X, labeled_mask, labels, n_classes: int, model=None, model_template=None,
-                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None):
+                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None,
+                 features=None):
         self.X = X
+        self.features = None if features is None else np.asarray(features)
+        if self.features is not None and (self.features.ndim != 2 or len(self.features) != len(labeled_mask)):
+            raise ValueError(f"features has shape {self.features.shape}; it needs one row per pool sample "
+                             f"({len(labeled_mask)}, d)")
         self.labeled_mask = np.asarray(labeled_mask, dtype=bool)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.n_classes = int(n_classes)
@@ -405,6 +419,16 @@ class QueryContext:
         """(a, h) of :attr:`gradient_factors` at arbitrary inputs ``X`` (the same formula)."""
         self.require_torch()
         return gradient_factors_from(self.proba_points(X), self.embed_points(X))
+
+    def own_features(self, who: Optional[str] = None) -> np.ndarray:
+        """(n_pool, d) float32: the dataset's own features of the pool, or a ``ValueError`` saying how to give them."""
+        if self.features is None:
+            raise ValueError(
+                f"strategy {self._who(who)!r} was told to use the dataset's own features (embedding='features'), "
+                "and this dataset has none: build it with alviz.datasets.from_arrays(X, y, features=F), one row "
+                "of F per sample, or choose another embedding"
+            )
+        return np.asarray(self.features, dtype=np.float32)
 
     @property
     def embedding_source(self) -> str:
@@ -639,6 +663,29 @@ def candidate_scores(ctx: QueryContext, values, where=None) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
     out[idx] = v[idx] if v.shape == (ctx.n_pool,) else v
     return out
+
+
+def check_embedding_name(strategy: "Strategy", options) -> None:
+    """Refuse an ``embedding`` parameter that is not one of ``options`` (names), with what to do instead.
+
+    An array (your own features) is not a parameter value: it goes with the data
+    (``from_arrays(X, y, features=F)``), and ``embedding="auto"`` / ``"features"`` then uses it.
+    """
+    value = strategy.embedding
+    if isinstance(value, str) and value in options:
+        return
+    if isinstance(value, str):
+        hint = suggest(value, options)
+        raise InvalidParameterError(
+            f"strategy {strategy.name!r}: embedding={value!r}; choose one of {', '.join(map(repr, options))}"
+            + (f" (did you mean {hint!r}?)" if hint else ""))
+    if hasattr(value, "shape") or isinstance(value, (list, tuple)):
+        raise InvalidParameterError(
+            f"strategy {strategy.name!r}: embedding takes a name ({', '.join(map(repr, options))}), not an array "
+            f"of features; give your own features with the data: alviz.datasets.from_arrays(X, y, features=F), "
+            "and embedding='auto' (the default) or 'features' uses them")
+    raise InvalidParameterError(f"strategy {strategy.name!r}: embedding={value!r} is not a name; choose one of "
+                                f"{', '.join(map(repr, options))}")
 
 
 # ============================================================================ capabilities

@@ -3,7 +3,8 @@
 Each rule is a public pure function on a feature matrix (``typicality``,
 ``typiclust_select``, ``prototype_select``, ``purity_radius``,
 ``max_coverage``); the strategies only choose the space (``embedding``:
-the contrastive embedding by default, the task model's, or the raw input) and
+the dataset's own features when it has them, else the contrastive embedding, by default;
+the task model's, or the raw input) and
 package the diagnostics.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from scipy.spatial import cKDTree
 from .._validation import (RandomLike, as_generator, check_bool, check_count, check_features, check_int,
                            check_mask, check_number, torch_seed)
 from .._device import check_device
-from .base import QueryResult, Strategy, candidate_scores, register
+from .base import NoPointwiseScore, QueryResult, Strategy, candidate_scores, check_embedding_name, register
 from ._representations import CONTRASTIVE_NAME, check_encoder_params, contrastive_transform, pool_contrastive_embedding
 from ..selection import distance_to_centers, reduce_sq_distances, sq_distance_blocks
 
@@ -471,13 +472,14 @@ def max_coverage(features, labeled_mask, delta: float, k: int, rng: RandomLike =
 
 
 # ============================================================================ strategies
-_EMBEDDINGS = ("contrastive", "model", "input")
+#: "auto": the dataset's own features when it has them (``from_arrays(..., features=F)``), else "contrastive"
+_EMBEDDINGS = ("auto", "contrastive", "model", "input", "features")
 
 
 class _EmbeddingStrategy(Strategy):
     """Shared parameters and the choice of space for the clustering strategies."""
 
-    def __init__(self, embedding: str = "contrastive", encoder_seed: int = 0, encoder_params=None,
+    def __init__(self, embedding: str = "auto", encoder_seed: int = 0, encoder_params=None,
                  progress: bool = True, device: str = "cpu"):
         self.device = device
         self.embedding = embedding
@@ -487,31 +489,43 @@ class _EmbeddingStrategy(Strategy):
 
     def _requires(self) -> frozenset:
         # the task model's space needs a model with embed(X); the contrastive and input spaces need nothing
-        return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
+        return super()._requires() | ({"embedding"} if isinstance(self.embedding, str)
+                                      and self.embedding == "model" else set())
+
+    def _space(self, ctx) -> str:
+        """The space this round: "auto" resolved to "features" (the dataset has its own) or "contrastive"."""
+        if self.embedding == "auto":
+            return "features" if ctx.features is not None else "contrastive"
+        return self.embedding
 
     def _validate_params(self):
-        if self.embedding not in _EMBEDDINGS:
-            raise ValueError(f"embedding={self.embedding!r}; choose one of {', '.join(map(repr, _EMBEDDINGS))}")
+        check_embedding_name(self, _EMBEDDINGS)
         check_encoder_params(self.encoder_seed, self.encoder_params)
         check_bool(self.progress, "progress", hint="a progress bar while the encoder trains")
         check_device(self.device)
 
     def _features(self, ctx):
         """(features (n_pool, d), representation_name)."""
-        if self.embedding == "contrastive":
+        space = self._space(ctx)
+        if space == "features":
+            return ctx.own_features(self.name), "your features"
+        if space == "contrastive":
             return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress,
                                                self.device),
                     CONTRASTIVE_NAME)
-        if self.embedding == "model":
+        if space == "model":
             src = ctx.embedding_source
             return ctx.embedding, ("task model embedding" if src == "model" else "input (no model yet)")
         return check_features(ctx.flat_X(), "X").astype(np.float32, copy=False), "input"
 
     def _features_of(self, ctx, X) -> np.ndarray:
         """Arbitrary inputs ``X`` mapped into the space :meth:`_features` uses for the pool."""
-        if self.embedding == "contrastive":
+        space = self._space(ctx)
+        if space == "features":
+            raise NoPointwiseScore(f"{self.name} runs in the dataset's own features, which exist for the pool only")
+        if space == "contrastive":
             return contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params)
-        if self.embedding == "model":
+        if space == "model":
             return ctx.embed_points(X)
         return check_features(X, "X").reshape(len(X), -1).astype(np.float32, copy=False)
 
@@ -533,7 +547,9 @@ class TypiClust(_EmbeddingStrategy):
 
     Parameters
     ----------
-    embedding : "contrastive" (default, as in the paper) | "model" | "input"
+    embedding : "auto" (default) | "contrastive" (as in the paper) | "model" | "input" | "features"
+        "features" is the dataset's own (``from_arrays(..., features=F)``); "auto" uses them when the
+        dataset has them, else the contrastive embedding.
     max_clusters : int, the cap on K (500 in the paper).
     min_cluster_size : int, clusters of at most this many points are dropped (5).
     encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
@@ -547,7 +563,7 @@ class TypiClust(_EmbeddingStrategy):
     name = "typiclust"
     field_name = "typicality: kNN density among the pool"
 
-    def __init__(self, embedding: str = "contrastive", max_clusters: int = 500, min_cluster_size: int = 5,
+    def __init__(self, embedding: str = "auto", max_clusters: int = 500, min_cluster_size: int = 5,
                  encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.max_clusters = max_clusters
@@ -585,7 +601,7 @@ class Prototype(_EmbeddingStrategy):
 
     Parameters
     ----------
-    embedding : "contrastive" (default) | "model" | "input"
+    embedding : "auto" (default) | "contrastive" | "model" | "input" | "features" (as in typiclust)
     encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
 
     References
@@ -635,7 +651,7 @@ class ProbCover(_EmbeddingStrategy):
     name = "probcover"
     field_name = "coverage: uncovered pool points within δ"
 
-    def __init__(self, embedding: str = "contrastive", purity: float = 0.95, encoder_seed: int = 0,
+    def __init__(self, embedding: str = "auto", purity: float = 0.95, encoder_seed: int = 0,
                  encoder_params=None, progress: bool = True, device: str = "cpu"):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.purity = purity
