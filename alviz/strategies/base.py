@@ -18,7 +18,7 @@ from .._validation import InvalidParameterError, as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
-           "get", "tags", "NoPointwiseScore", "unknown_strategy_message", "check_embedding_name", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
+           "get", "tags", "NoPointwiseScore", "SingleClassError", "unknown_strategy_message", "check_embedding_name", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
            "PER_POOL", "POOL_MATRIX", "PER_PICK", "INDEX_SET", "SCALAR", "LABEL", "ARRAY", "DiagnosticError",
            "diagnostic_kind", "declare_diagnostic", "check_diagnostics"]
 
@@ -188,6 +188,10 @@ def check_diagnostics(result: "QueryResult", n_pool: int) -> None:
             want = DIAGNOSTIC_KINDS[kind].replace("n_pool", str(n_pool)).replace("(k,)", f"({k},)")
             raise DiagnosticError(f"extras[{key!r}] is declared {kind} ({want}), but it is {_found(v)}",
                                   key, kind, _found(v))
+
+
+class SingleClassError(ValueError):
+    """The labeled set holds one class, and the strategy scores by the task model's predictions."""
 
 
 class NoPointwiseScore(ValueError):
@@ -495,12 +499,31 @@ class Strategy:
         rng = as_generator(rng)
         self._validate_params()
         ctx.strategy_name = self.name
+        self._refuse_single_class(ctx)
         res = self._query(ctx, budget, rng)
         self._check_result(res, ctx, budget)
         return res
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         raise NotImplementedError
+
+    def _refuse_single_class(self, ctx: QueryContext) -> None:
+        """A strategy that reads the task model's predictions ("model" in its needs) refuses a labeled set of
+        one class: a model trained on one class predicts it everywhere, its scores tie or rank noise, and the
+        picks would follow the pool's index order. Raises :class:`SingleClassError`."""
+        if "model" not in self._requires() or not ctx.labeled_mask.any():
+            return
+        present = np.unique(ctx.labels[ctx.labeled_mask])
+        if present.size != 1:
+            return
+        ok = [n for n in available() if "model" not in tags(n).requires]
+        raise SingleClassError(
+            f"strategy {self.name!r} scores samples by the task model's predictions, and every labeled sample is "
+            f"of class {int(present[0])}: a model trained on one class predicts it everywhere, so the scores say "
+            "nothing (they tie, and the picks would be the pool's index order). Label samples of a second class "
+            f"first (e.g. a larger or stratified initial set), or start with a strategy that needs no trained "
+            f"model: {', '.join(ok)}"
+        )
 
     def score_points(self, ctx: QueryContext, X, rng=None) -> np.ndarray:
         """The strategy's own quantity at arbitrary inputs ``X`` this round ("higher = pick first").
@@ -726,6 +749,8 @@ def runs_with(strategy, model, n_labeled: Optional[int] = None, n_label_classes:
             return False
         if n_label_classes is not None and n_label_classes < t.min_classes:
             return False
+    if "model" in t.requires and n_label_classes is not None and n_label_classes < 2:
+        return False  # a one-class model's predictions say nothing (Strategy._refuse_single_class)
     return True
 
 
