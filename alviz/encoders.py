@@ -34,7 +34,7 @@ from ._validation import (RandomLike, as_generator, check_features, check_int, c
 __all__ = [
     "MLPVAE", "ConvVAE", "make_vae", "Discriminator", "vae_loss_terms", "train_vaal", "VAALFit", "auto_steps",
     "nt_xent", "augment_vectors", "augment_images", "make_contrastive_encoder", "fit_contrastive",
-    "ContrastiveFit", "contrastive_embedding",
+    "ContrastiveFit", "contrastive_embedding", "TrainingDivergedError",
 ]
 
 #: image tensors smaller than this (H or W) are flattened and get the MLP networks
@@ -199,6 +199,10 @@ class Discriminator(nn.Module):
         return self.net(z).squeeze(1)  # (n,) logits; sigmoid gives P(labeled)
 
 
+class TrainingDivergedError(ValueError):
+    """A network alviz trains for a strategy diverged (NaN or inf losses), with what to change."""
+
+
 def vae_loss_terms(x, recon, mu, logvar):
     """(reconstruction, KL) of a batch, each the per-sample sum averaged over the batch.
 
@@ -338,6 +342,13 @@ def train_vaal(X, labeled_mask, rng: RandomLike = None, *, latent_dim: int = 32,
             d_curve[t] = float(d_loss.detach())
     vae.eval()
     disc.eval()
+    if not (np.isfinite(vae_curve).all() and np.isfinite(d_curve).all()):
+        raise TrainingDivergedError(
+            f"VAAL's VAE diverged (its loss became NaN or inf) on inputs whose values reach "
+            f"{float(np.abs(X).max()):.3g}: it reconstructs them with a squared error and needs features of about "
+            "unit scale. Standardise them (alviz.datasets.from_arrays does so by default, scale='auto'; or "
+            "sklearn.preprocessing.StandardScaler), or lower lr"
+        )
     return VAALFit(vae, disc, vae_curve, d_curve, int(steps))
 
 

@@ -97,11 +97,13 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         net.eval()
         m = min(len(X), 8)
         with torch.no_grad():
-            out = net(torch.as_tensor(X[:m], dtype=torch.float32, device=device))
+            out = net(torch.as_tensor(X[:1], dtype=torch.float32, device=device))
+            if isinstance(out, torch.Tensor) and tuple(out.shape) == (1, n_classes) and m > 1:
+                out = net(torch.as_tensor(X[:m], dtype=torch.float32, device=device))
         if not isinstance(out, torch.Tensor) or tuple(out.shape) != (m, n_classes):
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ValueError(
-                f"the network's output for {m} sample(s) has shape {got}, expected ({m}, {n_classes}): "
+                f"the network's output for one sample has shape {got}, expected (1, {n_classes}): "
                 f"it must return one logit per class ({n_classes} classes); make its last layer "
                 f"nn.Linear(..., {n_classes})"
             )
@@ -373,7 +375,11 @@ class TorchModel(TorchClassifier):
     ----------
     module : an ``nn.Module`` subclass, or a zero-argument callable that returns a new module
         (``lambda: MyNet(width=64)``). Its ``forward(x)`` takes a float tensor (n, *input_shape)
-        of the dataset's samples and returns logits (n, n_classes).
+        of the dataset's samples and returns logits (n, n_classes): a network that ends in a softmax
+        is refused (:class:`OutputNotLogitsError`), one that ends in a log-softmax is fine.
+        A session whose model is built from a lambda or function cannot be saved (a session file holds
+        data, not code: ``session.save`` refuses it and says so); give the class, or a subclass that
+        sets the constructor's arguments, to save and load (``Session.load(path, classes=[MyNet])``).
     head : str, optional
         The name (as in ``module.named_modules()``, e.g. ``"classifier.2"``) of the
         ``nn.Linear`` whose input is the embedding; default the module's last ``nn.Linear``.

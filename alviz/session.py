@@ -370,6 +370,16 @@ class Session:
         opening it cannot run code (format: ``alviz._session_io``). A crash mid-write
         leaves the previous file intact. Anything that is not data (e.g. a lambda as a
         parameter) raises ``ValueError`` naming it, before the file is touched.
+
+        Raises
+        ------
+        alviz._session_io.SessionFileError
+            (a ``ValueError``) ``path`` is a folder, or the session holds something that is not data: a
+            ``TorchModel`` built from a lambda or function is refused (give it the ``nn.Module`` class).
+        alviz._session_io.SessionWriteError
+            (a ``SessionFileError`` and an ``OSError``) the folder is read-only or the disk full.
+        FileNotFoundError
+            The folder does not exist.
         """
         from ._session_io import save_session
 
