@@ -1,13 +1,16 @@
-"""A torch thread policy for alviz's small networks (task models, VAE, contrastive encoder)."""
+"""A torch thread policy for alviz's small networks (task models, VAE, contrastive encoder, the attacks), and
+the policy of background work (the explorer's UMAP fits): it yields to the round the person is waiting for."""
 from __future__ import annotations
 
+import os
+import threading
 from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
 import torch
 
-__all__ = ["threads_for"]
+__all__ = ["threads_for", "yield_to_foreground", "BACKGROUND_NICENESS"]
 
 #: samples with at most this many values train on one torch thread (see threads_for)
 _ONE_THREAD_MAX_VALUES = 1024
@@ -33,3 +36,41 @@ def threads_for(input_shape: Sequence[int]):
         yield
     finally:
         torch.set_num_threads(old)
+
+
+#: how much lower than the foreground a background thread runs (Linux nice levels; 19 is the lowest)
+BACKGROUND_NICENESS = 10
+
+
+def yield_to_foreground() -> dict:
+    """Make the calling thread background work: a lower scheduling priority and one numba thread.
+
+    Called at the start of the explorer's background UMAP fits (on their own thread, never the
+    kernel's), so that a round the person clicked for gets the cores first: on Linux the thread's
+    nice level rises by :data:`BACKGROUND_NICENESS` (``setpriority`` on a thread id affects that
+    thread only, and the numba workers it starts inherit it), and numba's thread count, which is
+    thread-local, drops to 1 for this thread. Elsewhere (or without permission) it does what it can
+    and never raises. The thread keeps the setting until it ends.
+
+    Returns
+    -------
+    dict
+        What was changed: ``{"nice": int or None, "numba_threads": int or None}``.
+    """
+    done = {"nice": None, "numba_threads": None}
+    tid = getattr(threading, "get_native_id", lambda: None)()
+    if hasattr(os, "setpriority") and tid is not None:
+        try:
+            now = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, now + BACKGROUND_NICENESS))
+            done["nice"] = os.getpriority(os.PRIO_PROCESS, tid)
+        except OSError:  # not permitted here: the fit still runs, at the normal priority
+            pass
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+        done["numba_threads"] = 1
+    except Exception:  # noqa: BLE001 - numba missing or its threading layer refusing: nothing to lower
+        pass
+    return done

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 from .._cache import pool_key
 from .._params import merged_constraints, suggest, validate_params
+from .._threads import threads_for
 from .._validation import InvalidParameterError, as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
@@ -500,7 +501,8 @@ class Strategy:
         self._validate_params()
         ctx.strategy_name = self.name
         self._refuse_single_class(ctx)
-        res = self._query(ctx, budget, rng)
+        with threads_for(tuple(np.shape(ctx.X)[1:])):  # small inputs: one torch thread (attacks, committees)
+            res = self._query(ctx, budget, rng)
         self._check_result(res, ctx, budget)
         return res
 
@@ -553,7 +555,8 @@ class Strategy:
             raise ValueError(f"X has shape {X.shape}; score_points needs inputs of the pool's shape (m, *{shape})")
         X = X.astype(np.asarray(ctx.X).dtype, copy=False)
         self._validate_params()
-        s = np.asarray(self._score_points(ctx, X, as_generator(rng)), dtype=np.float64).reshape(-1)
+        with threads_for(shape):
+            s = np.asarray(self._score_points(ctx, X, as_generator(rng)), dtype=np.float64).reshape(-1)
         if s.shape != (len(X),):
             raise RuntimeError(f"strategy {self.name!r} scored {s.shape[0]} points for {len(X)} inputs")
         return s
