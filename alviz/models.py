@@ -19,7 +19,8 @@ from ._device import resolve_device, seeded
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord", "default_model", "is_torch_model", "has_embedding", "model_input",
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord",
+           "default_model", "is_torch_model", "has_embedding", "model_input",
            "fit_fresh"]
 
 

@@ -42,8 +42,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from ._cache import atomic_write_bytes, cache_dir, content_key
 from ._validation import check_features, check_int, check_number
 
-__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "reference_features", "aligned", "strategy_space", "place_inputs",
-           "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
+__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "reference_features", "aligned",
+           "strategy_space", "place_inputs", "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
 
 _SUB = "projection"
 _VERSION = "umap-v2"  # bump to invalidate every cached projection (v2: data-only cache, no pickled model)

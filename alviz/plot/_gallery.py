@@ -46,7 +46,8 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
     -------
     go.Figure
         One trace named ``"picks"`` holding every tile: a ``go.Heatmap`` for grey images (ink dark),
-        a ``go.Image`` (RGB, white between tiles) for colour ones; one annotation per tile; ``fig.layout.meta["indices"]`` are the pool indices shown.
+        a ``go.Image`` (RGB, white between tiles) for colour ones; one annotation per tile;
+        ``fig.layout.meta["indices"]`` are the pool indices shown.
     """
     rnd = _round_of(session, r)
     ds = session.dataset

@@ -19,7 +19,8 @@ from .._validation import InvalidParameterError, as_generator, check_budget
 from ..models import fit_fresh, has_embedding, is_torch_model, model_input
 
 __all__ = ["QueryContext", "QueryResult", "Strategy", "StrategyTags", "CAPABILITIES", "register", "available",
-           "get", "tags", "NoPointwiseScore", "SingleClassError", "unknown_strategy_message", "check_embedding_name", "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
+           "get", "tags", "NoPointwiseScore", "SingleClassError", "unknown_strategy_message", "check_embedding_name",
+           "runs_with", "strategies_for", "gradient_factors_from", "DIAGNOSTIC_KINDS", "DIAGNOSTICS",
            "PER_POOL", "POOL_MATRIX", "PER_PICK", "INDEX_SET", "SCALAR", "LABEL", "ARRAY", "DiagnosticError",
            "diagnostic_kind", "declare_diagnostic", "check_diagnostics"]
 
@@ -809,7 +810,8 @@ def get(name, **params) -> Strategy:
             raise ValueError("parameters go with a strategy name, not with a Strategy object")
         return name
     if not isinstance(name, str):
-        raise InvalidParameterError(f"a strategy is a name (a str, one of {', '.join(available())}) or a Strategy object, "
+        raise InvalidParameterError(f"a strategy is a name (a str, one of {', '.join(available())}) or a Strategy "
+                                    "object, "
                         f"not a {type(name).__name__}")
     cls = _lookup(name)
     allowed = cls._param_names()
