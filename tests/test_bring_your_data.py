@@ -340,3 +340,25 @@ def test_strategy_names_get_a_did_you_mean():
         get("BADGE")
     with pytest.raises(ValueError, match="did you mean 'coreset'"):
         tags("CoreSet")
+
+
+# ============================================================================ 7. background work yields
+def test_background_fits_yield_to_the_round_the_person_waits_for():
+    import os
+    import threading
+
+    from alviz._threads import BACKGROUND_NICENESS, yield_to_foreground
+    from alviz._widget_tools import Background
+
+    numba = pytest.importorskip("numba")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def job():
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen["numba"] = numba.get_num_threads()
+        return 1
+    Background(job, lambda result, exc: None).wait(60)
+    assert seen["nice"] == min(19, mine + BACKGROUND_NICENESS) and seen["numba"] == 1
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the kernel's thread is untouched
+    assert yield_to_foreground.__module__ == "alviz._threads"
