@@ -14,12 +14,12 @@ from .experiment import Experiment, experiment  # noqa: E402  (the function; the
 
 __all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round",
            "compare", "Comparison", "experiment", "Experiment",
-           "projection", "plot", "widgets", "report"]
+           "projection", "plot", "widgets", "report", "papers"]
 
 
 def __getattr__(name):
-    # the picture layers import plotly/umap/ipywidgets: load them on first use
-    if name in ("projection", "plot", "widgets", "report"):
+    # the picture layers import plotly/umap/ipywidgets (and papers the experiment tables): load them on first use
+    if name in ("projection", "plot", "widgets", "report", "papers"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run every strategy from every seed (each seed one start shared by all "
                                      "strategies), in parallel with joblib, and write the results table.")
     _run_arguments(exp)
-    exp.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"),
-                     help="seeds as a range 0-9 and/or a list 0,3,7 (default 0-4)")
+    exp.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-9"),
+                     help="seeds as a range 0-9 and/or a list 0,3,7 (default 0-9: fewer seeds rarely separate "
+                          "strategies; see lesson 10)")
     exp.add_argument("--rounds", type=_positive, default=5, help="rounds per run (default 5)")
     exp.add_argument("--budget", type=_positive, default=10, help="samples picked per round (default 10)")
     exp.add_argument("--initial", type=_non_negative, default=20, help="samples labeled at the start (default 20)")

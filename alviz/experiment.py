@@ -33,7 +33,14 @@ from .datasets import Dataset
 from .oracles import Simulated
 from .session import Session
 
-__all__ = ["Experiment", "experiment", "interval", "RESULT_COLUMNS"]
+__all__ = ["Experiment", "experiment", "interval", "seeds_needed", "RESULT_COLUMNS", "DEFAULT_SEEDS"]
+
+#: The default number of seeds (``experiment``, the CLI, the lessons). Chosen from what the seeds show, not
+#: from habit: on digits (lesson 10, "Do the papers hold here?") the paired AULC differences of margin and
+#: core-set to random over 4 rounds have a spread that needs 10-30 seeds for a difference of 1-1.5 points to
+#: be significant; 3 or 5 seeds, the usual habit, can call either sign. 10 is the fewest that separates a
+#: difference of about 2 points on that spread; summary() says when even that is too few.
+DEFAULT_SEEDS = 10
 
 #: columns of ``Experiment.results`` (then ``label_accuracy`` when the rounds report it)
 RESULT_COLUMNS = ("strategy", "seed", "round", "n_labeled", "accuracy", "seconds")
@@ -55,6 +62,43 @@ def interval(values, confidence: float = 0.95) -> Tuple[float, float, float]:
         return mean, float("nan"), float("nan")
     half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
     return mean, mean - half, mean + half
+
+
+def seeds_needed(differences, confidence: float = 0.95, at_most: int = 10_000) -> float:
+    """How many seeds the observed spread of paired ``differences`` suggests a significant result needs.
+
+    The smallest n >= 2 for which a Student-t interval of half-width t(n-1) * s / sqrt(n), with
+    the observed standard deviation s, would exclude zero at the observed mean difference. It is a
+    planning figure, not a test: the spread itself is estimated from few seeds.
+
+    Parameters
+    ----------
+    differences : array-like of float
+        Paired differences (one per seed), e.g. a strategy's AULC minus random's; NaNs left out.
+    confidence : float in (0, 1), as for :func:`interval`.
+    at_most : int, the largest count considered.
+
+    Returns
+    -------
+    float
+        The count (a whole number), ``inf`` when the mean difference is zero or more than
+        ``at_most`` seeds would be needed, NaN with fewer than 2 differences.
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return float("nan")
+    m, sd = abs(float(d.mean())), float(d.std(ddof=1))
+    if m == 0.0:
+        return float("inf")
+    if sd == 0.0:
+        return 2.0
+    n = np.arange(2, at_most + 1)
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+    ok = np.flatnonzero(half < m)
+    return float(n[ok[0]]) if ok.size else float("inf")
 
 
 @contextmanager
@@ -156,9 +200,13 @@ class Experiment:
         AULC to the baseline (per seed, both started from the same labeled set; an
         interval that excludes 0 means the difference is larger than the seed-to-seed
         noise), ``wins``, the fraction of seeds where the strategy's AULC beats the
-        baseline's (ties count half, as in :meth:`win_fractions`), and ``verdict`` in words:
-        "better than random", "worse than random", "within noise of random" (the interval
-        holds 0), "the baseline" or "one seed: no interval". The interval is Student's t over seeds (NaN with one seed).
+        baseline's (ties count half, as in :meth:`win_fractions`), ``significant`` (the interval
+        excludes 0), ``seeds_needed`` (:func:`seeds_needed`: how many seeds the observed spread of
+        the differences suggests a significant result of the observed size would need; ``inf``
+        when the mean difference is 0) and ``verdict`` in words: "better than random", "worse
+        than random", "not significant: within noise of random with 3 seeds (the spread suggests
+        about 14 seeds)", "the baseline" or "one seed: no interval". The interval is Student's t
+        over seeds (NaN with one seed). A difference that is not significant is never a finding.
         """
         import pandas as pd
 
@@ -175,7 +223,10 @@ class Experiment:
                 rec["diff_mean"], rec["diff_low"], rec["diff_high"] = interval(d, confidence)
                 rec["wins"] = (float(np.mean((d > 0) + 0.5 * (d == 0))) if d.size and name != baseline
                                else float("nan"))
-                rec["verdict"] = _verdict(name == baseline, rec["diff_low"], rec["diff_high"], baseline)
+                rec["significant"] = bool(name != baseline and (rec["diff_low"] > 0 or rec["diff_high"] < 0))
+                rec["seeds_needed"] = float("nan") if name == baseline else seeds_needed(d, confidence)
+                rec["verdict"] = _verdict(name == baseline, rec["diff_low"], rec["diff_high"], baseline,
+                                          rec["seeds_needed"], len(d))
             recs.append(rec)
         return pd.DataFrame.from_records(recs).set_index("strategy")
 
@@ -195,7 +246,8 @@ class Experiment:
         return pd.DataFrame(W, index=self.strategies, columns=self.strategies)
 
 
-def _verdict(is_baseline: bool, low: float, high: float, baseline: str) -> str:
+def _verdict(is_baseline: bool, low: float, high: float, baseline: str, needed: float = float("nan"),
+             n_seeds: int = 0) -> str:
     if is_baseline:
         return "the baseline"
     if not (np.isfinite(low) and np.isfinite(high)):
@@ -204,7 +256,10 @@ def _verdict(is_baseline: bool, low: float, high: float, baseline: str) -> str:
         return f"better than {baseline}"
     if high < 0:
         return f"worse than {baseline}"
-    return f"within noise of {baseline}"
+    if np.isfinite(needed):
+        return (f"not significant: within noise of {baseline} with {n_seeds} seeds "
+                f"(the spread suggests about {int(needed)} seeds)")
+    return f"not significant: within noise of {baseline} (no difference to find)"
 
 
 def _seed_list(seeds) -> list:
@@ -221,7 +276,7 @@ def _seed_list(seeds) -> list:
     return out
 
 
-def experiment(dataset: Dataset, strategies: Sequence, seeds=range(5), rounds: int = 5, budget: int = 10,
+def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS), rounds: int = 5, budget: int = 10,
                initial=20, model=None, n_jobs: int = 1, oracle=None, progress: bool = False,
                keep_sessions: bool = True) -> Experiment:
     """Run every strategy from every seed; return an :class:`Experiment`.
@@ -232,7 +287,7 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(5), rounds: i
     strategies : list of names or configured Strategy objects
         Two configurations of one strategy get distinct names (``vaal``, ``vaal#2``).
         Objects are copied for every run, so no run sees another's state.
-    seeds : a sequence of ints (``range(10)``), or a count n meaning ``range(n)``
+    seeds : a sequence of ints (default ``range(DEFAULT_SEEDS)``, 10), or a count n meaning ``range(n)``
         Each seed is one shared start for all strategies (initial labeled set, model
         initialisation, every round's randomness).
     rounds, budget, initial, model : as in :class:`alviz.Session`.

@@ -364,10 +364,11 @@ def fit(features, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
     return Projection(coords, F, kind="umap", params=params)
 
 
-def pca(features) -> Projection:
+def pca(features, space: str = "the features it was fitted on") -> Projection:
     """A quick provisional picture: the first two principal components of ``features`` (no cache, < 1 s).
 
-    Used while a UMAP is being fitted; its ``transform`` is the same linear map.
+    Used while a UMAP is being fitted; its ``transform`` is the same linear map. ``space`` names what
+    ``features`` are, for the picture's caption (e.g. "the dataset's inputs").
     """
     F = _features(features)
     mu = F.mean(axis=0)
@@ -378,7 +379,7 @@ def pca(features) -> Projection:
     else:
         W = np.eye(F.shape[1], 2)
     coords = (A @ W).astype(np.float32)
-    p = Projection(coords, None, kind="pca", space="the features it was fitted on")
+    p = Projection(coords, None, kind="pca", space=space)
     p._linear = (mu, W.astype(np.float32))
     return p
 
@@ -625,5 +626,5 @@ def strategy_space(rnd, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"
     if len(rep) != len(rnd.scores):
         raise ValueError(f"extras['representation'] has {len(rep)} rows for a pool of {len(rnd.scores)}")
     p = fit(rep, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
-    p.space = str(rnd.extras.get("representation_name", "the strategy's representation"))
+    p.space = f"round {rnd.index}'s {rnd.extras.get('representation_name') or 'strategy representation'}"
     return p

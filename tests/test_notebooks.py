@@ -24,7 +24,7 @@ BUDGET_SECONDS = 180  # each notebook, top to bottom, on a 2-core CPU
 PROBE = ("import sys as _s, ipykernel as _k; "
          "print('KERNEL-PYTHON=' + _s.executable); print('KERNEL-IPYKERNEL=' + _k.__file__)")
 LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial", "04_representation_diversity",
-           "05_compare", "06_you_are_the_oracle", "07_scenarios"]
+           "05_compare", "06_you_are_the_oracle", "07_scenarios", "10_do_the_papers_hold"]
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
@@ -39,6 +39,9 @@ EXPECT = {
     "05_compare": ["picks per class", "alviz_report.html", "AULC - random =", "of random"],
     "06_you_are_the_oracle": ["step() refused:", "same picks on a second propose(): True", "refused: got 3 labels",
                               "agrees with the model  label accuracy by round", "picks wait for your labels"],
+    "10_do_the_papers_hold": ["FC 500-150-10: rho_adv = ", "(paper 0.11)", "LeNet: rho_adv = ", "winner",
+                              "repeat_share", "not significant", "significantly_better",
+                              "island sizes and the gaps between islands are not distances"],
     "07_scenarios": ["typiclust  outlier pick rate by round", "badge    duplicate picks by round",
                      "classes discovered after each round", "share of picks from the 3 rarest classes",
                      "margin, noisy 20%  label accuracy by round"],

@@ -52,20 +52,42 @@ def area_under_curve(n_labeled, accuracy) -> float:
 
 def _finish_curves(fig, seen, title):
     lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
+    top = 80 if "<br>" in title else 50
     fig.update_layout(title=dict(text=title),
                       xaxis=dict(title=dict(text="labeled samples")),
                       yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
                                  range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]),
-                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=top, b=50))
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
     return fig
+
+
+def round_significance(exp, name: str, baseline: str, confidence: float = 0.95) -> np.ndarray:
+    """(rounds,) bool: where ``name``'s accuracy differs significantly from ``baseline``'s, paired by seed.
+
+    True where the Student-t interval of the per-seed differences excludes 0 (False with one seed,
+    and for the baseline itself).
+    """
+    from ..experiment import interval
+
+    acc = exp.results.pivot_table(index=["seed", "round"], columns="strategy", values="accuracy")
+    d = (acc[name] - acc[baseline]).unstack("seed")  # (rounds, seeds)
+    stats = np.array([interval(row, confidence) for row in d.to_numpy()]).reshape(-1, 3)
+    with np.errstate(invalid="ignore"):
+        return (stats[:, 1] > 0) | (stats[:, 2] < 0)
+
+
+def _markers(significant: np.ndarray) -> list:
+    """Filled where the difference to the baseline is significant, hollow where it is not."""
+    return ["circle" if s else "circle-open" for s in significant]
 
 
 def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
     from ..experiment import interval
 
     res = exp.results
+    base = "random" if "random" in exp.strategies else None
     summary = exp.summary(confidence=confidence)
     fig = go.Figure()
     seen = []
@@ -83,16 +105,24 @@ def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
         _add_band(fig, n, low, high, name, color, pct, seen)
         ok = np.isfinite(mean)
         seen.extend(mean[ok].tolist())
+        sig = (round_significance(exp, name, base, confidence) if base is not None and name != base
+               else np.ones(len(n), dtype=bool))
+        vs = ([f"{'significantly different from' if v else 'not significantly different from'} {base}"
+               for v in sig] if base is not None and name != base else [""] * len(n))
         fig.add_trace(go.Scatter(
             x=n[ok], y=mean[ok], mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
-            marker=dict(size=6), customdata=np.stack([low, high], axis=1)[ok],
+            marker=dict(size=7, symbol=np.array(_markers(sig))[ok].tolist()),
+            customdata=np.stack([low, high, np.array(vs, dtype=object)], axis=1)[ok],
             meta={"strategy": name, "aulc": float(auc), "aulc_low": float(row["aulc_low"]),
-                  "aulc_high": float(row["aulc_high"])},
+                  "aulc_high": float(row["aulc_high"]), "significant": sig[ok].tolist()},
             hovertemplate=f"{name}<br>%{{x}} labels: mean accuracy %{{y:.3f}}"
-                          f"<br>{pct} interval %{{customdata[0]:.3f}} – %{{customdata[1]:.3f}}<extra></extra>"))
+                          f"<br>{pct} interval %{{customdata[0]:.3f}} – %{{customdata[1]:.3f}}"
+                          f"<br>%{{customdata[2]}}<extra></extra>"))
     k = len(exp.seeds)
+    hollow = (f"<br><sup>hollow markers: not significantly different from {base} at that round</sup>"
+              if base is not None else "")
     return _finish_curves(fig, seen, f"Learning curves over {k} seed{'s' if k != 1 else ''}: mean and "
-                                     f"{pct} interval (Student t); legend: AULC ± half-width")
+                                     f"{pct} interval (Student t){hollow}")
 
 
 
@@ -134,22 +164,27 @@ def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.
                  else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)")
         _add_band(fig, n, low, high, name, color, pct, seen)
         seen.extend(mean[np.isfinite(mean)].tolist())
+        with np.errstate(invalid="ignore"):
+            sig = (low > 0) | (high < 0)
+        vs = np.array(["significant" if v else "not significant" for v in sig], dtype=object)
         fig.add_trace(go.Scatter(
             x=n, y=mean, mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
-            marker=dict(size=6), customdata=np.stack([low, high], axis=1),
-            meta={"strategy": name, "baseline": baseline},
+            marker=dict(size=7, symbol=_markers(sig)), customdata=np.stack([low, high, vs], axis=1),
+            meta={"strategy": name, "baseline": baseline, "significant": sig.tolist()},
             hovertemplate=f"{name} − {baseline}<br>%{{x}} labels: %{{y:+.3f}}"
-                          f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}<extra></extra>"))
+                          f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}"
+                          f" (%{{customdata[2]}})<extra></extra>"))
     fig.add_hline(y=0, line_color="grey", line_dash="dot")
     lo, hi = min(seen), max(seen)
     k = len(exp.seeds)
     fig.update_layout(
         title=dict(text=f"Accuracy minus {baseline}, paired by seed ({k} seeds): mean and {pct} interval; "
-                        "a band clear of 0 is a real difference"),
+                        "a band clear of 0 is a real difference<br><sup>hollow markers: not significant "
+                        "at that round</sup>"),
         xaxis=dict(title=dict(text="labeled samples")),
         yaxis=dict(title=dict(text=f"accuracy − {baseline}"), tickformat="+.0%",
                    range=[lo - 0.01, hi + 0.01]),
-        plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=50, b=50))
+        plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=80, b=50))
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
     return fig

@@ -158,6 +158,40 @@ def check_coords(coords, n_pool: int):
     return coords if isinstance(coords, Projection) else c
 
 
+#: the one-line caution every UMAP picture carries (docs/design.md, "What a picture's space means")
+UMAP_CAUTION = "island sizes and the gaps between islands are not distances"
+
+
+def space_caption(dataset, coords) -> str:
+    """What space a picture shows, in one line: the input plane, a UMAP (with its caution), a PCA, model space.
+
+    Parameters
+    ----------
+    dataset : the Dataset drawn.
+    coords : the (n_pool, 2) positions: an :class:`alviz.projection.Projection` (which knows its
+        ``kind`` and ``space``) or a plain array.
+
+    Returns
+    -------
+    str
+    """
+    from ..projection import Projection
+
+    kind = getattr(coords, "kind", None) if isinstance(coords, Projection) else None
+    space = getattr(coords, "space", "") if kind else ""
+    c = np.asarray(coords)
+    if kind == "input" or (kind is None and getattr(dataset, "is_2d", False) and c.shape == dataset.X.shape
+                           and np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))):
+        return "input plane: the data's own two features (distances are real)"
+    if kind == "umap":
+        return f"UMAP of {space}: {UMAP_CAUTION}"
+    if kind == "aligned":
+        return f"model space: UMAP of {space}, aligned across rounds; {UMAP_CAUTION}"
+    if kind == "pca":
+        return f"PCA of {space}: the first two principal components (a linear view)"
+    return "given 2-D coordinates (alviz does not know their space)"
+
+
 def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optional[int] = 20000,
               webgl: Optional[bool] = None, sample_seed: int = 0, allow_inset: bool = True) -> View:
     """Decide what is drawn: all labeled and picked points, and the unlabeled ones (or a sample)."""
@@ -172,7 +206,7 @@ def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optiona
     rest[labeled] = False
     rest[selected] = False
     unl = np.flatnonzero(rest)
-    notes = []
+    notes = [space_caption(dataset, coords)]
     if max_points is not None:
         check_int(max_points, "max_points", 1, hint="or None to draw everything")
         if n > max_points:
