@@ -211,7 +211,7 @@ LAYOUTS = ("auto", "vectors", "channels_first", "channels_last")
 #: the values of ``from_arrays(scale=...)``
 SCALES = ("auto", "standard", None)
 #: under ``scale="auto"``, vector features that all lie within [-_UNIT_RANGE, _UNIT_RANGE] are kept as given
-_UNIT_RANGE = 10.0
+_UNIT_RANGE = 100.0
 _CHANNELS = (1, 3, 4)
 
 
@@ -361,7 +361,7 @@ def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
 def _standardise(X: np.ndarray, X_test: np.ndarray, scale) -> tuple:
     """(X, X_test, feature_scaling) under ``from_arrays(scale=...)`` (vectors only)."""
     if scale not in SCALES:
-        raise ValueError(f"scale={scale!r}; choose 'auto' (standardise features far from unit scale), "
+        raise ValueError(f"scale={scale!r}; choose 'auto' (standardise features with values beyond ±100), "
                          "'standard' (always) or None (keep the features as given)")
     if scale is None:
         return X, X_test, None
@@ -404,8 +404,9 @@ def from_arrays(X, y, X_test=None, y_test=None, class_names: Optional[Sequence[s
         (the rule of "auto" is in :func:`read_layout`).
     scale : "auto" (default) | "standard" | None
         Feature vectors are standardised with the pool's mean and standard deviation ("standard"
-        always; "auto" unless every value already lies within [-10, 10], as pixels in [0, 1] or
-        standardised data do); None keeps them. Image tensors are never scaled.
+        always; "auto" when some value lies outside [-100, 100], as features measured in the hundreds
+        or thousands (areas, concentrations) do; pixels in [0, 1], standardised data and 2-D toy
+        sets are kept); None keeps them. Image tensors are never scaled.
         ``Dataset.feature_scaling`` records what was done.
 
     Returns

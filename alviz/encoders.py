@@ -346,7 +346,7 @@ def train_vaal(X, labeled_mask, rng: RandomLike = None, *, latent_dim: int = 32,
         raise TrainingDivergedError(
             f"VAAL's VAE diverged (its loss became NaN or inf) on inputs whose values reach "
             f"{float(np.abs(X).max()):.3g}: it reconstructs them with a squared error and needs features of about "
-            "unit scale. Standardise them (alviz.datasets.from_arrays does so by default, scale='auto'; or "
+            "unit scale. Standardise them (alviz.datasets.from_arrays(X, y, scale='standard'), or "
             "sklearn.preprocessing.StandardScaler), or lower lr"
         )
     return VAALFit(vae, disc, vae_curve, d_curve, int(steps))

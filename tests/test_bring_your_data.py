@@ -162,7 +162,7 @@ def test_unscaled_tabular_data_is_standardised_and_every_strategy_runs_without_n
 def test_scale_auto_keeps_unit_scale_data_and_vaal_on_raw_features_says_standardise(unscaled):
     _, X, y = unscaled
     unit = from_arrays(X / np.abs(X).max(axis=0), y)
-    assert unit.feature_scaling is None  # every value within [-10, 10]: kept as given
+    assert unit.feature_scaling is None  # every value within [-100, 100]: kept as given
     kept = from_arrays(X, y, scale=None)
     assert kept.feature_scaling is None and np.abs(kept.X).max() > 100
     raw = Dataset(kept.X, kept.y, kept.X_test, kept.y_test)  # a Dataset built directly is never scaled
