@@ -3,6 +3,7 @@ the policy of background work (the explorer's UMAP fits): it yields to the round
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Sequence
@@ -10,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-__all__ = ["threads_for", "yield_to_foreground", "BACKGROUND_NICENESS"]
+__all__ = ["threads_for", "yield_to_foreground", "background_work", "BACKGROUND_NICENESS", "BACKGROUND_SWITCH_INTERVAL"]
 
 #: samples with at most this many values train on one torch thread (see threads_for)
 _ONE_THREAD_MAX_VALUES = 1024
@@ -39,7 +40,7 @@ def threads_for(input_shape: Sequence[int]):
 
 
 #: how much lower than the foreground a background thread runs (Linux nice levels; 19 is the lowest)
-BACKGROUND_NICENESS = 10
+BACKGROUND_NICENESS = 19
 
 
 def yield_to_foreground() -> dict:
@@ -74,3 +75,39 @@ def yield_to_foreground() -> dict:
     except Exception:  # noqa: BLE001 - numba missing or its threading layer refusing: nothing to lower
         pass
     return done
+
+
+#: the interpreter's thread switch interval (seconds) while background work runs: a thread waiting for the
+#: GIL (the round, after each torch op) gets it back within this, not Python's default 5 ms
+BACKGROUND_SWITCH_INTERVAL = 0.0001
+_background_lock = threading.Lock()
+_background_count = 0
+_saved_interval = None
+
+
+@contextmanager
+def background_work():
+    """Run the block as background work on the calling thread (the explorer's UMAP fits).
+
+    :func:`yield_to_foreground` lowers the thread's priority and numba threads; and while any
+    background work runs, the interpreter's switch interval drops to
+    :data:`BACKGROUND_SWITCH_INTERVAL`: the round in the foreground releases the GIL in every
+    torch op and would otherwise wait up to 5 ms each time to get it back from a fit holding it
+    (``import umap`` and numba's compilation are Python work), thousands of times a round. The
+    interval is restored when the last background block ends.
+    """
+    global _background_count, _saved_interval
+    yield_to_foreground()
+    with _background_lock:
+        if _background_count == 0:
+            _saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_saved_interval, BACKGROUND_SWITCH_INTERVAL))
+        _background_count += 1
+    try:
+        yield
+    finally:
+        with _background_lock:
+            _background_count -= 1
+            if _background_count == 0 and _saved_interval is not None:
+                sys.setswitchinterval(_saved_interval)
+                _saved_interval = None

@@ -208,8 +208,8 @@ def png_bytes(img) -> bytes:
 class Background:
     """One function run on a daemon thread, its result or exception kept; ``wait`` joins it.
 
-    The thread is background work (:func:`alviz._threads.yield_to_foreground`: a lower priority,
-    one numba thread), so a round started meanwhile is not slowed by it.
+    The thread is background work (:func:`alviz._threads.background_work`: a lower priority, one
+    numba thread, a short GIL switch interval), so a round started meanwhile is slowed little by it.
 
     ``on_done(result, exc)`` is called on the worker thread when the function ends.
     """
@@ -222,11 +222,11 @@ class Background:
         self._done = threading.Event()
 
         def work():
-            from ._threads import yield_to_foreground
+            from ._threads import background_work
 
-            yield_to_foreground()  # a round the person clicked for gets the cores first
             try:
-                self.result = fn()
+                with background_work():  # a round the person clicked for gets the cores (and the GIL) first
+                    self.result = fn()
             except Exception as exc:  # noqa: BLE001 - handed to on_done, which shows it
                 self.error = exc
             try:

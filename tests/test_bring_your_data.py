@@ -347,18 +347,26 @@ def test_background_fits_yield_to_the_round_the_person_waits_for():
     import os
     import threading
 
-    from alviz._threads import BACKGROUND_NICENESS, yield_to_foreground
+    import sys
+
+    from alviz._threads import BACKGROUND_NICENESS, BACKGROUND_SWITCH_INTERVAL, yield_to_foreground
     from alviz._widget_tools import Background
 
     numba = pytest.importorskip("numba")
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     seen = {}
 
+    interval = sys.getswitchinterval()
+
     def job():
         seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         seen["numba"] = numba.get_num_threads()
+        seen["interval"] = sys.getswitchinterval()
         return 1
     Background(job, lambda result, exc: None).wait(60)
     assert seen["nice"] == min(19, mine + BACKGROUND_NICENESS) and seen["numba"] == 1
+    assert seen["interval"] == pytest.approx(min(interval, BACKGROUND_SWITCH_INTERVAL)) and seen["interval"] < interval
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the kernel's thread is untouched
+    assert sys.getswitchinterval() == interval  # restored when the background work ended
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # numba's setting is the thread's own
     assert yield_to_foreground.__module__ == "alviz._threads"
