@@ -39,8 +39,9 @@ def threads_for(input_shape: Sequence[int]):
         torch.set_num_threads(old)
 
 
-#: how much lower than the foreground a background thread runs (Linux nice levels; 19 is the lowest)
-BACKGROUND_NICENESS = 19
+#: how much lower than the foreground a background thread runs (Linux nice levels, 19 the lowest): enough to
+#: give a clicked round the cores first, not so much that a busy machine starves the picture
+BACKGROUND_NICENESS = 5
 
 
 def yield_to_foreground() -> dict:
