@@ -5,11 +5,11 @@ see in representation space which samples the strategy picked and why.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402,F401
 
 from . import datasets, models, oracles, scenarios, scores, selection, strategies  # noqa: E402
-from .session import Round, Session, compare  # noqa: E402
-from .comparison import Comparison  # noqa: E402
+from .session import Round, Session  # noqa: E402
+from .comparison import Comparison, compare  # noqa: E402
 from .experiment import Experiment, experiment  # noqa: E402  (the function; the module is alviz.experiment too)
 
 __all__ = ["datasets", "models", "oracles", "scenarios", "scores", "selection", "strategies", "Session", "Round",

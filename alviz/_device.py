@@ -74,7 +74,8 @@ def check_device(device) -> None:
 def seeded(seed: int, device: torch.device):
     """Seed torch for work on ``device`` inside ``fork_rng``: the caller's global torch state (CPU, and the
     GPU's when ``device`` is one) is restored afterwards."""
-    devices = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    devices = ([device.index if device.index is not None else torch.cuda.current_device()]
+               if device.type == "cuda" else [])
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(int(seed))
         yield

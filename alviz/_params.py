@@ -27,6 +27,7 @@ A constraint is one of:
 - an :class:`Interval`: a real or integral number within bounds (bools refused);
 - an :class:`Options`: one of a set of values (strings are matched exactly; the error suggests
   the closest when the case or a letter is off);
+- a :class:`Satisfies`: a predicate with the words that describe it (a rule no other constraint says);
 - a type (or tuple of types): ``isinstance``.
 
 The value passes when any of its constraints holds.
@@ -36,13 +37,14 @@ from __future__ import annotations
 import difflib
 import numbers
 from numbers import Integral, Real
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
 from ._validation import InvalidParameterError
 
-__all__ = ["Interval", "Options", "validate_params", "describe", "suggest", "Integral", "Real"]
+__all__ = ["Interval", "Options", "Satisfies", "validate_params", "merged_constraints", "describe", "suggest",
+           "Integral", "Real"]
 
 _CLOSED = ("left", "right", "both", "neither")
 
@@ -107,6 +109,22 @@ class Options:
         return "one of " + ", ".join(map(repr, self.values))
 
 
+class Satisfies:
+    """A value for which ``predicate(value)`` is true; ``description`` says which, in the error's words."""
+
+    def __init__(self, predicate: Callable[[Any], bool], description: str, *, hint: str = ""):
+        self.predicate, self.description, self.hint = predicate, description, hint
+
+    def __contains__(self, value: Any) -> bool:
+        try:
+            return bool(self.predicate(value))
+        except Exception:  # noqa: BLE001 - a predicate that cannot read the value refuses it
+            return False
+
+    def __str__(self) -> str:
+        return self.description
+
+
 def _is_device(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -144,7 +162,7 @@ def _holds(constraint: Any, value: Any) -> bool:
         if constraint not in _NAMED:
             raise ValueError(f"unknown parameter constraint {constraint!r}; use one of {list(_NAMED)}")
         return bool(_NAMED[constraint][0](value))
-    if isinstance(constraint, (Interval, Options)):
+    if isinstance(constraint, (Interval, Options, Satisfies)):
         return value in constraint
     if isinstance(constraint, type) or (isinstance(constraint, tuple) and all(isinstance(c, type) for c in constraint)):
         return isinstance(value, constraint)
@@ -156,7 +174,7 @@ def _describe_one(constraint: Any) -> str:
         return "None"
     if isinstance(constraint, str):
         return _NAMED[constraint][1]
-    if isinstance(constraint, (Interval, Options)):
+    if isinstance(constraint, (Interval, Options, Satisfies)):
         return str(constraint)
     if isinstance(constraint, tuple):
         return "an instance of " + " or ".join(c.__name__ for c in constraint)
@@ -181,7 +199,7 @@ def suggest(value: Any, options: Iterable[Any]) -> Optional[Any]:
 
 
 def _hints(constraints: Sequence[Any]) -> str:
-    hints = [c.hint for c in constraints if isinstance(c, (Interval, Options)) and c.hint]
+    hints = [c.hint for c in constraints if isinstance(c, (Interval, Options, Satisfies)) and c.hint]
     return "; ".join(hints)
 
 

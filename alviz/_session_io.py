@@ -44,15 +44,17 @@ import errno
 import hashlib
 import io
 import json
+import os
 import re
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Dict, Mapping, Optional
 
 import numpy as np
 
-from ._cache import atomic_write_bytes
+from . import _spill, _version
 
 __all__ = ["save_session", "load_session", "FORMAT_VERSION", "SessionFileError"]
 
@@ -64,14 +66,8 @@ MANIFEST_SUM = "alviz_session.sha256"
 PICKLE_MAGIC = b"ALVIZ-SESSION\n"
 _ZIP_MAGIC = b"PK\x03\x04"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's  # entries carry no clock: the same session gives the same bytes
+_MAX_MANIFEST = 1 << 28  # 256 MiB of JSON: far beyond any session's (entries carry no clock: same session, same bytes)
 
-#: the Session's attributes a file stores; others found on a Session are stored too when they are data
-SESSION_ATTRIBUTES = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
-                      "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
-                      "_augment_X", "_augment_y", "oracle", "pending")
-#: attributes derived from the others (a hash of the pool): never stored, never taken from a file
-DERIVED_ATTRIBUTES = ("_pool_key",)
 #: module roots a class may be looked up in without the caller passing it (already-imported modules only,
 #: except alviz's own, which may be imported)
 _TRUSTED_ROOTS = ("alviz", "sklearn", "torch")
@@ -118,10 +114,14 @@ class _Writer:
     ``get_params()``).
     """
 
-    def __init__(self):
-        self.entries: Dict[str, bytes] = {}
+    def __init__(self, sink=None):
+        #: entry name -> its SHA-256 (the entries the manifest lists)
+        self.entries: Dict[str, str] = {}
         self._by_digest: Dict[str, str] = {}  # the same array twice (e.g. VAAL's mu and representation) is one entry
         self._count = 0
+        #: where an entry's bytes go as soon as it is encoded (the zip being written), so that a session's
+        #: arrays are never all serialised in memory at once
+        self._sink = sink if sink is not None else (lambda name, data: None)
 
     def array(self, a, where: str) -> dict:
         a = np.asarray(a)
@@ -132,13 +132,16 @@ class _Writer:
             )
         buf = io.BytesIO()
         np.save(buf, a, allow_pickle=False)
+        _spill.release(a)  # an old round's memory-mapped array: reading it for the file leaves nothing resident
         data = buf.getvalue()
+        del buf
         digest = _sha256(data)
         name = self._by_digest.get(digest)
         if name is None or name not in self.entries:
             name = f"arrays/{self._count:06d}.npy"
             self._count += 1
-            self.entries[name] = data
+            self._sink(name, data)
+            self.entries[name] = digest
             self._by_digest[digest] = name
         return {"__array__": name}
 
@@ -258,35 +261,39 @@ def _summary(session) -> dict:
             "strategy": session.strategy.name, "rounds": len(session.rounds), "n_labeled": session.n_labeled}
 
 
-def session_bytes(session) -> bytes:
-    """The bytes of a session file for ``session`` (see the module docstring)."""
-    import alviz
-
-    w = _Writer()
-    state = {}
-    names = [a for a in SESSION_ATTRIBUTES if a in vars(session)]
-    names += sorted(a for a in vars(session) if a not in SESSION_ATTRIBUTES and a not in DERIVED_ATTRIBUTES)
-    for name in names:
-        state[name] = w.encode(getattr(session, name), f"session.{name}")
-    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "written_by": f"alviz {alviz.__version__}",
-                "summary": _summary(session), "entries": {k: _sha256(b) for k, b in w.entries.items()},
-                "state": state}
-    mbytes = json.dumps(manifest, allow_nan=True).encode("utf-8")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
+def _write_session(session, fileobj) -> None:
+    """Write the session file of ``session`` to ``fileobj``, each array entry as soon as it is encoded."""
+    with zipfile.ZipFile(fileobj, "w", allowZip64=True) as zf:
         def put(name, data, compress):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
             zf.writestr(info, data, compresslevel=1 if compress else None)
+
+        # arrays are stored as they are: a reader never inflates more than it reads
+        w = _Writer(sink=lambda name, data: put(name, data, False))
+        state = {name: w.encode(value, f"session.{name}") for name, value in session.state().items()}
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "written_by": f"alviz {_version.__version__}",
+                    "summary": _summary(session), "entries": dict(w.entries), "state": state}
+        mbytes = json.dumps(manifest, allow_nan=True).encode("utf-8")
         put(MANIFEST, mbytes, True)
         put(MANIFEST_SUM, _sha256(mbytes).encode(), False)
-        for name, data in w.entries.items():
-            put(name, data, False)  # arrays are stored as they are: a reader never inflates more than it reads
+
+
+def session_bytes(session) -> bytes:
+    """The bytes of a session file for ``session`` (see the module docstring)."""
+    buf = io.BytesIO()
+    _write_session(session, buf)
     return buf.getvalue()
 
 
 def save_session(session, path) -> Path:
-    """Write ``session`` to ``path`` atomically; see :meth:`alviz.Session.save`."""
+    """Write ``session`` to ``path`` atomically; see :meth:`alviz.Session.save`.
+
+    The file is written entry by entry into a temp file beside ``path`` and renamed over it
+    at the end: memory holds one array at a time, and anything that fails (an attribute that
+    is not data, a full disk) leaves the previous file as it was.
+    """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
@@ -294,9 +301,8 @@ def save_session(session, path) -> Path:
     if path.is_dir():
         raise SessionFileError(f"cannot save to {path}: it is a folder; give a file name in it, e.g. "
                                f"session.save({str(path / 'run.alviz')!r})")
-    data = session_bytes(session)  # everything that can fail happens before the file is touched
     try:
-        atomic_write_bytes(path, data)
+        _write_atomically(session, path, directory)
     except OSError as exc:
         reason = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                   errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
@@ -307,10 +313,27 @@ def save_session(session, path) -> Path:
     return path
 
 
+def _write_atomically(session, path: Path, directory: Path) -> None:
+    """The session into a temp file beside ``path``, renamed over it at the end (removed on failure)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "w+b") as f:
+            _write_session(session, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 # ============================================================================ reading
-def _read_archive(data: bytes) -> tuple:
-    """(manifest, entries) from the bytes of a zip session file; every check of the bytes happens here."""
-    zf = zipfile.ZipFile(io.BytesIO(data))
+def _read_archive(data) -> tuple:
+    """(manifest, zip) from a zip session file (its bytes or an open binary file); the archive's checks."""
+    zf = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data)
     names = set(zf.namelist())
     if MANIFEST not in names or MANIFEST_SUM not in names:
         raise _Corrupt("it has no manifest")
@@ -329,17 +352,76 @@ def _read_archive(data: bytes) -> tuple:
     return manifest, zf
 
 
-def _load_entries(manifest: dict, zf: zipfile.ZipFile) -> Dict[str, np.ndarray]:
+def _load_entries(manifest: dict, zf: zipfile.ZipFile, store=None) -> Dict[str, np.ndarray]:
+    """The listed arrays, each checked against its checksum.
+
+    With a spill ``store`` (:class:`alviz._spill.SpillStore`), an entry of at least
+    ``alviz._spill.SPILL_MIN_BYTES`` is copied, chunk by chunk, to a file of the store and
+    memory-mapped from there (the rounds load lazily: a page is read when something reads
+    it), never held whole in memory; the session file itself is never mapped, so replacing
+    it later cannot change a loaded session.
+    """
     listed = manifest.get("entries")
     if not isinstance(listed, dict):
         raise _Corrupt("its manifest lists no entries")
+    state = manifest.get("state")
+    lazy = set()
+    if store is not None and isinstance(state, dict):  # only the rounds' arrays stay on disk
+        _array_names([state.get("rounds"), state.get("pending")], lazy)
     arrays = {}
     for name, digest in listed.items():
+        if not isinstance(name, str) or not isinstance(digest, str):
+            raise _Corrupt("its manifest lists an entry that is not a name and a checksum")
+        if name in lazy and zf.getinfo(name).file_size >= _spill.SPILL_MIN_BYTES:
+            arrays[name] = _npy_mapped(zf, name, digest, store)
+            continue
         raw = zf.read(name)
         if _sha256(raw) != digest:
             raise _Corrupt(f"its entry {name} does not match its checksum")
         arrays[name] = _npy(raw, name)
     return arrays
+
+
+def _array_names(v, out: set, depth: int = 0) -> None:
+    """The entry names (``{"__array__": name}``) anywhere in the manifest value ``v``."""
+    if depth > 200:
+        raise _Corrupt("its manifest is nested implausibly deep")
+    if isinstance(v, dict):
+        name = v.get("__array__")
+        if isinstance(name, str):
+            out.add(name)
+        for x in v.values():
+            _array_names(x, out, depth + 1)
+    elif isinstance(v, list):
+        for x in v:
+            _array_names(x, out, depth + 1)
+
+
+def _npy_mapped(zf: zipfile.ZipFile, name: str, digest: str, store) -> np.ndarray:
+    """Entry ``name`` copied to a file of ``store`` while its checksum is computed, then memory-mapped."""
+    target = store.new_file()
+    h = hashlib.sha256()
+    with zf.open(name) as src, open(target, "wb") as dst:
+        while True:
+            chunk = src.read(1 << 22)
+            if not chunk:
+                break
+            h.update(chunk)
+            dst.write(chunk)
+    if h.hexdigest() != digest:
+        target.unlink(missing_ok=True)
+        raise _Corrupt(f"its entry {name} does not match its checksum")
+    with open(target, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _fortran, dtype = read_header(f)
+        start = f.tell()
+    if dtype.hasobject:
+        raise _Corrupt(f"its entry {name} holds Python objects, which session files never do")
+    if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > target.stat().st_size - start:
+        raise _Corrupt(f"its entry {name} is shorter than the array it declares")
+    return np.load(target, mmap_mode="r", allow_pickle=False)
 
 
 def _npy(raw: bytes, name: str) -> np.ndarray:
@@ -412,11 +494,20 @@ class _Reader:
         return cls
 
     # ---------------------------------------------------------------- values
+    #: True while the rounds are decoded: their large arrays may stay memory-mapped (they are only read);
+    #: everything else (the labels, the dataset, the model's weights) is read into memory
+    lazy = False
+
     def array(self, tagged) -> np.ndarray:
         name = tagged["__array__"]
         if name not in self.arrays:
             raise SessionFileError(f"the manifest refers to an entry {name!r} the file does not hold")
-        return self.arrays[name]
+        a = self.arrays[name]
+        if isinstance(a, np.memmap) and not self.lazy:
+            out = np.array(a)
+            _spill.release(a)
+            return out
+        return a
 
     def decode(self, v):
         if v is None or isinstance(v, (bool, int, float, str)):
@@ -550,18 +641,8 @@ def _hashable(v):
 
 
 def _refit_last_model(session):
-    """The model of the last round, fitted again exactly as that round fitted it (same data, same rng)."""
-    if not session.rounds:
-        return None
-    r = len(session.rounds) - 1
-    last = session.rounds[r]
-    if len(session._augment_y):
-        raise SessionFileError(
-            "the file's model has fitted state that is not data and the run trained on augmented inputs, "
-            "so it cannot be refitted; re-run the session"
-        )
-    lab = np.asarray(last.labeled, dtype=np.int64)
-    return session._fit(session.dataset.X[lab], session.labels[lab], session.round_rng(r))
+    """The model of the last round, fitted again exactly as that round fitted it (:meth:`Session.refit`)."""
+    return session.refit() if session.rounds else None
 
 
 def _load_weights(net, state: dict, owner: str) -> None:
@@ -609,35 +690,24 @@ def _class_map(classes) -> Dict[str, type]:
     return out
 
 
-def _upgrade_round(rnd) -> None:
-    """A Round of an older file: ``augment_inputs`` moves from its ``extras`` to its own field."""
-    extras = getattr(rnd, "extras", None)
-    if not isinstance(extras, dict) or "augment_inputs" not in extras or not hasattr(rnd, "augment_inputs"):
-        return
-    aug = extras.pop("augment_inputs")
-    if rnd.augment_inputs is None:
-        rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
-
-
-def _read_v1(manifest: dict, arrays, classes, session_cls):
+def _read_v1(manifest: dict, arrays, classes, session_cls, store=None):
     reader = _Reader(arrays, classes)
     state = manifest["state"]
     if not isinstance(state, dict):
         raise SessionFileError("the manifest holds no session state")
-    values = {k: reader.decode(x) for k, x in state.items()}
-    for need in ("dataset", "strategy", "model_template", "budget", "seed", "initial_indices"):
-        if need not in values:
-            raise SessionFileError(f"the manifest's session state has no {need!r}")
-    # a fresh Session gives every attribute a newer alviz added its default; the file's values replace them
-    session = session_cls(values["dataset"], strategy=values["strategy"], model=values["model_template"],
-                          initial=values["initial_indices"], budget=values["budget"], seed=values["seed"],
-                          record_embeddings=values.get("record_embeddings", True))
-    for k, x in values.items():
-        if k not in DERIVED_ATTRIBUTES:  # recomputed from the loaded data when needed
-            setattr(session, k, x)
-    for rnd in list(getattr(session, "rounds", None) or []) + [getattr(session, "pending", None)]:
-        _upgrade_round(rnd)
-    if isinstance(getattr(session, "model", None), _NeedsRefit):
+    values = {}
+    for k, x in state.items():
+        reader.lazy = k in ("rounds", "pending")  # only the rounds' large arrays may stay memory-mapped
+        values[k] = reader.decode(x)
+    reader.lazy = False
+    refit = isinstance(values.get("model"), _NeedsRefit)
+    if refit:
+        values["model"] = None
+    try:
+        session = session_cls.from_state(values, spill=store)
+    except ValueError as exc:
+        raise SessionFileError(f"the manifest's {exc}") from None
+    if refit:
         session.model = _refit_last_model(session)
     return session
 
@@ -649,10 +719,14 @@ _READERS = {1: _read_v1}
 def load_session(path, classes=None, allow_pickle: bool = False, session_cls=None):
     """Read a session file; see :meth:`alviz.Session.load`."""
     if session_cls is None:
-        from .session import Session as session_cls
+        raise TypeError("load_session needs session_cls (alviz.Session.load passes it)")
     path = Path(path)
     with open(path, "rb") as f:
-        data = f.read()
+        head = f.read(len(PICKLE_MAGIC))
+        if head.startswith(PICKLE_MAGIC) or not head.startswith(_ZIP_MAGIC):
+            data = head + f.read()
+        else:
+            return _load_zip(path, f, classes, session_cls)
     if data.startswith(PICKLE_MAGIC):
         if not allow_pickle:
             raise SessionFileError(
@@ -663,11 +737,18 @@ def load_session(path, classes=None, allow_pickle: bool = False, session_cls=Non
                 "strategy, initial, budget and seed give the same rounds)"
             )
         return _load_pickle(path, data, session_cls)
-    if not data.startswith(_ZIP_MAGIC):
-        raise SessionFileError(f"{path} is not an alviz session file (made by Session.save)")
+    raise SessionFileError(f"{path} is not an alviz session file (made by Session.save)")
+
+
+def _load_zip(path: Path, f, classes, session_cls):
+    """A session from the open zip session file ``f``: large arrays load lazily (:func:`_load_entries`)."""
+    from ._spill import SpillStore
+
     class_map = _class_map(classes)
+    store = SpillStore()
+    f.seek(0)
     try:
-        manifest, zf = _read_archive(data)
+        manifest, zf = _read_archive(f)
         version = manifest.get("format_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise _Corrupt(f"its format version {version!r} is not valid")
@@ -676,7 +757,7 @@ def load_session(path, classes=None, allow_pickle: bool = False, session_cls=Non
                 f"{path} has session format version {version}, newer than this alviz reads (up to "
                 f"{FORMAT_VERSION}); upgrade alviz (pip install -U alviz) to open it"
             )
-        arrays = _load_entries(manifest, zf)
+        arrays = _load_entries(manifest, zf, store)
     except SessionFileError:
         raise
     except _Corrupt as exc:
@@ -690,7 +771,7 @@ def load_session(path, classes=None, allow_pickle: bool = False, session_cls=Non
     if reader is None:
         raise SessionFileError(f"{path} has session format version {version}, which this alviz cannot read")
     try:
-        return reader(manifest, arrays, class_map, session_cls)
+        return reader(manifest, arrays, class_map, session_cls, store)  # the mapped arrays' folder goes along
     except SessionFileError:
         raise
     except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
@@ -720,6 +801,4 @@ def _load_pickle(path: Path, data: bytes, session_cls):
         raise SessionFileError(f"{path} is corrupted and cannot be loaded ({type(exc).__name__})") from None
     if not isinstance(state, dict) or "dataset" not in state:
         raise SessionFileError(f"{path} is corrupted: it holds no session state")
-    obj = session_cls.__new__(session_cls)
-    obj.__dict__.update(state)
-    return obj
+    return session_cls.from_state(state)

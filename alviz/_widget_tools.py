@@ -116,12 +116,16 @@ class RoundRunner:
     button, progress, error : the ipywidgets this runner drives.
     on_state : callable(state: str), told "running" / "idle" (for a status line).
     step_failed : str, the headline of the error box when ``step`` raises.
+    exhausted : callable() -> bool, optional; True once no round is left to run (the pool is labeled):
+        the queue then stops quietly instead of running a round that can only fail.
     """
 
     def __init__(self, step: Callable[[], None], after: Callable[[], None], button, progress, error,
                  on_state: Optional[Callable[[str], None]] = None,
-                 step_failed: str = "The round failed; the session is unchanged"):
+                 step_failed: str = "The round failed; the session is unchanged",
+                 exhausted: Optional[Callable[[], bool]] = None):
         self._step = step
+        self._exhausted = exhausted or (lambda: False)
         self._step_failed = step_failed
         self._after = after
         self.button = button
@@ -152,6 +156,8 @@ class RoundRunner:
         self.progress.layout.visibility = "visible"
         try:
             while self.pending > 0:
+                if self._exhausted():  # clicks queued past the end of the pool: nothing is left to run
+                    break
                 self.pending -= 1
                 self._on_state("running")
                 if not self.guarded(self._step, self._step_failed):

@@ -4,6 +4,7 @@
     alviz experiment --dataset digits --strategies margin,badge,vaal --seeds 0-9 --rounds 10 --budget 10 \
         --n-jobs 2 --out results.csv --report report.html
     alviz strategies
+    alviz cache info | alviz cache clear
 
 ``report`` runs the strategies from the same start (``alviz.compare``) and
 writes one self-contained HTML file (``alviz.report.write_html``).
@@ -118,7 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
     _data_arguments(exp)
 
     sub.add_parser("strategies", help="list the available query strategies")
+    cache = sub.add_parser("cache", help="show or empty the disk cache (fitted pictures, trained encoders)",
+                           description="The disk cache: $ALVIZ_CACHE_DIR (default ~/.cache/alviz), at most "
+                                       "$ALVIZ_CACHE_MAX_MB megabytes (default 2048; least recently used "
+                                       "entries go first).")
+    cache.add_argument("action", choices=("info", "clear"),
+                       help="info: where it is, what it holds and its limit; clear: remove every entry")
     return ap
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _cache(args, out) -> int:
+    from . import _cache as cache
+
+    if args.action == "clear":
+        done = cache.clear()
+        print(f"alviz cache: removed {done['entries']} entries ({_mb(done['bytes'])}) from {done['path']}", file=out)
+        return 0
+    inf = cache.info()
+    limit = "none" if inf["max_bytes"] is None else _mb(inf["max_bytes"])
+    print(f"alviz cache: {inf['path']}" + (" (a temporary stand-in: the configured folder cannot be written)"
+                                           if inf["fallback"] else ""), file=out)
+    print(f"  {inf['entries']} entries, {_mb(inf['bytes'])} of at most {limit} (ALVIZ_CACHE_MAX_MB)", file=out)
+    for sub_name, f in sorted(inf["folders"].items()):
+        print(f"  {sub_name}: {f['entries']} entries, {_mb(f['bytes'])}", file=out)
+    return 0
 
 
 def parse_seeds(text: str) -> list:
@@ -215,7 +243,7 @@ def _experiment(args, err) -> int:
 
 def _report(args, err) -> int:
     from . import report
-    from .session import compare
+    from .comparison import compare
 
     names = _strategy_names(args.strategies)
     out = Path(args.out)
@@ -242,6 +270,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             print("\n".join(strategies.available()))
             return 0
+        if args.command == "cache":
+            return _cache(args, sys.stdout)
         if args.command == "experiment":
             return _experiment(args, sys.stderr)
         return _report(args, sys.stderr)

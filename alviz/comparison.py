@@ -20,7 +20,7 @@ Session, a list of Sessions or a dict into one (what the plots accept).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Dict, Iterable, Iterator, Sequence
+from typing import Any, Dict, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from ._validation import check_bool, check_int
 from .datasets import Dataset
 from .session import Session
 
-__all__ = ["Comparison", "unique_names"]
+__all__ = ["Comparison", "compare", "unique_names"]
 
 
 def unique_names(names: Iterable[str]) -> list:
@@ -178,7 +178,11 @@ class Comparison(Mapping):
         return {name: s.rounds[-1] for name, s in self.items()}
 
     def run(self, rounds: int = 1, progress: bool = False) -> "Comparison":
-        """Call :meth:`step` ``rounds`` times (one tqdm bar over rounds with ``progress``); returns ``self``."""
+        """Call :meth:`step` ``rounds`` times (one tqdm bar over rounds with ``progress``); returns ``self``.
+
+        Stops early, with a :class:`alviz.session.PoolExhaustedWarning`, once every session's pool
+        is labeled (the last round takes what is left).
+        """
         rounds = check_int(rounds, "rounds", 0)
         progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
@@ -186,10 +190,50 @@ class Comparison(Mapping):
             from tqdm.auto import tqdm
 
             it = tqdm(it, desc=f"{len(self)} strategies", unit="round", leave=False)
-        for _ in it:
+        for i in it:
+            if all(s.n_unlabeled == 0 and s.pending is None for s in self.values()):
+                import warnings
+
+                from .session import PoolExhaustedWarning
+
+                warnings.warn(f"the pool is exhausted (every sample is labeled): ran {i} of the {rounds} rounds "
+                              "asked for", PoolExhaustedWarning, stacklevel=2)
+                break
             self.step()
         return self
 
     def learning_curves(self) -> dict:
         """name -> (n_labeled, accuracy) arrays (see :meth:`Session.learning_curve`)."""
         return {name: s.learning_curve() for name, s in self.items()}
+
+
+def compare(dataset: Dataset, strategies: Sequence[Any], rounds: int = 5, budget: int = 10, seed: int = 0,
+            initial: Any = 20, model: Any = None, progress: bool = False) -> "Comparison":
+    """Run several strategies from the same initial labeled set and seed.
+
+    Parameters
+    ----------
+    dataset : alviz.datasets.Dataset
+        The pool and test set every strategy runs on.
+    strategies : sequence of str or Strategy
+        The strategies, in the order the Comparison keeps (a repeated one gets ``name#2``).
+    rounds : int
+        How many rounds to run.
+    budget : int
+        The per-round query size: how many samples each strategy picks in each round.
+    seed : int
+        The seed of everything random in every run.
+    initial : int or sequence of int
+        The initial labeled set, shared by every strategy (see :class:`alviz.Session`).
+    model : None or classifier
+        The model template every session fits a fresh clone of each round.
+    progress : bool
+        One progress bar over the rounds.
+
+    Returns
+    -------
+    Comparison
+        A mapping name -> Session in the order given, stepped together.
+    """
+    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial,
+                            model=model).run(rounds, progress=progress)

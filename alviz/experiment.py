@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from ._validation import check_bool, check_int
 from .comparison import Comparison
+from .metrics import area_under_curve, interval, seeds_needed
 from .datasets import Dataset
 from .oracles import Simulated
 from .session import Session
@@ -44,61 +45,6 @@ DEFAULT_SEEDS = 10
 
 #: columns of ``Experiment.results`` (then ``label_accuracy`` when the rounds report it)
 RESULT_COLUMNS = ("strategy", "seed", "round", "n_labeled", "accuracy", "seconds")
-
-
-def interval(values, confidence: float = 0.95) -> Tuple[float, float, float]:
-    """(mean, low, high): Student's t interval of the mean of ``values`` (NaNs left out).
-
-    With one value the interval is (NaN, NaN): one seed says nothing about the spread.
-    """
-    from scipy import stats
-
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(v.mean())
-    if v.size == 1:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return mean, mean - half, mean + half
-
-
-def seeds_needed(differences, confidence: float = 0.95, at_most: int = 10_000) -> float:
-    """How many seeds the observed spread of paired ``differences`` suggests a significant result needs.
-
-    The smallest n >= 2 for which a Student-t interval of half-width t(n-1) * s / sqrt(n), with
-    the observed standard deviation s, would exclude zero at the observed mean difference. It is a
-    planning figure, not a test: the spread itself is estimated from few seeds.
-
-    Parameters
-    ----------
-    differences : array-like of float
-        Paired differences (one per seed), e.g. a strategy's AULC minus random's; NaNs left out.
-    confidence : float in (0, 1), as for :func:`interval`.
-    at_most : int, the largest count considered.
-
-    Returns
-    -------
-    float
-        The count (a whole number), ``inf`` when the mean difference is zero or more than
-        ``at_most`` seeds would be needed, NaN with fewer than 2 differences.
-    """
-    from scipy import stats
-
-    d = np.asarray(differences, dtype=np.float64)
-    d = d[np.isfinite(d)]
-    if d.size < 2:
-        return float("nan")
-    m, sd = abs(float(d.mean())), float(d.std(ddof=1))
-    if m == 0.0:
-        return float("inf")
-    if sd == 0.0:
-        return 2.0
-    n = np.arange(2, at_most + 1)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
-    ok = np.flatnonzero(half < m)
-    return float(n[ok[0]]) if ok.size else float("inf")
 
 
 @contextmanager
@@ -175,11 +121,10 @@ class Experiment:
         return Comparison({name: self.sessions[(name, seed)] for name in self.strategies})
 
     def aulc(self):
-        """A DataFrame indexed by (strategy, seed): ``aulc`` (``alviz.plot.area_under_curve`` of the run)
+        """A DataFrame indexed by (strategy, seed): ``aulc`` (``alviz.metrics.area_under_curve`` of the run)
         and ``final`` (the last round's accuracy)."""
         import pandas as pd
 
-        from .plot._summary import area_under_curve
 
         recs = []
         for (name, seed), g in self.results.groupby(["strategy", "seed"], sort=False):
@@ -194,7 +139,7 @@ class Experiment:
         """A DataFrame indexed by strategy: the mean over seeds and a Student-t interval.
 
         Columns: ``n_seeds``; ``aulc_mean``, ``aulc_low``, ``aulc_high`` (area under the
-        learning curve, ``alviz.plot.area_under_curve``); ``final_mean``, ``final_low``,
+        learning curve, ``alviz.metrics.area_under_curve``); ``final_mean``, ``final_low``,
         ``final_high`` (the last round's accuracy); and, when ``baseline`` is one of the
         strategies, ``diff_mean``, ``diff_low``, ``diff_high``, the *paired* difference of
         AULC to the baseline (per seed, both started from the same labeled set; an

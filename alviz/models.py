@@ -8,7 +8,7 @@ inside ``torch.random.fork_rng`` so the global torch state is left alone.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -16,12 +16,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from ._device import resolve_device, seeded
+from ._params import Integral, Interval, Real, Satisfies, merged_constraints, validate_params
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
 __all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord",
-           "default_model", "is_torch_model", "has_embedding", "model_input",
-           "fit_fresh"]
+           "default_model", "is_torch_model", "has_embedding", "model_input", "fit_fresh"]
 
 
 class _Net(nn.Module):
@@ -66,6 +66,13 @@ def output_kind(out: torch.Tensor, atol: float = 1e-4) -> str:
     if bool((o <= 0).all()) and torch.allclose(o.exp().sum(dim=1), ones, atol=atol):
         return "log-probabilities"
     return "logits"
+def _widths_ok(value: Any) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) > 0
+            and all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value))
+
+
+#: layer widths: a non-empty tuple of ints >= 1
+_WIDTHS = Satisfies(_widths_ok, "a non-empty tuple of ints >= 1 (layer widths)")
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
@@ -80,6 +87,16 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     #: the input shape (without the batch axis) this model accepts; set by fit
     input_shape_: tuple
+    #: the declared constraints of the parameters (see :mod:`alviz._params`), merged along the MRO and
+    #: checked by :meth:`_validate_params` at fit (scikit-learn's habit) and when a Session takes the model
+    _parameter_constraints: Dict[str, list] = {
+        "steps": [Interval(Integral, 1, None, hint="Adam steps per fit")],
+        "lr": [Interval(Real, 0, None, closed="right")],
+        "weight_decay": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None)],
+        "random_state": [Interval(Integral, 0, None), None],
+        "device": ["device"],
+    }
     weight_decay: float = 0.0
     device: str = "cpu"
 
@@ -116,9 +133,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 "last layer (return the output of the final nn.Linear; a final log_softmax is fine)"
             )
 
+    def _validate_params(self) -> None:
+        """Check the parameters against the declared ``_parameter_constraints``.
+
+        Raises
+        ------
+        InvalidParameterError
+            Naming the model, the parameter, its value and what is allowed.
+        """
+        validate_params(type(self).__name__, merged_constraints(type(self)), self.get_params(deep=False))
+
     # ------------------------------------------------------------------ training
     def fit(self, X, y, n_classes: Optional[int] = None):
         """Train from scratch on (X, y). ``n_classes`` fixes the output size (default max(y)+1)."""
+        self._validate_params()
         device = resolve_device(self.device)
         X = self._check_input(X)
         y = check_labels(y, len(X), n_classes)
@@ -229,7 +257,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
     _MC_BATCH = 4096
 
-    def mc_dropout_proba(self, X, n_samples: int, seed: int) -> np.ndarray:
+    def mc_dropout_proba(self, X, n_samples: int, seed: int, consistent: bool = False,
+                         embedding: Optional[np.ndarray] = None) -> np.ndarray:
         """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
         network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
 
@@ -237,10 +266,35 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         (the global torch state is left alone) and deterministic on the CPU: the same ``seed`` gives the
         same masks' stream for any ``X``. The network is back in eval mode afterwards, even on an error.
 
+        Parameters
+        ----------
+        X : (n, *input_shape) array.
+        n_samples : int, T.
+        seed : int, seeds the masks.
+        consistent : bool, default False
+            False: every sample of every pass draws its own mask (``nn.Dropout`` in train mode).
+            True: pass t draws one mask per Dropout layer and applies it to every input, so pass t is
+            one network (one parameter sample ω_t) for all of ``X`` and a later call with other inputs
+            and the same ``seed`` gives the same T networks (BatchBALD's consistent MC dropout, Kirsch
+            et al. 2019: joint predictions of several samples need it; fields drawn from it are smooth).
+            The masks are drawn on the CPU, so CPU and GPU sample the same networks.
+        embedding : (n, d) array or None
+            ``embed(X)`` when the caller has it already (the round's pool embedding): with
+            ``consistent=True`` and the only dropout layer feeding the head, no forward pass runs.
+
+        Returns
+        -------
+        (T, n, C) float64
+
         Raises
         ------
         ValueError
             The network has no Dropout layer with p > 0 (every pass would be the same).
+
+        References
+        ----------
+        Kirsch, A., van Amersfoort, J. & Gal, Y. (2019). BatchBALD: efficient and diverse batch
+        acquisition for deep Bayesian active learning. NeurIPS.
         """
         self._check_fitted()
         net = self.network_
@@ -250,6 +304,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"MC-dropout sampling needs a network with dropout > 0 (e.g. alviz.models.MLP(dropout=0.2)); "
                 f"this {type(self).__name__} has no Dropout layer with p > 0"
             )
+        if consistent:
+            return self._consistent_mc_proba(X, int(n_samples), int(seed), drops, embedding)
         Xt = self._tensor(X)
         b = self._MC_BATCH
         out = []
@@ -263,6 +319,68 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     out.append(torch.cat(p).numpy().astype(np.float64))  # (n, C)
             finally:
                 net.eval()
+        return np.stack(out)
+
+    def _dropout_feeds_head(self, drops: list) -> bool:
+        """True when the network's only Dropout layer is the last of ``features`` and feeds the head."""
+        net = self.network_
+        feats = getattr(net, "features", None)
+        return (isinstance(feats, nn.Sequential) and len(drops) == 1 and len(feats) > 0
+                and feats[-1] is drops[0] and getattr(net, "head", None) is self.head_)
+
+    def _consistent_mc_proba(self, X, T: int, seed: int, drops: list,
+                             embedding: Optional[np.ndarray] = None) -> np.ndarray:
+        """Consistent MC dropout (see :meth:`mc_dropout_proba`): pass t multiplies each Dropout layer's
+        output by one mask m_t (drawn once, Bernoulli(1 - p) / (1 - p), of the layer's per-sample shape)
+        for every input; the layers stay in eval mode (identity) and forward hooks apply the masks.
+
+        When the only Dropout layer feeds the head directly (alviz's MLP and CNN: ``features`` ends with
+        it), the head's input h is computed once and pass t is ``head(h ⊙ m_t)``: the same numbers
+        (the same masks, drawn in the same order) at the cost of one forward pass.
+        """
+        gen = torch.Generator().manual_seed(seed)
+        net = self.network_
+        masks: dict = {}  # (pass, layer) -> mask, drawn in first-use order
+
+        def mask(t: int, j: int, shape: tuple) -> torch.Tensor:
+            if (t, j) not in masks:
+                p = float(drops[j].p)
+                keep = (torch.rand(shape, generator=gen) >= p).to(torch.float32)
+                masks[(t, j)] = (keep / (1.0 - p)).to(self.device_)
+            return masks[(t, j)]
+
+        if self._dropout_feeds_head(drops):
+            # (n, d): the dropout layer's output in eval mode
+            h = torch.as_tensor(np.asarray(self.embed(X) if embedding is None else embedding, dtype=np.float32))
+            if h.shape[0] != len(X):
+                raise ValueError(f"embedding has {h.shape[0]} rows for {len(X)} inputs")
+            out = []
+            with torch.no_grad():
+                for t in range(T):
+                    m = mask(t, 0, tuple(h.shape[1:]))
+                    logits = torch.cat([self.head_(h[i:i + 4096].to(self.device_) * m)
+                                        for i in range(0, len(h), 4096)])
+                    out.append(torch.softmax(logits, dim=1).cpu().numpy().astype(np.float64))
+            return np.stack(out)
+        Xt = self._tensor(X)
+        b = self._batch_size()
+        current = [0]
+        index = {id(m): j for j, m in enumerate(drops)}
+        hooks = [m.register_forward_hook(lambda mod, inp, output: output * mask(current[0], index[id(mod)],
+                                                                                 tuple(output.shape[1:])))
+                 for m in drops]
+        out = []
+        try:
+            net.eval()
+            with torch.no_grad(), threads_for(self.input_shape_):
+                for t in range(T):
+                    current[0] = t
+                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    out.append(torch.cat(p).numpy().astype(np.float64))
+        finally:
+            for hk in hooks:
+                hk.remove()
+            net.eval()
         return np.stack(out)
 
     def recording_logits(self) -> "ForwardRecord":
@@ -302,6 +420,11 @@ class MLP(TorchClassifier):
     device : "cpu" (default) | "cuda" | "auto", where the network trains and runs.
     """
 
+    _parameter_constraints = {
+        "hidden": [_WIDTHS],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
     def __init__(self, hidden: Sequence[int] = (128,), dropout: float = 0.1, steps: int = 300,
                  lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 64,
                  random_state: Optional[int] = 0, device: str = "cpu"):
@@ -329,6 +452,12 @@ class CNN(TorchClassifier):
 
     ``device``: "cpu" (default) | "cuda" | "auto", where the network trains and runs.
     """
+
+    _parameter_constraints = {
+        "channels": [_WIDTHS],
+        "embedding_dim": [Interval(Integral, 1, None)],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
 
     def __init__(self, channels: Sequence[int] = (16, 32), embedding_dim: int = 64, dropout: float = 0.1,
                  steps: int = 300, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
@@ -399,6 +528,11 @@ class TorchModel(TorchClassifier):
     ...         return self.out(self.body(x))
     >>> model = TorchModel(Net, device="auto")   # doctest: +SKIP
     """
+
+    _parameter_constraints = {
+        "module": ["callable"],
+        "head": [str, None],
+    }
 
     def __init__(self, module, head: Optional[str] = None, device: str = "cpu", steps: int = 300,
                  lr: float = 1e-3, weight_decay: float = 0.0, batch_size: int = 64,

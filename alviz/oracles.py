@@ -13,13 +13,13 @@ labels an uninterrupted one would.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional
 
 import numpy as np
 
-from ._validation import check_int, check_number
+from ._params import Integral, Interval, Real, merged_constraints, validate_params
 
-__all__ = ["Oracle", "Simulated", "Noisy", "Human", "get", "from_dict"]
+__all__ = ["Oracle", "Simulated", "Noisy", "Human", "get"]
 
 # the oracle's own random stream inside a round, apart from the strategy's and the model's
 _STREAM = 104729
@@ -39,10 +39,6 @@ class Oracle:
         """The constructor's parameters as JSON-able values."""
         return {}
 
-    def to_dict(self) -> dict:
-        """``{"oracle": name, "params": get_params()}``: what a data-only session file stores."""
-        return {"oracle": self.name, "params": self.get_params()}
-
     def round_rng(self, session_seed: int, r: int) -> np.random.Generator:
         """The generator of this oracle's randomness in round ``r`` of a session seeded ``session_seed``.
 
@@ -51,8 +47,24 @@ class Oracle:
         own = getattr(self, "seed", None)
         return np.random.default_rng([int(session_seed if own is None else own), int(r), _STREAM])
 
+    #: the declared constraints of the parameters (see :mod:`alviz._params`), checked by :meth:`check`
+    _parameter_constraints: Dict[str, list] = {}
+
     def check(self, n_classes: int) -> None:
-        """Validate the parameters for a dataset of ``n_classes`` classes (a typed error says what to fix)."""
+        """Validate the parameters for a dataset of ``n_classes`` classes (a typed error says what to fix).
+
+        Parameters
+        ----------
+        n_classes : int
+            The number of classes of the dataset the oracle labels.
+
+        Raises
+        ------
+        InvalidParameterError
+            A parameter outside its declared constraints.
+        """
+        validate_params(f"{type(self).__name__} oracle", merged_constraints(type(self)),
+                        {k: getattr(self, k) for k in merged_constraints(type(self)) if hasattr(self, k)})
 
     def labels(self, y_true: np.ndarray, indices: np.ndarray, n_classes: int,
                rng: np.random.Generator) -> np.ndarray:
@@ -94,6 +106,12 @@ class Noisy(Oracle):
 
     name = "noisy"
 
+    _parameter_constraints = {
+        "rate": [Interval(Real, 0, 1, hint="the probability that a label is wrong")],
+        "seed": [Interval(Integral, 0, None), None],
+        "confusion": [None, "array-like"],
+    }
+
     def __init__(self, rate: float = 0.1, seed: Optional[int] = None, confusion=None):
         self.rate = rate
         self.seed = seed
@@ -110,9 +128,8 @@ class Noisy(Oracle):
         self._check(n_classes)
 
     def _check(self, n_classes: int):
-        rate = check_number(self.rate, "Noisy rate", 0.0, 1.0, hint="the probability that a label is wrong")
-        if self.seed is not None:
-            check_int(self.seed, "Noisy seed", 0)
+        super().check(n_classes)
+        rate = float(self.rate)
         if self.confusion is None:
             return rate, None
         conf = np.asarray(self.confusion, dtype=float)
@@ -171,11 +188,3 @@ def get(oracle) -> Oracle:
                              "or pass alviz.oracles.Noisy(rate=...)")
         return _KINDS[oracle]()
     raise TypeError(f"oracle must be None, a name or an alviz.oracles.Oracle, got {type(oracle).__name__}")
-
-
-def from_dict(d: dict) -> Oracle:
-    """The inverse of :meth:`Oracle.to_dict`."""
-    if not isinstance(d, dict) or d.get("oracle") not in _KINDS:
-        raise ValueError(f"not an oracle description: {d!r}; expected {{'oracle': one of {sorted(_KINDS)}, "
-                         "'params': {...}}")
-    return _KINDS[d["oracle"]](**dict(d.get("params") or {}))

@@ -30,7 +30,6 @@ on the digits pool, seed 0; the test asks for >= 0.9).
 """
 from __future__ import annotations
 
-import io
 import json
 import warnings
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Optional
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from ._cache import atomic_write_bytes, cache_dir, content_key
+from ._cache import cache_dir, content_key, read_entry, read_npy, write_entry, write_npy
 from ._validation import check_features, check_int, check_number
 
 __all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "reference_features", "aligned",
@@ -274,26 +273,18 @@ def _fit_key(F: np.ndarray, params: dict, init: Optional[np.ndarray]) -> str:
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    atomic_write_bytes(path, buf.getvalue())
+    write_npy(path, arr)  # checksummed; a full disk warns and carries on uncached
 
 
-def _load_npy(path: Path) -> Optional[np.ndarray]:
-    if not path.exists():
-        return None
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError):
-        path.unlink(missing_ok=True)  # a broken entry: recompute
-        return None
+def _load_npy(path: Path, shape: Optional[tuple] = None) -> Optional[np.ndarray]:
+    return read_npy(path, shape)  # a broken entry is removed (with a CacheWarning): recompute
 
 
 def _record(coords: np.ndarray, info: dict) -> None:
     """Remember where a picture came from, keyed by the picture's own content (see :func:`provenance`)."""
     path = cache_dir(_SUB) / f"coords-{content_key(coords)}.json"
     if not path.exists():
-        atomic_write_bytes(path, json.dumps(info, sort_keys=True).encode())
+        write_entry(path, json.dumps(info, sort_keys=True).encode())
 
 
 # ----------------------------------------------------------------------------- fit / transform
@@ -321,11 +312,11 @@ def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None):
     key = _fit_key(F, params, init)
     d = cache_dir(_SUB)
     coords_path = d / f"{key}.npy"
-    coords = _load_npy(coords_path)
-    if coords is None or coords.shape != (len(F), 2):
+    coords = _load_npy(coords_path, (len(F), 2))
+    if coords is None:
         coords = _run_umap(F, params, init)
         _save_npy(coords_path, coords)
-        atomic_write_bytes(d / f"{key}.json", json.dumps(
+        write_entry(d / f"{key}.json", json.dumps(
             {"features_key": content_key(F), "n": len(F), "d": int(F.shape[1]), "warm_start": init is not None,
              "umap": _umap_version(), **params}, sort_keys=True).encode())
     _record(coords, {"fit_key": key, "features_key": content_key(F), **params})
@@ -415,11 +406,12 @@ def provenance(coords) -> Optional[dict]:
     """
     c = np.ascontiguousarray(np.asarray(coords, dtype=np.float32))
     path = cache_dir(_SUB) / f"coords-{content_key(c)}.json"
-    if not path.exists():
+    data = read_entry(path)
+    if data is None:
         return None
     try:
-        return json.loads(path.read_text())
-    except (ValueError, OSError):
+        return json.loads(data.decode("utf-8"))
+    except ValueError:
         return None
 
 
@@ -470,8 +462,8 @@ def cached_reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neig
     raw, space = reference_features(dataset)
     F = _features(raw)
     params = _params(seed, n_neighbors, min_dist, metric)
-    coords = _load_npy(cache_dir(_SUB) / f"{_fit_key(F, params, None)}.npy")
-    if coords is None or coords.shape != (len(F), 2):
+    coords = _load_npy(cache_dir(_SUB) / f"{_fit_key(F, params, None)}.npy", (len(F), 2))
+    if coords is None:
         return None
     return Projection(coords, F, kind="umap", params=params, space=space)
 
@@ -593,8 +585,8 @@ def _aligned_umap(feats: list, params: dict) -> list:
     n = len(feats[0])
     key = content_key(_VERSION, _umap_version(), "aligned", params, *feats)
     path = cache_dir(_SUB) / f"{key}.npy"
-    stack = _load_npy(path)
-    if stack is None or stack.shape != (len(feats), n, 2):
+    stack = _load_npy(path, (len(feats), n, 2))
+    if stack is None:
         import umap
 
         if params["n_neighbors"] >= n:

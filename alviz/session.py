@@ -10,12 +10,14 @@ session continues exactly as an uninterrupted one.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
+from . import _spill
 from . import fields as _fields
 from . import oracles as _oracles
 from ._validation import check_bool, check_indices, check_int
@@ -23,8 +25,23 @@ from .datasets import Dataset
 from .models import default_model, fit_fresh, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
+from .strategies._kcenter import input_covering_radius
 
-__all__ = ["Round", "Session", "compare"]
+__all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "Session"]
+
+#: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
+#: attribute found on a Session is part of its state too
+STATE_FIELDS = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
+                "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
+                "_augment_X", "_augment_y", "oracle", "pending")
+#: values derived from the others (the pool's hash) or private to this process (the folder of old rounds'
+#: memory-mapped arrays, alviz._spill): never part of the state
+DERIVED_FIELDS = ("_pool_key", "_spill")
+_REQUIRED_STATE = ("dataset", "strategy", "model_template", "budget", "seed", "initial_indices")
+
+
+class PoolExhaustedWarning(UserWarning):
+    """:meth:`Session.run` stopped early: every sample of the pool is labeled, so no round is left to run."""
 
 
 @dataclass
@@ -37,7 +54,10 @@ class Round:
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
-        ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+        ``budget`` (the picks taken) and ``budget_cut`` (True on a last round that took the fewer samples
+        left), ``train_seconds``, ``query_seconds``, ``field_seconds`` (0 without a field), ``seconds``.
+    proba, embedding, scores and large array extras of rounds older than the newest two are read-only
+        memory-mapped arrays (``alviz._spill``): the same numbers, on disk.
     proba : (n_pool, C) float32, the task model's probabilities this round.
     embedding : (n_pool, d) float32 or None, the task model's penultimate features this round.
     strategy : str, the strategy's name.
@@ -119,6 +139,8 @@ class Session:
                 f"model must have fit and predict_proba (an alviz torch model or a scikit-learn classifier), "
                 f"got {type(model).__name__}"
             )
+        if is_torch_model(model):  # its declared parameters, checked now rather than at the first fit
+            model._validate_params()
         self.model_template = model
         self.budget = int(budget)
         self.seed = int(seed)
@@ -142,6 +164,7 @@ class Session:
         self.oracle = _oracles.get(oracle)
         self.oracle.check(dataset.n_classes)
         self.pending: Optional[Round] = None  # a proposed round waiting for its labels (propose / label)
+        self._spill = _spill.SpillStore()  # old rounds' large arrays, memory-mapped (alviz._spill)
 
     # ------------------------------------------------------------------ set-up
     def _initial_indices(self, initial) -> np.ndarray:
@@ -154,7 +177,9 @@ class Session:
             rng = np.random.default_rng([self.seed, 2**31 - 1])
             y = self.dataset.y
             counts = np.bincount(y)
-            if initial >= self.dataset.n_classes and initial < n and counts[counts > 0].min() >= 2:
+            present = int(np.count_nonzero(counts))  # classes missing from the pool cannot be stratified on
+            # a stratified split needs every present class twice and room for each on both sides
+            if present <= initial <= n - present and counts[counts > 0].min() >= 2:
                 from sklearn.model_selection import train_test_split
 
                 idx, _ = train_test_split(np.arange(n), train_size=int(initial), stratify=y,
@@ -224,16 +249,18 @@ class Session:
                 f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
-        had_pending, model_before = self.pending is not None, self.model
+        had_pending, model_before, cache_before = self.pending is not None, self.model, dict(self.cache)
         self.propose()
         rnd = self.pending
         try:
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
-        except BaseException:
+        except BaseException:  # an interrupt too (the kernel's stop button): the round never happened
             if not had_pending:
                 self.pending, self.model = None, model_before
+                self.cache.clear()
+                self.cache.update(cache_before)
             raise
 
     def propose(self) -> np.ndarray:
@@ -246,19 +273,23 @@ class Session:
         if self.pending is not None:
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
-            raise ValueError("the pool is exhausted: every sample is labeled")
+            raise ValueError("the pool is exhausted: every sample is labeled, so no round is left to propose "
+                             "(session.n_unlabeled == 0); start a new Session to run more rounds")
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
+        # the last round of a pool takes what is left (and says so in its metrics)
+        budget = min(self.budget, self.n_unlabeled)
         t0 = time.perf_counter()
         X_train, y_train = self._training_set()
+        cache = dict(self.cache)  # what the round adds to the cross-round cache is committed with the round
         model = self._fit(X_train, y_train, rng)
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
-                           model_template=self.model_template, cache=self.cache,
+                           model_template=self.model_template, cache=cache,
                            dataset_key=self.pool_key, train_X=X_train, train_y=y_train,
                            features=getattr(ds, "features", None))
-        res = self.strategy.query(ctx, self.budget, rng)
+        res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
         fld = self._field(ctx, r)
@@ -276,12 +307,14 @@ class Session:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "train_seconds": t1 - t0,
+            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
+                     "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
                      "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
             proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
         )
         self.pending = rnd
         self.model = model
+        self.cache.update(cache)
         return rnd.selected.copy()
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
@@ -323,10 +356,10 @@ class Session:
         aug = rnd.augment_inputs
         if aug is not None:
             aug = np.asarray(aug, dtype=np.float32).reshape((len(rnd.selected),) + ds.input_shape)
-        rnd.given_labels = given
-        rnd.metrics["label_accuracy"] = (float(np.mean(given == ds.y[rnd.selected])) if len(given)
-                                         else float("nan"))
+        label_accuracy = float(np.mean(given == ds.y[rnd.selected])) if len(given) else float("nan")
         # commit: nothing below can fail
+        rnd.given_labels = given
+        rnd.metrics["label_accuracy"] = label_accuracy
         self.labeled_mask[rnd.selected] = True
         self.labels[rnd.selected] = given
         if aug is not None:
@@ -334,7 +367,16 @@ class Session:
             self._augment_y = np.concatenate([self._augment_y, given])
         self.rounds.append(rnd)
         self.pending = None
+        self._spill_old_rounds()
         return rnd
+
+    def _spill_old_rounds(self) -> None:
+        """Keep memory bounded: the large arrays of rounds older than the newest few go to disk (alviz._spill)."""
+        store = getattr(self, "_spill", None)
+        if store is None:
+            store = self._spill = _spill.SpillStore()
+        for old in self.rounds[:max(0, len(self.rounds) - _spill.RESIDENT_ROUNDS)]:
+            _spill.spill_round(old, store)
 
     def _field(self, ctx, r: int):
         """The round's field on 2-D data (None otherwise), from a stream derived from, not shared with, the round's."""
@@ -345,7 +387,22 @@ class Session:
                                resolution=resolution)
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
-        """Run ``rounds`` rounds; returns the new Rounds."""
+        """Run up to ``rounds`` rounds and return the new Rounds.
+
+        Parameters
+        ----------
+        rounds : int
+            How many rounds to run. The last round of a pool takes the samples left
+            (``metrics["budget_cut"]``); when the pool is exhausted before ``rounds`` are run,
+            the run stops there with a :class:`PoolExhaustedWarning` (not an error).
+        progress : bool
+            Show one tqdm bar over the rounds.
+
+        Returns
+        -------
+        list of Round
+            The rounds run, possibly fewer than ``rounds``.
+        """
         rounds = check_int(rounds, "rounds", 0)
         progress = check_bool(progress, "progress", hint="one tqdm bar over the rounds")
         it = range(int(rounds))
@@ -353,13 +410,109 @@ class Session:
             from tqdm.auto import tqdm
 
             it = tqdm(it, desc=f"{self.strategy.name}", leave=False)
-        return [self.step() for _ in it]
+        out = []
+        for i in it:
+            if self.n_unlabeled == 0 and self.pending is None:
+                warnings.warn(
+                    f"the pool is exhausted (all {self.n_pool} samples are labeled): ran {i} of the {rounds} "
+                    "rounds asked for", PoolExhaustedWarning, stacklevel=2)
+                break
+            out.append(self.step())
+        return out
 
     def learning_curve(self):
         """(n_labeled, accuracy) arrays, one entry per round."""
         n = np.array([r.metrics["n_labeled"] for r in self.rounds], dtype=np.int64)
         acc = np.array([r.metrics["accuracy"] for r in self.rounds], dtype=np.float64)
         return n, acc
+
+    # ------------------------------------------------------------------ state
+    def state(self) -> Dict[str, Any]:
+        """The session's state: every value a session file stores, by name (the file format's schema).
+
+        The names of :data:`STATE_FIELDS` first, in that order, then any other attribute a newer alviz
+        (or a subclass) added, sorted; values derived from the others (:data:`DERIVED_FIELDS`, the pool
+        hash) are left out. :meth:`from_state` rebuilds an equal session from it.
+
+        Returns
+        -------
+        dict of str to object
+            The values themselves (not copies).
+        """
+        names = [a for a in STATE_FIELDS if a in vars(self)]
+        names += sorted(a for a in vars(self) if a not in STATE_FIELDS and a not in DERIVED_FIELDS)
+        return {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], *, spill: Optional[_spill.SpillStore] = None) -> "Session":
+        """A session rebuilt from :meth:`state` (e.g. read from a session file): it continues exactly as the
+        original would have.
+
+        A fresh Session gives every value a newer alviz added its default; the state's values replace
+        them. Rounds of older files are brought up to date (``augment_inputs`` moves out of ``extras``;
+        on 2-D data a core-set round gets its ``input_covering_radius``).
+
+        Parameters
+        ----------
+        state : mapping of str to object
+            At least ``dataset``, ``strategy``, ``model_template``, ``budget``, ``seed`` and
+            ``initial_indices``.
+        spill : alviz._spill.SpillStore or None
+            The folder of the state's memory-mapped round arrays (a session file loaded lazily):
+            the session keeps it, so it lives as long as the session does.
+
+        Returns
+        -------
+        Session
+
+        Raises
+        ------
+        ValueError
+            A required value is missing.
+        """
+        missing = [k for k in _REQUIRED_STATE if k not in state]
+        if missing:
+            raise ValueError(f"the session state has no {', '.join(map(repr, missing))}; it cannot be rebuilt")
+        session = cls(state["dataset"], strategy=state["strategy"], model=state["model_template"],
+                      initial=state["initial_indices"], budget=state["budget"], seed=state["seed"],
+                      record_embeddings=state.get("record_embeddings", True))
+        for k, x in state.items():
+            if k not in DERIVED_FIELDS:  # recomputed from the loaded data when needed
+                setattr(session, k, x)
+        for rnd in list(session.rounds or []) + [session.pending]:
+            _upgrade_round(rnd, session.dataset)
+        if spill is not None:
+            session._spill = spill
+        return session
+
+    def refit(self, round_index: Optional[int] = None) -> Any:
+        """The task model of round ``round_index`` (default: the last), fitted again exactly as that round
+        fitted it: the same training set (its labeled samples with their labels, and the inputs earlier
+        rounds added) and the same random stream. None when that round had nothing labeled.
+
+        Parameters
+        ----------
+        round_index : int, optional
+            A committed round's index (0-based); None for the last one.
+
+        Returns
+        -------
+        fitted classifier or None
+        """
+        if not self.rounds:
+            raise ValueError("the session has no rounds yet; there is no round's model to refit")
+        r = len(self.rounds) - 1 if round_index is None else check_int(round_index, "round_index", 0)
+        if r >= len(self.rounds):
+            raise ValueError(f"round_index={r}, but the session has {len(self.rounds)} rounds "
+                             f"(0..{len(self.rounds) - 1})")
+        lab = np.asarray(self.rounds[r].labeled, dtype=np.int64)
+        X, y = self.dataset.X[lab], self.labels[lab]
+        added = [(rnd.augment_inputs, rnd.given_labels) for rnd in self.rounds[:r]
+                 if rnd.augment_inputs is not None and rnd.given_labels is not None]
+        if added:
+            X = np.concatenate([X] + [np.asarray(a, dtype=np.float32) for a, _ in added])
+            y = np.concatenate([y] + [np.asarray(g, dtype=np.int64) for _, g in added])
+        return self._fit(X, y, self.round_rng(r))
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
@@ -417,14 +570,31 @@ class Session:
                 f"labeled={self.n_labeled}/{self.n_pool})")
 
 
-def compare(dataset: Dataset, strategies: Sequence, rounds: int = 5, budget: int = 10, seed: int = 0,
-            initial=20, model=None, progress: bool = False):
-    """Run several strategies from the same initial labeled set and seed.
+def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
+    """A Round of an older file, brought up to date in place.
 
-    Returns an :class:`alviz.comparison.Comparison`: a mapping name -> Session in the
-    order given (a repeated strategy gets ``name#2``), stepped together.
+    ``augment_inputs`` moves from its ``extras`` to its own field; on 2-D data a core-set round gets the
+    ``input_covering_radius`` its strategy now returns (the overlay's circles).
     """
-    from .comparison import Comparison
+    extras = getattr(rnd, "extras", None)
+    if rnd is None or not isinstance(extras, dict):
+        return
+    if "augment_inputs" in extras and hasattr(rnd, "augment_inputs"):
+        aug = extras.pop("augment_inputs")
+        if rnd.augment_inputs is None:
+            rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
+    if ("covering_radius" in extras and "input_covering_radius" not in extras
+            and tuple(dataset.input_shape) == (2,)):
+        mask = np.zeros(len(dataset.X), dtype=bool)
+        mask[np.asarray(rnd.labeled, dtype=np.int64)] = True
+        extras["input_covering_radius"] = input_covering_radius(dataset.X, mask, rnd.selected)
 
-    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial,
-                            model=model).run(rounds, progress=progress)
+
+def __getattr__(name: str) -> Any:
+    # ``alviz.session.compare`` keeps working: compare() lives in alviz.comparison, one floor up, which imports
+    # Session; it is looked up by name on first use (no import statement runs up the floors)
+    if name == "compare":
+        import importlib
+
+        return importlib.import_module("alviz.comparison").compare
+    raise AttributeError(f"module 'alviz.session' has no attribute {name!r}")

@@ -82,7 +82,8 @@ class _Explorer(W.VBox):
         self._state = "idle"
         self._suspend = False
         self.runner = RoundRunner(self._step, self._after_round, self.next_button, self.progress, self.error,
-                                  on_state=self._set_state, step_failed=self._step_failed)
+                                  on_state=self._set_state, step_failed=self._step_failed,
+                                  exhausted=lambda: self._exhausted())
         self.next_button.on_click(lambda _b: self.next_round())
         self.slider.observe(self._on_view_change, names="value")
 

@@ -55,7 +55,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 #: strategies whose networks train on the device (compared, not checked)
-TRAINED = {"vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "qbc_vote_entropy", "qbc_kl", "eer"}
+TRAINED = {"vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "qbc_vote_entropy", "qbc_kl", "eer",
+           "maxherding", "uherding",  # the herdings: the contrastive encoder (and UHerding's calibration copy)
+           "loss_prediction", "waal", "ta_vaal", "sraal", "coregcn", "uncertaingcn"}
 MIN_OVERLAP = 0.8
 MIN_SPEARMAN = 0.95
 

@@ -150,7 +150,9 @@ def test_vaal_criterion_has_one_check_and_one_message():
         get("vaal", criterion="highest").query(ctx, 2, rng=0)
     with pytest.raises(ValueError) as scoring:
         vaal_scores(np.array([0.2, 0.7]), "highest")
-    assert str(before_training.value) == str(scoring.value) == "criterion='highest'; choose one of 'lowest', 'confusion'"
+    same = "criterion='highest' is not valid; it must be one of 'lowest', 'confusion'"
+    assert str(before_training.value) == f"strategy 'vaal': {same}"
+    assert str(scoring.value) == f"vaal_scores: {same}"
 
 
 # ---------------------------------------------------------------------------- the two wrong messages

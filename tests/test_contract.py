@@ -222,7 +222,7 @@ def test_the_shape_found_is_named(moons):
 
 
 def test_an_undeclared_diagnostic_is_refused_until_declared(moons, monkeypatch):
-    monkeypatch.setattr(base, "DIAGNOSTICS", dict(base.DIAGNOSTICS))
+    monkeypatch.setattr(alviz.diagnostics, "DIAGNOSTICS", dict(alviz.diagnostics.DIAGNOSTICS))
     ctx = make_context(moons, n_labeled=20, seed=0)
     mine = _Extra("my_score", lambda n, k: np.ones(n))
     with pytest.raises(RuntimeError, match=r"extras\['my_score'\] is not a declared diagnostic.*"

@@ -12,7 +12,8 @@ from tests.conftest import make_context
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 
 #: strategies that train or run a network of their own get a device parameter (default "cpu")
-OWN_NETWORK = ["vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "eer"]
+OWN_NETWORK = ["vaal", "contrastive_coreset", "typiclust", "prototype", "probcover", "eer", "loss_prediction", "waal",
+               "ta_vaal", "sraal", "coregcn", "uncertaingcn"]
 
 
 class Tiny(nn.Module):
@@ -53,7 +54,7 @@ def test_models_refuse_cuda_without_cuda(digits, model):
 @no_cuda
 @pytest.mark.parametrize("name", OWN_NETWORK)
 def test_strategies_with_their_own_network_refuse_cuda_before_any_work(digits, name, monkeypatch):
-    import alviz.encoders as enc
+    import alviz.contrastive_encoder as enc
 
     def never(*a, **k):
         raise AssertionError("training started before the device was checked")
@@ -75,7 +76,7 @@ def test_a_session_with_a_cuda_model_fails_clearly(digits):
 @pytest.mark.parametrize("name", OWN_NETWORK)
 def test_device_is_a_parameter_defaulting_to_cpu(name):
     assert alviz.strategies.get(name).get_params()["device"] == "cpu"
-    with pytest.raises(ValueError, match="not a device"):
+    with pytest.raises(ValueError, match="device='gpu' is not valid; it must be a device"):
         alviz.strategies.get(name, device="gpu")._validate_params()
 
 

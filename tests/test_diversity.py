@@ -210,7 +210,7 @@ def test_augmentations_keep_shapes_and_are_seeded():
 
 
 def test_contrastive_cache_second_call_trains_nothing_and_is_identical(digits, tmp_path, monkeypatch):
-    import alviz.encoders as enc
+    import alviz.contrastive_encoder as enc
 
     X = digits.X[:300]
     a = fit_contrastive(X, seed=0, epochs=20, max_steps=40)

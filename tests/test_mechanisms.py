@@ -62,7 +62,7 @@ def test_session_and_committee_fit_through_fit_fresh(blobs, monkeypatch):
         return fit_fresh(template, X, y, n_classes, rng, params)
 
     monkeypatch.setattr(alviz.session, "fit_fresh", spy)
-    monkeypatch.setattr(alviz.strategies.base, "fit_fresh", spy)
+    monkeypatch.setattr(alviz.strategies._context, "fit_fresh", spy)
     s = alviz.Session(blobs, strategy=get("qbc_kl", n_members=3, member_steps=100), model=MLP(hidden=(4,), steps=5),
                       initial=12,
                       budget=2, seed=0, field_resolution=None)
@@ -93,7 +93,9 @@ def test_sq_distance_blocks_cover_every_row_with_the_exact_distances(rows):
 def test_the_distance_users_share_the_one_block_helper(monkeypatch):
     """k-center greedy, typicality and the δ-ball graph all compute distances through sq_distance_blocks."""
     import alviz.selection as sel
-    import alviz.strategies.clustering as cl
+    import alviz.selection._clustering as cl
+    import alviz.selection._core as core
+    import alviz.selection._coverage as cov
 
     calls = []
     real = sel.sq_distance_blocks
@@ -102,12 +104,12 @@ def test_the_distance_users_share_the_one_block_helper(monkeypatch):
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(sel, "sq_distance_blocks", spy)
-    monkeypatch.setattr(cl, "sq_distance_blocks", spy)
+    for module in (core, cl, cov):
+        monkeypatch.setattr(module, "sq_distance_blocks", spy)
     F = np.random.default_rng(1).normal(size=(40, 3))
     mask = np.zeros(40, bool)
     mask[:3] = True
-    for fn in (lambda: sel.k_center_greedy(F, mask, 2), lambda: cl.typicality(F), lambda: cl.ball_graph(F, 0.5),
+    for fn in (lambda: sel.k_center_greedy(F, mask, 2), lambda: sel.typicality(F), lambda: sel.ball_graph(F, 0.5),
                lambda: sel.distance_to_centers(F, F[:3])):
         n0 = len(calls)
         fn()

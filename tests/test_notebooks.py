@@ -24,7 +24,8 @@ BUDGET_SECONDS = 180  # each notebook, top to bottom, on a 2-core CPU
 PROBE = ("import sys as _s, ipykernel as _k; "
          "print('KERNEL-PYTHON=' + _s.executable); print('KERNEL-IPYKERNEL=' + _k.__file__)")
 LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial", "04_representation_diversity",
-           "05_compare", "06_you_are_the_oracle", "07_scenarios", "10_do_the_papers_hold"]
+           "05_compare", "06_you_are_the_oracle", "07_scenarios", "08_bayesian_uncertainty",
+           "10_do_the_papers_hold"]
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
@@ -33,9 +34,12 @@ EXPECT = {
                       "different pairs of classes", "model space, round 3: 50 labeled"],
     "01_classic_strategies": ["qbc_vote_entropy   accuracy by round", "covering radius after each pick",
                               "every pick scores in the top"],
-    "02_vaal": ["VAE latent μ", "D(μ) labeled: mean"],
-    "03_adversarial": ["samples tie at the smallest", "‖r‖ of the picks", "of the arrow for the quarter nearest"],
-    "04_representation_diversity": ["badge and gem share", "covering radius:"],
+    "02_vaal": ["VAE latent μ", "D(μ) labeled: mean", "SRAAL relabeled state: unlabeled mean",
+                "WAAL uncertainty U"],
+    "03_adversarial": ["samples tie at the smallest", "‖r‖ of the picks", "of the arrow for the quarter nearest",
+                       "candidates flip at α cap"],
+    "04_representation_diversity": ["badge and gem share", "covering radius:", "margin candidates in",
+                                    "noise_stability, last round: output change"],
     "05_compare": ["picks per class", "alviz_report.html", "AULC - random =", "of random"],
     "06_you_are_the_oracle": ["step() refused:", "same picks on a second propose(): True", "refused: got 3 labels",
                               "agrees with the model  label accuracy by round", "picks wait for your labels"],
@@ -45,6 +49,9 @@ EXPECT = {
     "07_scenarios": ["typiclust  outlier pick rate by round", "badge    duplicate picks by round",
                      "classes discovered after each round", "share of picks from the 3 rarest classes",
                      "margin, noisy 20%  label accuracy by round"],
+    "08_bayesian_uncertainty": ["BALD = predictive entropy − expected entropy on every candidate: True",
+                                "bald      duplicate picks by round", "batchbald duplicate picks by round",
+                                "BatchBALD joint MI after each pick"],
 }
 
 

@@ -83,7 +83,6 @@ def test_noisy_is_parameters_only_and_deterministic(digits):
     o = Noisy(rate=0.25, seed=3, confusion=None)
     params = o.get_params()
     assert json.loads(json.dumps(params)) == params == {"rate": 0.25, "seed": 3, "confusion": None}
-    assert alviz.oracles.from_dict(o.to_dict()) == o
     a, b = _session(digits, Noisy(rate=0.3)), _session(digits, Noisy(rate=0.3))
     a.run(3)
     b.run(2)

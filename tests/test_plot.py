@@ -430,6 +430,15 @@ REAL = {  # name -> (parameters, overlay traces its extras must produce)
     "prototype": ({"embedding": "model", "progress": False},
                   {"overlay: clusters", "overlay: cluster centers (mean position here)"}),
     "probcover": ({"embedding": "model", "progress": False}, set()),
+    "loss_prediction": ({"steps": 40}, {"overlay: predicted loss"}),
+    "waal": ({"steps": 40}, {"overlay: critic"}),
+    "ta_vaal": ({"steps": 20, "ranker_steps": 20}, {"overlay: P(labeled)", "overlay: predicted loss"}),
+    "sraal": ({"steps": 20}, {"overlay: P(labeled)"}),
+    "alfa_mix": ({}, {"overlay: ALFA-Mix anchors"}),
+    "uncertaingcn": ({"epochs": 20}, {"overlay: graph edges among the picks (stronger)"}),
+    "cluster_margin": ({}, {"overlay: clusters", "overlay: scored candidates"}),
+    "kmeans": ({}, {"overlay: clusters", "overlay: cluster centers (mean position here)"}),
+    "cdal": ({}, {"overlay: nearest center", "overlay: covering radius"}),
 }
 
 

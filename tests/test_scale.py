@@ -7,7 +7,7 @@ from sklearn.datasets import make_blobs
 
 import alviz
 from alviz.strategies.base import QueryContext
-from alviz.strategies import clustering
+from alviz.selection import _coverage as clustering  # the coverage cores (ball graph, its pruning)
 from alviz.strategies.clustering import ball_graph, max_coverage, purity_radius
 
 

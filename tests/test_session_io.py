@@ -40,6 +40,10 @@ FAST = {
     "eer": {"n_candidates": 10, "n_eval": 40, "steps": 10},
     "qbc_vote_entropy": {"n_members": 2},
     "qbc_kl": {"n_members": 2},
+    "loss_prediction": {"steps": 10},
+    "waal": {"steps": 10},
+    "ta_vaal": {"steps": 4, "latent_dim": 4, "ranker_steps": 10},
+    "sraal": {"steps": 4, "latent_dim": 4},
 }
 
 
@@ -130,7 +134,7 @@ def test_contrastive_cache_is_stored_and_used(toy, tmp_path, monkeypatch):
 
     # the loaded session reads the pool's embedding from its own cache (and the encoder that
     # places a field's grid points from the disk cache): it trains nothing again
-    import alviz.encoders as encoders
+    import alviz.contrastive_encoder as encoders
 
     def no_training(*a, **k):
         raise AssertionError("the contrastive encoder was trained again after load")

@@ -125,9 +125,11 @@ def test_mlp_and_cnn_share_the_hook_mechanism(digits):
 
 
 @pytest.mark.parametrize("module,head,width", [(Plain, None, 24), (NamedHead, "classifier", 16)])
-@pytest.mark.parametrize("strategy", ["dfal", "badge", "gradnorm", "margin", "vaal"])
+@pytest.mark.parametrize("strategy", ["dfal", "badge", "gradnorm", "margin", "vaal", "alfa_mix", "noise_stability"])
 def test_user_module_runs_strategies_through_a_session(digits, module, head, width, strategy):
     params = {"steps": 20, "progress": False} if strategy == "vaal" else {}
+    if strategy == "noise_stability":
+        params = {"n_sampling": 5}
     if strategy == "dfal":
         params = {"max_candidates": 150}
     s = alviz.strategies.get(strategy, **params)

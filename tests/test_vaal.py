@@ -196,13 +196,13 @@ def test_vaal_on_image_tensors_uses_a_conv_vae(digits, monkeypatch):
     """Image tensors (n, 1, 8, 8) go through the conv VAE; the strategy needs no task model."""
     X = digits.X[:100].reshape(-1, 1, 8, 8)
     seen = {}
-    real = encoders.make_vae
+    real = alviz.vaal_networks.make_vae
 
     def spy(shape, latent_dim):
         seen["vae"] = real(shape, latent_dim)
         return seen["vae"]
 
-    monkeypatch.setattr(encoders, "make_vae", spy)
+    monkeypatch.setattr(alviz.vaal_networks, "make_vae", spy)
     ctx = _ctx(X, labeled=np.arange(20))
     res = get("vaal", steps=3, latent_dim=8, progress=False).query(ctx, 5, rng=0)
     assert isinstance(seen["vae"], ConvVAE)

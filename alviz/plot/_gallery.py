@@ -188,7 +188,7 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
     for k, i in enumerate(idx):
         norm = np.linalg.norm(rs[k]) if norms is None else float(norms[i])
         titles.append(f"r ({attack}) · ‖r‖ = {norm:.3g}")
-    for k, i in enumerate(idx):
+    for i in idx:
         after = None if adv is None else int(adv[i])
         titles.append("x + r · " + ("no flip" if after is None or after < 0 else f"model: {names[after]}"))
     k = idx.size

@@ -4,7 +4,7 @@ Overlays are keyed by the agreed extras names, never by strategy name, so a
 strategy that lands later and returns, say, ``gradient_norm`` gets the
 gradient-norm overlay with no change here. How an overlay reads a key (one
 value per pool sample, one per pick) is the key's declared kind
-(:data:`alviz.strategies.base.DIAGNOSTICS`), never its length. Each builder adds traces named
+(:data:`alviz.diagnostics.DIAGNOSTICS`), never its length. Each builder adds traces named
 ``"overlay: <what>"`` to one of four layers: ``under`` the pool, ``mid``
 (above the unlabeled points, below the labeled ones), ``over`` (below the
 picks) or ``top`` (above everything).
@@ -17,7 +17,7 @@ from typing import Callable, Tuple
 import numpy as np
 import plotly.graph_objects as go
 
-from ..strategies.base import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
+from ..diagnostics import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
 from ._style import ring_sizes, scale_sizes, value_coloring
 from ._view import View
 
@@ -109,15 +109,16 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
 
 
 def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_hover=None,
-                max_rings: int = 150) -> None:
+                max_rings: int = 150, shift_to_median: bool = False) -> None:
     """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
-    area proportional to the value, scaled against the whole pool so rounds compare; values too small
-    to see (< 2 px) get no ring."""
+    area proportional to the value (to the value minus the pool's median with ``shift_to_median``),
+    scaled against the whole pool so rounds compare; values too small to see (< 2 px) get no ring."""
     v = _diagnostic(view, key)
     if v is None:
         return
     v = v.astype(np.float64)
-    sizes_all = ring_sizes(v)
+    sized = v - np.nanmedian(v) if shift_to_median and np.isfinite(v).any() else v
+    sizes_all = ring_sizes(sized)
     unl = view.unlabeled[sizes_all[view.unlabeled] >= 2.0]
     unl = unl[np.argsort(-v[unl], kind="stable")[:max_rings]]
     idx = np.sort(np.concatenate([unl, view.selected[sizes_all[view.selected] >= 2.0]]))
@@ -131,33 +132,65 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
                                  hovertext=hover, hoverinfo="text", opacity=0.7))
 
 
-# ----------------------------------------------------------------------------- VAAL
-@_overlay("P(labeled)", "discriminator_p_labeled")
-def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
-    """VAAL's discriminator output D(μ) = P(labeled) as a heat map: the mean over the points in each cell."""
-    p = _diagnostic(view, "discriminator_p_labeled")
-    if p is None:
+# ----------------------------------------------------------------------------- VAAL and its line
+def _binned_heat(view: View, out: Built, key: str, what: str, title: str, hover: str, zrange, bins: int = 60,
+                 colorscale: str = "RdBu") -> None:
+    """extras[key] (one value per pool sample) as a heat map in the picture: the mean over the drawn points in
+    each cell; empty cells stay transparent. ``zrange(values)`` gives the colour range (zmin, zmax)."""
+    v = _diagnostic(view, key)
+    if v is None:
         return
-    p = p.astype(np.float64)
-    idx = view.shown[np.isfinite(p[view.shown])]
+    v = v.astype(np.float64)
+    idx = view.shown[np.isfinite(v[view.shown])]
     x, y = view.xy(idx)
     cx, cy = view.coords[:, 0], view.coords[:, 1]
     ex = np.linspace(cx.min(), cx.max(), bins + 1)
     ey = np.linspace(cy.min(), cy.max(), bins + 1)
-    total, _, _ = np.histogram2d(x, y, bins=[ex, ey], weights=p[idx])
+    total, _, _ = np.histogram2d(x, y, bins=[ex, ey], weights=v[idx])
     count, _, _ = np.histogram2d(x, y, bins=[ex, ey])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(count > 0, total / count, np.nan).T  # (bins_y, bins_x); empty cells stay transparent
-    # centred on 0.5 (D cannot tell) and just wide enough for the values: a D stuck near 0.5 still shows
-    half = max(0.05, float(np.nanmax(np.abs(p[idx] - 0.5))) if idx.size else 0.5)
+    zmin, zmax = zrange(v[idx])
+    out.add("under", go.Heatmap(
+        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=zmin, zmax=zmax,
+        colorscale=colorscale,
+        opacity=0.65, name=f"overlay: {what}", showlegend=True, hoverongaps=False,
+        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
+        hovertemplate=hover + ": %{z:.2f}<extra></extra>"))
+
+
+@_overlay("P(labeled)", "discriminator_p_labeled")
+def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
+    """A discriminator's output D = P(labeled) (VAAL, TA-VAAL, SRAAL) as a heat map: the mean over the points
+    in each cell, centred on 0.5 (D cannot tell) and just wide enough for the values (a D stuck near 0.5
+    still shows)."""
+    def zrange(p):
+        half = max(0.05, float(np.nanmax(np.abs(p - 0.5))) if p.size else 0.5)
+        return 0.5 - half, 0.5 + half
     crit = view.rnd.extras.get("criterion")
     title = "D(μ) = P(labeled)" + (f"<br>criterion: {crit}" if crit is not None else "")
-    out.add("under", go.Heatmap(
-        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=0.5 - half, zmax=0.5 + half,
-        colorscale="RdBu",
-        opacity=0.65, name="overlay: P(labeled)", showlegend=True, hoverongaps=False,
-        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
-        hovertemplate="mean P(labeled) in this cell: %{z:.2f}<extra></extra>"))
+    _binned_heat(view, out, "discriminator_p_labeled", "P(labeled)", title, "mean P(labeled) in this cell",
+                 zrange, bins)
+
+
+@_overlay("critic", "critic_score")
+def _critic_heat(view: View, out: Built, bins: int = 60) -> None:
+    """WAAL's critic D(h) as a heat map (high: the unlabeled side). A Wasserstein critic is not a
+    probability, so the colours span the values seen (red low, blue high, as P(labeled) is drawn reversed)."""
+    def zrange(v):
+        if not v.size:
+            return 0.0, 1.0
+        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+        return (lo, hi) if hi > lo else (lo - 0.05, hi + 0.05)
+    _binned_heat(view, out, "critic_score", "critic", "WAAL critic D(h)<br>high: unlabeled side",
+                 "mean critic D(h) in this cell", zrange, bins, colorscale="RdBu_r")
+
+
+@_overlay("predicted loss", "predicted_loss")
+def _predicted_loss(view: View, out: Built) -> None:
+    """Learning Loss's predicted loss as rings on the 60 highest (a ranking output: its scale is arbitrary,
+    so a ring's area grows with the value above the pool's median, and the lower half gets none)."""
+    _size_rings(view, out, "predicted_loss", "predicted loss", "darkorange", max_rings=60, shift_to_median=True)
 
 
 # ----------------------------------------------------------------------------- adversarial
@@ -398,15 +431,12 @@ def _input_circles(view: View, out: Built) -> None:
     point lies inside some circle. When the greedy ran in the inputs (no model yet) this is its
     own covering radius; in a model embedding it is the same cover read in the plane.
     """
-    if "covering_radius" not in view.rnd.extras:
+    radius = view.rnd.extras.get("input_covering_radius")  # computed by the strategy (core-set) on 2-D data
+    if "covering_radius" not in view.rnd.extras or radius is None or not np.isfinite(radius):
         return
-    from ..selection import distance_to_centers
-
+    radius = float(radius)
     X = np.asarray(view.dataset.X, dtype=np.float64)
     centers_idx = np.unique(np.concatenate([np.asarray(view.rnd.labeled, dtype=np.int64), view.selected]))
-    if centers_idx.size == 0:
-        return
-    radius = float(distance_to_centers(X, X[centers_idx]).max())
     xs, ys = _circle_polygons(X[centers_idx], radius)
     out.add("mid", go.Scatter(x=xs, y=ys, mode="lines", name=f"overlay: covering radius r = {radius:.3g} (input units)",
                               line=dict(color="rgba(120,60,160,0.45)", width=1), hoverinfo="skip"))
@@ -454,3 +484,209 @@ def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
         marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 9, 0] * k, angleref="previous",
                     color="rgba(150,20,60,0.9)"),
         hovertext=hover, hoverinfo="text"))
+
+
+# ----------------------------------------------------------------------------- greedy orders (BatchBALD, BAIT, herding)
+def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: str, color: str,
+                 hover: str) -> None:
+    """A small side panel with one curve (a greedy objective per step): it lives in feature space, not 2-D."""
+    if not view.allow_inset:
+        return
+    out.add("over", go.Scatter(x=x, y=y, xaxis="x2", yaxis="y2", mode="lines+markers", name=name,
+                               line=dict(color=color), marker=dict(size=5), hovertemplate=hover))
+    small = dict(size=10)
+    out.layout.update(
+        xaxis=dict(domain=[0.0, 0.74]),
+        xaxis2=dict(domain=[0.82, 1.0], anchor="y2", title=dict(text=xlabel, font=small), tickfont=small,
+                    showgrid=False, zeroline=False),
+        yaxis2=dict(domain=[0.55, 1.0], anchor="x2", title=dict(text=ylabel, font=small), tickfont=small,
+                    showgrid=True, gridcolor="#eee", zeroline=False, rangemode="tozero"),
+    )
+
+
+def _order_path(view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str,
+                numbered: bool = False) -> None:
+    """A dotted path through ``order`` (pool indices); ``numbered`` writes each step's number at its point
+    (for an order that is not the picks', whose first ranks the round view writes already)."""
+    x, y = view.xy(order)
+    text = dict(mode="lines+text", text=[str(j + 1) for j in range(len(order))], textposition="bottom left",
+                textfont=dict(size=10, color=color)) if numbered else dict(mode="lines")
+    out.add("over", go.Scatter(x=x, y=y, name=name, customdata=order, line=dict(color=color, width=1.3, dash="dot"),
+                               hovertext=hover, hoverinfo="text", **text))
+
+
+@_overlay("greedy order (joint mutual information)", "joint_mutual_information")
+def _joint_mi_order(view: View, out: Built) -> None:
+    """BatchBALD's greedy order: the picks joined in order, numbered, and the batch's joint mutual
+    information after each pick in a side panel (it grows less with each redundant pick)."""
+    mi = _diagnostic(view, "joint_mutual_information")
+    order = view.selected
+    if mi is None or order.size == 0:
+        return
+    mi = mi.astype(np.float64)
+    gain = np.diff(np.concatenate([[0.0], mi]))
+    hover = [f"pick {j + 1}: #{i}<br>joint MI of picks 1..{j + 1}: {mi[j]:.4g} nats (+{gain[j]:.3g})"
+             for j, i in enumerate(order)]
+    _order_path(view, out, order, "overlay: greedy order", hover, "rgba(30,90,170,0.9)")
+    _inset_curve(view, out, np.arange(1, len(mi) + 1), mi, "overlay: joint MI per pick", "pick",
+                 "joint MI (nats)", "rgba(30,90,170,0.9)", "after pick %{x}: joint MI %{y:.4g}<extra></extra>")
+
+
+@_overlay("forward selection, then removal", "oversampled")
+def _bait_order(view: View, out: Built) -> None:
+    """BAIT: its forward selection of 2k in order (a numbered path), an x on each sample the backward pass
+    removed again, and tr(M⁻¹F) after each addition and removal in a side panel."""
+    over = np.asarray(view.rnd.extras["oversampled"], dtype=np.int64).reshape(-1)
+    if over.size == 0 or over.min() < 0 or over.max() >= view.n_pool:
+        view.notes.append("extras['oversampled'] holds indices outside the pool: overlay skipped")
+        return
+    kept = np.isin(over, view.selected)
+    obj = view.rnd.extras.get("bait_objective")
+    obj = None if obj is None else np.asarray(obj, dtype=np.float64).reshape(-1)
+    hover = [f"added {j + 1}: #{i}" + ("" if obj is None or j >= len(obj) else f"<br>tr(M⁻¹F) after: {obj[j]:.4g}")
+             + ("" if kept[j] else "<br>removed by the backward pass") for j, i in enumerate(over)]
+    _order_path(view, out, over, "overlay: forward selection order", hover, "rgba(150,80,20,0.9)", numbered=True)
+    gone = over[~kept]
+    if gone.size:
+        x, y = view.xy(gone)
+        out.add("top", go.Scatter(x=x, y=y, mode="markers", name="overlay: added, then removed", customdata=gone,
+                                  marker=dict(symbol="x-thin-open", size=11, color="rgba(150,80,20,0.95)",
+                                              line=dict(width=2)),
+                                  hovertext=[f"#{i}: added, then removed by the backward pass" for i in gone],
+                                  hoverinfo="text"))
+    if obj is not None and obj.size:
+        n_f = over.size
+        steps = np.arange(1, len(obj) + 1)
+        _inset_curve(view, out, steps, obj, "overlay: tr(M⁻¹F) per step", f"step (1–{n_f} add, then remove)",
+                     "tr(M⁻¹F)", "rgba(150,80,20,0.9)", "step %{x}: tr(M⁻¹F) %{y:.4g}<extra></extra>")
+
+
+@_overlay("coverage gain per pick", "coverage_gain")
+def _coverage_gain(view: View, out: Built) -> None:
+    """The herdings: picks joined in greedy order, and each pick's increase of the kernel coverage in a
+    side panel (large first gains: dense, uncovered regions; small later ones: the gaps between)."""
+    g = _diagnostic(view, "coverage_gain")
+    order = view.selected
+    if g is None or order.size == 0:
+        return
+    g = g.astype(np.float64)
+    bw = view.rnd.extras.get("bandwidth")
+    tail = "" if bw is None else f" (σ = {float(bw):.3g})"
+    hover = [f"pick {j + 1}: #{i}<br>coverage gain {g[j]:.4g}{tail}" for j, i in enumerate(order)]
+    _order_path(view, out, order, "overlay: greedy order", hover, "rgba(20,120,90,0.9)")
+    _inset_curve(view, out, np.arange(1, len(g) + 1), g, "overlay: coverage gain per pick", "pick",
+                 "coverage gain" + tail, "rgba(20,120,90,0.9)", "pick %{x}: gain %{y:.4g}<extra></extra>")
+
+
+@_overlay("uncertainty weights", "uncertainty")
+def _uncertainty_weights(view: View, out: Built) -> None:
+    """UHerding's weights u = 1 − (p₁ − p₂) (temperature-scaled) as rings: the points worth covering."""
+    u = _diagnostic(view, "uncertainty")
+    if u is None:
+        return
+    T = view.rnd.extras.get("temperature")
+    _size_rings(view, out, "uncertainty", "uncertainty u" + ("" if T is None else f" (T = {float(T):.2g})"),
+                "rgba(200,90,0,0.9)")
+
+
+# ----------------------------------------------------------------------------- the representation-aware line
+@_overlay("ALFA-Mix interpolation arrows", "flipped", "alfa_target", "alfa_anchor_inputs")
+def _alfa_mix_arrows(view: View, out: Built, max_arrows: int = 60) -> None:
+    """ALFA-Mix: from each candidate (a sample whose prediction flips when its embedding is mixed toward a
+    class anchor) an arrow toward the anchor it crossed to, placed where the strategy put the anchors in
+    the input space (``alfa_anchor_inputs``, the mean labeled input of each class); a thick stub at its
+    start is the step itself (``alfa_target``, x + λ(x̄_c − x), a few percent of the way). Every pick's
+    arrow and an even spread of the other candidates; the anchors are stars. All placed inputs come from
+    the strategy; the plot only places them in the picture."""
+    from ..projection import place_inputs
+
+    ex = view.rnd.extras
+    flipped = _diagnostic(view, "flipped")
+    if flipped is None:
+        return
+    cand = np.flatnonzero(np.asarray(flipped, dtype=bool))
+    T = np.asarray(ex["alfa_target"])
+    A = np.asarray(ex["alfa_anchor_inputs"])
+    anchor = np.asarray(ex.get("alfa_anchor", np.full(view.n_pool, -1)), dtype=np.int64)
+    if T.shape[0] != cand.size or cand.size == 0 or anchor.shape != (view.n_pool,):
+        return
+    row = {int(i): j for j, i in enumerate(cand)}
+    picked = [int(i) for i in view.selected if int(i) in row and 0 <= anchor[int(i)] < len(A)]
+    rest = np.asarray([i for i in np.setdiff1d(cand, picked) if 0 <= anchor[i] < len(A)], dtype=np.int64)
+    if rest.size > max_arrows:
+        rest = rest[np.linspace(0, rest.size - 1, max_arrows).round().astype(np.int64)]
+    idx = np.asarray(picked + [int(i) for i in rest], dtype=np.int64)
+    if idx.size == 0:
+        return
+    ds = view.dataset
+    X = np.asarray(ds.X)[idx]
+    steps = T[[row[int(i)] for i in idx]].reshape(X.shape).astype(X.dtype)
+    k = len(idx)
+    try:
+        placed = place_inputs(ds, view.coords, np.concatenate([steps, X, A.reshape((len(A),) + X.shape[1:])
+                                                               .astype(X.dtype)]))
+    except ValueError:
+        view.notes.append("ALFA-Mix's arrows need the reference view (alviz.projection.reference(dataset)): "
+                          "the anchors cannot be placed in a model-space picture")
+        return
+    start = view.coords[idx]
+    shift = start - placed[k:2 * k]  # each candidate's own position, so the placement's jitter cancels
+    step_end = placed[:k] + shift
+    anchor_xy = placed[2 * k:]
+    names = ds.class_names
+    is_pick = np.isin(idx, view.selected)
+    for sel, name, color, width, head in ((~is_pick, "other candidates", "rgba(230,120,0,0.45)", 0.9, 7),
+                                          (is_pick, "picks", "darkorange", 1.6, 11)):
+        j = np.flatnonzero(sel)
+        if j.size == 0:
+            continue
+        ends = anchor_xy[anchor[idx[j]]]
+        xs, ys = _segments(start[j], ends)
+        hover = []
+        for i in idx[j]:
+            a = int(anchor[i])
+            hover += [f"#{i}: its prediction flips when mixed toward the anchor of class {names[a]}",
+                      f"the anchor of class {names[a]} (mean labeled input)", ""]
+        out.add("top", go.Scatter(
+            x=xs, y=ys, mode="lines+markers", name=f"overlay: ALFA-Mix interpolation arrows ({name})",
+            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width, dash="dot"),
+            marker=dict(symbol=["circle", "arrow", "circle"] * len(j), size=[0, head, 0] * len(j),
+                        angleref="previous", color=color),
+            hovertext=hover, hoverinfo="text"))
+        xs, ys = _segments(start[j], step_end[j])
+        out.add("top", go.Scatter(
+            x=xs, y=ys, mode="lines", name=f"overlay: ALFA-Mix step (the mix, {name})",
+            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width + 2.5), hoverinfo="skip"))
+    used = np.unique(anchor[idx])
+    out.add("top", go.Scatter(
+        x=anchor_xy[used, 0], y=anchor_xy[used, 1], mode="markers", name="overlay: ALFA-Mix anchors",
+        marker=dict(symbol="star", size=16, color="darkorange", line=dict(color="black", width=1)),
+        hovertext=[f"anchor of class {names[int(a)]}: mean labeled input" for a in used], hoverinfo="text"))
+
+
+@_overlay("graph edges", "graph_edges")
+def _graph_edges(view: View, out: Built) -> None:
+    """The GCN's graph edges among the picks (``graph_edges``: pool-index pairs), darker for a stronger
+    affinity (``graph_edge_weight``)."""
+    ex = view.rnd.extras
+    E = np.asarray(ex["graph_edges"], dtype=np.int64).reshape(-1, 2)
+    if E.size == 0 or E.min() < 0 or E.max() >= view.n_pool:
+        return
+    w = np.asarray(ex.get("graph_edge_weight", np.ones(len(E))), dtype=np.float64)
+    if w.shape != (len(E),):
+        w = np.ones(len(E))
+    lo, hi = float(w.min()), float(w.max())
+    level = np.ones(len(E)) if hi <= lo else (w - lo) / (hi - lo)
+    for band, (a, b) in enumerate(((0.0, 0.5), (0.5, 1.01))):
+        sel = (level >= a) & (level < b)
+        if not sel.any():
+            continue
+        xs, ys = _segments(view.coords[E[sel, 0]], view.coords[E[sel, 1]])
+        hover = []
+        for (i, j), wt in zip(E[sel], w[sel]):
+            hover += [f"#{i} — #{j}: affinity {wt:.3g}", f"#{j} — #{i}: affinity {wt:.3g}", ""]
+        out.add("over", go.Scatter(
+            x=xs, y=ys, mode="lines", name="overlay: graph edges among the picks" + (" (stronger)" if band else ""),
+            customdata=np.stack([E[sel, 0], E[sel, 1], np.full(int(sel.sum()), -1)], axis=1).reshape(-1),
+            line=dict(color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6),
+            hovertext=hover, hoverinfo="text"))

@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 import plotly.graph_objects as go
 
-from ..strategies.base import PER_PICK, diagnostic_kind
+from ..diagnostics import PER_PICK, diagnostic_kind
 from ._fields import draws_field, field_traces
 from ._overlays import build_overlays
 from ._style import GREY, LABELED_NAN, Coloring

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..metrics import area_under_curve, interval
 from ._style import palette
 from ._view import get_round
 
@@ -27,27 +28,6 @@ def as_session_dict(sessions):
     from ..comparison import Comparison
 
     return Comparison.of(sessions)
-
-
-def area_under_curve(n_labeled, accuracy) -> float:
-    """Normalised area under a learning curve: the trapezoid area over the labeled range divided
-    by its width, i.e. the mean accuracy across the range (one point: that accuracy).
-
-    Rounds with no accuracy (NaN, e.g. nothing labeled yet) are left out.
-    """
-    n = np.asarray(n_labeled, dtype=np.float64)
-    a = np.asarray(accuracy, dtype=np.float64)
-    if n.shape != a.shape or n.ndim != 1:
-        raise ValueError(f"n_labeled {n.shape} and accuracy {a.shape} must be 1-D of equal length")
-    ok = np.isfinite(a) & np.isfinite(n)
-    n, a = n[ok], a[ok]
-    if n.size == 0:
-        return float("nan")
-    if n.size == 1 or n[-1] == n[0]:
-        return float(a.mean())
-    order = np.argsort(n, kind="stable")
-    n, a = n[order], a[order]
-    return float(np.sum((a[1:] + a[:-1]) / 2 * np.diff(n)) / (n[-1] - n[0]))
 
 
 def _finish_curves(fig, seen, title):
@@ -84,7 +64,6 @@ def _markers(significant: np.ndarray) -> list:
 
 
 def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
-    from ..experiment import interval
 
     res = exp.results
     base = "random" if "random" in exp.strategies else None
@@ -139,7 +118,6 @@ def _add_band(fig, n, low, high, name: str, color: str, pct: str, seen: list) ->
         meta={"strategy": name, "band": True}))
 
 def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.Figure:
-    from ..experiment import interval
 
     if baseline not in exp.strategies:
         raise ValueError(f"baseline={baseline!r} is not one of the experiment's strategies {exp.strategies}")

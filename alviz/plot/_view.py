@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from .._validation import as_generator, check_int
-from ..strategies.base import PER_POOL, diagnostic_kind
+from ..diagnostics import PER_POOL, diagnostic_kind
 from . import _style
 from ._style import Coloring, class_coloring, value_coloring
 
@@ -31,7 +31,7 @@ def get_round(session, r: int):
 
 def color_options(rnd) -> list:
     """Valid ``color_by`` values for a round: "class", "score", "predicted" and its diagnostics declared
-    per pool sample (kind ``PER_POOL``, :data:`alviz.strategies.base.DIAGNOSTICS`); the shape is only
+    per pool sample (kind ``PER_POOL``, :data:`alviz.diagnostics.DIAGNOSTICS`); the shape is only
     checked, never used to guess what a diagnostic is."""
     n = len(rnd.scores)
     out = ["class", "score"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selection import k_center_greedy_trace
+from ..selection import covering_radius, k_center_greedy_trace
 from .base import QueryResult, candidate_scores
 
-__all__ = ["kcenter_centers", "kcenter_result"]
+__all__ = ["kcenter_centers", "kcenter_result", "input_covering_radius"]
 
 
 def kcenter_centers(strategy, ctx, features) -> np.ndarray:
@@ -42,4 +42,12 @@ def kcenter_result(features, ctx, budget, rng, strategy=None, **extra) -> QueryR
         "distance_to_labeled": tr.initial_distance,
         **extra,
     }
+    if np.shape(ctx.X)[1:] == (2,):  # 2-D data: the same cover read in the input plane (the overlay's circles)
+        extras["input_covering_radius"] = input_covering_radius(ctx.X, ctx.labeled_mask, tr.indices)
     return QueryResult(tr.indices, s, extras)
+
+
+def input_covering_radius(X, labeled_mask, picks) -> float:
+    """The covering radius, in input units, of the pool ``X`` by its labeled samples and the round's picks."""
+    centers = np.concatenate([np.flatnonzero(np.asarray(labeled_mask, dtype=bool)), np.asarray(picks, np.int64)])
+    return covering_radius(X, centers)

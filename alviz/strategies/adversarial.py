@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._params import Integral, Interval, Options, Real
 from .. import perturbation, scores
-from .._validation import check_int
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -59,14 +59,6 @@ def attack_scores(res: perturbation.AttackResult) -> np.ndarray:
 
 #: how a pool larger than ``max_candidates`` is cut down before an attack
 PREFILTERS = ("margin", "random")
-
-
-def _check_max_candidates(value, prefilter="margin"):
-    if value is not None:
-        check_int(value, "max_candidates", 1, hint="or None for every unlabeled sample")
-    if prefilter not in PREFILTERS:
-        raise ValueError(f"prefilter={prefilter!r}: use 'margin' (the unlabeled samples with the smallest "
-                         "top-1 minus top-2 probability gap) or 'random' (a seeded uniform subsample)")
 
 
 def margin_prefilter(proba, candidates, m: int) -> np.ndarray:
@@ -172,6 +164,15 @@ class DFAL(_AttackStrategy):
     requires = frozenset({"gradients", "model"})
     field_name = "DeepFool −‖r‖ (small r: near the boundary)"
 
+    _parameter_constraints = {
+        "max_iter": [Interval(Integral, 1, None)],
+        "overshoot": [Interval(Real, 0, None, hint="DeepFool uses 0.02")],
+        "add_adversarial": ["boolean"],
+        "max_candidates": [Interval(Integral, 1, None, hint="or None for every unlabeled sample"), None],
+        "prefilter": [Options(PREFILTERS, hint="'margin': the smallest top-1 minus top-2 gap; 'random': a seeded "
+                                               "uniform subsample")],
+    }
+
     def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
                  max_candidates=1_500, prefilter: str = "margin"):
         self.max_iter = max_iter
@@ -179,12 +180,6 @@ class DFAL(_AttackStrategy):
         self.add_adversarial = add_adversarial
         self.max_candidates = max_candidates
         self.prefilter = prefilter
-
-    def _validate_params(self):
-        perturbation.check_attack_params(max_iter=self.max_iter, overshoot=self.overshoot)
-        if not isinstance(self.add_adversarial, (bool, np.bool_)):
-            raise ValueError(f"add_adversarial={self.add_adversarial!r} must be True or False")
-        _check_max_candidates(self.max_candidates, self.prefilter)
 
     def _run_attack(self, logits_fn, X):
         return perturbation.deepfool(logits_fn, X, max_iter=self.max_iter, overshoot=self.overshoot)
@@ -222,15 +217,18 @@ class BIM(_AttackStrategy):
     requires = frozenset({"gradients", "model"})
     field_name = "BIM −‖η‖ (small η: near the boundary)"
 
+    _parameter_constraints = {
+        "eps": [Interval(Real, 0, None, closed="right", hint="the BIM step size, e.g. 0.05")],
+        "max_iter": [Interval(Integral, 1, None)],
+        "max_candidates": [Interval(Integral, 1, None, hint="or None for every unlabeled sample"), None],
+        "prefilter": [Options(PREFILTERS)],
+    }
+
     def __init__(self, eps: float = 0.05, max_iter: int = 100, max_candidates=1_500, prefilter: str = "margin"):
         self.eps = eps
         self.max_iter = max_iter
         self.max_candidates = max_candidates
         self.prefilter = prefilter
-
-    def _validate_params(self):
-        perturbation.check_attack_params(max_iter=self.max_iter, eps=self.eps)
-        _check_max_candidates(self.max_candidates, self.prefilter)
 
     def _run_attack(self, logits_fn, X):
         return perturbation.bim(logits_fn, X, eps=self.eps, max_iter=self.max_iter)
@@ -255,13 +253,13 @@ class GradNorm(Strategy):
     requires = frozenset({"gradients", "model"})
     field_name = "input-gradient norm ‖∇ₓ ℓ‖"
 
+    _parameter_constraints = {
+        "label": [Options(("predicted", "expected"), hint="'predicted': the loss at ŷ; 'expected': Σ_c p_c times "
+                                                          "the norm at each class c")],
+    }
+
     def __init__(self, label: str = "predicted"):
         self.label = label
-
-    def _validate_params(self):
-        if self.label not in ("predicted", "expected"):
-            raise ValueError(f"label={self.label!r}: use 'predicted' (the loss at ŷ) or 'expected' "
-                             "(Σ_c p_c times the norm at each class c)")
 
     def _gradient_norms(self, ctx, X, logits_fn=None) -> np.ndarray:
         model = ctx.require_torch(self.name)

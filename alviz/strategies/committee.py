@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import scores
-from .._validation import check_int, torch_seed
+from .._params import Integral, Interval, Options
+from .._validation import torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -52,13 +53,13 @@ def _committee(ctx, committee: str, n_members: int, rng, member_steps=None):
     """The committee of this round, built once per context: fitted members, or the dropout seed."""
     ctx.require_model()
     key = ("committee_members", committee, n_members) + ((member_steps,) if committee == "bootstrap" else ())
-    if key not in ctx._memo:
+
+    def build():
         if committee == "bootstrap":
-            ctx._memo[key] = _bootstrap_members(ctx, n_members, rng, member_steps)
-        else:
-            ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
-            ctx._memo[key] = torch_seed(rng)
-    return ctx._memo[key]
+            return _bootstrap_members(ctx, n_members, rng, member_steps)
+        ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
+        return torch_seed(rng)
+    return ctx.memoize(key, build)
 
 
 def committee_proba(ctx, committee: str, n_members: int, rng, X=None, member_steps=None) -> np.ndarray:
@@ -71,9 +72,7 @@ def committee_proba(ctx, committee: str, n_members: int, rng, X=None, member_ste
     members = _committee(ctx, committee, n_members, rng, member_steps)
     if X is None:
         key = ("committee", committee, n_members, member_steps)
-        if key not in ctx._memo:
-            ctx._memo[key] = committee_proba(ctx, committee, n_members, rng, ctx.X, member_steps)
-        return ctx._memo[key]
+        return ctx.memoize(key, lambda: committee_proba(ctx, committee, n_members, rng, ctx.X, member_steps))
     if committee == "bootstrap":
         return np.stack([ctx.proba_of(m, X) for m in members])
     return _dropout_proba(ctx, n_members, members, X)
@@ -81,6 +80,14 @@ def committee_proba(ctx, committee: str, n_members: int, rng, X=None, member_ste
 
 class _QBC(Strategy):
     score_fn = staticmethod(scores.vote_entropy)
+
+    _parameter_constraints = {
+        "n_members": [Interval(Integral, 2, None, hint="a committee needs at least 2 members")],
+        "committee": [Options(("bootstrap", "dropout"))],
+        "max_candidates": [Interval(Integral, 1, None, hint="or None to score every unlabeled sample"), None],
+        "member_steps": [Interval(Integral, 1, None, hint="training steps of each member, or None for as many as "
+                                                          "the task model"), None],
+    }
 
     def __init__(self, n_members: int = 5, committee: str = "bootstrap", max_candidates=10_000,
                  member_steps=MEMBER_STEPS):
@@ -92,16 +99,6 @@ class _QBC(Strategy):
     def _requires(self) -> frozenset:
         # an MC-dropout committee samples the task model's own network: an alviz torch model
         return super()._requires() | ({"gradients"} if self.committee == "dropout" else set())
-
-    def _validate_params(self):
-        if self.committee not in ("bootstrap", "dropout"):
-            raise ValueError(f"committee={self.committee!r}; choose 'bootstrap' or 'dropout'")
-        check_int(self.n_members, "n_members", 2, hint="a committee needs at least 2 members")
-        if self.max_candidates is not None:
-            check_int(self.max_candidates, "max_candidates", 1, hint="or None to score every unlabeled sample")
-        if self.member_steps is not None:
-            check_int(self.member_steps, "member_steps", 1,
-                      hint="training steps of each member, or None for as many as the task model")
 
     def _member_steps(self):
         return None if self.member_steps is None else int(self.member_steps)

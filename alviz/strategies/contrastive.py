@@ -5,10 +5,9 @@ place strategies get it from; its names are re-exported here).
 """
 from __future__ import annotations
 
-from .._device import check_device
-from .._validation import check_bool
+from .._params import Integral, Interval
 from ..selection import distance_to_centers
-from ._representations import (CONTRASTIVE_NAME, check_encoder_params, contrastive_transform,
+from ._representations import (CONTRASTIVE_NAME, ENCODER_PARAMS, check_encoder_params, contrastive_transform,
                                pool_contrastive_embedding)
 from ._kcenter import kcenter_centers, kcenter_result
 from .base import Strategy, register
@@ -46,21 +45,23 @@ class ContrastiveCoreSet(Strategy):
     name = "contrastive_coreset"
     field_name = "distance to labeled (contrastive space)"
 
+    _parameter_constraints = {
+        "encoder_seed": [Interval(Integral, 0, None, hint="the encoder is cached by it")],
+        "encoder_params": [None, ENCODER_PARAMS],
+        "progress": ["boolean"],
+        "device": ["device"],
+    }
+
     def __init__(self, encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
         self.device = device
         self.encoder_seed = encoder_seed
         self.encoder_params = encoder_params
         self.progress = progress
 
-    def _validate_params(self):
-        check_encoder_params(self.encoder_seed, self.encoder_params)
-        check_bool(self.progress, "progress", hint="a progress bar while the encoder trains")
-        check_device(self.device)
-
     def _score_points(self, ctx, X, rng):
         emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
-        return distance_to_centers(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params),
-                                   kcenter_centers(self, ctx, emb))
+        mapped = contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params, device=self.device)
+        return distance_to_centers(mapped, kcenter_centers(self, ctx, emb))
 
     def _query(self, ctx, budget, rng):
         emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)

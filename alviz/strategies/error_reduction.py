@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._device import check_device, resolve_device, seeded
-from .._validation import check_int, check_number, torch_seed
+from .._params import Integral, Interval, Options, Real
+from .._device import resolve_device, seeded
+from .._validation import torch_seed
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -68,6 +69,16 @@ class ExpectedErrorReduction(Strategy):
     def field_name(self) -> str:
         return f"EER: −expected {'log' if self.loss == 'log' else '0-1'} loss after labeling x"
 
+    _parameter_constraints = {
+        "n_candidates": [Interval(Integral, 1, None)],
+        "loss": [Options(("log", "zero_one"))],
+        "n_eval": [Interval(Integral, 1, None)],
+        "n_components": [Interval(Integral, 1, None)],
+        "l2": [Interval(Real, 0, None, closed="right")],
+        "steps": [Interval(Integral, 1, None)],
+        "device": ["device"],
+    }
+
     def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
                  l2: float = 1.0, steps: int = 60, device: str = "cpu"):
         self.device = device
@@ -77,14 +88,6 @@ class ExpectedErrorReduction(Strategy):
         self.n_components = n_components
         self.l2 = l2
         self.steps = steps
-
-    def _validate_params(self):
-        if self.loss not in ("log", "zero_one"):
-            raise ValueError(f"loss={self.loss!r}; choose 'log' or 'zero_one'")
-        for p in ("n_candidates", "n_eval", "n_components", "steps"):
-            check_int(getattr(self, p), p, 1)
-        check_number(self.l2, "l2", 0.0, exclusive_minimum=True)
-        check_device(self.device)
 
     def _surrogate(self, ctx, rng):
         """This round's surrogate set-up, built once per context: the PCA of the embedding, the
@@ -115,7 +118,7 @@ class ExpectedErrorReduction(Strategy):
                         seed=seed, device=dev)
         key = ("eer_surrogate", int(self.n_components), int(self.n_eval), float(self.l2), int(self.steps),
                str(self.device))
-        return ctx._memoize(key, build)
+        return ctx.memoize(key, build)
 
     @staticmethod
     def _with_bias(Z):

@@ -123,6 +123,8 @@ class GEM(Strategy):
     name = "gem"
     requires = frozenset({"gradients", "model", "embedding"})
 
+    _parameter_constraints = {"include_labeled": ["boolean"]}
+
     def __init__(self, include_labeled: bool = False):
         self.include_labeled = include_labeled
 
@@ -143,10 +145,6 @@ class GEM(Strategy):
         k = (a @ aL.T) * (h @ hL.T)  # (n, m)
         proj = np.einsum("ij,ij->i", k @ np.linalg.pinv(K, rcond=1e-10, hermitian=True), k)
         return np.sqrt(np.maximum(norm ** 2 - proj, 0.0))
-
-    def _validate_params(self):
-        if not isinstance(self.include_labeled, (bool, np.bool_)):
-            raise ValueError(f"include_labeled={self.include_labeled!r} must be True or False")
 
     def _query(self, ctx, budget, rng):
         a, h = ctx.gradient_factors  # (n_pool, C), (n_pool, d)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._device import check_device
-from .._validation import check_bool, check_choice, check_features, check_int, check_number
-from ..encoders import train_vaal
+from .._params import Integral, Interval, Options, Real
+from .._params import validate_params
+from .._validation import check_features
+from ..vaal_networks import train_vaal
 from ..selection import top_k
 from .base import QueryResult, Strategy, candidate_scores, register
 
@@ -13,6 +14,8 @@ __all__ = ["VAAL", "vaal_scores", "CRITERIA"]
 
 #: "lowest": the paper's rule; "confusion": D closest to 0.5
 CRITERIA = ("lowest", "confusion")
+#: the one declaration of ``criterion`` (the strategy and vaal_scores check it alike)
+_CRITERION = [Options(CRITERIA)]
 
 
 def vaal_scores(p_labeled, criterion: str = "lowest") -> np.ndarray:
@@ -36,7 +39,8 @@ def vaal_scores(p_labeled, criterion: str = "lowest") -> np.ndarray:
         raise ValueError(f"p_labeled must be 1-D, got shape {p.shape}")
     if not np.all(np.isfinite(p)) or p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError("p_labeled must hold finite probabilities in [0, 1]")
-    if check_choice(criterion, "criterion", CRITERIA) == "lowest":
+    validate_params("vaal_scores", {"criterion": _CRITERION}, {"criterion": criterion})
+    if criterion == "lowest":
         return 1.0 - p
     return -np.abs(p - 0.5)
 
@@ -81,6 +85,18 @@ class VAAL(Strategy):
         return ("VAAL 1 − D(μ(x)): looks unlabeled" if self.criterion == "lowest"
                 else "VAAL −|D(μ(x)) − 0.5|: D unsure")
 
+    _parameter_constraints = {
+        "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
+        "beta": [Interval(Real, 0, None)],
+        "adversary_weight": [Interval(Real, 0, None)],
+        "lr": [Interval(Real, 0, None, closed="right", hint="the paper uses 5e-4")],
+        "criterion": _CRITERION,
+        "steps": [Interval(Integral, 1, None, hint="or None to scale with the pool size"), None],
+        "batch_size": [Interval(Integral, 1, None)],
+        "progress": ["boolean"],
+        "device": ["device"],
+    }
+
     def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
                  criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True,
                  device: str = "cpu"):
@@ -94,18 +110,6 @@ class VAAL(Strategy):
         self.batch_size = batch_size
         self.progress = progress
 
-    def _validate_params(self):
-        check_choice(self.criterion, "criterion", CRITERIA)
-        check_int(self.latent_dim, "latent_dim", 1, hint="the paper uses 32")
-        check_int(self.batch_size, "batch_size", 1)
-        if self.steps is not None:
-            check_int(self.steps, "steps", 1, hint="or None to scale with the pool size")
-        check_number(self.beta, "beta", 0.0)
-        check_number(self.adversary_weight, "adversary_weight", 0.0)
-        check_number(self.lr, "lr", 0.0, exclusive_minimum=True, hint="the paper uses 5e-4")
-        check_bool(self.progress, "progress", hint="a progress bar over training")
-        check_device(self.device)
-
     def _fit(self, ctx, rng):
         """This round's VAE and discriminator, trained once per context and reused by score_points."""
         key = ("vaal_fit", int(self.latent_dim), float(self.beta), float(self.adversary_weight), float(self.lr),
@@ -116,7 +120,7 @@ class VAAL(Strategy):
                               beta=float(self.beta), adversary_weight=float(self.adversary_weight),
                               lr=float(self.lr), steps=self.steps, batch_size=int(self.batch_size),
                               progress=bool(self.progress), device=self.device)
-        return ctx._memoize(key, train)
+        return ctx.memoize(key, train)
 
     def _score_points(self, ctx, X, rng):
         self._require_labeled(ctx)

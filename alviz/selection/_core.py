@@ -5,12 +5,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import RandomLike, as_generator, check_count, check_features, check_mask
+from .._validation import RandomLike, as_generator, check_count, check_features, check_mask
 
 __all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
            "sq_distance_blocks", "reduce_sq_distances", "distance_to_centers",
            "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
-           "OrthogonalTrace"]
+           "OrthogonalTrace", "covering_radius"]
 
 
 def top_k(scores, k: int, candidates=None, tiebreak=None) -> np.ndarray:
@@ -421,3 +421,25 @@ def orthogonal_greedy_trace(a, h, k: int, candidates=None, span=None, tol: float
 def orthogonal_greedy(a, h, k: int, candidates=None, span=None) -> np.ndarray:
     """Indices of ``k`` pivoted Gram–Schmidt picks in order; see :func:`orthogonal_greedy_trace`."""
     return orthogonal_greedy_trace(a, h, k, candidates, span).indices
+
+
+def covering_radius(points: np.ndarray, centers_idx: np.ndarray) -> float:
+    """The covering radius of ``points`` by the centers ``points[centers_idx]``: the largest distance from a
+    point to its nearest center (every point lies within it of some center); NaN without centers.
+
+    Parameters
+    ----------
+    points : (n, d) array
+        The points to cover.
+    centers_idx : (m,) int array
+        Row indices of the centers.
+
+    Returns
+    -------
+    float
+    """
+    X = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    idx = np.unique(np.asarray(centers_idx, dtype=np.int64))
+    if idx.size == 0:
+        return float("nan")
+    return float(distance_to_centers(X, X[idx]).max())
