@@ -1,5 +1,6 @@
-# The two commands of the README:
+# The commands of the README:
 #   make lab    set up (first time) and open JupyterLab on notebooks/
+#   make demo   set up (first time) and serve the quickstart explorer as a Voila app on 127.0.0.1
 #   make test   set up (first time) and run every test, browser and notebooks included
 # and, for the inner loop while editing:
 #   make test-fast   the same without the slow (notebooks, learning curves) and browser tests
@@ -12,7 +13,7 @@ STAMP  := $(VENV)/.alviz-installed
 # JupyterLab refuses root unless told (containers and CI machines often run as root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-fast bench setup browser clean
+.PHONY: lab demo test test-fast bench setup browser clean
 
 setup: $(STAMP)
 
@@ -27,6 +28,10 @@ browser:
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+# the quickstart's explorer alone, as a web app (Voila runs the notebook and shows only its outputs)
+demo: $(STAMP)
+	$(VENV)/bin/voila notebooks/apps/quickstart_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)

@@ -29,7 +29,9 @@ A Round's ``extras`` hold the strategy's diagnostics (each of its declared kind,
 :data:`alviz.strategies.base.DIAGNOSTICS`), and ``augment_inputs`` (the inputs a
 strategy asked the Session to train on) is a field of its own. Files written
 before that field existed kept ``augment_inputs`` in ``extras``; the reader moves
-it to the field (:func:`_upgrade_round`).
+it to the field (:func:`_upgrade_round`). A Round's ``strategy_picks`` and ``chosen_by`` (a round whose
+picks you gave, ``Session.step(picks=...)``) are fields too; a file from before them holds rounds the
+strategy chose, so the reader sets their ``strategy_picks`` to their picks.
 
 The format has its own version: a reader knows every version up to
 ``FORMAT_VERSION`` and refuses a newer file with "upgrade alviz". Files of the

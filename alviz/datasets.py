@@ -186,11 +186,35 @@ def load_mnist(seed: int = 0, test_size: float = 0.2) -> Dataset:
 
 def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, seed: int = 0,
              test_size: float = 0.3) -> Dataset:
-    """A generated 2-D set: ``"moons"``, ``"blobs"`` or ``"circles"``; the input space is the picture."""
+    """A generated 2-D set; the input space is the picture.
+
+    Parameters
+    ----------
+    kind : str
+        ``"moons"``, ``"blobs"``, ``"circles"``, ``"xor"`` (four quadrants, opposite ones of one class:
+        no straight line separates them) or ``"spiral"`` (two interleaved arms: the boundary winds
+        between them, so the border is long and a few labels do not cover it).
+    n : int, the number of pool points (at least 20); the test set is generated beside them.
+    noise : float or None
+        The noise level: the standard deviation of the Gaussian jitter added to each point (for
+        ``"blobs"`` the clusters' spread), in the units of the generator before standardisation
+        (xor: the square [-1, 1]^2; spiral: arms of radius 1). None: 0.15 (moons), 0.08 (circles),
+        1.0 (blobs), 0.1 (xor), 0.06 (spiral).
+    seed : int, the seed of the points and the split.
+    test_size : float, the share of generated points held out as the test set.
+
+    Returns
+    -------
+    Dataset
+        Standardised 2-D inputs (float32) with integer labels; ``name`` is ``kind``.
+    """
     from sklearn import datasets as skd
 
     if not isinstance(n, (int, np.integer)) or n < 20:
         raise ValueError(f"n={n}: a toy set needs at least 20 points")
+    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float, np.number))
+                              or not np.isfinite(noise) or noise < 0):
+        raise ValueError(f"noise={noise!r}: give a noise level >= 0 (the jitter's standard deviation), or None")
     total = int(round(n / (1 - test_size)))
     if kind == "moons":
         X, y = skd.make_moons(total, noise=0.15 if noise is None else noise, random_state=seed)
@@ -198,14 +222,32 @@ def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, s
         X, y = skd.make_circles(total, noise=0.08 if noise is None else noise, factor=0.5, random_state=seed)
     elif kind == "blobs":
         X, y = skd.make_blobs(total, centers=4, cluster_std=1.0 if noise is None else noise, random_state=seed)
+    elif kind == "xor":
+        X, y = _xor(total, 0.1 if noise is None else float(noise), np.random.default_rng([int(seed), 1]))
+    elif kind == "spiral":
+        X, y = _spiral(total, 0.06 if noise is None else float(noise), np.random.default_rng([int(seed), 2]))
     else:
-        raise ValueError(f"unknown toy set {kind!r}; choose 'moons', 'blobs' or 'circles'")
+        raise ValueError(f"unknown toy set {kind!r}; choose 'moons', 'blobs', 'circles', 'xor' or 'spiral'")
     X = (X - X.mean(0)) / X.std(0)
     tr, te = _stratified_split(total, y, total - int(n), seed)  # exactly n pool points
     names = [str(c) for c in range(int(y.max()) + 1)]
     return Dataset(X[tr].astype(np.float32), y[tr], X[te].astype(np.float32), y[te], names, name=kind)
 
 
+def _xor(total: int, noise: float, rng: np.random.Generator) -> tuple:
+    """Points uniform on [-1, 1]^2, class 1 where the signs of the two coordinates differ, then jittered."""
+    X = rng.uniform(-1.0, 1.0, size=(total, 2))
+    y = (np.sign(X[:, 0]) != np.sign(X[:, 1])).astype(np.int64)
+    return X + noise * rng.standard_normal(X.shape), y
+
+
+def _spiral(total: int, noise: float, rng: np.random.Generator) -> tuple:
+    """Two arms of 1.75 turns each, the second the first turned by half a turn; radius grows to 1, then jitter."""
+    y = np.arange(total) % 2
+    t = np.sqrt(rng.uniform(0.02, 1.0, size=total))  # denser along the outer arm, where it is longer
+    angle = t * 1.75 * 2 * np.pi + np.pi * y
+    X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    return X + noise * rng.standard_normal(X.shape), y.astype(np.int64)
 #: the values of ``from_arrays(layout=...)``
 LAYOUTS = ("auto", "vectors", "channels_first", "channels_last")
 #: the values of ``from_arrays(scale=...)``

@@ -21,7 +21,7 @@ from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
 __all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord",
-           "default_model", "is_torch_model", "has_embedding", "model_input", "fit_fresh"]
+           "default_model", "is_torch_model", "has_embedding", "model_input", "fit_fresh", "fit_warm", "warm_steps"]
 
 
 class _Net(nn.Module):
@@ -144,8 +144,23 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         validate_params(type(self).__name__, merged_constraints(type(self)), self.get_params(deep=False))
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, y, n_classes: Optional[int] = None):
-        """Train from scratch on (X, y). ``n_classes`` fixes the output size (default max(y)+1)."""
+    def fit(self, X, y, n_classes: Optional[int] = None, init_from: Optional["TorchClassifier"] = None):
+        """Train on (X, y): from scratch, or from the weights of ``init_from``.
+
+        Parameters
+        ----------
+        X : (n, *input_shape) array.
+        y : (n,) int labels.
+        n_classes : int, optional, the output size (default max(y)+1).
+        init_from : TorchClassifier, optional
+            A fitted model of the same architecture (the same parameters, inputs and classes) whose
+            weights this fit starts from instead of a fresh initialisation (a warm start,
+            :func:`fit_warm`); it is not changed.
+
+        Returns
+        -------
+        self
+        """
         self._validate_params()
         device = resolve_device(self.device)
         X = self._check_input(X)
@@ -159,6 +174,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         with seeded(seed, device), threads_for(self.input_shape_):
             net = self._build(self.input_shape_, C).to(device)
+            if init_from is not None:
+                self._load_weights(net, init_from, C)
             head = self._find_head(net)
             self._check_output(net, X, C, device)
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
@@ -181,6 +198,24 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.head_ = head
         self.device_ = device
         return self
+
+    def _load_weights(self, net: nn.Module, init_from: "TorchClassifier", n_classes: int) -> None:
+        """Copy ``init_from``'s weights into the freshly built ``net``, or a ValueError saying why not."""
+        if not hasattr(init_from, "network_"):
+            raise ValueError("a warm start needs a fitted model to start from; the one given is not fitted")
+        if (type(init_from) is not type(self) or getattr(init_from, "input_shape_", None) != self.input_shape_
+                or getattr(init_from, "n_classes_", None) != n_classes):
+            raise ValueError(
+                f"a warm start needs a model of the same kind, inputs and classes: got a "
+                f"{type(init_from).__name__} on {getattr(init_from, 'input_shape_', None)} with "
+                f"{getattr(init_from, 'n_classes_', None)} classes for a {type(self).__name__} on "
+                f"{self.input_shape_} with {n_classes}"
+            )
+        state = {k: v.detach().clone() for k, v in init_from.network_.state_dict().items()}
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as exc:  # torch's message names the mismatched tensors
+            raise ValueError(f"a warm start needs the same architecture; the weights do not fit: {exc}") from None
 
     # ------------------------------------------------------------------ inference
     def _check_fitted(self):
@@ -640,6 +675,52 @@ def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] =
     if is_torch_model(m):
         return m.fit(X, y, n_classes=n_classes)
     return m.fit(model_input(m, X), y)
+
+
+def warm_steps(model: "TorchClassifier") -> int:
+    """The training steps of a warm refit: a tenth of ``model.steps`` (at least 1).
+
+    Parameters
+    ----------
+    model : an alviz torch model.
+
+    Returns
+    -------
+    int
+    """
+    return max(1, int(getattr(model, "steps", 300)) // 10)
+
+
+def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X, y, n_classes: int,
+             rng=None) -> "TorchClassifier":
+    """A clone of ``template`` that starts from ``previous``'s weights and trains :func:`warm_steps` steps.
+
+    The warm start of ``Session(..., warm_start=True)``: the labeled set grew by a few samples, so the
+    last round's network is already close; a few Adam steps (a fresh optimiser) move it to the new set.
+
+    Parameters
+    ----------
+    template : the unfitted alviz torch model the session clones (never changed); its ``steps`` sets
+        the warm steps.
+    previous : a fitted clone of ``template`` (the last round's model; never changed).
+    X : (n, *input_shape) array.
+    y : (n,) int labels.
+    n_classes : int, the output size (every class of the pool).
+    rng : None or numpy Generator
+        As in :func:`fit_fresh`: one draw ``torch_seed(rng)`` seeds the minibatches, so the caller's
+        stream advances exactly as a cold fit's would.
+
+    Returns
+    -------
+    The fitted clone.
+    """
+    from sklearn.base import clone
+
+    m = clone(template)
+    if rng is not None and "random_state" in m.get_params():
+        m.set_params(random_state=torch_seed(rng))
+    m.set_params(steps=warm_steps(template))
+    return m.fit(X, y, n_classes=n_classes, init_from=previous)
 
 
 class ForwardRecord:

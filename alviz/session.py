@@ -13,7 +13,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -22,12 +22,13 @@ from . import fields as _fields
 from . import oracles as _oracles
 from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
-from .models import default_model, fit_fresh, has_embedding, is_torch_model
+from .diagnostics import PER_PICK, diagnostic_kind
+from .models import default_model, fit_fresh, fit_warm, has_embedding, is_torch_model
 from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 from .strategies._kcenter import input_covering_radius
 
-__all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "Session"]
+__all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "Session", "picks_percentile"]
 
 #: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
 #: attribute found on a Session is part of its state too
@@ -66,6 +67,10 @@ class Round:
         round is a pending proposal (``Session.pending``) waiting for its labels.
     augment_inputs : (k, *input_shape) float32 or None, the strategy's inputs added to later training sets
         with the picks' labels (``QueryResult.augment_inputs``, e.g. dfal with ``add_adversarial=True``).
+    strategy_picks : (k',) int or None, what the strategy picked this round, in its order: ``selected``
+        itself when the strategy chose, the picks it would have made when you did (``step(picks=...)``).
+        None only in rounds of files written before this field.
+    chosen_by : str, ``"strategy"`` or ``"you"`` (the round's picks were given to ``step(picks=...)``).
     """
 
     index: int
@@ -80,6 +85,8 @@ class Round:
     field: Optional[Any] = None
     given_labels: Optional[np.ndarray] = None
     augment_inputs: Optional[np.ndarray] = None
+    strategy_picks: Optional[np.ndarray] = None
+    chosen_by: str = "strategy"
 
     @property
     def predicted(self) -> Optional[np.ndarray]:
@@ -118,11 +125,16 @@ class Session:
         Who labels the picks (None: the dataset's labels). The model trains on the oracle's
         labels (the ``initial`` set starts with the dataset's). With ``alviz.oracles.Human()``
         use :meth:`propose` and :meth:`label`.
+    warm_start : bool
+        False (the default, as the papers do): each round's model is trained from scratch. True: from
+        the second round on, the round's model starts from the last round's weights and trains a tenth of
+        its steps (:func:`alviz.models.fit_warm`), so a round answers in a fraction of the time (the
+        playground). Needs an alviz torch model.
     """
 
     def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
                  seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100,
-                 oracle=None):
+                 oracle=None, warm_start: bool = False):
         if not isinstance(dataset, Dataset):
             raise TypeError(
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
@@ -141,6 +153,13 @@ class Session:
             )
         if is_torch_model(model):  # its declared parameters, checked now rather than at the first fit
             model._validate_params()
+        warm_start = check_bool(warm_start, "warm_start", hint="start each round's model from the last one's")
+        if warm_start and not is_torch_model(model):
+            raise TypeError(
+                f"warm_start=True needs an alviz torch model (MLP, CNN, TorchModel) whose weights a round can "
+                f"start from; {type(model).__name__} is refitted from scratch each round: use warm_start=False"
+            )
+        self.warm_start = warm_start
         self.model_template = model
         self.budget = int(budget)
         self.seed = int(seed)
@@ -229,7 +248,8 @@ class Session:
             y = np.concatenate([y, self._augment_y])
         return X, y
 
-    def _fit(self, X, y, rng):
+    def _fit(self, X, y, rng, previous: Any = "last"):
+        """The round's model on (X, y); with ``warm_start`` it starts from ``previous`` ("last": ``self.model``)."""
         if len(y) == 0:
             return None
         if not is_torch_model(self.model_template) and np.unique(y).size < 2:
@@ -237,10 +257,51 @@ class Session:
                 f"{type(self.model_template).__name__} cannot be fitted on a labeled set with a single class; "
                 "start with more labeled samples (initial) or use an alviz torch model"
             )
+        prev = self.model if isinstance(previous, str) else previous
+        if getattr(self, "warm_start", False) and prev is not None and is_torch_model(prev):
+            return fit_warm(self.model_template, prev, X, y, self.dataset.n_classes, rng)
         return fit_fresh(self.model_template, X, y, self.dataset.n_classes, rng)
 
-    def step(self) -> Round:
+    def _check_picks(self, picks: Any) -> np.ndarray:
+        """(k,) int64 unlabeled pool indices from ``picks``, or a typed error saying what is wrong."""
+        if isinstance(picks, (int, np.integer)) and not isinstance(picks, (bool, np.bool_)):
+            picks = [picks]
+        if isinstance(picks, (str, bytes)) or not hasattr(picks, "__len__"):
+            raise TypeError(f"picks must be a sequence of pool indices (e.g. picks=[12, 40]), "
+                            f"got {type(picks).__name__}")
+        items = list(np.asarray(picks, dtype=object).ravel()) if isinstance(picks, np.ndarray) else list(picks)
+        bad = [p for p in items if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer))]
+        if bad:
+            raise TypeError(f"picks must be integer pool indices; {bad[0]!r} is not one")
+        arr = np.asarray(items, dtype=np.int64).reshape(-1)
+        if arr.size == 0:
+            raise ValueError("picks is empty: give at least one unlabeled pool index, or picks=None to let "
+                             "the strategy choose")
+        n = self.n_pool
+        out = arr[(arr < 0) | (arr >= n)]
+        if out.size:
+            raise ValueError(f"picks {out.tolist()} are not pool indices; they must lie in 0..{n - 1}")
+        uniq, counts = np.unique(arr, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"picks {uniq[counts > 1].tolist()} appear more than once; give each sample once")
+        lab = arr[self.labeled_mask[arr]]
+        if lab.size:
+            raise ValueError(f"picks {lab.tolist()} are already labeled; choose among the "
+                             f"{self.n_unlabeled} unlabeled samples (~session.labeled_mask)")
+        return arr
+
+    def step(self, picks: Optional[Sequence[int]] = None) -> Round:
         """Run one round (:meth:`propose`, then :meth:`label` with the oracle's labels) and return it.
+
+        Parameters
+        ----------
+        picks : sequence of int, optional
+            Unlabeled pool indices (1 up to all that are left) that are the round's query instead of the
+            strategy's picks (see :meth:`propose`).
+
+        Returns
+        -------
+        Round
 
         On an error the session is left as it was.
         """
@@ -249,32 +310,54 @@ class Session:
                 f"this session's oracle is {self.oracle!r}: a person gives the labels. Call "
                 "session.propose() to see the picks, then session.label(labels) with one label per pick"
             )
-        had_pending, model_before, cache_before = self.pending is not None, self.model, dict(self.cache)
-        self.propose()
+        pending_before, model_before, cache_before = self.pending, self.model, dict(self.cache)
+        self.propose(picks)
         rnd = self.pending
         try:
+            assert rnd is not None  # an invariant: propose() either raised or left its proposal
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
                                        self.oracle.round_rng(self.seed, rnd.index))
             return self.label(given)
         except BaseException:  # an interrupt too (the kernel's stop button): the round never happened
-            if not had_pending:
-                self.pending, self.model = None, model_before
+            self.pending = pending_before
+            if pending_before is None:
+                self.model = model_before
                 self.cache.clear()
                 self.cache.update(cache_before)
             raise
 
-    def propose(self) -> np.ndarray:
+    def propose(self, picks: Optional[Sequence[int]] = None) -> np.ndarray:
         """Fit the model and let the strategy pick; returns the picks (pool indices, in pick order).
+
+        Parameters
+        ----------
+        picks : sequence of int, optional
+            You are the strategy: these unlabeled pool indices (any number from 1 to what is left, in
+            your order) are the round's query. The strategy still runs on the round, as it would have
+            without them (same seed, same budget), so the Round keeps its ``scores``, its picks in
+            ``strategy_picks``, and ``metrics["your_picks_percentile"]``: the mean percentile of your
+            picks under the strategy's score among its candidates (100: where it would pick first, 50:
+            what random picks score on average). ``chosen_by`` is then ``"you"``; ``augment_inputs``
+            and the strategy's per-pick diagnostics, which describe its own picks, are left out.
+            Picks that are labeled, repeated or out of range are refused (ValueError) before any work.
+
+        Returns
+        -------
+        (k,) int64 array, the round's picks.
 
         The proposal waits in :attr:`pending` (a Round with ``given_labels=None``) until
         :meth:`label` commits it. Calling again before that returns the same picks without
-        recomputing. On an error the session is left as it was.
+        recomputing; with ``picks`` the waiting proposal takes them as its query (its model, scores and
+        strategy's picks are those of the round either way). On an error the session is left as it was.
         """
         if self.pending is not None:
+            if picks is not None:
+                self.pending = self._with_your_picks(self.pending, self._check_picks(picks))
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError("the pool is exhausted: every sample is labeled, so no round is left to propose "
                              "(session.n_unlabeled == 0); start a new Session to run more rounds")
+        mine = None if picks is None else self._check_picks(picks)
         r = len(self.rounds)
         rng = self.round_rng(r)
         ds = self.dataset
@@ -305,17 +388,36 @@ class Session:
         aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
+        metrics = {"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
+                   "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
+                   "query_seconds": t2 - t1, "field_seconds": t_field}
+        metrics["seconds"] = time.perf_counter() - t0
         rnd = Round(
             index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics={"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
-                     "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
-                     "query_seconds": t2 - t1, "field_seconds": t_field, "seconds": time.perf_counter() - t0},
-            proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld, augment_inputs=aug,
+            metrics=metrics, proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
+            augment_inputs=aug, strategy_picks=np.asarray(res.indices, dtype=np.int64).copy(),
         )
+        if mine is not None:
+            rnd = self._with_your_picks(rnd, mine)
         self.pending = rnd
         self.model = model
         self.cache.update(cache)
         return rnd.selected.copy()
+
+    @staticmethod
+    def _with_your_picks(rnd: Round, picks: np.ndarray) -> Round:
+        """A copy of proposal ``rnd`` whose query is ``picks``: what ``propose(picks)`` computes for that round.
+
+        The round's model, scores, field and the strategy's picks do not depend on whose picks are
+        queried, so a waiting proposal takes your picks without being recomputed.
+        """
+        import dataclasses
+
+        extras = {k: v for k, v in rnd.extras.items() if diagnostic_kind(k) != PER_PICK}
+        metrics = dict(rnd.metrics)
+        metrics["your_picks_percentile"] = picks_percentile(rnd.scores, picks)
+        return dataclasses.replace(rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics,
+                                   augment_inputs=None)
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
         """(k,) int64 class indices from ``labels`` (indices or class names), or a ValueError saying what is wrong."""
@@ -505,6 +607,17 @@ class Session:
         if r >= len(self.rounds):
             raise ValueError(f"round_index={r}, but the session has {len(self.rounds)} rounds "
                              f"(0..{len(self.rounds) - 1})")
+        if not getattr(self, "warm_start", False):
+            X, y = self._round_training_set(r)
+            return self._fit(X, y, self.round_rng(r))
+        model = None  # warm: each round's model started from the one before, so they are refitted in turn
+        for k in range(r + 1):
+            X, y = self._round_training_set(k)
+            model = self._fit(X, y, self.round_rng(k), previous=model)
+        return model
+
+    def _round_training_set(self, r: int) -> tuple:
+        """(X, y) round ``r`` trained on: its labeled samples with their labels, and earlier rounds' inputs."""
         lab = np.asarray(self.rounds[r].labeled, dtype=np.int64)
         X, y = self.dataset.X[lab], self.labels[lab]
         added = [(rnd.augment_inputs, rnd.given_labels) for rnd in self.rounds[:r]
@@ -512,7 +625,7 @@ class Session:
         if added:
             X = np.concatenate([X] + [np.asarray(a, dtype=np.float32) for a, _ in added])
             y = np.concatenate([y] + [np.asarray(g, dtype=np.int64) for _, g in added])
-        return self._fit(X, y, self.round_rng(r))
+        return X, y
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> Path:
@@ -570,12 +683,41 @@ class Session:
                 f"labeled={self.n_labeled}/{self.n_pool})")
 
 
+def picks_percentile(scores: np.ndarray, picks: np.ndarray) -> float:
+    """The mean percentile of ``picks`` under ``scores`` among the candidates (the finite scores).
+
+    Parameters
+    ----------
+    scores : (n_pool,) float, a strategy's scores, higher = pick first, NaN = not a candidate.
+    picks : (k,) int, pool indices.
+
+    Returns
+    -------
+    float
+        In [0, 100]: for each pick the share of candidates scored below it (ties count half), times 100,
+        averaged over the picks that are candidates; NaN when none is.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    cand = np.sort(scores[np.isfinite(scores)])
+    s = scores[np.asarray(picks, dtype=np.int64)]
+    s = s[np.isfinite(s)]
+    if s.size == 0 or cand.size == 0:
+        return float("nan")
+    below = np.searchsorted(cand, s, side="left")
+    ties = np.searchsorted(cand, s, side="right") - below
+    return float(np.mean((below + 0.5 * ties) / cand.size) * 100.0)
+
+
 def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
     """A Round of an older file, brought up to date in place.
 
     ``augment_inputs`` moves from its ``extras`` to its own field; on 2-D data a core-set round gets the
-    ``input_covering_radius`` its strategy now returns (the overlay's circles).
+    ``input_covering_radius`` its strategy now returns (the overlay's circles); a round from before
+    ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks.
     """
+    if (rnd is not None and getattr(rnd, "strategy_picks", False) is None
+            and getattr(rnd, "chosen_by", "strategy") == "strategy" and getattr(rnd, "selected", None) is not None):
+        rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
     extras = getattr(rnd, "extras", None)
     if rnd is None or not isinstance(extras, dict):
         return

@@ -351,7 +351,7 @@ def test_background_fits_yield_to_the_round_the_person_waits_for():
     import sys
 
     from alviz._threads import BACKGROUND_NICENESS, BACKGROUND_SWITCH_INTERVAL, yield_to_foreground
-    from alviz._widget_tools import Background
+    from alviz.widgets._tools import Background
 
     numba = pytest.importorskip("numba")
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())

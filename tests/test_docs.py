@@ -55,7 +55,7 @@ def test_the_files_design_md_places_exist():
     """The layout block names files of the package; the established ones must be where it says."""
     block = DESIGN.read_text().split("## Where a thing lives", 1)[1].split("```")[1]
     for rel in ("datasets.py", "models.py", "scores.py", "selection/_core.py", "perturbation.py", "encoders.py",
-                "session.py", "fields.py", "projection.py", "widgets.py", "report.py", "cli.py",
-                "_validation.py", "_cache.py", "strategies/base.py", "strategies/clustering.py"):
+                "session.py", "fields.py", "projection.py", "widgets/_canvas.py", "widgets/_round.py", "report.py",
+                "cli.py", "_validation.py", "_cache.py", "strategies/base.py", "strategies/clustering.py"):
         assert rel.split("/")[-1] in block
         assert (ROOT / "alviz" / rel).is_file(), f"docs/design.md places alviz/{rel}, which does not exist"

@@ -8,7 +8,10 @@ advances the round label by one, that the "selected" trace holds the budget's
 points and the labeled set grows by the budget each time, and that the button
 was disabled while the round ran, and that everything drawn is the pool (whose
 size the test reads from the notebook's own output, ``Dataset(... pool=(n, ...))``).
-A screenshot goes to test-artifacts/.
+At the end: every pool point is drawn in the page (the SVG's marker nodes
+counted) in model space and, after the toggle, in the reference picture; no
+text on any canvas reaches outside its figure; and no request left the
+machine (the request log). A screenshot goes to test-artifacts/.
 """
 import json
 import os
@@ -26,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from .browser import chromium, open_page
+from . import frontends as F
+from .browser import chromium, external, open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -196,7 +200,8 @@ def _wait_status(page, timeout_ms: float, **want):
 def test_quickstart_explorer_in_jupyterlab(lab_server):
     ARTIFACTS.mkdir(exist_ok=True)
     url = f"{lab_server['base']}/lab/tree/00_quickstart.ipynb?token={lab_server['token']}"
-    with chromium() as browser, open_page(browser, url, timeout_ms=90_000) as (page, errors):
+    requests: list = []
+    with chromium() as browser, open_page(browser, url, timeout_ms=90_000, requests=requests) as (page, errors):
         page.set_viewport_size({"width": 1400, "height": 1000})
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=90_000)
         page.wait_for_timeout(1000)
@@ -269,6 +274,19 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         assert any(s["state"] == "running" for s in seen), "the status never said 'running'"
         assert any(s["disabled"] for s in seen), "the button was never disabled during a round"
         assert page.locator(".alviz-round-explorer .alviz-error .alviz-error-message").count() == 0
+        # the page draws every pool point (counted in the rendered SVG), in model space and in the reference
+        drawn = page.evaluate(F.POINTS_JS)
+        assert drawn["unlabeled"] + drawn["labeled"] + drawn["selected"] == pool_size, drawn
+        page.locator(".alviz-round-explorer .alviz-space button", has_text="reference").click()
+        F.wait_status(page, 60_000, state="idle", view="reference")
+        page.wait_for_timeout(1200)  # the glide back lands
+        drawn = page.evaluate(F.POINTS_JS)
+        assert drawn["unlabeled"] + drawn["labeled"] + drawn["selected"] == pool_size, drawn
+        page.mouse.move(5, 5)  # no hover label while the text boxes are measured
+        page.wait_for_timeout(500)
+        clip = page.evaluate(F.CLIP_JS)  # ranks, titles, the inspector's caption, legends: nothing clipped
+        assert clip["checked"] > 20 and clip["bad"] == [], clip["bad"]
+        assert external(requests) == [], f"requests that would have left the machine: {external(requests)}"
         (ARTIFACTS / "jupyterlab_timings.json").write_text(json.dumps({"click_to_redrawn_s": timings}))
         page.locator(".alviz-round-explorer").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "jupyterlab_00_quickstart.png"), full_page=False)

@@ -6,7 +6,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import alviz
-from alviz._labeling import LabelingPanel, pending_figure, png_bytes
+from alviz.widgets import LabelingPanel, pending_figure
+from alviz.widgets._tools import png_bytes
 from alviz.widgets import RoundExplorer
 
 
@@ -46,9 +47,9 @@ def test_next_round_with_a_human_oracle_proposes_and_shows_the_panel(digits):
     submit = _by_class(ex, "alviz-submit-labels")
     assert len(choices) == 6 and len(submit) == 1
     assert all(c.value is None for c in choices) and submit[0].disabled  # pre-set to nothing
-    sel = [t for t in ex.figure.data if t.name == "selected"][0]
+    sel = [t for t in ex.figure.fig.data if t.name == "selected"][0]
     assert [int(v) for v in np.ravel(sel.customdata)] == s.pending.selected.tolist()  # the picks wait, ringed
-    assert "wait for your labels" in ex.figure.layout.title.text
+    assert "wait for your labels" in ex.figure.fig.layout.title.text
     st = _status(ex)
     assert st["state"] == "labeling" and st["round"] == "0" and st["selected"] == "6"
     # every pick shows its image
@@ -75,7 +76,7 @@ def test_submitting_the_panel_commits_a_round_with_those_labels(digits):
     # redrawn: the committed round, the panel gone, the status back to idle
     assert _by_class(ex, "alviz-label-choice") == []
     assert _status(ex)["state"] == "idle" and _status(ex)["round"] == "0"
-    assert "wait for your labels" not in (ex.figure.layout.title.text or "")
+    assert "wait for your labels" not in (ex.figure.fig.layout.title.text or "")
     # the next proposal never repeats a labeled sample
     ex.next_round()
     assert not np.intersect1d(s.pending.selected, s.labeled_indices).size

@@ -25,7 +25,7 @@ PROBE = ("import sys as _s, ipykernel as _k; "
          "print('KERNEL-PYTHON=' + _s.executable); print('KERNEL-IPYKERNEL=' + _k.__file__)")
 LESSONS = ["00_quickstart", "01_classic_strategies", "02_vaal", "03_adversarial", "04_representation_diversity",
            "05_compare", "06_you_are_the_oracle", "07_scenarios", "08_bayesian_uncertainty",
-           "10_do_the_papers_hold"]
+           "09_beat_the_strategy", "10_do_the_papers_hold"]
 
 # what a lesson must print when its code really ran (not just "no exception")
 EXPECT = {
@@ -52,6 +52,8 @@ EXPECT = {
     "08_bayesian_uncertainty": ["BALD = predictive entropy − expected entropy on every candidate: True",
                                 "bald      duplicate picks by round", "batchbald duplicate picks by round",
                                 "BatchBALD joint MI after each pick"],
+    "09_beat_the_strategy": ["you (dense first) [0.75", "typiclust alone", "chosen by you: your classes",
+                             "you (clear examples)  labels [20, 30"],
 }
 
 

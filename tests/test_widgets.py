@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 
 import alviz
 from alviz import plot
-from alviz._widget_tools import RoundRunner, status_html, sync_figure
-from alviz.widgets import CompareExplorer, RoundExplorer
+from alviz.widgets import Canvas, CompareExplorer, RoundExplorer
+from alviz.widgets._tools import RoundRunner, status_html
 
 
 def _lr():
@@ -26,9 +26,10 @@ def moons_session(moons):
     return alviz.Session(moons, strategy="margin", model=_lr(), initial=10, budget=5, seed=0)
 
 
-def _trace(fw, name):
-    found = [t for t in fw.data if t.name == name]
-    assert len(found) == 1, f"expected one trace named {name!r}, got {[t.name for t in fw.data]}"
+def _trace(canvas, name):
+    data = canvas.fig.data  # a go.Figure copy of what the canvas draws
+    found = [t for t in data if t.name == name]
+    assert len(found) == 1, f"expected one trace named {name!r}, got {[t.name for t in data]}"
     return found[0]
 
 
@@ -37,55 +38,62 @@ def _status(ex) -> dict:
     return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', ex.status.value))
 
 
-def _click(fw, trace_name, point):
-    """Send what the browser sends when a point is clicked (plotly's points-callback message)."""
-    idx = [t.name for t in fw.data].index(trace_name)
-    fw._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [point], "trace_indexes": [idx]},
-    }
+def _click(canvas, trace_name, point, event="click"):
+    """Send what the browser sends when a point is clicked (canvas.js: {event, trace, points})."""
+    idx = [t.name for t in canvas.fig.data].index(trace_name)
+    canvas._handle_event(canvas, {"event": event, "trace": idx, "points": [point]}, [])
 
 
-# ----------------------------------------------------------------------------- figure syncing
-def test_sync_figure_updates_in_place_and_forgets_stale_properties():
-    fw = go.FigureWidget()
+# ----------------------------------------------------------------------------- drawing on the canvas
+def _sent(canvas):
+    log = []
+    canvas.send = lambda content, buffers=None: log.append(content)
+    return log
+
+
+def test_show_patches_what_changed_and_forgets_stale_properties():
+    c = Canvas()
     a = go.Figure([go.Scatter(x=[1, 2], y=[1, 2], name="a", marker=dict(color=[0, 1], size=4)),
                    go.Scatter(x=[0], y=[0], name="b", customdata=[7])],
                   layout=dict(title="first", annotations=[dict(text="note", x=0, y=0)]))
-    added = sync_figure(fw, a)
-    assert [t.name for t in added] == ["a", "b"]
-    first_objects = list(fw.data)
+    assert c.show(a) == "replaced"  # a new trace list: the whole figure
+    log = _sent(c)
     b = go.Figure([go.Scatter(x=[1, 2, 3], y=[3, 2, 1], name="a2", marker=dict(color="red")),
                    go.Scatter(x=[5], y=[5], name="b2")], layout=dict(title="second"))
-    assert sync_figure(fw, b) == []
-    assert all(x is y for x, y in zip(fw.data, first_objects)), "same structure: traces updated in place"
-    assert fw.data[0].name == "a2" and list(fw.data[0].x) == [1, 2, 3]
-    assert fw.data[0].marker.color == "red" and fw.data[0].marker.size is None  # overwritten, not merged
-    assert fw.data[1].customdata is None  # a property the new figure lacks is cleared
-    assert fw.layout.title.text == "second" and fw.layout.annotations == ()
-    # a different trace list: the tail is replaced
-    c = go.Figure([go.Scatter(x=[0], y=[0], name="only"), go.Heatmap(z=[[1, 2]], name="h"),
+    assert c.show(b) == "updated" and len(log) == 1, "same structure: one patch"
+    patch = log[0]["patch"]
+    assert "template" not in patch["layout"], "what did not change is not sent"
+    f = c.fig
+    assert f.data[0].name == "a2" and list(f.data[0].x) == [1, 2, 3]
+    assert f.data[0].marker.color == "red" and f.data[0].marker.size is None  # overwritten, not merged
+    assert f.data[1].customdata is None  # a property the new figure lacks is cleared
+    assert f.layout.title.text == "second" and f.layout.annotations == ()
+    assert c.show(b) == "updated" and len(log) == 1, "nothing changed: nothing sent"
+    # a different trace list: the whole figure is replaced
+    d = go.Figure([go.Scatter(x=[0], y=[0], name="only"), go.Heatmap(z=[[1, 2]], name="h"),
                    go.Bar(x=[1], y=[1], name="bar")])
-    added = sync_figure(fw, c)
-    assert [t.name for t in fw.data] == ["only", "h", "bar"] and [t.name for t in added] == ["h", "bar"]
-    assert fw.data[0] is first_objects[0]
+    assert c.show(d) == "replaced"
+    assert [t.name for t in c.fig.data] == ["only", "h", "bar"]
+    c.close()
 
 
-def test_sync_figure_never_sends_nan_as_json():
-    """A heatmap with empty bins (NaN in a 2-D z) must reach the browser as valid JSON (null gaps)."""
+def test_the_canvas_never_sends_nan_as_json():
+    """A heatmap with empty bins (NaN in a 2-D z) must reach the browser as valid JSON or binary."""
     import json
 
-    from plotly.serializers import _py_to_js
+    from ipywidgets.widgets.widget import _remove_buffers
 
     z = np.array([[0.2, np.nan], [np.inf, 0.5]])
     fig = go.Figure([go.Heatmap(z=z, name="overlay: P(labeled)"),
                      go.Scatter(x=[0.0, 1.0], y=[np.nan, 1.0], name="line")])
-    fw = go.FigureWidget()
-    sync_figure(fw, fig)
-    sync_figure(fw, fig)  # the in-place path too
-    payload = _py_to_js([t.to_plotly_json() for t in fw.data], None)
-    json.dumps(payload, allow_nan=False, default=lambda o: "<binary buffer>")  # raises on NaN
-    assert list(fw.data[0].z[0]) == [0.2, None] and fw.data[0].z[1][0] is None
+    c = Canvas(fig)
+    state, _paths, _buffers = _remove_buffers(c.get_state())
+    json.dumps(state, allow_nan=False)  # raises on NaN
+    log = _sent(c)
+    c.show(go.Figure([go.Heatmap(z=z * 2, name="overlay: P(labeled)"),
+                      go.Scatter(x=[0.0, 1.0], y=[np.nan, 2.0], name="line", text=[float("nan"), "b"])]))
+    json.dumps(log[0], allow_nan=False, default=lambda o: "<binary buffer>")
+    c.close()
 
 
 def test_status_line_is_machine_readable():
@@ -149,9 +157,9 @@ def test_next_round_advances_the_view_and_the_selected_trace_shows_the_picks(moo
     assert np.diff(labeled_before).tolist() == [5, 5], "each round labels exactly the budget"
     # the widget draws what plot.round draws
     ref = plot.round(moons_session, moons.X, r=-1, color_by="class", overlay=True)
-    assert [t.name for t in ex.figure.data] == [t.name for t in ref.data]
+    assert [t.name for t in ex.figure.fig.data] == [t.name for t in ref.data]
     n, acc = moons_session.learning_curve()
-    curve_x = [list(t.x) for t in ex.curve.data if t.x is not None and len(t.x) == 3]
+    curve_x = [list(t.x) for t in ex.curve.fig.data if t.x is not None and len(t.x) == 3]
     assert [float(v) for v in curve_x[0]] == n.tolist(), "the learning curve follows the rounds"
 
 
@@ -241,18 +249,18 @@ def test_color_by_and_overlay_follow_the_plot_layer(moons_session, moons):
     other = "score"
     ex.color_by.value = other
     ref = plot.round(moons_session, moons.X, r=-1, color_by=other, overlay=True)
-    for got, want in zip(ex.figure.data, ref.data):
+    for got, want in zip(ex.figure.fig.data, ref.data):
         assert got.name == want.name
         if getattr(want, "marker", None) is not None:  # a field Heatmap/Contour has no marker
             np.testing.assert_array_equal(np.asarray(got.marker.color), np.asarray(want.marker.color))
     assert not np.array_equal(np.asarray(_trace(ex.figure, "unlabeled").marker.color), by_class)
-    has_overlay = any(t.name and t.name.startswith("overlay:") for t in ex.figure.data)
+    has_overlay = any(t.name and t.name.startswith("overlay:") for t in ex.figure.fig.data)
     ex.overlay.value = False
-    assert not any(t.name and t.name.startswith("overlay:") for t in ex.figure.data)
+    assert not any(t.name and t.name.startswith("overlay:") for t in ex.figure.fig.data)
     ref_off = plot.round(moons_session, moons.X, r=-1, color_by=other, overlay=False)
-    assert [t.name for t in ex.figure.data] == [t.name for t in ref_off.data]
+    assert [t.name for t in ex.figure.fig.data] == [t.name for t in ref_off.data]
     ex.overlay.value = True
-    assert any(t.name and t.name.startswith("overlay:") for t in ex.figure.data) == has_overlay
+    assert any(t.name and t.name.startswith("overlay:") for t in ex.figure.fig.data) == has_overlay
 
 
 def test_clicking_a_point_inspects_it_with_label_prediction_score_and_rank(moons_session, moons):
@@ -268,7 +276,7 @@ def test_clicking_a_point_inspects_it_with_label_prediction_score_and_rank(moons
     assert float(info["score"]) == pytest.approx(rnd.scores[i])
     assert "picked #3 this round" in ex.inspector_text.value
     ref = plot.sample(moons, i, proba=rnd.proba[i], score=float(rnd.scores[i]), rank=2)
-    assert [t.type for t in ex.inspector.data] == [t.type for t in ref.data]
+    assert [t.type for t in ex.inspector.fig.data] == [t.type for t in ref.data]
     # a labeled point: not a candidate; going back a round re-inspects the same sample there
     j = int(rnd.labeled[0])
     _click(ex.figure, "labeled", 0)
@@ -324,12 +332,12 @@ def test_compare_explorer_steps_all_sessions_in_lock_step(moons):
     st = _status(ex)
     assert (st["round"], st["rounds"], st["strategies"], st["selected"]) == ("1", "2", "margin,random", "5,5")
     ref = plot.compare_round(sessions, moons.X, 1)
-    assert [t.name for t in ex.figure.data] == [t.name for t in ref.data]
-    sel = [t for t in ex.figure.data if t.name == "selected"]
+    assert [t.name for t in ex.figure.fig.data] == [t.name for t in ref.data]
+    sel = [t for t in ex.figure.fig.data if t.name == "selected"]
     assert [list(t.customdata) for t in sel] == [s.rounds[1].selected.tolist() for s in sessions.values()]
-    assert len(ex.overlap.data) >= 1 and len(ex.curve.data) >= 2
+    assert len(ex.overlap.fig.data) >= 1 and len(ex.curve.fig.data) >= 2
     ex.slider.value = 0
-    sel = [t for t in ex.figure.data if t.name == "selected"]
+    sel = [t for t in ex.figure.fig.data if t.name == "selected"]
     assert [list(t.customdata) for t in sel] == [s.rounds[0].selected.tolist() for s in sessions.values()]
 
 
@@ -434,7 +442,7 @@ def test_model_space_view_shows_the_aligned_pictures_and_animates_between_rounds
     views = alviz.projection.aligned(s, seed=s.seed)
     xy, idx = _xy_of(ex.figure, "unlabeled")
     assert np.allclose(xy, np.asarray(views[1])[idx], atol=1e-5) and ex.last_draw == "animated"
-    assert ex.figure.layout.yaxis.scaleanchor is None  # a model space is no input space: no equal aspect
+    assert ex.figure.fig.layout.yaxis.scaleanchor is None  # a model space is no input space: no equal aspect
     assert _status(ex)["view"] == "model" and ex.last_error is None
     ex.slider.value = 0
     xy, idx = _xy_of(ex.figure, "unlabeled")
@@ -445,20 +453,16 @@ def test_model_space_view_shows_the_aligned_pictures_and_animates_between_rounds
     ex.space.value = "reference"
     xy, idx = _xy_of(ex.figure, "unlabeled")
     assert np.allclose(xy, moons.X[idx], atol=1e-6)
-    assert ex.figure.layout.yaxis.scaleanchor == "x"
+    assert ex.figure.fig.layout.yaxis.scaleanchor == "x"
 
 
 def test_the_inspector_says_what_to_do_and_hovering_shows_the_image(digits):
     sess = alviz.Session(digits, strategy="margin", model=_lr(), initial=20, budget=5, seed=0)
     ex = RoundExplorer(sess, digits.flat()[:, :2] + np.arange(len(digits.X))[:, None] * 1e-3)
-    assert ex.inspector.layout.annotations[0].text == plot.PLACEHOLDER_TEXT
+    assert ex.inspector.fig.layout.annotations[0].text == plot.PLACEHOLDER_TEXT
     ex.next_round()
     t = _trace(ex.figure, "selected")
-    idx = [tr.name for tr in ex.figure.data].index("selected")
-    ex.figure._js2py_pointsCallback = {
-        "event_type": "plotly_hover",
-        "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [0], "trace_indexes": [idx]},
-    }
+    _click(ex.figure, "selected", 0, event="hover")
     i = int(np.ravel(t.customdata)[0])
     assert f'data-index="{i}"' in ex.hover_box.value and "data:image/png;base64," in ex.hover_box.value
     assert f"class {digits.class_names[digits.y[i]]}" in ex.hover_box.value
@@ -487,7 +491,7 @@ def test_model_space_draws_a_new_round_at_once_and_fits_its_picture_in_the_backg
     assert "fitting round 1's picture in the background; showing round 0's" in html.unescape(ex.status.value)
     xy, idx = _xy_of(ex.figure, "unlabeled")
     assert np.allclose(xy, first[idx], atol=1e-5)  # drawn at once on round 0's model-space picture
-    assert len(s.rounds[-1].selected) == 4 and ex.figure.layout.title.text.startswith("margin · round 1")
+    assert len(s.rounds[-1].selected) == 4 and ex.figure.fig.layout.title.text.startswith("margin · round 1")
     release.set()
     assert ex.wait_for_projection(timeout=300)
     assert ex.model_space_state == "ready" and len(ex._model_views) == 2 and ex.last_draw == "animated"
@@ -516,3 +520,50 @@ def test_a_failed_model_space_fit_is_shown_and_not_retried_for_the_same_rounds(m
     ex.next_round()
     assert ex.wait_for_projection(timeout=300) and ex.model_space_state == "ready"
     assert len(ex._model_views) == 2 and "umap is unhappy" not in ex.error.value
+
+
+def test_compare_explorer_opens_at_once_and_fits_its_picture_in_the_background(monkeypatch):
+    """CompareExplorer no longer blocks on the UMAP: a PCA first, the fitted picture when it is there."""
+    import threading
+
+    ds, s = _tiny(13)
+    other = alviz.Session(ds, strategy="random", model=_lr(), initial=s.initial_indices, budget=3, seed=0)
+    other.step()
+    release = threading.Event()
+    fitted = np.random.default_rng(0).normal(size=(ds.n_pool if hasattr(ds, "n_pool") else len(ds.X), 2))
+    monkeypatch.setattr(alviz.projection, "cached_reference", lambda *a, **k: None)
+
+    def slow_reference(dataset, seed=0, **kw):
+        assert release.wait(60)
+        return fitted
+
+    monkeypatch.setattr(alviz.projection, "reference", slow_reference)
+    ex = CompareExplorer([s, other])  # returns while the fit waits
+    assert ex.projection_state == "fitting" and _status(ex)["projection"] == "fitting"
+    assert "PCA" in ex.status.value and ex.round_index == 0
+    release.set()
+    assert ex.wait_for_projection(timeout=60) and ex.projection_state == "ready"
+    sel = [t for t in ex.figure.fig.data if t.name == "selected"][0]
+    idx = np.asarray(sel.customdata).astype(int)
+    np.testing.assert_allclose(np.c_[sel.x, sel.y], fitted[idx], rtol=1e-6)
+    assert "PCA" not in ex.status.value and ex.last_error is None
+
+
+def test_explorer_state_is_traitlets_and_its_output_carries_a_static_picture(moons_session, moons):
+    ex = RoundExplorer(moons_session, moons.X)
+    seen = []
+    ex.observe(lambda ch: seen.append((ch["name"], ch["new"])), names=["round_index", "view"])
+    ex.next_round()
+    ex.space.value = "model"
+    assert ("round_index", 0) in seen and ("view", "model") in seen
+    assert ex.wait_for_projection(timeout=120)  # the model-space fit ended (whatever its outcome)
+    state = ex.get_state()
+    assert {"round_index", "view", "projection_state", "model_space_state", "pending_picks"} <= set(state)
+    data, _meta = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["image/png"] and 'class="alviz-needs-kernel"' in data["text/html"]
+    assert "needs a running Jupyter kernel" in data["text/plain"]
+    import base64
+
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(b"\x89PNG") and len(png) > 2000  # a picture, not an empty frame

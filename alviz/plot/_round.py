@@ -121,7 +121,8 @@ def base_traces(view: View) -> tuple:
     selected = go.Scatter(x=view.xy(sel)[0], y=view.xy(sel)[1], mode="markers+text", name="selected",
                           customdata=sel, marker=ms, text=ranks, textposition=pos,
                           textfont=dict(size=12, color="black"), hovertext=view.hover(sel, _pick_prefix(view)),
-                          hoverinfo="text", showlegend=False)
+                          hoverinfo="text", showlegend=False,
+                          cliponaxis=False)  # a rank next to a pick at the plot's edge stays readable
     return unlabeled, labeled, selected
 
 

@@ -93,13 +93,16 @@ def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None,
                              hovertemplate="class %{x}: %{y:.3f}<extra></extra>"), row=1, col=2)
         fig.update_yaxes(range=[0, 1], row=1, col=2)
     fig.update_xaxes(type="category", title=dict(text="class (true class in colour)"), row=1, col=2)
-    title = f"#{i} · true class {names[true]}"
+    first = f"#{i} · true class {names[true]}"
+    second = []
     if p is not None:
-        title += f" · predicted {names[int(p.argmax())]} ({p.max():.0%})"
+        second.append(f"predicted {names[int(p.argmax())]} ({p.max():.0%})")
     if score is not None and np.isfinite(score):
-        title += f" · score {float(score):.4g}"
+        second.append(f"score {float(score):.4g}")
     if rank is not None and rank >= 0:
-        title += f" · pick {int(rank) + 1}"
-    fig.update_layout(title=dict(text=title), plot_bgcolor="white", margin=dict(l=20, r=20, t=70, b=40),
-                      height=320)
+        second.append(f"pick {int(rank) + 1}")
+    # two short lines, not one long one: the panel is 400 px wide in the explorer, and one line was cut there
+    title = first + ("<br>" + " · ".join(second) if second else "")
+    fig.update_layout(title=dict(text=title, font=dict(size=14)), plot_bgcolor="white",
+                      margin=dict(l=20, r=20, t=86, b=40), height=320)
     return fig

@@ -19,15 +19,13 @@ from __future__ import annotations
 import base64
 import html
 import re
-import struct
-import zlib
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ._widget_tools import error_html, status_html
+from ._tools import error_html, png_bytes, status_html
 
 __all__ = ["LabelingPanel", "pending_figure", "png_bytes"]
 
@@ -35,24 +33,9 @@ _PRESETS = (None, "guess")
 _CLASS_IN_HOVER = re.compile(r" · class [^<]*")
 
 
-def png_bytes(img: np.ndarray) -> bytes:
-    """A PNG of ``img`` ((H, W) grey or (H, W, 3) colour, values in [0, 1]); no imaging library needed."""
-    a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
-    grey = a.ndim == 2
-    a = (a * 255).round().astype(np.uint8)
-    h, w = a.shape[:2]
-    raw = b"".join(b"\x00" + a[r].tobytes() for r in range(h))  # filter type 0 per row
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0 if grey else 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
 def pending_figure(session, coords, color_by: str = "class", overlay: bool = True) -> go.Figure:
     """The round view of ``session.pending``: its picks ranked and ringed, waiting for labels."""
-    from .plot import round_layers
+    from ..plot import round_layers
 
     rnd = session.pending
     if rnd is None:
@@ -90,7 +73,7 @@ class LabelingPanel(W.VBox):
     submit : ipywidgets.Button, "Submit labels".
     """
 
-    def __init__(self, session, coords=None, on_submit: Optional[Callable] = None, preset=None):
+    def __init__(self, session, coords=None, on_submit: Callable | None = None, preset=None):
         super().__init__()
         if preset not in _PRESETS:
             raise ValueError(f"preset={preset!r}: choose None (start empty) or 'guess' (the model's guess)")
@@ -131,8 +114,8 @@ class LabelingPanel(W.VBox):
         self._on_choice()
 
     # ------------------------------------------------------------------ cards
-    def _card(self, j: int, i: int, guess: Optional[int], choice) -> W.VBox:
-        from .plot import sample_image
+    def _card(self, j: int, i: int, guess: int | None, choice) -> W.VBox:
+        from ..plot import sample_image
 
         ds = self.session.dataset
         parts = []
