@@ -9,6 +9,7 @@ import numpy as np
 from .._device import check_device
 from .._params import merged_constraints, suggest, validate_params
 from .._threads import threads_for
+from ..fields import NoPointwiseScore  # noqa: F401  (re-exported by strategies.base)
 from .._validation import InvalidParameterError, as_generator, check_budget
 from ..diagnostics import DiagnosticError, _is_numeric, check_diagnostics
 from ._context import QueryContext
@@ -20,11 +21,6 @@ __all__ = ["Strategy"]
 
 class SingleClassError(ValueError):
     """The labeled set holds one class, and the strategy scores by the task model's predictions."""
-
-
-class NoPointwiseScore(ValueError):
-    """A strategy's quantity cannot be computed at new inputs this round (it lives in a space given only
-    for the pool, such as the dataset's own features); a field then draws the model alone."""
 
 
 def check_embedding_name(strategy, options) -> None:
