@@ -148,7 +148,7 @@ _NAMED = {
     "boolean": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     "device": (_is_device, "a device: 'cpu', 'cuda', 'cuda:N' or 'auto'"),
     "random_state": (lambda v: v is None or isinstance(v, np.random.Generator) or (
-        isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 0),
+        isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)) and int(v) >= 0),
         "None, an int seed >= 0 or a numpy.random.Generator"),
     "array-like": (_is_array_like, "an array of numbers"),
     "callable": (callable, "a callable"),

@@ -60,7 +60,7 @@ def check_int(value, name: str, minimum: int | None = None, hint: str = "") -> i
 def check_number(value, name: str, minimum: float | None = None, maximum: float | None = None, *,
                  exclusive_minimum: bool = False, hint: str = "") -> float:
     """``value`` as a finite float (a bool is refused) within [minimum, maximum] (or (minimum, maximum])."""
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and bool(np.isfinite(value))
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and bool(np.isfinite(float(value)))
     if ok and minimum is not None:
         ok = value > minimum if exclusive_minimum else value >= minimum
     if ok and maximum is not None:

@@ -125,6 +125,11 @@ class Dataset:
         """The pool as (n, features)."""
         return self.X.reshape(len(self.X), -1)
 
+    @property
+    def pool_key(self) -> str:
+        """The pool's content hash (inputs and labels, :func:`alviz._cache.pool_key`), computed on each access."""
+        return self.fingerprint()
+
     def fingerprint(self) -> str:
         """A content hash of the pool, inputs and labels (:func:`alviz._cache.pool_key`; keys for caches).
 

@@ -22,8 +22,10 @@ whatever ``n_jobs`` or the backend (only the ``seconds`` column differs).
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from contextlib import contextmanager
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -292,3 +294,17 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS
     sessions = {(name, seed): sessions[(name, seed)] for name in names for seed in seed_list
                 if (name, seed) in sessions}
     return Experiment(results, sessions, names, seed_list, dataset)
+
+
+class _ExperimentModule(types.ModuleType):
+    """``alviz.experiment`` is this module, and calling it runs :func:`experiment` (one object, one name).
+
+    So ``alviz.experiment(dataset, strategies, seeds=...)`` (the README's spelling) and
+    ``from alviz.experiment import Experiment`` both hold, and no function shadows the module.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Experiment:
+        return experiment(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _ExperimentModule

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
@@ -620,7 +621,7 @@ class TorchModel(TorchClassifier):
         return linears[-1]
 
 
-def default_model(dataset, random_state: int = 0) -> TorchClassifier:
+def default_model(dataset: Any, random_state: int = 0) -> TorchClassifier:
     """A sensible task model for ``dataset``: a CNN for image tensors, an MLP otherwise."""
     if dataset.is_image:
         return CNN(random_state=random_state)
@@ -629,21 +630,33 @@ def default_model(dataset, random_state: int = 0) -> TorchClassifier:
     return MLP(hidden=(128,), random_state=random_state)
 
 
-def is_torch_model(model) -> bool:
+def is_torch_model(model: Any) -> bool:
     """True for a fitted-or-not alviz torch classifier (gradient strategies need one)."""
     return isinstance(model, TorchClassifier)
 
 
-def has_embedding(model) -> bool:
+def has_embedding(model: Any) -> bool:
+    """True when ``model`` has ``embed(X)`` (penultimate features), as alviz's torch models do.
+
+    Parameters
+    ----------
+    model : object
+        A classifier, fitted or not.
+
+    Returns
+    -------
+    bool
+    """
     return callable(getattr(model, "embed", None))
 
 
-def model_input(model, X: np.ndarray) -> np.ndarray:
+def model_input(model: Any, X: np.ndarray) -> np.ndarray:
     """torch models take the pool as it is; other classifiers get it flattened to (n, features)."""
     return X if is_torch_model(model) else np.asarray(X).reshape(len(X), -1)
 
 
-def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] = None):
+def fit_fresh(template: Any, X: ArrayLike, y: ArrayLike, n_classes: int, rng: Any = None,
+              params: Optional[dict] = None) -> Any:
     """A fresh clone of ``template`` fitted on (X, y): the one place a task model is cloned, seeded and fitted.
 
     Parameters
@@ -674,7 +687,7 @@ def fit_fresh(template, X, y, n_classes: int, rng=None, params: Optional[dict] =
         m.set_params(**{k: v for k, v in params.items() if k in own})
     if is_torch_model(m):
         return m.fit(X, y, n_classes=n_classes)
-    return m.fit(model_input(m, X), y)
+    return m.fit(model_input(m, np.asarray(X)), y)
 
 
 def warm_steps(model: "TorchClassifier") -> int:
@@ -691,8 +704,8 @@ def warm_steps(model: "TorchClassifier") -> int:
     return max(1, int(getattr(model, "steps", 300)) // 10)
 
 
-def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X, y, n_classes: int,
-             rng=None) -> "TorchClassifier":
+def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X: ArrayLike, y: ArrayLike, n_classes: int,
+             rng: Any = None) -> "TorchClassifier":
     """A clone of ``template`` that starts from ``previous``'s weights and trains :func:`warm_steps` steps.
 
     The warm start of ``Session(..., warm_start=True)``: the labeled set grew by a few samples, so the

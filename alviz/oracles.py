@@ -13,16 +13,14 @@ labels an uninterrupted one would.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
+from ._random import streams
 from ._params import Integral, Interval, Real, merged_constraints, validate_params
 
 __all__ = ["Oracle", "Simulated", "Noisy", "Human", "get"]
-
-# the oracle's own random stream inside a round, apart from the strategy's and the model's
-_STREAM = 104729
 
 
 class Oracle:
@@ -45,7 +43,7 @@ class Oracle:
         The oracle's own ``seed`` parameter, when it has one that is not None, replaces the session's.
         """
         own = getattr(self, "seed", None)
-        return np.random.default_rng([int(session_seed if own is None else own), int(r), _STREAM])
+        return streams(int(session_seed if own is None else own), r, "oracle")
 
     #: the declared constraints of the parameters (see :mod:`alviz._params`), checked by :meth:`check`
     _parameter_constraints: Dict[str, list] = {}
@@ -78,7 +76,7 @@ class Oracle:
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.get_params() == other.get_params()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Simulated(Oracle):
@@ -176,7 +174,7 @@ class Human(Oracle):
 _KINDS = {cls.name: cls for cls in (Simulated, Noisy, Human)}
 
 
-def get(oracle) -> Oracle:
+def get(oracle: Any) -> Oracle:
     """An Oracle from None (Simulated), a name ("simulated", "noisy", "human") or an Oracle."""
     if oracle is None:
         return Simulated()

@@ -30,8 +30,8 @@ import torch.nn as nn
 from ._validation import as_generator, check_int, check_number
 from .datasets import Dataset
 
-__all__ = ["Reproduction", "LeNet", "lenet", "fc_500_150_10", "deepfool_robustness", "budget_crossover", "coverage_outliers", "repeated_pool",
-           "repeated_dataset", "seed_flips", "SOURCES"]
+__all__ = ["Reproduction", "LeNet", "lenet", "fc_500_150_10", "deepfool_robustness", "budget_crossover",
+           "coverage_outliers", "repeated_pool", "repeated_dataset", "seed_flips", "SOURCES"]
 
 #: the papers, as cited in every Reproduction
 SOURCES: Dict[str, str] = {

@@ -6,6 +6,7 @@ Each takes class probabilities ``proba`` of shape (n, C) (or a committee's
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["least_confidence", "margin", "entropy", "vote_entropy", "consensus_kl", "bald", "expected_entropy",
            "mean_std", "variation_ratio"]
@@ -33,26 +34,26 @@ def _xlogx(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def least_confidence(proba) -> np.ndarray:
+def least_confidence(proba: ArrayLike) -> np.ndarray:
     """1 - max_c p_c."""
     p = _check_proba(proba)
     return 1.0 - p.max(axis=1)
 
 
-def margin(proba) -> np.ndarray:
+def margin(proba: ArrayLike) -> np.ndarray:
     """-(p_(1) - p_(2)): minus the gap between the two most likely classes."""
     p = _check_proba(proba)
     top2 = np.partition(p, -2, axis=1)[:, -2:]
     return -(top2[:, 1] - top2[:, 0])
 
 
-def entropy(proba) -> np.ndarray:
+def entropy(proba: ArrayLike) -> np.ndarray:
     """-sum_c p_c log p_c (natural log, 0 log 0 = 0)."""
     p = _check_proba(proba)
     return -_xlogx(p).sum(axis=1)
 
 
-def vote_entropy(member_proba) -> np.ndarray:
+def vote_entropy(member_proba: ArrayLike) -> np.ndarray:
     """-sum_c (V_c/M) log(V_c/M), V_c = members whose argmax is c.
 
     Ties inside a member's probabilities go to the lowest class index.
@@ -65,7 +66,7 @@ def vote_entropy(member_proba) -> np.ndarray:
     return -_xlogx(counts / M).sum(axis=1)
 
 
-def consensus_kl(member_proba) -> np.ndarray:
+def consensus_kl(member_proba: ArrayLike) -> np.ndarray:
     """(1/M) sum_m KL(P_m || P_mean): the committee's mean divergence from consensus."""
     P = _check_proba(member_proba, ndim=3, name="member_proba")
     mean = P.mean(axis=0)  # (n, C)
@@ -76,13 +77,13 @@ def consensus_kl(member_proba) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- Bayesian (MC-dropout) scores
-def expected_entropy(member_proba) -> np.ndarray:
+def expected_entropy(member_proba: ArrayLike) -> np.ndarray:
     """E_t H[p_t] = -(1/T) sum_t sum_c p_tc log p_tc: the mean entropy of T sampled predictions (M, n, C) -> (n,)."""
     P = _check_proba(member_proba, ndim=3, name="member_proba")
     return -_xlogx(P).sum(axis=2).mean(axis=0)
 
 
-def bald(member_proba) -> np.ndarray:
+def bald(member_proba: ArrayLike) -> np.ndarray:
     """BALD: the mutual information H[E_t p_t] - E_t H[p_t] between the label and the model's parameters.
 
     Parameters
@@ -104,7 +105,7 @@ def bald(member_proba) -> np.ndarray:
     return np.maximum(total - expected_entropy(P), 0.0)
 
 
-def mean_std(member_proba) -> np.ndarray:
+def mean_std(member_proba: ArrayLike) -> np.ndarray:
     """Mean over classes of the standard deviation of p_c over T sampled predictions (M, n, C) -> (n,).
 
     sigma_c = sqrt(E_t[p_tc^2] - E_t[p_tc]^2) (the population std over the T passes), score = (1/C) sum_c sigma_c.
@@ -119,7 +120,7 @@ def mean_std(member_proba) -> np.ndarray:
     return P.std(axis=0).mean(axis=1)
 
 
-def variation_ratio(member_proba) -> np.ndarray:
+def variation_ratio(member_proba: ArrayLike) -> np.ndarray:
     """Freeman's variation ratio over T sampled predictions: 1 - f_m / T, f_m = passes voting the modal class.
 
     Each pass votes its argmax (ties inside a pass go to the lowest class index). This is not least

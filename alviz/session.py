@@ -4,14 +4,16 @@ Each round: (1) fit the task model on the labeled set, (2) build a
 QueryContext, (3) let the strategy pick, (4) reveal the picks' labels (the
 oracle). A round that fails leaves the session exactly as it was: everything
 is computed into locals and committed at the end. All randomness of round r
-comes from ``numpy.random.default_rng([seed, r])``, so a saved and reloaded
-session continues exactly as an uninterrupted one.
+comes from its named streams (:func:`alviz._random.streams`: ``"round"``,
+``"field"``, ``"oracle"``), so a saved and reloaded session continues exactly
+as an uninterrupted one.
 """
 from __future__ import annotations
 
 import time
+import dataclasses
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence
 
@@ -20,6 +22,7 @@ import numpy as np
 from . import _spill
 from . import fields as _fields
 from . import oracles as _oracles
+from ._random import streams
 from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
 from .diagnostics import PER_PICK, diagnostic_kind
@@ -49,9 +52,10 @@ class PoolExhaustedWarning(UserWarning):
 class Round:
     """What happened in one round.
 
-    index : int, 0-based.
+    index : int, the round index (0-based).
     labeled : (m,) int, pool indices labeled before the round.
-    selected : (k,) int, this round's picks in pick order.
+    selected : (k,) int, this round's picks in pick order (read it as :attr:`picks`; ``selected`` is the
+        stored field's name).
     scores : (n_pool,) float, the strategy's scores (NaN = not a candidate).
     extras : dict, the strategy's diagnostics.
     metrics : dict, ``accuracy`` (test accuracy of the model trained on ``labeled``), ``n_labeled``,
@@ -77,8 +81,8 @@ class Round:
     labeled: np.ndarray
     selected: np.ndarray
     scores: np.ndarray
-    extras: Dict[str, Any] = field(default_factory=dict)
-    metrics: Dict[str, float] = field(default_factory=dict)
+    extras: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    metrics: Dict[str, float] = dataclasses.field(default_factory=dict)
     proba: Optional[np.ndarray] = None
     embedding: Optional[np.ndarray] = None
     strategy: str = ""
@@ -89,7 +93,13 @@ class Round:
     chosen_by: str = "strategy"
 
     @property
+    def picks(self) -> np.ndarray:
+        """(k,) int64: this round's picks, pool indices in pick order (the field ``selected``)."""
+        return self.selected
+
+    @property
     def predicted(self) -> Optional[np.ndarray]:
+        """(n_pool,) the task model's predicted class this round (None without a model)."""
         return None if self.proba is None else self.proba.argmax(axis=1)
 
     def rank(self) -> np.ndarray:
@@ -113,7 +123,8 @@ class Session:
         place: each round fits a fresh clone.
     initial : int or sequence of int
         How many samples start labeled (seeded, class-stratified when possible), or their indices.
-    budget : int, samples picked per round.
+    budget : int, the per-round query size: how many samples each round picks (not a total label budget;
+        the total is rounds × budget).
     seed : int, the seed of everything random in the run.
     record_embeddings : bool, keep the model's penultimate features in every Round (for the
         per-round projection).
@@ -193,7 +204,7 @@ class Session:
                 raise ValueError(f"initial={initial} must be between 0 and the pool size {n}")
             if initial == 0:
                 return np.zeros(0, dtype=np.int64)
-            rng = np.random.default_rng([self.seed, 2**31 - 1])
+            rng = streams(self.seed, None, "initial")
             y = self.dataset.y
             counts = np.bincount(y)
             present = int(np.count_nonzero(counts))  # classes missing from the pool cannot be stratified on
@@ -235,8 +246,19 @@ class Session:
         return self._pool_key
 
     def round_rng(self, r: int) -> np.random.Generator:
-        """The generator of everything random in round ``r``."""
-        return np.random.default_rng([self.seed, int(r)])
+        """The generator of everything random in round ``r`` (the fit, then the query): stream "round".
+
+        Parameters
+        ----------
+        r : int
+            The round index (0-based).
+
+        Returns
+        -------
+        numpy.random.Generator
+            ``alviz._random.streams(seed, r, "round")``.
+        """
+        return streams(self.seed, r, "round")
 
     # ------------------------------------------------------------------ the loop
     def _training_set(self):
@@ -313,6 +335,7 @@ class Session:
         pending_before, model_before, cache_before = self.pending, self.model, dict(self.cache)
         self.propose(picks)
         rnd = self.pending
+        assert rnd is not None  # propose() always leaves a pending round
         try:
             assert rnd is not None  # an invariant: propose() either raised or left its proposal
             given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
@@ -385,6 +408,9 @@ class Session:
             accuracy = float(np.mean(test_pred == ds.y_test))
             if self.record_embeddings and has_embedding(model):
                 embedding = np.asarray(ctx.embedding, dtype=np.float32)
+        if ("covering_radius" in res.extras and "input_covering_radius" not in res.extras
+                and tuple(ds.input_shape) == (2,)):  # on 2-D data the cover read in the input plane (the circles)
+            res.extras["input_covering_radius"] = input_covering_radius(ds.X, self.labeled_mask, res.indices)
         aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
@@ -485,7 +511,7 @@ class Session:
         resolution = getattr(self, "field_resolution", 100)
         if resolution is None or not getattr(self.dataset, "is_2d", False):
             return None
-        return _fields.compute(self.strategy, ctx, self.dataset.X, np.random.default_rng([self.seed, int(r), 1]),
+        return _fields.compute(self.strategy, ctx, self.dataset.X, streams(self.seed, r, "field"),
                                resolution=resolution)
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:

@@ -6,9 +6,10 @@ torch is seeded inside ``torch.random.fork_rng``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -146,7 +147,8 @@ class TrainingDivergedError(ValueError):
     """A network alviz trains for a strategy diverged (NaN or inf losses), with what to change."""
 
 
-def vae_loss_terms(x, recon, mu, logvar):
+def vae_loss_terms(x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor,
+                   logvar: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """(reconstruction, KL) of a batch, each the per-sample sum averaged over the batch.
 
     reconstruction = mean_i ‖x_i − x̂_i‖²; KL = mean_i KL(N(μ_i, σ_i²) ‖ N(0, I)).
@@ -178,10 +180,10 @@ class VAALFit:
                               device=_device_of(self.discriminator)).astype(np.float64)
 
 
-def train_vaal(X, labeled_mask, rng: RandomLike = None, *, latent_dim: int = 32, beta: float = 1.0,
-               adversary_weight: float = 1.0, lr: float = 5e-4, steps: Optional[int] = None,
+def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *, latent_dim: int = 32,
+               beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4, steps: Optional[int] = None,
                batch_size: int = 64, vae_steps: int = 2, discriminator_steps: int = 1,
-               progress: bool = False, device="cpu") -> VAALFit:
+               progress: bool = False, device: str = "cpu") -> VAALFit:
     """Train VAAL's VAE and discriminator from scratch on labeled ∪ unlabeled.
 
     Each iteration takes ``vae_steps`` VAE steps then ``discriminator_steps``

@@ -158,7 +158,8 @@ def _side_by_side(name: str, session, coords, repeat: int) -> dict:
     return row("widgets", f"round view redraw, {name}: Canvas.show vs FigureWidget batch_update", ours, ref,
                target=f"not slower; far fewer bytes; < {TARGET_S} s",
                met=bool(ours["seconds"] <= ref["seconds"] * 1.1 and b_ours < b_ref and ours["seconds"] < TARGET_S),
-               same_picture=bool(same), bytes_per_round=b_ours, ref_bytes_per_round=b_ref, bytes_ratio=round(b_ref / max(b_ours, 1), 2),
+               same_picture=bool(same), bytes_per_round=b_ours, ref_bytes_per_round=b_ref,
+               bytes_ratio=round(b_ref / max(b_ours, 1), 2),
                traces=ours["value"], load_avg_1m=round(os.getloadavg()[0], 2))
 
 

@@ -161,7 +161,7 @@ def server(cmd: list[str], tmp: Path, base: str, ready_path: str, token: str = "
                 break  # it answers (Voilà has no /api/status of its own): it is up
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{what} did not answer {ready_path} within 90 s")
+                    raise RuntimeError(f"{what} did not answer {ready_path} within 90 s") from None
                 time.sleep(0.5)
         yield log_path
     finally:

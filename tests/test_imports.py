@@ -26,7 +26,7 @@ FLOORS = [
     ("the loop", ["alviz._session_io", "alviz.session"]),
     ("many runs", ["alviz.comparison", "alviz.experiment", "alviz.papers"]),
     ("pictures", ["alviz.plot.*", "alviz.report"]),
-    ("interaction", ["alviz._widget_tools", "alviz._labeling", "alviz.widgets.*", "alviz.cli", "alviz"]),
+    ("interaction", ["alviz.widgets.*", "alviz.cli", "alviz"]),  # the labeling panel and widget tools live in widgets
 ]
 
 

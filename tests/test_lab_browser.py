@@ -154,7 +154,7 @@ def lab_server(tmp_path_factory):
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError("jupyter lab did not answer /api/status within 90 s")
+                    raise RuntimeError("jupyter lab did not answer /api/status within 90 s") from None
                 time.sleep(0.5)
         yield {"base": base, "token": token, "root": root, "log": tmp / "server.log"}
     finally:
@@ -235,7 +235,7 @@ def test_quickstart_explorer_in_jupyterlab(lab_server):
         button = page.locator(".alviz-round-explorer button.alviz-next-round")
         previous, prev_fig = start, fig
         timings = []
-        for click in (1, 2):
+        for _click in (1, 2):
             button.scroll_into_view_if_needed()
             t0 = time.perf_counter()
             button.click()

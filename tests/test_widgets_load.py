@@ -60,8 +60,9 @@ def _check_picture(ex):
     s = ex.session
     r = ex.slider.value
     assert _status_round(ex) == r
-    assert f"round {r} " in (ex.figure.layout.title.text or "")
-    (picks,) = [t for t in ex.figure.data if t.name == "selected"]
+    fig = ex.figure.fig  # a go.Figure copy of what the canvas draws
+    assert f"round {r} " in (fig.layout.title.text or "")
+    (picks,) = [t for t in fig.data if t.name == "selected"]
     idx = np.ravel(np.asarray(picks.customdata)).astype(int)
     assert sorted(idx.tolist()) == sorted(s.rounds[r].selected.tolist())
     xy = np.column_stack([picks.x, picks.y])

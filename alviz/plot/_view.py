@@ -7,7 +7,7 @@ base layer and to every overlay, so they agree on which pool points are drawn
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -72,8 +72,8 @@ class View:
     shown : everything drawn (unlabeled + labeled + selected), sorted.
     """
 
-    dataset: object
-    rnd: object
+    dataset: Any  # an alviz.datasets.Dataset (duck-typed: the pictures import no Session)
+    rnd: Any  # an alviz.session.Round
     coords: np.ndarray
     color_by: str
     coloring: Coloring

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import numbers
-from typing import NamedTuple
+from typing import NamedTuple, Optional, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .._validation import (RandomLike, as_generator, check_count, check_features, check_mask,
-                           torch_seed)
+from .._validation import RandomLike, as_generator, check_count, check_features, check_mask, torch_seed
 from ._core import reduce_sq_distances, sq_distance_blocks
 
 __all__ = ["typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection",
@@ -27,7 +27,7 @@ def _n_distinct(F: np.ndarray) -> int:
 
 
 
-def typicality(features, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
+def typicality(features: ArrayLike, n_neighbors: Optional[int] = None, chunk: int = 1024) -> np.ndarray:
     """Typicality of each sample: 1 / (mean Euclidean distance to its k nearest neighbours + 1e-5).
 
     Neighbours are the other rows of ``features`` (the sample itself is not
@@ -65,7 +65,8 @@ def typicality(features, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
     return 1.0 / (mean_dist + 1e-5)
 
 
-def typicality_against(points, reference, n_neighbors=None, chunk: int = 1024) -> np.ndarray:
+def typicality_against(points: ArrayLike, reference: ArrayLike, n_neighbors: Optional[int] = None,
+                       chunk: int = 1024) -> np.ndarray:
     """Typicality of arbitrary ``points`` as density among ``reference`` samples (TypiClust's field).
 
     1 / (mean Euclidean distance to the k nearest rows of ``reference`` + 1e-5),
@@ -83,7 +84,7 @@ def typicality_against(points, reference, n_neighbors=None, chunk: int = 1024) -
     return 1.0 / (reduce_sq_distances(P, R, mean_knn_distance, chunk) + 1e-5)
 
 
-def kmeans(features, n_clusters: int, rng: RandomLike = None):
+def kmeans(features: ArrayLike, n_clusters: int, rng: RandomLike = None) -> Tuple[np.ndarray, np.ndarray]:
     """(labels (n,), centers (K, d)): KMeans, or MiniBatchKMeans past 50 clusters; seeded from ``rng``.
 
     ``n_clusters`` must not exceed the number of distinct rows (callers cap it).
@@ -112,8 +113,8 @@ class TypiclustSelection(NamedTuple):
     n_clusters: int
 
 
-def typiclust_select(features, labeled_mask, k: int, rng: RandomLike = None, max_clusters: int = 500,
-                     min_cluster_size: int = 5) -> TypiclustSelection:
+def typiclust_select(features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None,
+                     max_clusters: int = 500, min_cluster_size: int = 5) -> TypiclustSelection:
     """TypiClust's selection: the most typical sample of the least-covered large clusters.
 
     1. k-means on the whole pool with K = min(|L| + k, ``max_clusters``) clusters
@@ -176,7 +177,8 @@ class PrototypeSelection(NamedTuple):
     distance_to_centroid: np.ndarray
 
 
-def prototype_select(features, labeled_mask, k: int, rng: RandomLike = None) -> PrototypeSelection:
+def prototype_select(features: ArrayLike, labeled_mask: ArrayLike, k: int,
+                     rng: RandomLike = None) -> PrototypeSelection:
     """k-means with K = k on the unlabeled samples; pick each cluster's member nearest its centroid.
 
     Picks are in order of cluster size (largest first). If the unlabeled

@@ -1,9 +1,10 @@
 """Pure selectors: given scores or features, which samples to take, in pick order."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import RandomLike, as_generator, check_count, check_features, check_mask
 
@@ -13,7 +14,8 @@ __all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", 
            "OrthogonalTrace", "covering_radius"]
 
 
-def top_k(scores, k: int, candidates=None, tiebreak=None) -> np.ndarray:
+def top_k(scores: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
+          tiebreak: Optional[ArrayLike] = None) -> np.ndarray:
     """The ``k`` candidates with the highest scores, best first.
 
     Ties go to the higher ``tiebreak`` value when given, then to the lower
@@ -54,7 +56,8 @@ def sq_distances_to(features: np.ndarray, center: np.ndarray, sq_norms: np.ndarr
     return np.maximum(d, 0.0)
 
 
-def sq_distance_blocks(points, reference, rows: int, sq_points=None, sq_reference=None):
+def sq_distance_blocks(points: np.ndarray, reference: np.ndarray, rows: int, sq_points: Optional[np.ndarray] = None,
+                       sq_reference: Optional[np.ndarray] = None) -> Iterator[Tuple[int, int, np.ndarray]]:
     """Squared Euclidean distances from ``points`` to every row of ``reference``, in row blocks.
 
     The one home of alviz's pairwise distances: each caller reduces a block
@@ -87,21 +90,23 @@ def sq_distance_blocks(points, reference, rows: int, sq_points=None, sq_referenc
         yield s, e, d2
 
 
-def reduce_sq_distances(points, reference, reduce, chunk: int = 2048) -> np.ndarray:
+def reduce_sq_distances(points: ArrayLike, reference: ArrayLike, reduce: Callable[[np.ndarray], Any],
+                        chunk: int = 2048) -> np.ndarray:
     """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances (clipped at 0) from a
     chunk of ``points`` to every row of ``reference``: memory O(chunk·n), never m × n (see
     :func:`sq_distance_blocks`)."""
-    P = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
-    R = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
+    P = np.asarray(points, dtype=np.float64)
+    R = np.asarray(reference, dtype=np.float64)
+    P, R = P.reshape(len(P), -1), R.reshape(len(R), -1)
     out = np.empty(len(P))
     for s, e, d2 in sq_distance_blocks(P, R, chunk):
         out[s:e] = reduce(np.maximum(d2, 0.0))
     return out
 
 
-def distance_to_centers(points, centers, chunk: int = 2048) -> np.ndarray:
+def distance_to_centers(points: ArrayLike, centers: ArrayLike, chunk: int = 2048) -> np.ndarray:
     """(m,) Euclidean distance from each row of ``points`` to its nearest row of ``centers`` (chunked)."""
-    if len(centers) == 0:
+    if np.shape(centers)[0] == 0:
         raise ValueError("distance_to_centers needs at least one center")
     return np.sqrt(reduce_sq_distances(points, centers, lambda d2: d2.min(axis=1), chunk))
 
@@ -145,7 +150,8 @@ class KCenterTrace(NamedTuple):
     nearest_center: np.ndarray
 
 
-def k_center_greedy_trace(features, labeled_mask, k: int, rng: RandomLike = None, candidates=None) -> KCenterTrace:
+def k_center_greedy_trace(features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None,
+                          candidates: Optional[ArrayLike] = None) -> KCenterTrace:
     """k-center greedy (Sener & Savarese 2018) with its diagnostics.
 
     Starts from the labeled points as centers; each pick is the candidate
@@ -168,7 +174,8 @@ def k_center_greedy_trace(features, labeled_mask, k: int, rng: RandomLike = None
     Sener, O. & Savarese, S. (2018). Active learning for convolutional neural
     networks: a core-set approach. ICLR.
     """
-    F = check_features(features, "features").reshape(len(features), -1).astype(np.float64, copy=False)
+    F = check_features(features, "features")
+    F = F.reshape(len(F), -1).astype(np.float64, copy=False)
     n = F.shape[0]
     labeled = check_mask(labeled_mask, n)
     cand = ~labeled if candidates is None else check_mask(candidates, n, "candidates") & ~labeled
@@ -205,7 +212,7 @@ def k_center_greedy_trace(features, labeled_mask, k: int, rng: RandomLike = None
     return KCenterTrace(picks, radius, pick_center, pick_dist, initial, nearest)
 
 
-def k_center_greedy(features, labeled_mask, k: int, rng: RandomLike = None) -> np.ndarray:
+def k_center_greedy(features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None) -> np.ndarray:
     """Indices of ``k`` k-center greedy picks in pick order; see :func:`k_center_greedy_trace`."""
     return k_center_greedy_trace(features, labeled_mask, k, rng).indices
 
@@ -272,7 +279,7 @@ class KMeansPPTrace(NamedTuple):
     seed_distance: np.ndarray
 
 
-def kmeans_pp_trace(a, h, k: int, rng: RandomLike = None) -> KMeansPPTrace:
+def kmeans_pp_trace(a: ArrayLike, h: ArrayLike, k: int, rng: RandomLike = None) -> KMeansPPTrace:
     """k-means++ seeding on g_i = a_i ⊗ h_i, factorized, with the D of every draw.
 
     The first center is the row with the largest ‖g‖ (deterministic; lowest
@@ -325,7 +332,7 @@ def kmeans_pp_trace(a, h, k: int, rng: RandomLike = None) -> KMeansPPTrace:
     return KMeansPPTrace(picks, seed_d)
 
 
-def kmeans_pp(a, h, k: int, rng: RandomLike = None) -> np.ndarray:
+def kmeans_pp(a: ArrayLike, h: ArrayLike, k: int, rng: RandomLike = None) -> np.ndarray:
     """Indices of ``k`` k-means++ seeds on a ⊗ h in draw order; see :func:`kmeans_pp_trace`."""
     return kmeans_pp_trace(a, h, k, rng).indices
 
@@ -347,7 +354,8 @@ class OrthogonalTrace(NamedTuple):
     span_rank: int
 
 
-def orthogonal_greedy_trace(a, h, k: int, candidates=None, span=None, tol: float = 1e-10) -> OrthogonalTrace:
+def orthogonal_greedy_trace(a: ArrayLike, h: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
+                            span: Optional[ArrayLike] = None, tol: float = 1e-10) -> OrthogonalTrace:
     """Pivoted Gram–Schmidt on g_i = a_i ⊗ h_i: pick the row with the largest residual, repeat.
 
     Each pick is the candidate whose vector has the largest norm after
@@ -418,12 +426,13 @@ def orthogonal_greedy_trace(a, h, k: int, candidates=None, span=None, tol: float
     return OrthogonalTrace(picks, picked_resid, initial, span_rank)
 
 
-def orthogonal_greedy(a, h, k: int, candidates=None, span=None) -> np.ndarray:
+def orthogonal_greedy(a: ArrayLike, h: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
+                      span: Optional[ArrayLike] = None) -> np.ndarray:
     """Indices of ``k`` pivoted Gram–Schmidt picks in order; see :func:`orthogonal_greedy_trace`."""
     return orthogonal_greedy_trace(a, h, k, candidates, span).indices
 
 
-def covering_radius(points: np.ndarray, centers_idx: np.ndarray) -> float:
+def covering_radius(points: ArrayLike, centers_idx: ArrayLike) -> float:
     """The covering radius of ``points`` by the centers ``points[centers_idx]``: the largest distance from a
     point to its nearest center (every point lies within it of some center); NaN without centers.
 
@@ -438,7 +447,8 @@ def covering_radius(points: np.ndarray, centers_idx: np.ndarray) -> float:
     -------
     float
     """
-    X = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    X = np.asarray(points, dtype=np.float64)
+    X = X.reshape(len(X), -1)
     idx = np.unique(np.asarray(centers_idx, dtype=np.int64))
     if idx.size == 0:
         return float("nan")

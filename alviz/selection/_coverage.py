@@ -1,18 +1,20 @@
 """Coverage cores: ProbCover's purity radius, the δ-ball graph and greedy max coverage (pure functions)."""
 from __future__ import annotations
 
+from typing import Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from .._validation import (RandomLike, as_generator, check_count, check_mask)
+from .._validation import RandomLike, as_generator, check_count, check_mask
 from ._clustering import _as_matrix
 from ._core import sq_distance_blocks
 
 __all__ = ["purity_radius", "ball_graph", "max_coverage"]
 
-def purity_radius(features, pseudo_labels, purity: float = 0.95) -> float:
+def purity_radius(features: ArrayLike, pseudo_labels: ArrayLike, purity: float = 0.95) -> float:
     """ProbCover's δ: the largest radius whose open balls are pure for at least ``purity`` of the samples.
 
     A ball B(x, δ) = {x' : ‖x' − x‖ < δ} is pure when every sample in it has
@@ -149,7 +151,7 @@ def _ball_graph_pruned(F: np.ndarray, d2_cut: float):
     return sparse.csr_matrix((np.ones(idx.size, dtype=bool), idx, indptr), shape=(n, n))
 
 
-def ball_graph(features, delta: float, block_elements: int = _BLOCK_ELEMENTS) -> sparse.csr_matrix:
+def ball_graph(features: ArrayLike, delta: float, block_elements: int = _BLOCK_ELEMENTS) -> sparse.csr_matrix:
     """(n, n) sparse boolean matrix, A[i, j] = ‖x_i − x_j‖ < δ (symmetric, diagonal set).
 
     Built in row blocks of at most ``block_elements`` distances, so the dense
@@ -211,7 +213,8 @@ def _row_sums(A: sparse.csr_matrix, values: np.ndarray, chunk: int = 2**22) -> n
     return out
 
 
-def max_coverage(features, labeled_mask, delta: float, k: int, rng: RandomLike = None):
+def max_coverage(features: ArrayLike, labeled_mask: ArrayLike, delta: float, k: int,
+                 rng: RandomLike = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Greedy max coverage with balls of radius δ (ProbCover's selection).
 
     Points within δ of a labeled sample start covered. Each pick is the

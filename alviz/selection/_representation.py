@@ -3,9 +3,10 @@ k-center greedy under any distance (cdal) and the round-robin over clusters (clu
 from __future__ import annotations
 
 import warnings
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import RandomLike, as_generator, check_count, check_features, check_mask
 from ._core import KCenterTrace, k_center_greedy_trace
@@ -28,7 +29,7 @@ class KMeansNearest(NamedTuple):
     distance: np.ndarray
 
 
-def kmeans_nearest(features, k: int, rng: RandomLike = None) -> KMeansNearest:
+def kmeans_nearest(features: ArrayLike, k: int, rng: RandomLike = None) -> KMeansNearest:
     """k-means with k clusters on ``features``; pick the row nearest each centre.
 
     K-means sampling as DeepAL+, DISTIL and small-text run it (scikit-learn's
@@ -49,7 +50,8 @@ def kmeans_nearest(features, k: int, rng: RandomLike = None) -> KMeansNearest:
     """
     from sklearn.cluster import KMeans
 
-    F = check_features(features, "features").reshape(len(features), -1).astype(np.float64, copy=False)
+    F = check_features(features, "features")
+    F = F.reshape(len(F), -1).astype(np.float64, copy=False)
     n = len(F)
     k = check_count(k, n)
     gen = as_generator(rng)
@@ -75,8 +77,8 @@ def kmeans_nearest(features, k: int, rng: RandomLike = None) -> KMeansNearest:
     return KMeansNearest(picks_arr, labels, centers, dist)
 
 
-def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, labeled_mask, k: int,
-                       rng: RandomLike = None, candidates=None) -> KCenterTrace:
+def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, labeled_mask: ArrayLike, k: int,
+                       rng: RandomLike = None, candidates: Optional[ArrayLike] = None) -> KCenterTrace:
     """k-center greedy (as :func:`k_center_greedy_trace`) under any distance: ``distance_to(idx)`` gives
     the (n, len(idx)) distances from every row to the rows ``idx``.
 
@@ -133,7 +135,7 @@ def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, 
     return KCenterTrace(picks, radius, pick_center, pick_dist, initial, nearest)
 
 
-def round_robin_clusters(cluster, candidates, k: int, rng: RandomLike = None) -> np.ndarray:
+def round_robin_clusters(cluster: ArrayLike, candidates: ArrayLike, k: int, rng: RandomLike = None) -> np.ndarray:
     """``k`` of ``candidates`` taken round-robin over their clusters, smallest cluster first (Cluster-Margin).
 
     The candidates are grouped by ``cluster``; the groups are sorted by their number of candidates

@@ -80,7 +80,22 @@ class Strategy:
         return frozenset(type(self).requires)
 
     def query(self, ctx: QueryContext, budget: int, rng=None) -> QueryResult:
-        """Pick ``budget`` unlabeled samples. Returns a :class:`QueryResult`."""
+        """Pick ``budget`` unlabeled samples (the per-round query size) and return a :class:`QueryResult`.
+
+        Parameters
+        ----------
+        ctx : QueryContext
+            This round's context.
+        budget : int
+            How many samples to pick this round (the per-round query size, not a total label budget).
+        rng : None, int or numpy.random.Generator
+            The randomness of the query (the Session passes the round's stream).
+
+        Returns
+        -------
+        QueryResult
+            The picks, the scores and the diagnostics, checked against the contract.
+        """
         if not isinstance(ctx, QueryContext):
             raise TypeError(f"ctx must be a QueryContext, got {type(ctx).__name__}")
         budget = check_budget(budget, ctx.n_unlabeled)

@@ -40,7 +40,7 @@ def tags(strategy) -> StrategyTags:
     (``Strategy._requires``): ``get("qbc_kl", committee="dropout")`` needs an alviz torch model,
     ``get("typiclust", embedding="model")`` the task model's embedding.
     """
-    cls = _lookup(strategy) if isinstance(strategy, str) else strategy
+    cls: Any = _lookup(strategy) if isinstance(strategy, str) else strategy
     if _is_strategy_object(cls):
         return StrategyTags(frozenset(cls._requires()), int(getattr(cls, "min_classes", 1)))
     if not isinstance(cls, type):
@@ -81,10 +81,10 @@ def strategies_for(model, n_labeled: Optional[int] = None) -> list:
 
 
 # ============================================================================ registry
-_REGISTRY: Dict[str, type] = {}
+_REGISTRY: Dict[str, Any] = {}
 
 
-def register(cls):
+def register(cls: Any) -> Any:
     """Class decorator: add a Strategy subclass to the registry under ``cls.name``."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a name to be registered")
@@ -119,7 +119,7 @@ def available() -> list:
     return list(_REGISTRY)
 
 
-def get(name, **params) -> Any:
+def get(name: Any, **params: Any) -> Any:
     """A configured strategy by name: ``get("vaal", latent_dim=32)``.
 
     Unknown names or parameters raise ``ValueError`` naming the options.

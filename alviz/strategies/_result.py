@@ -13,7 +13,8 @@ __all__ = ["QueryResult", "candidate_scores"]
 class QueryResult:
     """What a strategy returns, always.
 
-    indices : (k,) int64, distinct, never already labeled, in pick order.
+    indices : (k,) int64, the picks: distinct, never already labeled, in pick order (read them as
+        :attr:`picks`; ``indices`` is the field's name, and ``QueryResult(picks, scores, extras)`` works).
     scores : (n_pool,) float, the strategy's score (higher = pick first); NaN where not a candidate.
     extras : dict, the strategy's diagnostics (what the pictures draw), each of the kind
         :data:`DIAGNOSTICS` declares for its name (checked by :func:`check_diagnostics`).
@@ -26,7 +27,12 @@ class QueryResult:
     extras: Dict[str, Any] = field(default_factory=dict)
     augment_inputs: Optional[np.ndarray] = None
 
-    def __post_init__(self):
+    @property
+    def picks(self) -> np.ndarray:
+        """(k,) int64: the picks, pool indices in pick order (the field ``indices``)."""
+        return self.indices
+
+    def __post_init__(self) -> None:
         self.indices = np.asarray(self.indices, dtype=np.int64).reshape(-1)
         self.scores = np.asarray(self.scores, dtype=np.float64).reshape(-1)
         self.extras = dict(self.extras)

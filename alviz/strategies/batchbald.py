@@ -123,6 +123,7 @@ def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2
     joint_mi = np.empty(k)
     available = np.ones(m, dtype=bool)
     Pt32 = Pt.astype(np.float32)
+    logQ = np.zeros((0, T))  # the sampled configurations, set when the exact enumeration stops
     for j in range(k):
         H = np.empty(m)
         if exact:

@@ -332,7 +332,7 @@ class UHerding(_Herding):
         scale = float(np.abs(F).max()) if F.size else 0.0
         tiny = (1e-6 * max(scale, 1e-12)) ** 2  # rows closer than this are the same sample (float noise)
         best = np.inf
-        for s, e, d2 in sq_distance_blocks(L, L, 1024):
+        for _s, _e, d2 in sq_distance_blocks(L, L, 1024):
             d2 = np.where(d2 > tiny, d2, np.inf)
             best = min(best, float(d2.min())) if d2.size else best
         return float(np.sqrt(best)) if np.isfinite(best) else float(self.fallback_bandwidth)

@@ -229,7 +229,8 @@ class Explorer(W.VBox):
             if source.state == "failed":
                 self.projection_error = source.error
                 self.error.value = error_html(
-                    "Fitting the UMAP picture failed; the picture stays a PCA of the inputs", source.error)
+                    "Fitting the UMAP picture failed; the picture stays a PCA of the inputs",
+                    source.error or RuntimeError("unknown"))
                 self._update_status()
                 return
             self.coords = check_coords(source.value, self._n_pool())

@@ -8,7 +8,7 @@ import ipywidgets as W
 
 from .. import plot
 from ..plot import as_session_dict
-from ..session import Session
+from ..comparison import Comparison
 from ._base import Explorer, _placeholder, canvas, with_size
 from ._canvas import Canvas
 from ._tools import status_html
@@ -76,7 +76,7 @@ class CompareExplorer(Explorer):
             self.reference.request(0)
 
     @staticmethod
-    def _check_sessions(sessions: Any) -> dict[str, Session]:
+    def _check_sessions(sessions: Any) -> Comparison:
         try:
             out = as_session_dict(sessions)
         except ValueError as exc:

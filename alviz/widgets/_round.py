@@ -242,7 +242,8 @@ class RoundExplorer(PickAndPlay, Explorer):
         with self._lock:
             self.model_space_state = source.state
             if source.state == "failed":
-                self.error.value = error_html("Fitting the model-space picture failed", source.error)
+                self.error.value = error_html("Fitting the model-space picture failed",
+                                              source.error or RuntimeError("unknown"))
                 self._update_status()
                 return
             if self.space.value == "model":
@@ -348,6 +349,8 @@ class RoundExplorer(PickAndPlay, Explorer):
 
     def _draw_inspector(self) -> None:
         i = self.inspected
+        if i is None:
+            return
         rnd = self.round
         ds = self.session.dataset
         if rnd is None:

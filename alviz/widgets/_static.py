@@ -148,7 +148,7 @@ def _axis_name(ref: str | None, kind: str) -> str:
     return f"{kind}axis" + ref[1:]
 
 
-def _range(layout: Mapping[str, Any], name: str, values: list[np.ndarray]) -> tuple[float, float]:
+def _range(layout: Mapping[str, Any], name: str, values: list[np.ndarray | None]) -> tuple[float, float]:
     r = (layout.get(name) or {}).get("range")
     if r is not None and len(r) == 2 and all(isinstance(v, (int, float)) for v in r):
         return float(r[0]), float(r[1])
@@ -235,9 +235,10 @@ def static_png(figure: Mapping[str, Any], width: int | None = None, height: int 
             by0, by1 = cy - s * (yr[1] - yr[0]) / 2, cy + s * (yr[1] - yr[0]) / 2
         ras.rect(bx0, by0, bx1, by1, plot_bg)
 
-        def to_px(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            X = bx0 + (x - xr[0]) / ((xr[1] - xr[0]) or 1.0) * (bx1 - bx0)
-            Y = by1 - (y - yr[0]) / ((yr[1] - yr[0]) or 1.0) * (by1 - by0)
+        def to_px(x: np.ndarray, y: np.ndarray, box: tuple[float, ...] = (bx0, by0, bx1, by1),
+                  xr: tuple[float, float] = xr, yr: tuple[float, float] = yr) -> tuple[np.ndarray, np.ndarray]:
+            X = box[0] + (x - xr[0]) / ((xr[1] - xr[0]) or 1.0) * (box[2] - box[0])
+            Y = box[3] - (y - yr[0]) / ((yr[1] - yr[0]) or 1.0) * (box[3] - box[1])
             return X, Y
 
         for k in ks:
