@@ -308,7 +308,7 @@ def save_session(session, path) -> Path:
     except OSError as exc:
         reason = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                   errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
-                  errno.EDQUOT: "the disk quota is exceeded"}.get(exc.errno, exc.strerror or str(exc))
+                  errno.EDQUOT: "the disk quota is exceeded"}.get(exc.errno or 0, exc.strerror or str(exc))
         raise SessionWriteError(
             f"cannot save the session to {path}: {reason} in {directory}; save it in a folder you can write to "
             "(nothing was written, the session is unchanged)", exc.errno) from exc

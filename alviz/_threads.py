@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -59,7 +59,7 @@ def yield_to_foreground() -> dict:
     dict
         What was changed: ``{"nice": int or None, "numba_threads": int or None}``.
     """
-    done = {"nice": None, "numba_threads": None}
+    done: Dict[str, Optional[int]] = {"nice": None, "numba_threads": None}
     tid = getattr(threading, "get_native_id", lambda: None)()
     if hasattr(os, "setpriority") and tid is not None:
         try:
