@@ -42,6 +42,7 @@ pickle runs code).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -77,6 +78,17 @@ _MODULE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 class SessionFileError(ValueError):
     """A session file that cannot be read or written, with what is wrong and what to do."""
+
+
+class SessionWriteError(SessionFileError, OSError):
+    """A session file that could not be written (a read-only folder, a full disk); nothing was written."""
+
+    def __init__(self, message: str, errno_: Optional[int] = None):
+        SessionFileError.__init__(self, message)
+        self.errno = errno_
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class _Corrupt(Exception):
@@ -173,6 +185,15 @@ class _Writer:
         if callable(getattr(v, "get_params", None)):
             return {"__object__": _class_path(type(v)),
                     "params": self.encode(v.get_params(), f"{where} ({type(v).__name__}) parameter")}
+        if callable(v) and "module" in where:
+            name = getattr(v, "__name__", type(v).__name__)
+            raise SessionFileError(
+                f"{where} is {'a lambda' if name == '<lambda>' else f'the function {name}'}, which a session file "
+                "cannot hold: it holds data, never code, so it could not rebuild the network. Give TorchModel the "
+                "nn.Module class itself (TorchModel(MyNet)); for constructor arguments, a small subclass that sets "
+                "them (class MyNet64(MyNet): def __init__(self): super().__init__(width=64)), then load with "
+                "Session.load(path, classes=[MyNet64])"
+            )
         what = "a function" if callable(v) else f"a {type(v).__name__}"
         raise SessionFileError(
             f"{where} is {what}, which a session file cannot hold (it holds arrays, numbers, strings, "
@@ -279,6 +300,23 @@ def save_session(session, path) -> Path:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot save to {path}: the folder {directory} does not exist")
+    if path.is_dir():
+        raise SessionFileError(f"cannot save to {path}: it is a folder; give a file name in it, e.g. "
+                               f"session.save({str(path / 'run.alviz')!r})")
+    try:
+        _write_atomically(session, path, directory)
+    except OSError as exc:
+        reason = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                  errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
+                  errno.EDQUOT: "the disk quota is exceeded"}.get(exc.errno or 0, exc.strerror or str(exc))
+        raise SessionWriteError(
+            f"cannot save the session to {path}: {reason} in {directory}; save it in a folder you can write to "
+            "(nothing was written, the session is unchanged)", exc.errno) from exc
+    return path
+
+
+def _write_atomically(session, path: Path, directory: Path) -> None:
+    """The session into a temp file beside ``path``, renamed over it at the end (removed on failure)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         umask = os.umask(0)
@@ -292,7 +330,6 @@ def save_session(session, path) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 # ============================================================================ reading
@@ -572,7 +609,7 @@ class _Reader:
             with torch.random.fork_rng(devices=[]):  # building layers draws init weights; the state replaces them
                 net = est._build(tuple(plain["input_shape_"]), int(plain["n_classes_"]))
             state = {k: torch.as_tensor(self.array(a).copy()) for k, a in fitted["network"]["__dict__"].items()}
-            net.load_state_dict(state)
+            _load_weights(net, state, type(est).__name__)
             device = "cpu"
             for k, x in raw.items():
                 if isinstance(x, dict) and "__device__" in x:
@@ -610,13 +647,42 @@ def _refit_last_model(session):
     return session.refit() if session.rounds else None
 
 
+def _load_weights(net, state: dict, owner: str) -> None:
+    """Put the file's weights into ``net``, or a :class:`SessionFileError` naming the layers that differ."""
+    mine = net.state_dict()
+    missing = sorted(set(mine) - set(state))
+    extra = sorted(set(state) - set(mine))
+    shapes = [f"{k}: {tuple(state[k].shape)} in the file, {tuple(mine[k].shape)} now"
+              for k in mine if k in state and tuple(state[k].shape) != tuple(mine[k].shape)]
+    if missing or extra or shapes:
+        what = "; ".join(shapes[:4] + ([f"layers only the file has: {', '.join(extra[:4])}"] if extra else [])
+                         + ([f"layers only the class has now: {', '.join(missing[:4])}"] if missing else []))
+        raise SessionFileError(
+            f"the {owner}'s network in the file does not fit the one {type(net).__name__} builds now ({what}): "
+            "the class passed in (or imported) has the same name but another shape. Pass the class the session "
+            "was saved with (Session.load(path, classes=[...])), with the same layer sizes"
+        )
+    net.load_state_dict(state)
+
+
 def _class_map(classes) -> Dict[str, type]:
     if classes is None:
         return {}
+    if isinstance(classes, type):
+        raise TypeError(f"classes must be a list of classes, got the class {classes.__qualname__} itself; "
+                        f"write classes=[{classes.__qualname__}]")
+    if isinstance(classes, (str, bytes)) or not (isinstance(classes, Mapping) or hasattr(classes, "__iter__")):
+        raise TypeError(f"classes must be a list of classes (e.g. classes=[MyNet]) or a mapping of class path to "
+                        f"class, got {type(classes).__name__} {classes!r}")
     if isinstance(classes, Mapping):
         items = list(classes.items())
     else:
-        items = [(f"{c.__module__}.{c.__qualname__}", c) for c in classes]
+        items = []
+        for c in classes:
+            if not isinstance(c, type):
+                raise TypeError(f"classes must hold classes (e.g. classes=[MyNet]), and it holds "
+                                f"{type(c).__name__} {c!r}; pass the class itself, not an instance or a name")
+            items.append((f"{c.__module__}.{c.__qualname__}", c))
     out = {}
     for key, cls in items:
         if not isinstance(cls, type):

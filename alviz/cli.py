@@ -182,7 +182,12 @@ def _strategy_names(text: str) -> list:
         raise ValueError("--strategies is empty; give at least one name, e.g. --strategies margin,coreset")
     unknown = [s for s in names if s not in strategies.available()]
     if unknown:
-        raise ValueError(f"unknown strategy {', '.join(map(repr, unknown))}; available: "
+        from ._params import suggest
+
+        hints = [f"{u!r} -> {suggest(u, strategies.available())!r}" for u in unknown
+                 if suggest(u, strategies.available())]
+        raise ValueError(f"unknown strategy {', '.join(map(repr, unknown))}"
+                         + (f" (did you mean {', '.join(hints)}?)" if hints else "") + "; available: "
                          f"{', '.join(strategies.available())}")
     return names
 

@@ -19,7 +19,8 @@ import numpy as np
 from ._cache import pool_key
 from ._validation import check_features, check_labels
 
-__all__ = ["Dataset", "load_digits", "load_mnist", "make_toy", "from_arrays", "from_torchvision"]
+__all__ = ["Dataset", "load_digits", "load_mnist", "make_toy", "from_arrays", "from_torchvision", "encode_labels",
+           "read_layout", "LAYOUTS", "SCALES"]
 
 
 @dataclass(eq=False)
@@ -39,6 +40,23 @@ class Dataset:
     name : str
     meta : dict, per-sample facts about the pool, e.g. ``meta["is_outlier"]`` (n,) bool or
         ``meta["origin"]`` (n,) int from :mod:`alviz.scenarios`; plain numpy arrays and JSON values.
+    features : (n, d) float32, optional
+        Your own representation of the pool (e.g. a pretrained network's features), one row per pool
+        sample. The reference picture (:func:`alviz.projection.reference`) and the representation-aware
+        strategies (coreset, typiclust, prototype, probcover, contrastive_coreset with their default
+        ``embedding="auto"``) use it instead of the inputs or the model's embedding; the task model
+        still trains on ``X``.
+    label_encoding : dict, optional
+        What :func:`from_arrays` did to the labels: ``{"original": [...], "summary": "..."}``, where
+        ``original[c]`` is the label you gave that is now class ``c`` (and, as a str, ``class_names[c]``
+        unless you named the classes). None when the Dataset was built from 0..C-1 codes directly.
+    feature_scaling : dict, optional
+        What :func:`from_arrays` did to the features: ``{"kind": "standard", "mean": (d,), "scale": (d,)}``
+        (``X = (X_given - mean) / scale``, with the pool's statistics, the test set transformed alike),
+        or None when the features were kept as given.
+    layout : str
+        How ``X`` was read: ``"vectors"`` (n, d) or ``"channels_first"`` image tensors (n, C, H, W)
+        (:func:`from_arrays` transposes channel-last input to this).
     """
 
     X: np.ndarray
@@ -49,6 +67,9 @@ class Dataset:
     images: Optional[np.ndarray] = None
     name: str = "dataset"
     meta: dict = field(default_factory=dict)
+    features: Optional[np.ndarray] = None
+    label_encoding: Optional[dict] = None
+    feature_scaling: Optional[dict] = None
 
     def __post_init__(self):
         self.X = check_features(self.X, "X").astype(np.float32, copy=False)
@@ -70,6 +91,17 @@ class Dataset:
             self.images = np.asarray(self.images)
             if len(self.images) != len(self.X):
                 raise ValueError(f"images has {len(self.images)} entries for {len(self.X)} pool samples")
+        if self.features is not None:
+            F = check_features(self.features, "features").astype(np.float32, copy=False)
+            if len(F) != len(self.X):
+                raise ValueError(f"features has {len(F)} rows for {len(self.X)} pool samples; give one row of "
+                                 "your own features per pool sample (in the order of X)")
+            self.features = F.reshape(len(F), -1)
+
+    @property
+    def layout(self) -> str:
+        """``"channels_first"`` for image tensors (n, C, H, W), else ``"vectors"``."""
+        return "channels_first" if self.X.ndim == 4 else "vectors"
 
     @property
     def n_classes(self) -> int:
@@ -221,26 +253,239 @@ def _spiral(total: int, noise: float, rng: np.random.Generator) -> tuple:
     angle = t * 1.75 * 2 * np.pi + np.pi * y
     X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
     return X + noise * rng.standard_normal(X.shape), y.astype(np.int64)
+#: the values of ``from_arrays(layout=...)``
+LAYOUTS = ("auto", "vectors", "channels_first", "channels_last")
+#: the values of ``from_arrays(scale=...)``
+SCALES = ("auto", "standard", None)
+#: under ``scale="auto"``, vector features that all lie within [-_UNIT_RANGE, _UNIT_RANGE] are kept as given
+_UNIT_RANGE = 100.0
+_CHANNELS = (1, 3, 4)
+
+
+def _plain(v):
+    """A label as a plain Python value (JSON in session files)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
+    """Labels as people have them (any ints, strings, bools, a pandas categorical) as class indices 0..C-1.
+
+    The rule: integer labels whose smallest value is 0 are kept as class indices (C is the largest
+    label + 1, or ``len(class_names)``); any other labels (1..C, {-1, +1}, strings, a categorical) are
+    encoded in sorted order (a categorical: in the order of its categories), and the original values
+    become the class names unless ``class_names`` names the classes.
+
+    Parameters
+    ----------
+    y : (n,) array-like or pandas Series / Categorical, the pool's labels.
+    y_test : (m,) array-like, optional, the test labels, encoded alike (their values count as classes).
+    class_names : sequence of str, optional, one name per class.
+
+    Returns
+    -------
+    tuple
+        ``(y, y_test, class_names, label_encoding)``: int64 codes, the test codes (or None), the names
+        (a list of str, or None to derive them), and the ``Dataset.label_encoding`` dict.
+    """
+    def values(v, name):
+        cat = getattr(v, "cat", None)  # a pandas Series of dtype category
+        cats = getattr(v, "categories", None) if cat is None else cat.categories
+        if cats is not None:
+            codes = np.asarray(v.codes if cat is None else cat.codes, dtype=np.int64)
+            if (codes < 0).any():
+                raise ValueError(f"{name} has {int((codes < 0).sum())} missing label(s); drop those samples first")
+            return np.asarray(list(cats), dtype=object)[codes], [_plain(c) for c in cats]
+        arr = np.asarray(v)
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D with one label per sample, got shape {arr.shape}")
+        if arr.dtype == bool:
+            arr = arr.astype(np.int64)
+        if np.issubdtype(arr.dtype, np.floating):
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} has NaN or inf labels; drop those samples first")
+            if not np.all(arr == np.round(arr)):
+                raise ValueError(f"{name} holds non-integer numbers ({arr[arr != np.round(arr)][0]!r}): alviz "
+                                 "classifies, so labels are classes (ints or strings), not continuous values")
+            arr = arr.astype(np.int64)
+        if arr.dtype == object:
+            if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr):
+                raise ValueError(f"{name} has missing labels (None or NaN); drop those samples first")
+            kinds = {type(v) for v in arr}
+            if len(kinds) > 1 and not all(issubclass(k, (int, np.integer)) for k in kinds):
+                arr = arr.astype(str)  # mixed types: compare as text
+        return arr, None
+
+    yv, cats = values(y, "y")
+    yt, cats_t = (None, None) if y_test is None else values(y_test, "y_test")
+    if cats is not None and cats_t is not None and cats != cats_t:
+        raise ValueError("y and y_test are categoricals with different categories; give them the same ones")
+    both = yv if yt is None else np.concatenate([yv, yt])
+    names = None if class_names is None else [str(c) for c in class_names]
+    ints = cats is None and np.issubdtype(both.dtype, np.integer)
+    if ints and (both.size == 0 or both.min() == 0):
+        C = int(both.max(initial=0)) + 1 if names is None else len(names)
+        enc = {"original": list(range(C)), "summary": f"integer labels 0..{C - 1} kept as class indices"}
+        yt_codes = None if yt is None else yt.astype(np.int64)
+        return yv.astype(np.int64), yt_codes, names, enc
+    if cats is not None:
+        original = list(cats)
+        lookup = {c: i for i, c in enumerate(original)}
+        codes = np.array([lookup[_plain(v)] for v in both], dtype=np.int64)
+    else:
+        try:
+            uniq, codes = np.unique(both, return_inverse=True)
+        except TypeError as exc:
+            raise ValueError(f"the labels cannot be sorted ({exc}); give them as ints or strings") from exc
+        original = [_plain(u) for u in uniq]
+    if names is not None and len(names) != len(original):
+        raise ValueError(f"class_names has {len(names)} names for the {len(original)} distinct labels "
+                         f"{original[:12]}; give one name per distinct label, in sorted order")
+    kind = "categorical" if cats is not None else ("integer" if ints else "")
+    shown = ", ".join(map(repr, original[:6])) + (", ..." if len(original) > 6 else "")
+    enc = {"original": original,
+           "summary": f"{kind + ' ' if kind else ''}labels {shown} encoded as class indices 0..{len(original) - 1}"}
+    codes = codes.reshape(-1).astype(np.int64)
+    y_codes, yt_codes = codes[:len(yv)], (None if yt is None else codes[len(yv):])
+    return y_codes, yt_codes, (names if names is not None else [str(o) for o in original]), enc
+
+
+def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
+    """``X`` as alviz holds it: vectors (n, d) or image tensors (n, C, H, W).
+
+    The rule under ``layout="auto"``: a 2-D array is vectors; a 3-D array (n, H, W) is grey images;
+    a 4-D array is channels-last (n, H, W, C) when its last axis has 1, 3 or 4 entries and its second
+    does not, otherwise channels-first (n, C, H, W), the torch layout (an array that fits both, such as
+    (n, 3, 8, 3), is refused: say which with ``layout=``). ``"vectors"`` flattens each sample,
+    ``"channels_first"`` / ``"channels_last"`` say how a 4-D array is laid out (``"channels_last"``
+    reads a 3-D array as grey images too). Image tensors of dtype uint8 are divided by 255.
+
+    Parameters
+    ----------
+    X : array-like, samples on axis 0.
+    layout : "auto" | "vectors" | "channels_first" | "channels_last".
+    name : str, the argument's name in errors.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if layout not in LAYOUTS:
+        from ._params import suggest
+
+        hint = suggest(layout, [v for v in LAYOUTS])
+        raise ValueError(f"layout={layout!r}; choose one of {', '.join(map(repr, LAYOUTS))}"
+                         + (f" (did you mean {hint!r}?)" if hint else ""))
+    raw = np.asarray(X.detach().cpu().numpy() if hasattr(X, "detach") else X)
+    is_bytes = raw.dtype == np.uint8
+    arr = check_features(raw, name)
+    if layout == "vectors":
+        return arr.reshape(len(arr), -1)
+    if arr.ndim == 2:
+        if layout != "auto":
+            raise ValueError(f"layout={layout!r} needs image arrays, but {name} has shape {arr.shape} (vectors); "
+                             "use layout='auto' or 'vectors', or reshape each sample to an image first")
+        return arr
+    if arr.ndim == 3:
+        if layout == "channels_first":
+            raise ValueError(f"layout='channels_first' needs (n, C, H, W), but {name} has shape {arr.shape}; "
+                             "(n, H, W) grey images are read with layout='auto'")
+        out = arr[:, None]
+    elif arr.ndim == 4:
+        first, last = arr.shape[1] in _CHANNELS, arr.shape[3] in _CHANNELS
+        if layout == "auto" and first and last and arr.shape[1] != arr.shape[3]:
+            raise ValueError(f"{name} of shape {arr.shape} could be channels-first (n, C, H, W) or channels-last "
+                             "(n, H, W, C); say which: from_arrays(..., layout='channels_first' or "
+                             "'channels_last')")
+        channels_last = layout == "channels_last" or (layout == "auto" and last and not first)
+        out = np.ascontiguousarray(arr.transpose(0, 3, 1, 2)) if channels_last else arr
+    else:
+        if layout != "auto":
+            raise ValueError(f"layout={layout!r} reads 3-D or 4-D arrays, but {name} has shape {arr.shape}")
+        return arr
+    return out.astype(np.float32) / 255.0 if is_bytes else out
+
+
+def _standardise(X: np.ndarray, X_test: np.ndarray, scale) -> tuple:
+    """(X, X_test, feature_scaling) under ``from_arrays(scale=...)`` (vectors only)."""
+    if scale not in SCALES:
+        raise ValueError(f"scale={scale!r}; choose 'auto' (standardise features with values beyond ±100), "
+                         "'standard' (always) or None (keep the features as given)")
+    if scale is None:
+        return X, X_test, None
+    if X.ndim != 2:
+        if scale == "standard":
+            raise ValueError("scale='standard' standardises feature vectors; image tensors keep their pixel "
+                             "values (use scale='auto' or None)")
+        return X, X_test, None
+    if scale == "auto" and np.abs(X).max(initial=0.0) <= _UNIT_RANGE:
+        return X, X_test, None
+    mean = X.mean(axis=0, dtype=np.float64)
+    sd = X.std(axis=0, dtype=np.float64)
+    sd = np.where(sd > 0, sd, 1.0)
+    def tf(A):
+        return ((A - mean) / sd).astype(np.float32)
+    return tf(X), tf(X_test), {"kind": "standard", "mean": mean.astype(np.float32), "scale": sd.astype(np.float32)}
 
 
 def from_arrays(X, y, X_test=None, y_test=None, class_names: Optional[Sequence[str]] = None,
-                images=None, name: str = "arrays", test_size: float = 0.25, seed: int = 0) -> Dataset:
-    """A Dataset from your arrays. Without ``X_test`` a stratified test split is made."""
-    X = check_features(X, "X")
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(f"y must be 1-D with one label per sample: X has {len(X)}, y has shape {y.shape}")
+                images=None, name: str = "arrays", test_size: float = 0.25, seed: int = 0, *,
+                features=None, layout: str = "auto", scale: Optional[str] = "auto") -> Dataset:
+    """A Dataset from your arrays, shaped the way you have them. Without ``X_test`` a stratified test split is made.
+
+    Parameters
+    ----------
+    X : array-like, (n, d) feature vectors, (n, H, W) grey images, (n, H, W, C) or (n, C, H, W) images
+        (read by :func:`read_layout`; images end up as (n, C, H, W) tensors, uint8 pixels divided by 255).
+    y : (n,) labels: ints of any coding (0..C-1, 1..C, {-1, +1}), strings, bools or a pandas categorical;
+        encoded to 0..C-1 by :func:`encode_labels` (``Dataset.label_encoding`` says how).
+    X_test, y_test : optional held-out set, read like ``X`` and ``y``; give both or neither.
+    class_names : sequence of str, optional, one name per class (default: the original labels).
+    images : (n, H, W) or (n, H, W, 3) array, optional, what to show per sample (default: ``X``'s images).
+    name : str
+    test_size : float, the test fraction of the split made without ``X_test``.
+    seed : int, the split's seed.
+    features : (n, d) array, optional
+        Your own features of the samples of ``X`` (e.g. a pretrained network's): the picture and the
+        representation-aware strategies use them (``Dataset.features``); kept as given.
+    layout : "auto" | "vectors" | "channels_first" | "channels_last", how ``X`` is laid out
+        (the rule of "auto" is in :func:`read_layout`).
+    scale : "auto" (default) | "standard" | None
+        Feature vectors are standardised with the pool's mean and standard deviation ("standard"
+        always; "auto" when some value lies outside [-100, 100], as features measured in the hundreds
+        or thousands (areas, concentrations) do; pixels in [0, 1], standardised data and 2-D toy
+        sets are kept); None keeps them. Image tensors are never scaled.
+        ``Dataset.feature_scaling`` records what was done.
+
+    Returns
+    -------
+    Dataset
+    """
+    X = read_layout(X, layout, "X")
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither (a split is then made)")
+    n_y = len(y) if hasattr(y, "__len__") else None
+    if np.ndim(np.asarray(y)) != 1 or n_y != len(X):
+        raise ValueError(f"y must be 1-D with one label per sample: X has {len(X)}, y has shape {np.shape(y)}")
+    F = None
+    if features is not None:
+        F = check_features(features, "features").reshape(len(np.asarray(features)), -1)
+        if len(F) != len(X):
+            raise ValueError(f"features has {len(F)} rows for the {len(X)} samples of X; give one row per sample")
+    y_codes, yt_codes, names, enc = encode_labels(y, y_test, class_names)
+    imgs = None if images is None else np.asarray(images)
     if X_test is None:
-        y = check_labels(y, len(X))
-        tr, te = _stratified_split(len(X), y, test_size, seed)
-        imgs = None if images is None else np.asarray(images)
         if imgs is not None and len(imgs) != len(X):
             raise ValueError(f"images has {len(imgs)} entries for {len(X)} samples")
-        return Dataset(X[tr], y[tr], X[te], y[te], list(class_names or []),
-                       images=None if imgs is None else imgs[tr], name=name)
-    return Dataset(X, y, X_test, y_test, list(class_names or []), images=images, name=name)
+        tr, te = _stratified_split(len(X), y_codes, test_size, seed)
+        Xp, Xt, yp, yt = X[tr], X[te], y_codes[tr], y_codes[te]
+        imgs = None if imgs is None else imgs[tr]
+        F = None if F is None else F[tr]
+    else:
+        Xp, yp = X, y_codes
+        Xt, yt = read_layout(X_test, layout, "X_test"), yt_codes
+    Xp, Xt, scaling = _standardise(Xp, Xt, scale) if Xp.shape[1:] == Xt.shape[1:] else (Xp, Xt, None)
+    return Dataset(Xp, yp, Xt, yt, list(names or []), images=imgs, name=name, features=F,
+                   label_encoding=enc, feature_scaling=scaling)
 
 
 # --------------------------------------------------------------------------- torchvision

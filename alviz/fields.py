@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Field", "grid", "compute"]
+__all__ = ["Field", "grid", "compute", "NoPointwiseScore"]
 
 
 @dataclass
@@ -43,6 +43,11 @@ class Field:
     def predicted(self):
         """(gy, gx) int, the predicted class at each grid point (None without a model)."""
         return None if self.proba is None else np.asarray(self.proba).argmax(axis=-1)
+
+
+class NoPointwiseScore(ValueError):
+    """A strategy's quantity cannot be computed at new inputs this round (it lives in a space given only
+    for the pool, such as the dataset's own features); a field then draws the model alone."""
 
 
 def grid(X, resolution: int = 100, margin: float = 0.1):
@@ -91,7 +96,10 @@ def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0
     if ctx.model is not None:
         f.proba = ctx.proba_of(ctx.model, pts).astype(np.float32).reshape(shape + (ctx.n_classes,))
     if strategy.has_pointwise_score:
-        f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+        try:
+            f.score = strategy.score_points(ctx, pts, as_generator(rng)).reshape(shape)
+        except NoPointwiseScore as exc:  # e.g. a space given for the pool only: the model's regions alone
+            f.name = f"{strategy.name}: no field ({exc})"
     else:  # a user's strategy without score_points: the model's regions and boundary only
         f.name = f"{strategy.name or type(strategy).__name__}: no pointwise score (implement _score_points)"
     return f

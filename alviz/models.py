@@ -21,8 +21,8 @@ from ._params import Integral, Interval, Real, Satisfies, merged_constraints, va
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "ForwardRecord", "default_model", "is_torch_model",
-           "has_embedding", "model_input", "fit_fresh", "fit_warm", "warm_steps"]
+__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord",
+           "default_model", "is_torch_model", "has_embedding", "model_input", "fit_fresh", "fit_warm", "warm_steps"]
 
 
 class _Net(nn.Module):
@@ -37,6 +37,36 @@ class _Net(nn.Module):
         return self.head(self.features(x))
 
 
+class OutputNotLogitsError(ValueError):
+    """A network whose outputs are already probabilities (it ends in softmax); log-probabilities are accepted,
+    since the softmax of log-probabilities is the probabilities and their differences are the logits'."""
+
+
+def output_kind(out: torch.Tensor, atol: float = 1e-4) -> str:
+    """What a network's (m, C) outputs are: "probabilities", "log-probabilities" or "logits".
+
+    Rows that are non-negative and sum to 1 are probabilities (a final softmax); rows that are
+    non-positive and whose exponentials sum to 1 are log-probabilities (a final log-softmax);
+    anything else is taken as logits. Random logits pass this test with probability zero.
+
+    Parameters
+    ----------
+    out : torch.Tensor of shape (m, C)
+    atol : float, the tolerance on the row sums.
+
+    Returns
+    -------
+    str
+    """
+    o = out.detach().double()
+    if o.shape[-1] < 2:
+        return "logits"
+    ones = torch.ones(o.shape[0], dtype=o.dtype, device=o.device)
+    if bool((o >= 0).all()) and torch.allclose(o.sum(dim=1), ones, atol=atol):
+        return "probabilities"
+    if bool((o <= 0).all()) and torch.allclose(o.exp().sum(dim=1), ones, atol=atol):
+        return "log-probabilities"
+    return "logits"
 def _widths_ok(value: Any) -> bool:
     return (isinstance(value, (tuple, list)) and len(value) > 0
             and all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value))
@@ -82,16 +112,26 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return check_features(X, "X")
 
     def _check_output(self, net: nn.Module, X: np.ndarray, n_classes: int, device) -> None:
-        """One forward pass on a sample: the output must be (1, n_classes) logits."""
+        """One forward pass on a few samples: the output must be (m, n_classes) logits, not probabilities."""
         net.eval()
+        m = min(len(X), 8)
         with torch.no_grad():
             out = net(torch.as_tensor(X[:1], dtype=torch.float32, device=device))
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, n_classes):
+            if isinstance(out, torch.Tensor) and tuple(out.shape) == (1, n_classes) and m > 1:
+                out = net(torch.as_tensor(X[:m], dtype=torch.float32, device=device))
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (m, n_classes):
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ValueError(
                 f"the network's output for one sample has shape {got}, expected (1, {n_classes}): "
                 f"it must return one logit per class ({n_classes} classes); make its last layer "
                 f"nn.Linear(..., {n_classes})"
+            )
+        if output_kind(out) == "probabilities":  # log-probabilities are fine: softmax(log p) = p
+            raise OutputNotLogitsError(
+                "the network's outputs are already probabilities (every row is non-negative and sums to 1): it "
+                "ends in nn.Softmax (or softmax). alviz trains on logits with the cross-entropy and applies the "
+                "softmax itself, so a second softmax would squash every probability towards 1/C; remove that "
+                "last layer (return the output of the final nn.Linear; a final log_softmax is fine)"
             )
 
     def _validate_params(self) -> None:
@@ -501,7 +541,11 @@ class TorchModel(TorchClassifier):
     ----------
     module : an ``nn.Module`` subclass, or a zero-argument callable that returns a new module
         (``lambda: MyNet(width=64)``). Its ``forward(x)`` takes a float tensor (n, *input_shape)
-        of the dataset's samples and returns logits (n, n_classes).
+        of the dataset's samples and returns logits (n, n_classes): a network that ends in a softmax
+        is refused (:class:`OutputNotLogitsError`), one that ends in a log-softmax is fine.
+        A session whose model is built from a lambda or function cannot be saved (a session file holds
+        data, not code: ``session.save`` refuses it and says so); give the class, or a subclass that
+        sets the constructor's arguments, to save and load (``Session.load(path, classes=[MyNet])``).
     head : str, optional
         The name (as in ``module.named_modules()``, e.g. ``"classifier.2"``) of the
         ``nn.Linear`` whose input is the embedding; default the module's last ``nn.Linear``.

@@ -41,8 +41,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from ._cache import cache_dir, content_key, read_entry, read_npy, write_entry, write_npy
 from ._validation import check_features, check_int, check_number
 
-__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "aligned", "strategy_space",
-           "place_inputs", "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
+__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "reference_features", "aligned",
+           "strategy_space", "place_inputs", "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
 
 _SUB = "projection"
 _VERSION = "umap-v2"  # bump to invalidate every cached projection (v2: data-only cache, no pickled model)
@@ -421,15 +421,37 @@ def reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"]
     """The fixed reference view of a dataset, a :class:`Projection` (n_pool, 2) float32.
 
     2-D toy data is drawn in its input space (no UMAP; ``transform`` is the
-    identity); anything else is a UMAP of the flattened pool, fitted once and
-    cached, whose ``transform`` places new inputs (any shape that flattens to
-    the pool's width).
+    identity); anything else is a UMAP of the flattened pool (or of the
+    dataset's own features, ``Dataset.features``, when it has them: see
+    :func:`reference_features`), fitted once and cached, whose ``transform``
+    places new inputs (any shape that flattens to the width of what was fitted).
     """
     if getattr(dataset, "is_2d", False):
         return Projection(np.array(dataset.X, dtype=np.float32), None, kind="input", space="the 2-D inputs")
-    p = fit(dataset.flat(), seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
-    p.space = "the dataset's inputs (flattened)"
+    F, space = reference_features(dataset)
+    p = fit(F, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
+    p.space = space
     return p
+
+
+def reference_features(dataset) -> tuple:
+    """(features (n_pool, d), what they are, in words): what the reference picture is a UMAP of.
+
+    The dataset's own features when it has them (``Dataset.features``, from
+    ``from_arrays(..., features=F)``), else the flattened inputs.
+
+    Parameters
+    ----------
+    dataset : alviz.datasets.Dataset
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, str)
+    """
+    own = getattr(dataset, "features", None)
+    if own is not None:
+        return np.asarray(own, dtype=np.float32), "your own features of the dataset"
+    return dataset.flat(), "the dataset's inputs (flattened)"
 
 
 def cached_reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
@@ -437,12 +459,13 @@ def cached_reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neig
     """:func:`reference` when it needs no fitting (2-D data, or the UMAP is in the cache), else None. Never fits."""
     if getattr(dataset, "is_2d", False):
         return reference(dataset)
-    F = _features(dataset.flat())
+    raw, space = reference_features(dataset)
+    F = _features(raw)
     params = _params(seed, n_neighbors, min_dist, metric)
     coords = _load_npy(cache_dir(_SUB) / f"{_fit_key(F, params, None)}.npy", (len(F), 2))
     if coords is None:
         return None
-    return Projection(coords, F, kind="umap", params=params, space="the dataset's inputs (flattened)")
+    return Projection(coords, F, kind="umap", params=params, space=space)
 
 
 def place_inputs(dataset, coords, X_new) -> np.ndarray:

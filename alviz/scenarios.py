@@ -48,8 +48,10 @@ def _images_like(ds: Dataset, X: np.ndarray) -> Optional[np.ndarray]:
 
 
 def _derive(ds: Dataset, X, y, images, name: str, meta: dict) -> Dataset:
+    # the coding of the labels and the scaling carry over; your own features do not (planted samples have none)
     return Dataset(X, y, ds.X_test, ds.y_test, list(ds.class_names), images=images, name=name,
-                   meta={**{k: v for k, v in ds.meta.items() if not isinstance(v, np.ndarray)}, **meta})
+                   meta={**{k: v for k, v in ds.meta.items() if not isinstance(v, np.ndarray)}, **meta},
+                   label_encoding=ds.label_encoding, feature_scaling=ds.feature_scaling)
 
 
 # ---------------------------------------------------------------------- transforms

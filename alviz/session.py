@@ -394,7 +394,8 @@ class Session:
         t1 = time.perf_counter()
         ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
                            model_template=self.model_template, cache=cache,
-                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train)
+                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train,
+                           features=getattr(ds, "features", None))
         res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
@@ -662,6 +663,16 @@ class Session:
         opening it cannot run code (format: ``alviz._session_io``). A crash mid-write
         leaves the previous file intact. Anything that is not data (e.g. a lambda as a
         parameter) raises ``ValueError`` naming it, before the file is touched.
+
+        Raises
+        ------
+        alviz._session_io.SessionFileError
+            (a ``ValueError``) ``path`` is a folder, or the session holds something that is not data: a
+            ``TorchModel`` built from a lambda or function is refused (give it the ``nn.Module`` class).
+        alviz._session_io.SessionWriteError
+            (a ``SessionFileError`` and an ``OSError``) the folder is read-only or the disk full.
+        FileNotFoundError
+            The folder does not exist.
         """
         from ._session_io import save_session
 

@@ -20,7 +20,8 @@ from ._validation import (RandomLike, as_generator, check_features, check_int, c
                           torch_seed)
 from ._networks import VAAL_MAX_STEPS_IMAGES, _batched_apply, _device_of, _uses_conv, auto_steps
 
-__all__ = ["MLPVAE", "ConvVAE", "make_vae", "Discriminator", "vae_loss_terms", "train_vaal", "VAALFit"]
+__all__ = ["MLPVAE", "ConvVAE", "make_vae", "Discriminator", "vae_loss_terms", "train_vaal", "VAALFit",
+           "TrainingDivergedError"]
 
 class _VAE(nn.Module):
     """encode(x) -> (mu, logvar) (n, latent); decode(z) -> x̂ (n, *input_shape)."""
@@ -140,6 +141,10 @@ class Discriminator(nn.Module):
 
     def forward(self, z):
         return self.net(z).squeeze(1)  # (n,) logits; sigmoid gives P(labeled)
+
+
+class TrainingDivergedError(ValueError):
+    """A network alviz trains for a strategy diverged (NaN or inf losses), with what to change."""
 
 
 def vae_loss_terms(x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor,
@@ -282,6 +287,13 @@ def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *,
             d_curve[t] = float(d_loss.detach())
     vae.eval()
     disc.eval()
+    if not (np.isfinite(vae_curve).all() and np.isfinite(d_curve).all()):
+        raise TrainingDivergedError(
+            f"VAAL's VAE diverged (its loss became NaN or inf) on inputs whose values reach "
+            f"{float(np.abs(X).max()):.3g}: it reconstructs them with a squared error and needs features of about "
+            "unit scale. Standardise them (alviz.datasets.from_arrays(X, y, scale='standard'), or "
+            "sklearn.preprocessing.StandardScaler), or lower lr"
+        )
     return VAALFit(vae, disc, vae_curve, d_curve, int(steps))
 
 

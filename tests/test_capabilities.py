@@ -130,7 +130,7 @@ def test_nested_parameters():
     h = Holder(inner=get("margin"))
     assert h.get_params(deep=True)["inner"] is h.inner
     h2 = Holder(inner=get("typiclust"))
-    assert h2.get_params(deep=True)["inner__embedding"] == "contrastive"
+    assert h2.get_params(deep=True)["inner__embedding"] == "auto"
     h2.set_params(inner__embedding="input")
     assert h2.inner.embedding == "input"
 

@@ -37,8 +37,10 @@ def test_from_arrays_validates():
     bad[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         datasets.from_arrays(bad, y)
-    with pytest.raises(ValueError, match="only 3 classes"):
-        datasets.from_arrays(X, y + 1, class_names=["a", "b", "c"])
+    one_based = datasets.from_arrays(X, y + 1, class_names=["a", "b", "c"])  # 1..3 named a, b, c: encoded
+    assert one_based.label_encoding["original"] == [1, 2, 3] and one_based.class_names == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="one name per distinct label"):
+        datasets.from_arrays(X, y + 1, class_names=["a", "b"])
 
 
 def _idx(path, arr, dims_code=8, gz=False):

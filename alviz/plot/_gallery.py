@@ -45,8 +45,9 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
     Returns
     -------
     go.Figure
-        One ``go.Heatmap`` named ``"picks"`` holding every tile (grey, ink dark), one
-        annotation per tile; ``fig.layout.meta["indices"]`` are the pool indices shown.
+        One trace named ``"picks"`` holding every tile: a ``go.Heatmap`` for grey images (ink dark),
+        a ``go.Image`` (RGB, white between tiles) for colour ones; one annotation per tile;
+        ``fig.layout.meta["indices"]`` are the pool indices shown.
     """
     rnd = _round_of(session, r)
     ds = session.dataset
@@ -66,13 +67,13 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
             f"the dataset {ds.name!r} has no images to show (plain feature vectors); give images when you "
             "build it (alviz.datasets.from_arrays(..., images=...)) or use alviz.plot.sample for one sample"
         )
-    imgs = [im if im.ndim == 2 else im.mean(axis=2) for im in imgs]  # colour -> grey, for one heatmap
-    h, w = imgs[0].shape
+    colour = imgs[0].ndim == 3  # (H, W, 3): one colour image of all tiles; grey: one heatmap
+    h, w = imgs[0].shape[:2]
     cols = int(min(cols, idx.size))
     rows = -(-idx.size // cols)
     band = max(_PAD, int(round(0.5 * h)))  # a label band above each image (two lines of text), in image pixels
     th, tw = band + h, w + max(_PAD, int(round(0.25 * w)))
-    z = np.full((rows * th, cols * tw), np.nan)
+    z = np.full((rows * th, cols * tw, 3), 1.0) if colour else np.full((rows * th, cols * tw), np.nan)
     names = list(ds.class_names) or [str(c) for c in range(ds.n_classes)]
     pred = None if rnd.proba is None else np.asarray(rnd.proba)[idx].argmax(axis=1)
     annotations = []
@@ -87,8 +88,12 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
             text += f"<br><span style='color:{'#2a7' if guess == true else '#c22'}'>model: {guess}</span>"
         annotations.append(dict(x=col * tw + (w - 1) / 2, y=top - 0.6, text=text, showarrow=False,
                                 yanchor="bottom", font=dict(size=10)))
-    fig = go.Figure(go.Heatmap(z=z, colorscale="Greys", zmin=0.0, zmax=1.0, showscale=False, name="picks",
-                               hoverinfo="skip"))
+    if colour:
+        tiles = go.Image(z=np.clip(np.round(z * 255), 0, 255).astype(np.uint8), name="picks", hoverinfo="skip")
+    else:
+        tiles = go.Heatmap(z=z, colorscale="Greys", zmin=0.0, zmax=1.0, showscale=False, name="picks",
+                           hoverinfo="skip")
+    fig = go.Figure(tiles)
     fig.update_layout(
         annotations=annotations,
         title=f"Round {rnd.index}: the {idx.size} pick{'s' if idx.size > 1 else ''} of {rnd.strategy or 'the strategy'}"

@@ -31,11 +31,14 @@ def sample_image(dataset, i: int) -> Optional[np.ndarray]:
     """What to show for sample ``i``: (H, W) grey or (H, W, 3) colour in [0, 1], or None for plain vectors."""
     if dataset.images is not None:
         img = np.asarray(dataset.images[i], dtype=np.float64)
+        if img.ndim == 3 and img.shape[0] in (1, 3, 4) and img.shape[2] not in (1, 3, 4):  # (C, H, W) given
+            img = np.moveaxis(img, 0, -1)
     elif dataset.is_image:
-        x = np.asarray(dataset.X[i], dtype=np.float64)  # (C, H, W)
-        img = x[0] if x.shape[0] == 1 else np.moveaxis(x[:3], 0, -1)
+        img = np.moveaxis(np.asarray(dataset.X[i], dtype=np.float64), 0, -1)  # (C, H, W) -> (H, W, C)
     else:
         return None
+    if img.ndim == 3:  # (H, W, C): one channel is grey, RGBA drops its alpha, other counts show the first
+        img = img[:, :, 0] if img.shape[2] in (1, 2) or img.shape[2] > 4 else img[:, :, :3]
     if img.max() > 1.0:  # 0..255 images
         img = img / 255.0
     return img

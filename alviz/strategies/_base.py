@@ -7,13 +7,52 @@ from typing import Any, Dict
 import numpy as np
 
 from .._device import check_device
-from .._params import merged_constraints, validate_params
-from .._validation import as_generator, check_budget
+from .._params import merged_constraints, suggest, validate_params
+from .._threads import threads_for
+from ..fields import NoPointwiseScore  # noqa: F401  (re-exported by strategies.base)
+from .._validation import InvalidParameterError, as_generator, check_budget
 from ..diagnostics import DiagnosticError, _is_numeric, check_diagnostics
 from ._context import QueryContext
 from ._result import QueryResult
 
 __all__ = ["Strategy"]
+
+
+
+class SingleClassError(ValueError):
+    """The labeled set holds one class, and the strategy scores by the task model's predictions."""
+
+
+def check_embedding_name(strategy, options) -> None:
+    """Refuse an ``embedding`` parameter that is not one of ``options`` (names), with what to do instead.
+
+    An array (your own features) is not a parameter value: it goes with the data
+    (``from_arrays(X, y, features=F)``), and ``embedding="auto"`` / ``"features"`` then uses it.
+
+    Parameters
+    ----------
+    strategy : Strategy with an ``embedding`` attribute.
+    options : sequence of str, the names it takes.
+
+    Raises
+    ------
+    InvalidParameterError
+    """
+    value = strategy.embedding
+    if isinstance(value, str) and value in options:
+        return
+    if isinstance(value, str):
+        hint = suggest(value, options)
+        raise InvalidParameterError(
+            f"strategy {strategy.name!r}: embedding={value!r}; choose one of {', '.join(map(repr, options))}"
+            + (f" (did you mean {hint!r}?)" if hint else ""))
+    if hasattr(value, "shape") or isinstance(value, (list, tuple)):
+        raise InvalidParameterError(
+            f"strategy {strategy.name!r}: embedding takes a name ({', '.join(map(repr, options))}), not an array "
+            f"of features; give your own features with the data: alviz.datasets.from_arrays(X, y, features=F), "
+            "and embedding='auto' (the default) or 'features' uses them")
+    raise InvalidParameterError(f"strategy {strategy.name!r}: embedding={value!r} is not a name; choose one of "
+                                f"{', '.join(map(repr, options))}")
 
 
 class Strategy:
@@ -63,12 +102,34 @@ class Strategy:
         rng = as_generator(rng)
         self._validate_params()
         ctx.strategy_name = self.name
-        res = self._query(ctx, budget, rng)
+        self._refuse_single_class(ctx)
+        with threads_for(tuple(np.shape(ctx.X)[1:])):  # small inputs: one torch thread (attacks, committees)
+            res = self._query(ctx, budget, rng)
         self._check_result(res, ctx, budget)
         return res
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         raise NotImplementedError
+
+    def _refuse_single_class(self, ctx: QueryContext) -> None:
+        """A strategy that reads the task model's predictions ("model" in its needs) refuses a labeled set of
+        one class: a model trained on one class predicts it everywhere, its scores tie or rank noise, and the
+        picks would follow the pool's index order. Raises :class:`SingleClassError`."""
+        if "model" not in self._requires() or not ctx.labeled_mask.any():
+            return
+        present = np.unique(ctx.labels[ctx.labeled_mask])
+        if present.size != 1:
+            return
+        from ._registry import available, tags
+
+        ok = [n for n in available() if "model" not in tags(n).requires]
+        raise SingleClassError(
+            f"strategy {self.name!r} scores samples by the task model's predictions, and every labeled sample is "
+            f"of class {int(present[0])}: a model trained on one class predicts it everywhere, so the scores say "
+            "nothing (they tie, and the picks would be the pool's index order). Label samples of a second class "
+            f"first (e.g. a larger or stratified initial set), or start with a strategy that needs no trained "
+            f"model: {', '.join(ok)}"
+        )
 
     def score_points(self, ctx: QueryContext, X, rng=None) -> np.ndarray:
         """The strategy's own quantity at arbitrary inputs ``X`` this round ("higher = pick first").
@@ -98,7 +159,8 @@ class Strategy:
             raise ValueError(f"X has shape {X.shape}; score_points needs inputs of the pool's shape (m, *{shape})")
         X = X.astype(np.asarray(ctx.X).dtype, copy=False)
         self._validate_params()
-        s = np.asarray(self._score_points(ctx, X, as_generator(rng)), dtype=np.float64).reshape(-1)
+        with threads_for(shape):
+            s = np.asarray(self._score_points(ctx, X, as_generator(rng)), dtype=np.float64).reshape(-1)
         if s.shape != (len(X),):
             raise RuntimeError(f"strategy {self.name!r} scored {s.shape[0]} points for {len(X)} inputs")
         return s

@@ -28,11 +28,20 @@ class QueryContext:
         A place for state that may live across rounds (e.g. a contrastive
         encoder keyed by data hash); the Session passes the same dict each round.
     dataset_key : str, a content hash of the pool for on-disk caches.
+    train_X, train_y : the task model's training set (default: the labeled pool samples).
+    features : (n_pool, d) array, optional
+        The dataset's own features of the pool (``Dataset.features``), which the representation-aware
+        strategies use under ``embedding="auto"`` or ``"features"``; None when it has none.
     """
 
     def __init__(self, X, labeled_mask, labels, n_classes: int, model=None, model_template=None,
-                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None):
+                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None,
+                 features=None):
         self.X = X
+        self.features = None if features is None else np.asarray(features)
+        if self.features is not None and (self.features.ndim != 2 or len(self.features) != len(labeled_mask)):
+            raise ValueError(f"features has shape {self.features.shape}; it needs one row per pool sample "
+                             f"({len(labeled_mask)}, d)")
         self.labeled_mask = np.asarray(labeled_mask, dtype=bool)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.n_classes = int(n_classes)
@@ -203,6 +212,16 @@ class QueryContext:
         """(a, h) of :attr:`gradient_factors` at arbitrary inputs ``X`` (the same formula)."""
         self.require_torch()
         return gradient_factors_from(self.proba_points(X), self.embed_points(X))
+
+    def own_features(self, who: Optional[str] = None) -> np.ndarray:
+        """(n_pool, d) float32: the dataset's own features of the pool, or a ``ValueError`` saying how to give them."""
+        if self.features is None:
+            raise ValueError(
+                f"strategy {self._who(who)!r} was told to use the dataset's own features (embedding='features'), "
+                "and this dataset has none: build it with alviz.datasets.from_arrays(X, y, features=F), one row "
+                "of F per sample, or choose another embedding"
+            )
+        return np.asarray(self.features, dtype=np.float32)
 
     @property
     def embedding_source(self) -> str:

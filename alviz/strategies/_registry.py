@@ -40,9 +40,7 @@ def tags(strategy) -> StrategyTags:
     (``Strategy._requires``): ``get("qbc_kl", committee="dropout")`` needs an alviz torch model,
     ``get("typiclust", embedding="model")`` the task model's embedding.
     """
-    cls: Any = _REGISTRY.get(strategy) if isinstance(strategy, str) else strategy
-    if cls is None:
-        raise ValueError(f"unknown strategy {strategy!r}; available: {', '.join(available())}")
+    cls: Any = _lookup(strategy) if isinstance(strategy, str) else strategy
     if _is_strategy_object(cls):
         return StrategyTags(frozenset(cls._requires()), int(getattr(cls, "min_classes", 1)))
     if not isinstance(cls, type):
@@ -72,6 +70,8 @@ def runs_with(strategy, model, n_labeled: Optional[int] = None, n_label_classes:
             return False
         if n_label_classes is not None and n_label_classes < t.min_classes:
             return False
+    if "model" in t.requires and n_label_classes is not None and n_label_classes < 2:
+        return False  # a one-class model's predictions say nothing (Strategy._refuse_single_class)
     return True
 
 
@@ -97,6 +97,23 @@ def register(cls: Any) -> Any:
     return cls
 
 
+def unknown_strategy_message(name) -> str:
+    """The words of an unknown strategy name: the nearest registered name ("did you mean"), then all of them."""
+    from .._params import suggest
+
+    hint = suggest(name, available()) if isinstance(name, str) else None
+    return (f"unknown strategy {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+            + f"; available: {', '.join(available())}")
+
+
+def _lookup(name: str) -> type:
+    """The registered class of ``name``; an unknown name raises ``ValueError`` with the nearest one."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(unknown_strategy_message(name))
+    return cls
+
+
 def available() -> list:
     """Names of every registered strategy."""
     return list(_REGISTRY)
@@ -111,9 +128,12 @@ def get(name: Any, **params: Any) -> Any:
         if params:
             raise ValueError("parameters go with a strategy name, not with a Strategy object")
         return name
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(f"unknown strategy {name!r}; available: {', '.join(available())}")
-    cls = _REGISTRY[name]
+    if not isinstance(name, str):
+        from .._validation import InvalidParameterError
+
+        raise InvalidParameterError(f"a strategy is a name (a str, one of {', '.join(available())}) or a "
+                                    f"Strategy object, not a {type(name).__name__}")
+    cls = _lookup(name)
     allowed = cls._param_names()
     bad = sorted(set(params) - set(allowed))
     if bad:

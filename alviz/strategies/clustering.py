@@ -3,7 +3,8 @@
 Each rule is a public pure function on a feature matrix in :mod:`alviz.selection` (``typicality``,
 ``typiclust_select``, ``prototype_select``, ``purity_radius``, ``max_coverage``; re-exported here); the
 strategies only choose the space (``embedding``:
-the contrastive embedding by default, the task model's, or the raw input) and
+the dataset's own features when it has them, else the contrastive embedding, by default;
+the task model's, or the raw input) and
 package the diagnostics.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..selection import (MINIBATCH_ABOVE, PrototypeSelection, TypiclustSelection
                          distance_to_centers, kmeans, max_coverage, prototype_select, purity_radius,
                          reduce_sq_distances, typicality, typicality_against, typiclust_select)
 from ..selection._clustering import _as_matrix, _n_distinct
-from .base import QueryResult, Strategy, candidate_scores, register
+from .base import NoPointwiseScore, QueryResult, Strategy, candidate_scores, check_embedding_name, register
 from ._representations import CONTRASTIVE_NAME, ENCODER_PARAMS, contrastive_transform, pool_contrastive_embedding
 
 __all__ = [
@@ -26,7 +27,8 @@ __all__ = [
 
 
 # ============================================================================ strategies
-_EMBEDDINGS = ("contrastive", "model", "input")
+#: "auto": the dataset's own features when it has them (``from_arrays(..., features=F)``), else "contrastive"
+_EMBEDDINGS = ("auto", "contrastive", "model", "input", "features")
 
 
 class _EmbeddingStrategy(Strategy):
@@ -40,7 +42,7 @@ class _EmbeddingStrategy(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, embedding: str = "contrastive", encoder_seed: int = 0, encoder_params=None,
+    def __init__(self, embedding: str = "auto", encoder_seed: int = 0, encoder_params=None,
                  progress: bool = True, device: str = "cpu"):
         self.device = device
         self.embedding = embedding
@@ -50,24 +52,41 @@ class _EmbeddingStrategy(Strategy):
 
     def _requires(self) -> frozenset:
         # the task model's space needs a model with embed(X); the contrastive and input spaces need nothing
-        return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
+        return super()._requires() | ({"embedding"} if isinstance(self.embedding, str)
+                                      and self.embedding == "model" else set())
+
+    def _space(self, ctx) -> str:
+        """The space this round: "auto" resolved to "features" (the dataset has its own) or "contrastive"."""
+        if self.embedding == "auto":
+            return "features" if ctx.features is not None else "contrastive"
+        return self.embedding
+
+    def _validate_params(self):
+        check_embedding_name(self, _EMBEDDINGS)  # an array of features gets the recipe, before the declared checks
+        super()._validate_params()
 
     def _features(self, ctx):
         """(features (n_pool, d), representation_name)."""
-        if self.embedding == "contrastive":
+        space = self._space(ctx)
+        if space == "features":
+            return ctx.own_features(self.name), "your features"
+        if space == "contrastive":
             return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress,
                                                self.device),
                     CONTRASTIVE_NAME)
-        if self.embedding == "model":
+        if space == "model":
             src = ctx.embedding_source
             return ctx.embedding, ("task model embedding" if src == "model" else "input (no model yet)")
         return check_features(ctx.flat_X(), "X").astype(np.float32, copy=False), "input"
 
     def _features_of(self, ctx, X) -> np.ndarray:
         """Arbitrary inputs ``X`` mapped into the space :meth:`_features` uses for the pool."""
-        if self.embedding == "contrastive":
+        space = self._space(ctx)
+        if space == "features":
+            raise NoPointwiseScore(f"{self.name} runs in the dataset's own features, which exist for the pool only")
+        if space == "contrastive":
             return contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params, device=self.device)
-        if self.embedding == "model":
+        if space == "model":
             return ctx.embed_points(X)
         return check_features(X, "X").reshape(len(X), -1).astype(np.float32, copy=False)
 
@@ -89,7 +108,9 @@ class TypiClust(_EmbeddingStrategy):
 
     Parameters
     ----------
-    embedding : "contrastive" (default, as in the paper) | "model" | "input"
+    embedding : "auto" (default) | "contrastive" (as in the paper) | "model" | "input" | "features"
+        "features" is the dataset's own (``from_arrays(..., features=F)``); "auto" uses them when the
+        dataset has them, else the contrastive embedding.
     max_clusters : int, the cap on K (500 in the paper).
     min_cluster_size : int, clusters of at most this many points are dropped (5).
     encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
@@ -108,7 +129,7 @@ class TypiClust(_EmbeddingStrategy):
         "min_cluster_size": [Interval(Integral, 0, None)],
     }
 
-    def __init__(self, embedding: str = "contrastive", max_clusters: int = 500, min_cluster_size: int = 5,
+    def __init__(self, embedding: str = "auto", max_clusters: int = 500, min_cluster_size: int = 5,
                  encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.max_clusters = max_clusters
@@ -141,7 +162,7 @@ class Prototype(_EmbeddingStrategy):
 
     Parameters
     ----------
-    embedding : "contrastive" (default) | "model" | "input"
+    embedding : "auto" (default) | "contrastive" | "model" | "input" | "features" (as in typiclust)
     encoder_seed, encoder_params, progress, device : the contrastive encoder (see ``contrastive_coreset``).
 
     References
@@ -195,7 +216,7 @@ class ProbCover(_EmbeddingStrategy):
         "purity": [Interval(Real, 0, 1, closed="right", hint="the paper uses 0.95")],
     }
 
-    def __init__(self, embedding: str = "contrastive", purity: float = 0.95, encoder_seed: int = 0,
+    def __init__(self, embedding: str = "auto", purity: float = 0.95, encoder_seed: int = 0,
                  encoder_params=None, progress: bool = True, device: str = "cpu"):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.purity = purity

@@ -146,7 +146,7 @@ class Explorer(W.VBox):
                                                name="the reference picture")
                 self.reference.fitted_for = 0
             else:  # a provisional picture now, the UMAP when it is fitted
-                self.coords = check_coords(projection.pca(dataset.flat()), n_pool)
+                self.coords = check_coords(projection.pca(projection.reference_features(dataset)[0]), n_pool)
                 self.reference = PictureSource(lambda: projection.reference(dataset, seed=seed),
                                                self._on_reference_fitted, name="the reference picture")
         self.projection_state = self.reference.state

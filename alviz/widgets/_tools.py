@@ -184,6 +184,9 @@ def png_bytes(img: Any, min_width: int = 1) -> bytes:
 class Background:
     """One function run on a daemon thread, its result or exception kept; ``wait`` joins it.
 
+    The thread is background work (:func:`alviz._threads.background_work`: a lower priority, one
+    numba thread, a short GIL switch interval), so a round started meanwhile is slowed little by it.
+
     ``on_done(result, exc)`` is called on the worker thread when the function ends.
     """
 
@@ -195,8 +198,11 @@ class Background:
         self._done = threading.Event()
 
         def work():
+            from .._threads import background_work
+
             try:
-                self.result = fn()
+                with background_work():  # a round the person clicked for gets the cores (and the GIL) first
+                    self.result = fn()
             except Exception as exc:  # noqa: BLE001 - handed to on_done, which shows it
                 self.error = exc
             try:
