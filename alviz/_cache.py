@@ -19,6 +19,7 @@ joblib and Dask workers) may read and write it at once, so:
 
 ``alviz cache info`` and ``alviz cache clear`` show and empty it (:func:`info`, :func:`clear`).
 """
+
 from __future__ import annotations
 
 import errno
@@ -36,9 +37,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_MAX_MB", "CacheWarning", "atomic_write_bytes", "cache_dir", "cache_root", "cached_arrays",
-           "clear", "content_key", "info", "max_bytes", "pool_key", "read_entry", "read_npy", "write_entry",
-           "write_npy"]
+__all__ = [
+    "DEFAULT_MAX_MB",
+    "CacheWarning",
+    "atomic_write_bytes",
+    "cache_dir",
+    "cache_root",
+    "cached_arrays",
+    "clear",
+    "content_key",
+    "info",
+    "max_bytes",
+    "pool_key",
+    "read_entry",
+    "read_npy",
+    "write_entry",
+    "write_npy",
+]
 
 #: the default size limit of the cache in megabytes (``ALVIZ_CACHE_MAX_MB`` overrides it)
 DEFAULT_MAX_MB = 2048
@@ -90,9 +105,13 @@ def cache_root() -> Path:
     with _lock:
         if key not in _fallback:
             _fallback[key] = Path(tempfile.mkdtemp(prefix="alviz-cache-"))
-            warnings.warn(f"the alviz cache folder {root} cannot be written; using the temporary folder "
-                          f"{_fallback[key]} for this session (set ALVIZ_CACHE_DIR to a writable folder to keep "
-                          "fitted pictures and encoders between sessions)", CacheWarning, stacklevel=3)
+            warnings.warn(
+                f"the alviz cache folder {root} cannot be written; using the temporary folder "
+                f"{_fallback[key]} for this session (set ALVIZ_CACHE_DIR to a writable folder to keep "
+                "fitted pictures and encoders between sessions)",
+                CacheWarning,
+                stacklevel=3,
+            )
         return _fallback[key]
 
 
@@ -115,8 +134,11 @@ def cache_dir(sub: str = "") -> Path:
     except OSError:
         with _lock:
             _fallback.setdefault(str(_configured_root()), Path(tempfile.mkdtemp(prefix="alviz-cache-")))
-        warnings.warn(f"the alviz cache folder {d} cannot be created; using a temporary folder instead",
-                      CacheWarning, stacklevel=2)
+        warnings.warn(
+            f"the alviz cache folder {d} cannot be created; using a temporary folder instead",
+            CacheWarning,
+            stacklevel=2,
+        )
         d = cache_root() / sub if sub else cache_root()
         d.mkdir(parents=True, exist_ok=True)
     return d
@@ -216,8 +238,12 @@ def write_entry(path: Path, data: bytes) -> bool:
         atomic_write_bytes(path, data + _MARK + hashlib.sha256(data).digest())
     except OSError as exc:
         why = "the disk is full" if exc.errno == errno.ENOSPC else f"{type(exc).__name__}: {exc}"
-        warnings.warn(f"could not write the alviz cache entry {path.name} ({why}); carrying on without caching "
-                      "it (free some space, or run `alviz cache clear`)", CacheWarning, stacklevel=2)
+        warnings.warn(
+            f"could not write the alviz cache entry {path.name} ({why}); carrying on without caching "
+            "it (free some space, or run `alviz cache clear`)",
+            CacheWarning,
+            stacklevel=2,
+        )
         return False
     try:
         _evict(keep=path)
@@ -249,8 +275,9 @@ def read_entry(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        warnings.warn(f"could not read the alviz cache entry {path.name} ({exc}); recomputing it", CacheWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"could not read the alviz cache entry {path.name} ({exc}); recomputing it", CacheWarning, stacklevel=2
+        )
         return None
     data, mark, digest = raw[:-_TRAILER], raw[-_TRAILER:-32], raw[-32:]
     if len(raw) < _TRAILER or mark != _MARK:
@@ -267,8 +294,9 @@ def read_entry(path: Path) -> bytes | None:
 
 
 def _drop(path: Path, why: str) -> None:
-    warnings.warn(f"the alviz cache entry {path.name} is broken: {why}; it is recomputed and replaced",
-                  CacheWarning, stacklevel=3)
+    warnings.warn(
+        f"the alviz cache entry {path.name} is broken: {why}; it is recomputed and replaced", CacheWarning, stacklevel=3
+    )
     try:
         path.unlink(missing_ok=True)
     except OSError:
@@ -342,8 +370,10 @@ def max_bytes() -> int | None:
     except ValueError:
         mb = -1.0
     if not np.isfinite(mb) or mb < 0:
-        raise ValueError(f"ALVIZ_CACHE_MAX_MB={text!r} must be a number of megabytes >= 0 (or 'none' for no "
-                         f"limit); the default is {DEFAULT_MAX_MB}")
+        raise ValueError(
+            f"ALVIZ_CACHE_MAX_MB={text!r} must be a number of megabytes >= 0 (or 'none' for no "
+            f"limit); the default is {DEFAULT_MAX_MB}"
+        )
     return int(mb * 2**20)
 
 
@@ -403,8 +433,14 @@ def info() -> dict:
         f = folders.setdefault(sub, {"entries": 0, "bytes": 0})
         f["entries"] += 1
         f["bytes"] += size
-    return {"path": str(root), "entries": len(entries), "bytes": sum(e[1] for e in entries),
-            "max_bytes": max_bytes(), "fallback": root != _configured_root(), "folders": folders}
+    return {
+        "path": str(root),
+        "entries": len(entries),
+        "bytes": sum(e[1] for e in entries),
+        "max_bytes": max_bytes(),
+        "fallback": root != _configured_root(),
+        "folders": folders,
+    }
 
 
 def clear() -> dict:
@@ -500,7 +536,6 @@ def cached_arrays(sub: str, key: str, compute: Callable[[], dict]) -> dict:
     meta: dict = {}
     _flatten(value, "", arrays, meta)
     buf = io.BytesIO()
-    np.savez(buf, __meta__=np.frombuffer(json.dumps(meta, allow_nan=True).encode("utf-8"), dtype=np.uint8),
-             **arrays)
+    np.savez(buf, __meta__=np.frombuffer(json.dumps(meta, allow_nan=True).encode("utf-8"), dtype=np.uint8), **arrays)
     write_entry(path, buf.getvalue())
     return value

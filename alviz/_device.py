@@ -5,6 +5,7 @@ contrastive encoder, EER's surrogate) resolves its ``device`` parameter here,
 when work starts (scikit-learn manners: ``__init__`` only stores it). Results
 always come back as numpy arrays on the CPU.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -74,8 +75,9 @@ def check_device(device) -> None:
 def seeded(seed: int, device: torch.device):
     """Seed torch for work on ``device`` inside ``fork_rng``: the caller's global torch state (CPU, and the
     GPU's when ``device`` is one) is restored afterwards."""
-    devices = ([device.index if device.index is not None else torch.cuda.current_device()]
-               if device.type == "cuda" else [])
+    devices = (
+        [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    )
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(int(seed))
         yield

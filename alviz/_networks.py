@@ -1,4 +1,5 @@
 """What the representation networks share: the conv-or-MLP choice, the training length and batched inference."""
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,7 @@ def _batched_apply(fn, X: np.ndarray, batch: Optional[int] = None, device=None) 
         values = max(1, int(np.prod(Xt.shape[1:])))
         batch = int(np.clip(2**18 // values, 64, 4096)) if on_cpu else 2048
     with torch.no_grad(), _threads_for(Xt.shape[1:]):
-        out = [fn(Xt[i:i + batch].to(device)).cpu() for i in range(0, len(Xt), batch)]
+        out = [fn(Xt[i : i + batch].to(device)).cpu() for i in range(0, len(Xt), batch)]
     return torch.cat(out).numpy()
 
 

@@ -32,6 +32,7 @@ A constraint is one of:
 
 The value passes when any of its constraints holds.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -43,8 +44,17 @@ import numpy as np
 
 from ._validation import InvalidParameterError
 
-__all__ = ["Interval", "Options", "Satisfies", "validate_params", "merged_constraints", "describe", "suggest",
-           "Integral", "Real"]
+__all__ = [
+    "Interval",
+    "Options",
+    "Satisfies",
+    "validate_params",
+    "merged_constraints",
+    "describe",
+    "suggest",
+    "Integral",
+    "Real",
+]
 
 _CLOSED = ("left", "right", "both", "neither")
 
@@ -56,8 +66,7 @@ class Interval:
     ``hint`` is a few words added to the error (e.g. "the paper uses 32").
     """
 
-    def __init__(self, type_, left: Optional[float], right: Optional[float], *, closed: str = "both",
-                 hint: str = ""):
+    def __init__(self, type_, left: Optional[float], right: Optional[float], *, closed: str = "both", hint: str = ""):
         if type_ not in (Integral, Real):
             raise TypeError("Interval's type_ must be numbers.Integral or numbers.Real")
         if closed not in _CLOSED:
@@ -147,9 +156,14 @@ def _is_array_like(value: Any) -> bool:
 _NAMED = {
     "boolean": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     "device": (_is_device, "a device: 'cpu', 'cuda', 'cuda:N' or 'auto'"),
-    "random_state": (lambda v: v is None or isinstance(v, np.random.Generator) or (
-        isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)) and int(v) >= 0),
-        "None, an int seed >= 0 or a numpy.random.Generator"),
+    "random_state": (
+        lambda v: (
+            v is None
+            or isinstance(v, np.random.Generator)
+            or (isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)) and int(v) >= 0)
+        ),
+        "None, an int seed >= 0 or a numpy.random.Generator",
+    ),
     "array-like": (_is_array_like, "an array of numbers"),
     "callable": (callable, "a callable"),
 }

@@ -14,6 +14,7 @@ name       seeded with                 used for
 
 The seed words are those alviz has always used, so saved sessions continue bit for bit.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional, Tuple

@@ -39,6 +39,7 @@ old pickle format (``ALVIZ-SESSION\\n`` header) are refused unless the caller
 passes ``allow_pickle=True`` for a file they wrote themselves (unsafe: a
 pickle runs code).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -165,8 +166,11 @@ class _Writer:
         if isinstance(v, dict):
             if all(isinstance(k, str) for k in v):
                 return {"__dict__": {k: self.encode(x, f"{where}[{k!r}]") for k, x in v.items()}}
-            return {"__items__": [[self.encode(k, f"{where} (a key)"), self.encode(x, f"{where}[{k!r}]")]
-                                  for k, x in v.items()]}
+            return {
+                "__items__": [
+                    [self.encode(k, f"{where} (a key)"), self.encode(x, f"{where}[{k!r}]")] for k, x in v.items()
+                ]
+            }
         if isinstance(v, type):
             return {"__class__": _class_path(v)}
         if isinstance(v, np.random.Generator):
@@ -174,17 +178,23 @@ class _Writer:
         if _is_tensor(v):
             return {"__tensor__": self.array(v.detach().cpu().numpy(), where)}
         if dataclasses.is_dataclass(v):
-            return {"__dataclass__": _class_path(type(v)),
-                    "fields": {f.name: self.encode(getattr(v, f.name), f"{where}.{f.name}")
-                               for f in dataclasses.fields(v)}}
+            return {
+                "__dataclass__": _class_path(type(v)),
+                "fields": {f.name: self.encode(getattr(v, f.name), f"{where}.{f.name}") for f in dataclasses.fields(v)},
+            }
         if isinstance(v, Strategy):
-            return {"__strategy__": v.name, "class": _class_path(type(v)),
-                    "params": self.encode(v.get_params(deep=False), f"{where} (strategy {v.name!r}) parameter")}
+            return {
+                "__strategy__": v.name,
+                "class": _class_path(type(v)),
+                "params": self.encode(v.get_params(deep=False), f"{where} (strategy {v.name!r}) parameter"),
+            }
         if _is_estimator(v):
             return self.estimator(v, where)
         if callable(getattr(v, "get_params", None)):
-            return {"__object__": _class_path(type(v)),
-                    "params": self.encode(v.get_params(), f"{where} ({type(v).__name__}) parameter")}
+            return {
+                "__object__": _class_path(type(v)),
+                "params": self.encode(v.get_params(), f"{where} ({type(v).__name__}) parameter"),
+            }
         if callable(v) and "module" in where:
             name = getattr(v, "__name__", type(v).__name__)
             raise SessionFileError(
@@ -202,8 +212,10 @@ class _Writer:
         )
 
     def estimator(self, est, where: str) -> dict:
-        out = {"__estimator__": _class_path(type(est)),
-               "params": self.encode(est.get_params(deep=False), f"{where} ({type(est).__name__}) parameter")}
+        out = {
+            "__estimator__": _class_path(type(est)),
+            "params": self.encode(est.get_params(deep=False), f"{where} ({type(est).__name__}) parameter"),
+        }
         fitted = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("__")}
         if not fitted:
             return out
@@ -218,8 +230,9 @@ class _Writer:
                     attrs[k] = {"__device__": str(v)}
                 else:
                     attrs[k] = self.encode(v, f"{where}.{k}")
-            state = {k: self.array(t.detach().cpu().numpy(), f"{where} weight {k}")
-                     for k, t in net.state_dict().items()}
+            state = {
+                k: self.array(t.detach().cpu().numpy(), f"{where} weight {k}") for k, t in net.state_dict().items()
+            }
             out["fitted"] = {"network": {"__dict__": state}, "attrs": {"__dict__": attrs}}
             return out
         before = list(self.entries)
@@ -257,15 +270,26 @@ def _is_estimator(v) -> bool:
 
 def _summary(session) -> dict:
     ds = session.dataset
-    return {"dataset": {"name": ds.name, "n_pool": int(len(ds.X)), "n_test": int(len(ds.X_test)),
-                        "input_shape": list(ds.input_shape), "n_classes": int(ds.n_classes),
-                        "class_names": list(ds.class_names), "fingerprint": ds.fingerprint()},
-            "strategy": session.strategy.name, "rounds": len(session.rounds), "n_labeled": session.n_labeled}
+    return {
+        "dataset": {
+            "name": ds.name,
+            "n_pool": int(len(ds.X)),
+            "n_test": int(len(ds.X_test)),
+            "input_shape": list(ds.input_shape),
+            "n_classes": int(ds.n_classes),
+            "class_names": list(ds.class_names),
+            "fingerprint": ds.fingerprint(),
+        },
+        "strategy": session.strategy.name,
+        "rounds": len(session.rounds),
+        "n_labeled": session.n_labeled,
+    }
 
 
 def _write_session(session, fileobj) -> None:
     """Write the session file of ``session`` to ``fileobj``, each array entry as soon as it is encoded."""
     with zipfile.ZipFile(fileobj, "w", allowZip64=True) as zf:
+
         def put(name, data, compress):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -274,9 +298,14 @@ def _write_session(session, fileobj) -> None:
         # arrays are stored as they are: a reader never inflates more than it reads
         w = _Writer(sink=lambda name, data: put(name, data, False))
         state = {name: w.encode(value, f"session.{name}") for name, value in session.state().items()}
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                    "written_by": f"alviz {_version.__version__}",
-                    "summary": _summary(session), "entries": dict(w.entries), "state": state}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "written_by": f"alviz {_version.__version__}",
+            "summary": _summary(session),
+            "entries": dict(w.entries),
+            "state": state,
+        }
         mbytes = json.dumps(manifest, allow_nan=True).encode("utf-8")
         put(MANIFEST, mbytes, True)
         put(MANIFEST_SUM, _sha256(mbytes).encode(), False)
@@ -301,17 +330,25 @@ def save_session(session, path) -> Path:
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot save to {path}: the folder {directory} does not exist")
     if path.is_dir():
-        raise SessionFileError(f"cannot save to {path}: it is a folder; give a file name in it, e.g. "
-                               f"session.save({str(path / 'run.alviz')!r})")
+        raise SessionFileError(
+            f"cannot save to {path}: it is a folder; give a file name in it, e.g. "
+            f"session.save({str(path / 'run.alviz')!r})"
+        )
     try:
         _write_atomically(session, path, directory)
     except OSError as exc:
-        reason = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-                  errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
-                  errno.EDQUOT: "the disk quota is exceeded"}.get(exc.errno or 0, exc.strerror or str(exc))
+        reason = {
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+            errno.EROFS: "the file system is read-only",
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is exceeded",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
         raise SessionWriteError(
             f"cannot save the session to {path}: {reason} in {directory}; save it in a folder you can write to "
-            "(nothing was written, the session is unchanged)", exc.errno) from exc
+            "(nothing was written, the session is unchanged)",
+            exc.errno,
+        ) from exc
     return path
 
 
@@ -340,8 +377,9 @@ def _read_archive(data) -> tuple:
     if MANIFEST not in names or MANIFEST_SUM not in names:
         raise _Corrupt("it has no manifest")
     for info in zf.infolist():  # no entry may inflate beyond what a reader expects (no zip bombs)
-        if info.filename != MANIFEST and (info.compress_type != zipfile.ZIP_STORED
-                                          or info.file_size != info.compress_size):
+        if info.filename != MANIFEST and (
+            info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size
+        ):
             raise _Corrupt(f"its entry {info.filename} is compressed, which session files never are")
         if info.file_size > _MAX_MANIFEST and info.filename == MANIFEST:
             raise _Corrupt("its manifest is implausibly large")
@@ -415,8 +453,7 @@ def _npy_mapped(zf: zipfile.ZipFile, name: str, digest: str, store) -> np.ndarra
         raise _Corrupt(f"its entry {name} does not match its checksum")
     with open(target, "rb") as f:
         version = np.lib.format.read_magic(f)
-        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                       else np.lib.format.read_array_header_2_0)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, _fortran, dtype = read_header(f)
         start = f.tell()
     if dtype.hasobject:
@@ -430,8 +467,7 @@ def _npy(raw: bytes, name: str) -> np.ndarray:
     """An array from ``.npy`` bytes, never unpickling and never allocating more than the bytes hold."""
     fp = io.BytesIO(raw)
     version = np.lib.format.read_magic(fp)
-    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                   else np.lib.format.read_array_header_2_0)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     shape, _fortran, dtype = read_header(fp)
     if dtype.hasobject:
         raise _Corrupt(f"its entry {name} holds Python objects, which session files never do")
@@ -453,8 +489,12 @@ class _Reader:
         """The class ``spec`` names: from ``classes``, else alviz's own (or, unless ``alviz_only``,
         an already-imported scikit-learn or torch module's), and a subclass of ``base``."""
         module, qualname = spec["module"], spec["qualname"]
-        if not (isinstance(module, str) and isinstance(qualname, str) and _MODULE_RE.match(module)
-                and _MODULE_RE.match(qualname)):
+        if not (
+            isinstance(module, str)
+            and isinstance(qualname, str)
+            and _MODULE_RE.match(module)
+            and _MODULE_RE.match(qualname)
+        ):
             raise SessionFileError(f"the file names a {kind} class by an invalid path {module!r}.{qualname!r}")
         key = f"{module}.{qualname}"
         if key in self.classes:
@@ -535,8 +575,12 @@ class _Reader:
 
             spec = v["__class__"]
             passed = f"{spec['module']}.{spec['qualname']}" in self.classes
-            if not (passed or cls.__module__.split(".")[0] == "alviz" or issubclass(cls, BaseEstimator)
-                    or (_is_module_class(cls))):
+            if not (
+                passed
+                or cls.__module__.split(".")[0] == "alviz"
+                or issubclass(cls, BaseEstimator)
+                or (_is_module_class(cls))
+            ):
                 raise SessionFileError(
                     f"the file's parameter is the class {cls.__module__}.{cls.__qualname__}, which is neither "
                     "an estimator nor a torch module; pass it yourself (classes=[...]) if you mean it"
@@ -544,8 +588,13 @@ class _Reader:
             return cls
         if tag == "__generator__":
             state = self.decode(v["__generator__"])
-            kinds = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "Philox": np.random.Philox,
-                     "SFC64": np.random.SFC64, "MT19937": np.random.MT19937}
+            kinds = {
+                "PCG64": np.random.PCG64,
+                "PCG64DXSM": np.random.PCG64DXSM,
+                "Philox": np.random.Philox,
+                "SFC64": np.random.SFC64,
+                "MT19937": np.random.MT19937,
+            }
             bitgen = kinds[state["bit_generator"]]()
             bitgen.state = state
             return np.random.Generator(bitgen)
@@ -602,8 +651,11 @@ class _Reader:
             import torch
 
             raw = fitted["attrs"]["__dict__"]
-            plain = {k: self.decode(x) for k, x in raw.items()
-                     if not (isinstance(x, dict) and ({"__submodule__", "__device__"} & set(x)))}
+            plain = {
+                k: self.decode(x)
+                for k, x in raw.items()
+                if not (isinstance(x, dict) and ({"__submodule__", "__device__"} & set(x)))
+            }
             for k, x in plain.items():
                 setattr(est, k, x)
             with torch.random.fork_rng(devices=[]):  # building layers draws init weights; the state replaces them
@@ -613,8 +665,11 @@ class _Reader:
             device = "cpu"
             for k, x in raw.items():
                 if isinstance(x, dict) and "__device__" in x:
-                    device = x["__device__"] if (not x["__device__"].startswith("cuda")
-                                                 or torch.cuda.is_available()) else "cpu"
+                    device = (
+                        x["__device__"]
+                        if (not x["__device__"].startswith("cuda") or torch.cuda.is_available())
+                        else "cpu"
+                    )
                     setattr(est, k, torch.device(device))
             net = net.to(device)
             net.eval()
@@ -652,11 +707,17 @@ def _load_weights(net, state: dict, owner: str) -> None:
     mine = net.state_dict()
     missing = sorted(set(mine) - set(state))
     extra = sorted(set(state) - set(mine))
-    shapes = [f"{k}: {tuple(state[k].shape)} in the file, {tuple(mine[k].shape)} now"
-              for k in mine if k in state and tuple(state[k].shape) != tuple(mine[k].shape)]
+    shapes = [
+        f"{k}: {tuple(state[k].shape)} in the file, {tuple(mine[k].shape)} now"
+        for k in mine
+        if k in state and tuple(state[k].shape) != tuple(mine[k].shape)
+    ]
     if missing or extra or shapes:
-        what = "; ".join(shapes[:4] + ([f"layers only the file has: {', '.join(extra[:4])}"] if extra else [])
-                         + ([f"layers only the class has now: {', '.join(missing[:4])}"] if missing else []))
+        what = "; ".join(
+            shapes[:4]
+            + ([f"layers only the file has: {', '.join(extra[:4])}"] if extra else [])
+            + ([f"layers only the class has now: {', '.join(missing[:4])}"] if missing else [])
+        )
         raise SessionFileError(
             f"the {owner}'s network in the file does not fit the one {type(net).__name__} builds now ({what}): "
             "the class passed in (or imported) has the same name but another shape. Pass the class the session "
@@ -669,19 +730,25 @@ def _class_map(classes) -> Dict[str, type]:
     if classes is None:
         return {}
     if isinstance(classes, type):
-        raise TypeError(f"classes must be a list of classes, got the class {classes.__qualname__} itself; "
-                        f"write classes=[{classes.__qualname__}]")
+        raise TypeError(
+            f"classes must be a list of classes, got the class {classes.__qualname__} itself; "
+            f"write classes=[{classes.__qualname__}]"
+        )
     if isinstance(classes, (str, bytes)) or not (isinstance(classes, Mapping) or hasattr(classes, "__iter__")):
-        raise TypeError(f"classes must be a list of classes (e.g. classes=[MyNet]) or a mapping of class path to "
-                        f"class, got {type(classes).__name__} {classes!r}")
+        raise TypeError(
+            f"classes must be a list of classes (e.g. classes=[MyNet]) or a mapping of class path to "
+            f"class, got {type(classes).__name__} {classes!r}"
+        )
     if isinstance(classes, Mapping):
         items = list(classes.items())
     else:
         items = []
         for c in classes:
             if not isinstance(c, type):
-                raise TypeError(f"classes must hold classes (e.g. classes=[MyNet]), and it holds "
-                                f"{type(c).__name__} {c!r}; pass the class itself, not an instance or a name")
+                raise TypeError(
+                    f"classes must hold classes (e.g. classes=[MyNet]), and it holds "
+                    f"{type(c).__name__} {c!r}; pass the class itself, not an instance or a name"
+                )
             items.append((f"{c.__module__}.{c.__qualname__}", c))
     out = {}
     for key, cls in items:
@@ -787,12 +854,12 @@ def _load_pickle(path: Path, data: bytes, session_cls):
     """The old format, for one's own files only (``allow_pickle=True``): a pickle runs code when read."""
     import pickle
 
-    rest = data[len(PICKLE_MAGIC):]
+    rest = data[len(PICKLE_MAGIC) :]
     nl = rest.find(b"\n")
     header = rest[:nl].decode(errors="replace") if nl >= 0 else "?"
     _version, _, check = header.partition(" ")
-    payload = rest[nl + 1:]
-    if not check.startswith("sha256=") or _sha256(payload) != check[len("sha256="):]:
+    payload = rest[nl + 1 :]
+    if not check.startswith("sha256=") or _sha256(payload) != check[len("sha256=") :]:
         raise SessionFileError(
             f"{path} is corrupted or truncated: its content does not match the checksum written when it "
             "was saved; re-run the session"

@@ -19,6 +19,7 @@ the next process that spills.
 :func:`release` drops the pages a reader touched (after a save, say) so that
 reading every old round once does not leave them all counted as resident.
 """
+
 from __future__ import annotations
 
 import mmap

@@ -1,5 +1,6 @@
 """A torch thread policy for alviz's small networks (task models, VAE, contrastive encoder, the attacks), and
 the policy of background work (the explorer's UMAP fits): it yields to the round the person is waiting for."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Every public function validates what a user gives it here, so errors are typed
 and say what to do; nothing reaches torch or numpy in a shape it cannot handle.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -27,9 +28,7 @@ def as_generator(rng: RandomLike) -> np.random.Generator:
         if int(rng) < 0:
             raise ValueError(f"rng={rng} is negative; pass a seed >= 0 or a numpy Generator")
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
-    )
+    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
 
 
 def torch_seed(rng: np.random.Generator) -> int:
@@ -51,14 +50,20 @@ def _fail(name: str, value, what: str, hint: str):
 
 def check_int(value, name: str, minimum: int | None = None, hint: str = "") -> int:
     """``value`` as an int (a bool is refused) no smaller than ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (
-            minimum is not None and value < minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (minimum is not None and value < minimum):
         _fail(name, value, "an int" + ("" if minimum is None else f" >= {minimum}"), hint)
     return int(value)
 
 
-def check_number(value, name: str, minimum: float | None = None, maximum: float | None = None, *,
-                 exclusive_minimum: bool = False, hint: str = "") -> float:
+def check_number(
+    value,
+    name: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    exclusive_minimum: bool = False,
+    hint: str = "",
+) -> float:
     """``value`` as a finite float (a bool is refused) within [minimum, maximum] (or (minimum, maximum])."""
     ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and bool(np.isfinite(float(value)))
     if ok and minimum is not None:
@@ -119,9 +124,7 @@ def check_features(X, name: str = "X", *, allow_empty: bool = False, min_ndim: i
         arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum((~np.isfinite(arr.reshape(arr.shape[0], -1))).any(axis=1)))
-        raise ValueError(
-            f"{name} has NaN or inf values in {bad} sample(s); impute or drop them before use"
-        )
+        raise ValueError(f"{name} has NaN or inf values in {bad} sample(s); impute or drop them before use")
     return arr
 
 
@@ -159,8 +162,7 @@ def check_budget(budget, n_available: int) -> int:
         raise ValueError(f"budget={budget}: ask for at least one sample (budget >= 1)")
     if budget > n_available:
         raise ValueError(
-            f"budget={budget} is larger than the {n_available} unlabeled samples left; "
-            f"ask for at most {n_available}"
+            f"budget={budget} is larger than the {n_available} unlabeled samples left; ask for at most {n_available}"
         )
     return budget
 

@@ -17,6 +17,7 @@ A :class:`Comparison` is a read-only mapping name -> Session that owns what
 ``alviz.compare`` returns one; so does :meth:`Comparison.of`, which turns a
 Session, a list of Sessions or a dict into one (what the plots accept).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -68,8 +69,9 @@ class Comparison(Mapping):
                     raise TypeError(f"sessions[{i}] is a {type(s).__name__}, not an alviz.Session")
             items = list(zip(unique_names(s.strategy.name for s in sessions), sessions))
         else:
-            raise TypeError(f"sessions must be a Session, a list of them or a dict name -> Session, "
-                            f"got {type(sessions).__name__}")
+            raise TypeError(
+                f"sessions must be a Session, a list of them or a dict name -> Session, got {type(sessions).__name__}"
+            )
         if not items:
             raise ValueError("give at least one session")
         for name, s in items:
@@ -88,8 +90,16 @@ class Comparison(Mapping):
         return cls(sessions)
 
     @classmethod
-    def start(cls, dataset: Dataset, strategies: Sequence, budget: int = 10, seed: int = 0, initial=20,
-              model=None, **session_params) -> "Comparison":
+    def start(
+        cls,
+        dataset: Dataset,
+        strategies: Sequence,
+        budget: int = 10,
+        seed: int = 0,
+        initial=20,
+        model=None,
+        **session_params,
+    ) -> "Comparison":
         """Sessions of ``strategies`` (names or configured objects) that share one start, no round run yet.
 
         The first session draws the initial labeled set from ``seed`` (or takes the
@@ -98,10 +108,21 @@ class Comparison(Mapping):
         """
         if isinstance(strategies, (str, bytes)) or not isinstance(strategies, Sequence) or not strategies:
             raise ValueError("give at least one strategy to compare, as a list (e.g. ['random', 'margin'])")
-        first = Session(dataset, strategy=strategies[0], model=model, initial=initial, budget=budget, seed=seed,
-                        **session_params)
-        sessions = [first] + [Session(dataset, strategy=s, model=model, initial=first.initial_indices,
-                                      budget=budget, seed=seed, **session_params) for s in strategies[1:]]
+        first = Session(
+            dataset, strategy=strategies[0], model=model, initial=initial, budget=budget, seed=seed, **session_params
+        )
+        sessions = [first] + [
+            Session(
+                dataset,
+                strategy=s,
+                model=model,
+                initial=first.initial_indices,
+                budget=budget,
+                seed=seed,
+                **session_params,
+            )
+            for s in strategies[1:]
+        ]
         return cls(sessions)
 
     # ------------------------------------------------------------------ the mapping
@@ -119,8 +140,10 @@ class Comparison(Mapping):
 
     def __repr__(self) -> str:
         first = next(iter(self._sessions.values()))
-        return (f"Comparison(dataset={first.dataset.name!r}, strategies={list(self)}, "
-                f"rounds={[len(s.rounds) for s in self.values()]})")
+        return (
+            f"Comparison(dataset={first.dataset.name!r}, strategies={list(self)}, "
+            f"rounds={[len(s.rounds) for s in self.values()]})"
+        )
 
     @property
     def dataset(self) -> Dataset:
@@ -142,18 +165,21 @@ class Comparison(Mapping):
             if len(s.dataset.X) != len(first.dataset.X):
                 raise ValueError(
                     f"the sessions must share one pool: {name!r} has {len(s.dataset.X)} samples, "
-                    f"{next(iter(self))!r} {len(first.dataset.X)}; run them on one dataset with alviz.compare")
+                    f"{next(iter(self))!r} {len(first.dataset.X)}; run them on one dataset with alviz.compare"
+                )
             if s.dataset.fingerprint() != first.dataset.fingerprint():
                 raise ValueError(
                     f"the sessions run on different datasets ({name!r} does not share {next(iter(self))!r}'s "
-                    "pool); compare strategies on one dataset with alviz.compare")
+                    "pool); compare strategies on one dataset with alviz.compare"
+                )
         if same_start:
             start = np.sort(first.initial_indices)
             for name, s in self._sessions.items():
                 if not np.array_equal(np.sort(s.initial_indices), start):
                     raise ValueError(
                         f"the sessions start from different labeled sets ({name!r} differs); make them with "
-                        "alviz.compare(ds, strategies, rounds=0) so they share the start")
+                        "alviz.compare(ds, strategies, rounds=0) so they share the start"
+                    )
         return self
 
     # ------------------------------------------------------------------ stepping together
@@ -196,8 +222,11 @@ class Comparison(Mapping):
 
                 from .session import PoolExhaustedWarning
 
-                warnings.warn(f"the pool is exhausted (every sample is labeled): ran {i} of the {rounds} rounds "
-                              "asked for", PoolExhaustedWarning, stacklevel=2)
+                warnings.warn(
+                    f"the pool is exhausted (every sample is labeled): ran {i} of the {rounds} rounds asked for",
+                    PoolExhaustedWarning,
+                    stacklevel=2,
+                )
                 break
             self.step()
         return self
@@ -207,8 +236,16 @@ class Comparison(Mapping):
         return {name: s.learning_curve() for name, s in self.items()}
 
 
-def compare(dataset: Dataset, strategies: Sequence[Any], rounds: int = 5, budget: int = 10, seed: int = 0,
-            initial: Any = 20, model: Any = None, progress: bool = False) -> "Comparison":
+def compare(
+    dataset: Dataset,
+    strategies: Sequence[Any],
+    rounds: int = 5,
+    budget: int = 10,
+    seed: int = 0,
+    initial: Any = 20,
+    model: Any = None,
+    progress: bool = False,
+) -> "Comparison":
     """Run several strategies from the same initial labeled set and seed.
 
     Parameters
@@ -235,5 +272,6 @@ def compare(dataset: Dataset, strategies: Sequence[Any], rounds: int = 5, budget
     Comparison
         A mapping name -> Session in the order given, stepped together.
     """
-    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial,
-                            model=model).run(rounds, progress=progress)
+    return Comparison.start(dataset, strategies, budget=budget, seed=seed, initial=initial, model=model).run(
+        rounds, progress=progress
+    )

@@ -3,6 +3,7 @@
 Pure of any strategy (``alviz.strategies._representations`` serves it to the strategies). The fit is cached
 on disk (:func:`fit_contrastive`); randomness comes from the int ``seed`` passed in.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,12 +18,26 @@ from torch import nn
 from ._cache import cached_arrays, content_key
 from ._device import resolve_device, seeded
 from ._threads import threads_for as _threads_for
-from ._validation import (check_features, check_int, check_number)
-from ._networks import (CONTRASTIVE_BATCH_IMAGES, CONTRASTIVE_MAX_STEPS_IMAGES, _batched_apply, _device_of,
-                        _uses_conv, auto_steps)
+from ._validation import check_features, check_int, check_number
+from ._networks import (
+    CONTRASTIVE_BATCH_IMAGES,
+    CONTRASTIVE_MAX_STEPS_IMAGES,
+    _batched_apply,
+    _device_of,
+    _uses_conv,
+    auto_steps,
+)
 
-__all__ = ["nt_xent", "augment_vectors", "augment_images", "make_contrastive_encoder", "fit_contrastive",
-           "ContrastiveFit", "contrastive_embedding"]
+__all__ = [
+    "nt_xent",
+    "augment_vectors",
+    "augment_images",
+    "make_contrastive_encoder",
+    "fit_contrastive",
+    "ContrastiveFit",
+    "contrastive_embedding",
+]
+
 
 # ============================================================================ contrastive
 def nt_xent(z1, z2, temperature: float = 0.5):
@@ -40,8 +55,9 @@ def nt_xent(z1, z2, temperature: float = 0.5):
     return F.cross_entropy(sim, target)
 
 
-def augment_vectors(x, mean, std, noise: float = 0.2, feature_dropout: float = 0.2,
-                    generator: Optional[torch.Generator] = None):
+def augment_vectors(
+    x, mean, std, noise: float = 0.2, feature_dropout: float = 0.2, generator: Optional[torch.Generator] = None
+):
     """A random view of feature vectors (B, d): Gaussian noise of ``noise``·std per feature, and each
     feature replaced by its pool mean with probability ``feature_dropout``.
 
@@ -56,8 +72,13 @@ def augment_vectors(x, mean, std, noise: float = 0.2, feature_dropout: float = 0
     return out
 
 
-def augment_images(x, max_shift: float = 0.125, max_rotation: float = 15.0, noise: float = 0.05,
-                   generator: Optional[torch.Generator] = None):
+def augment_images(
+    x,
+    max_shift: float = 0.125,
+    max_rotation: float = 15.0,
+    noise: float = 0.05,
+    generator: Optional[torch.Generator] = None,
+):
     """A random view of images (B, C, H, W): a shift of up to ``max_shift`` of the side, a rotation of up to
     ``max_rotation`` degrees (one affine resampling, zeros outside), plus Gaussian noise of std ``noise``.
     The random draws come from ``generator`` on the CPU whatever ``x``'s device (same views on CPU and GPU)."""
@@ -65,8 +86,9 @@ def augment_images(x, max_shift: float = 0.125, max_rotation: float = 15.0, nois
     angle = ((torch.rand(b, generator=generator) * 2 - 1) * math.radians(max_rotation)).to(x.device)  # (B,)
     shift = ((torch.rand(b, 2, generator=generator) * 2 - 1) * 2 * max_shift).to(x.device)  # (B, 2) grid units
     cos, sin = torch.cos(angle), torch.sin(angle)
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
-                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)  # (B, 2, 3)
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )  # (B, 2, 3)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)  # (B, H, W, 2)
     out = F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)  # (B, C, H, W)
     return out + noise * torch.randn(x.shape, generator=generator).to(x.device)
@@ -90,9 +112,13 @@ def make_contrastive_encoder(input_shape: Sequence[int], rep_dim: int = 128, pro
     input_shape = tuple(int(s) for s in input_shape)
     if _uses_conv(input_shape):  # stride-2 convs: ~3x cheaper a step than conv + max-pool on a CPU
         backbone = nn.Sequential(
-            nn.Conv2d(input_shape[0], 32, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(64 * 4, rep_dim),
+            nn.Conv2d(input_shape[0], 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * 4, rep_dim),
         )
     else:
         d = int(np.prod(input_shape))
@@ -116,8 +142,9 @@ class ContrastiveFit:
         """(m, rep_dim) L2-normalised representation of new samples of the same shape."""
         X = check_features(X, "X").astype(np.float32, copy=False)
         self.encoder.eval()
-        return _batched_apply(lambda x: F.normalize(self.encoder.backbone(x), dim=1), X,
-                              device=_device_of(self.encoder))
+        return _batched_apply(
+            lambda x: F.normalize(self.encoder.backbone(x), dim=1), X, device=_device_of(self.encoder)
+        )
 
 
 def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, device) -> dict:
@@ -140,15 +167,17 @@ def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, devi
                 return augment_images(x, cfg["max_shift"], cfg["max_rotation"], noise, generator=gen)
         else:
             mean, std = Xt.mean(0).to(device), (Xt.std(0) + 1e-8).to(device)  # (d,) each
+
             def view(x):
                 return augment_vectors(x, mean, std, cfg["noise"], cfg["feature_dropout"], generator=gen)
+
         net.train()
         order = torch.randperm(n, generator=gen)
         pos = 0
         for t in tqdm(range(steps), desc="contrastive encoder", leave=False, disable=not progress):
             if pos + bs > n:  # a new epoch
                 order, pos = torch.randperm(n, generator=gen), 0
-            x = Xt[order[pos:pos + bs]].to(device)
+            x = Xt[order[pos : pos + bs]].to(device)
             pos += bs
             loss = nt_xent(net(view(x)), net(view(x)), cfg["temperature"])
             opt.zero_grad()
@@ -161,12 +190,25 @@ def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, devi
     return {"embedding": emb, "state": state, "loss": losses, "config": dict(cfg)}
 
 
-def fit_contrastive(X, seed: int = 0, *, epochs: float = 100, max_steps: Optional[int] = None,
-                    batch_size: Optional[int] = None,
-                    temperature: float = 0.5, rep_dim: int = 128, proj_dim: int = 64, lr: float = 1e-3,
-                    noise: float = 0.2, feature_dropout: float = 0.2, max_shift: float = 0.125,
-                    max_rotation: float = 15.0, progress: bool = False, cache: bool = True,
-                    device="cpu") -> ContrastiveFit:
+def fit_contrastive(
+    X,
+    seed: int = 0,
+    *,
+    epochs: float = 100,
+    max_steps: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    temperature: float = 0.5,
+    rep_dim: int = 128,
+    proj_dim: int = 64,
+    lr: float = 1e-3,
+    noise: float = 0.2,
+    feature_dropout: float = 0.2,
+    max_shift: float = 0.125,
+    max_rotation: float = 15.0,
+    progress: bool = False,
+    cache: bool = True,
+    device="cpu",
+) -> ContrastiveFit:
     """Train a SimCLR-style encoder on the pool once; later calls load it from the disk cache.
 
     Views come from augmentations that fit the data: for image tensors
@@ -216,15 +258,23 @@ def fit_contrastive(X, seed: int = 0, *, epochs: float = 100, max_steps: Optiona
         raise ValueError(f"contrastive training needs at least 2 samples (each is the others' negative), got {len(X)}")
     for name, v in (("epochs", epochs), ("temperature", temperature), ("lr", lr)):
         check_number(v, name, 0.0, exclusive_minimum=True)
-    for name, v in (("max_steps", max_steps), ("batch_size", batch_size), ("rep_dim", rep_dim),
-                    ("proj_dim", proj_dim)):
+    for name, v in (("max_steps", max_steps), ("batch_size", batch_size), ("rep_dim", rep_dim), ("proj_dim", proj_dim)):
         check_int(v, name, 1)
     if not 0 <= feature_dropout < 1:
         raise ValueError(f"feature_dropout={feature_dropout!r} must be in [0, 1)")
-    cfg = dict(epochs=float(epochs), max_steps=int(max_steps), batch_size=int(batch_size),
-               temperature=float(temperature), rep_dim=int(rep_dim), proj_dim=int(proj_dim), lr=float(lr),
-               noise=float(noise), feature_dropout=float(feature_dropout), max_shift=float(max_shift),
-               max_rotation=float(max_rotation))
+    cfg = dict(
+        epochs=float(epochs),
+        max_steps=int(max_steps),
+        batch_size=int(batch_size),
+        temperature=float(temperature),
+        rep_dim=int(rep_dim),
+        proj_dim=int(proj_dim),
+        lr=float(lr),
+        noise=float(noise),
+        feature_dropout=float(feature_dropout),
+        max_shift=float(max_shift),
+        max_rotation=float(max_rotation),
+    )
 
     def compute():
         return _train_contrastive(X, int(seed), cfg, progress, dev)

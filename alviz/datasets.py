@@ -5,6 +5,7 @@ network). ``make_toy`` gives 2-D sets whose input space is the picture.
 ``from_torchvision`` reads MNIST, Fashion-MNIST and CIFAR-10 from the folder
 layout torchvision uses (and asks torchvision to download them when told to).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -19,8 +20,18 @@ import numpy as np
 from ._cache import pool_key
 from ._validation import check_features, check_labels
 
-__all__ = ["Dataset", "load_digits", "load_mnist", "make_toy", "from_arrays", "from_torchvision", "encode_labels",
-           "read_layout", "LAYOUTS", "SCALES"]
+__all__ = [
+    "Dataset",
+    "load_digits",
+    "load_mnist",
+    "make_toy",
+    "from_arrays",
+    "from_torchvision",
+    "encode_labels",
+    "read_layout",
+    "LAYOUTS",
+    "SCALES",
+]
 
 
 @dataclass(eq=False)
@@ -94,8 +105,10 @@ class Dataset:
         if self.features is not None:
             F = check_features(self.features, "features").astype(np.float32, copy=False)
             if len(F) != len(self.X):
-                raise ValueError(f"features has {len(F)} rows for {len(self.X)} pool samples; give one row of "
-                                 "your own features per pool sample (in the order of X)")
+                raise ValueError(
+                    f"features has {len(F)} rows for {len(self.X)} pool samples; give one row of "
+                    "your own features per pool sample (in the order of X)"
+                )
             self.features = F.reshape(len(F), -1)
 
     @property
@@ -139,8 +152,7 @@ class Dataset:
         return pool_key(self.X, self.y)
 
     def __repr__(self) -> str:
-        return (f"Dataset(name={self.name!r}, pool={self.X.shape}, test={self.X_test.shape}, "
-                f"classes={self.n_classes})")
+        return f"Dataset(name={self.name!r}, pool={self.X.shape}, test={self.X_test.shape}, classes={self.n_classes})"
 
 
 def _stratified_split(n_total: int, y: np.ndarray, test_size: float, seed: int):
@@ -163,8 +175,15 @@ def load_digits(seed: int = 0, test_size: float = 0.25) -> Dataset:
     X = (d.data / 16.0).astype(np.float32)
     y = d.target.astype(np.int64)
     tr, te = _stratified_split(len(X), y, test_size, seed)
-    return Dataset(X[tr], y[tr], X[te], y[te], [str(c) for c in range(10)],
-                   images=(d.images[tr] / 16.0).astype(np.float32), name="digits")
+    return Dataset(
+        X[tr],
+        y[tr],
+        X[te],
+        y[te],
+        [str(c) for c in range(10)],
+        images=(d.images[tr] / 16.0).astype(np.float32),
+        name="digits",
+    )
 
 
 def load_mnist(seed: int = 0, test_size: float = 0.2) -> Dataset:
@@ -189,8 +208,9 @@ def load_mnist(seed: int = 0, test_size: float = 0.2) -> Dataset:
     return Dataset(X[tr], y[tr], X[te], y[te], [str(c) for c in range(10)], images=X[tr, 0], name="mnist")
 
 
-def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, seed: int = 0,
-             test_size: float = 0.3) -> Dataset:
+def make_toy(
+    kind: str = "moons", n: int = 600, noise: Optional[float] = None, seed: int = 0, test_size: float = 0.3
+) -> Dataset:
     """A generated 2-D set; the input space is the picture.
 
     Parameters
@@ -217,8 +237,9 @@ def make_toy(kind: str = "moons", n: int = 600, noise: Optional[float] = None, s
 
     if not isinstance(n, (int, np.integer)) or n < 20:
         raise ValueError(f"n={n}: a toy set needs at least 20 points")
-    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float, np.number))
-                              or not np.isfinite(noise) or noise < 0):
+    if noise is not None and (
+        isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) or not np.isfinite(noise) or noise < 0
+    ):
         raise ValueError(f"noise={noise!r}: give a noise level >= 0 (the jitter's standard deviation), or None")
     total = int(round(n / (1 - test_size)))
     if kind == "moons":
@@ -253,6 +274,8 @@ def _spiral(total: int, noise: float, rng: np.random.Generator) -> tuple:
     angle = t * 1.75 * 2 * np.pi + np.pi * y
     X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
     return X + noise * rng.standard_normal(X.shape), y.astype(np.int64)
+
+
 #: the values of ``from_arrays(layout=...)``
 LAYOUTS = ("auto", "vectors", "channels_first", "channels_last")
 #: the values of ``from_arrays(scale=...)``
@@ -287,6 +310,7 @@ def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
         ``(y, y_test, class_names, label_encoding)``: int64 codes, the test codes (or None), the names
         (a list of str, or None to derive them), and the ``Dataset.label_encoding`` dict.
     """
+
     def values(v, name):
         cat = getattr(v, "cat", None)  # a pandas Series of dtype category
         cats = getattr(v, "categories", None) if cat is None else cat.categories
@@ -304,8 +328,10 @@ def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} has NaN or inf labels; drop those samples first")
             if not np.all(arr == np.round(arr)):
-                raise ValueError(f"{name} holds non-integer numbers ({arr[arr != np.round(arr)][0]!r}): alviz "
-                                 "classifies, so labels are classes (ints or strings), not continuous values")
+                raise ValueError(
+                    f"{name} holds non-integer numbers ({arr[arr != np.round(arr)][0]!r}): alviz "
+                    "classifies, so labels are classes (ints or strings), not continuous values"
+                )
             arr = arr.astype(np.int64)
         if arr.dtype == object:
             if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr):
@@ -338,14 +364,18 @@ def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
             raise ValueError(f"the labels cannot be sorted ({exc}); give them as ints or strings") from exc
         original = [_plain(u) for u in uniq]
     if names is not None and len(names) != len(original):
-        raise ValueError(f"class_names has {len(names)} names for the {len(original)} distinct labels "
-                         f"{original[:12]}; give one name per distinct label, in sorted order")
+        raise ValueError(
+            f"class_names has {len(names)} names for the {len(original)} distinct labels "
+            f"{original[:12]}; give one name per distinct label, in sorted order"
+        )
     kind = "categorical" if cats is not None else ("integer" if ints else "")
     shown = ", ".join(map(repr, original[:6])) + (", ..." if len(original) > 6 else "")
-    enc = {"original": original,
-           "summary": f"{kind + ' ' if kind else ''}labels {shown} encoded as class indices 0..{len(original) - 1}"}
+    enc = {
+        "original": original,
+        "summary": f"{kind + ' ' if kind else ''}labels {shown} encoded as class indices 0..{len(original) - 1}",
+    }
     codes = codes.reshape(-1).astype(np.int64)
-    y_codes, yt_codes = codes[:len(yv)], (None if yt is None else codes[len(yv):])
+    y_codes, yt_codes = codes[: len(yv)], (None if yt is None else codes[len(yv) :])
     return y_codes, yt_codes, (names if names is not None else [str(o) for o in original]), enc
 
 
@@ -373,8 +403,10 @@ def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
         from ._params import suggest
 
         hint = suggest(layout, [v for v in LAYOUTS])
-        raise ValueError(f"layout={layout!r}; choose one of {', '.join(map(repr, LAYOUTS))}"
-                         + (f" (did you mean {hint!r}?)" if hint else ""))
+        raise ValueError(
+            f"layout={layout!r}; choose one of {', '.join(map(repr, LAYOUTS))}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
     raw = np.asarray(X.detach().cpu().numpy() if hasattr(X, "detach") else X)
     is_bytes = raw.dtype == np.uint8
     arr = check_features(raw, name)
@@ -382,20 +414,26 @@ def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
         return arr.reshape(len(arr), -1)
     if arr.ndim == 2:
         if layout != "auto":
-            raise ValueError(f"layout={layout!r} needs image arrays, but {name} has shape {arr.shape} (vectors); "
-                             "use layout='auto' or 'vectors', or reshape each sample to an image first")
+            raise ValueError(
+                f"layout={layout!r} needs image arrays, but {name} has shape {arr.shape} (vectors); "
+                "use layout='auto' or 'vectors', or reshape each sample to an image first"
+            )
         return arr
     if arr.ndim == 3:
         if layout == "channels_first":
-            raise ValueError(f"layout='channels_first' needs (n, C, H, W), but {name} has shape {arr.shape}; "
-                             "(n, H, W) grey images are read with layout='auto'")
+            raise ValueError(
+                f"layout='channels_first' needs (n, C, H, W), but {name} has shape {arr.shape}; "
+                "(n, H, W) grey images are read with layout='auto'"
+            )
         out = arr[:, None]
     elif arr.ndim == 4:
         first, last = arr.shape[1] in _CHANNELS, arr.shape[3] in _CHANNELS
         if layout == "auto" and first and last and arr.shape[1] != arr.shape[3]:
-            raise ValueError(f"{name} of shape {arr.shape} could be channels-first (n, C, H, W) or channels-last "
-                             "(n, H, W, C); say which: from_arrays(..., layout='channels_first' or "
-                             "'channels_last')")
+            raise ValueError(
+                f"{name} of shape {arr.shape} could be channels-first (n, C, H, W) or channels-last "
+                "(n, H, W, C); say which: from_arrays(..., layout='channels_first' or "
+                "'channels_last')"
+            )
         channels_last = layout == "channels_last" or (layout == "auto" and last and not first)
         out = np.ascontiguousarray(arr.transpose(0, 3, 1, 2)) if channels_last else arr
     else:
@@ -408,28 +446,46 @@ def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
 def _standardise(X: np.ndarray, X_test: np.ndarray, scale) -> tuple:
     """(X, X_test, feature_scaling) under ``from_arrays(scale=...)`` (vectors only)."""
     if scale not in SCALES:
-        raise ValueError(f"scale={scale!r}; choose 'auto' (standardise features with values beyond ±100), "
-                         "'standard' (always) or None (keep the features as given)")
+        raise ValueError(
+            f"scale={scale!r}; choose 'auto' (standardise features with values beyond ±100), "
+            "'standard' (always) or None (keep the features as given)"
+        )
     if scale is None:
         return X, X_test, None
     if X.ndim != 2:
         if scale == "standard":
-            raise ValueError("scale='standard' standardises feature vectors; image tensors keep their pixel "
-                             "values (use scale='auto' or None)")
+            raise ValueError(
+                "scale='standard' standardises feature vectors; image tensors keep their pixel "
+                "values (use scale='auto' or None)"
+            )
         return X, X_test, None
     if scale == "auto" and np.abs(X).max(initial=0.0) <= _UNIT_RANGE:
         return X, X_test, None
     mean = X.mean(axis=0, dtype=np.float64)
     sd = X.std(axis=0, dtype=np.float64)
     sd = np.where(sd > 0, sd, 1.0)
+
     def tf(A):
         return ((A - mean) / sd).astype(np.float32)
+
     return tf(X), tf(X_test), {"kind": "standard", "mean": mean.astype(np.float32), "scale": sd.astype(np.float32)}
 
 
-def from_arrays(X, y, X_test=None, y_test=None, class_names: Optional[Sequence[str]] = None,
-                images=None, name: str = "arrays", test_size: float = 0.25, seed: int = 0, *,
-                features=None, layout: str = "auto", scale: Optional[str] = "auto") -> Dataset:
+def from_arrays(
+    X,
+    y,
+    X_test=None,
+    y_test=None,
+    class_names: Optional[Sequence[str]] = None,
+    images=None,
+    name: str = "arrays",
+    test_size: float = 0.25,
+    seed: int = 0,
+    *,
+    features=None,
+    layout: str = "auto",
+    scale: Optional[str] = "auto",
+) -> Dataset:
     """A Dataset from your arrays, shaped the way you have them. Without ``X_test`` a stratified test split is made.
 
     Parameters
@@ -484,17 +540,42 @@ def from_arrays(X, y, X_test=None, y_test=None, class_names: Optional[Sequence[s
         Xp, yp = X, y_codes
         Xt, yt = read_layout(X_test, layout, "X_test"), yt_codes
     Xp, Xt, scaling = _standardise(Xp, Xt, scale) if Xp.shape[1:] == Xt.shape[1:] else (Xp, Xt, None)
-    return Dataset(Xp, yp, Xt, yt, list(names or []), images=imgs, name=name, features=F,
-                   label_encoding=enc, feature_scaling=scaling)
+    return Dataset(
+        Xp,
+        yp,
+        Xt,
+        yt,
+        list(names or []),
+        images=imgs,
+        name=name,
+        features=F,
+        label_encoding=enc,
+        feature_scaling=scaling,
+    )
 
 
 # --------------------------------------------------------------------------- torchvision
 _TV = {
     "MNIST": dict(folder="MNIST", classes=[str(i) for i in range(10)]),
-    "FashionMNIST": dict(folder="FashionMNIST", classes=[
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]),
-    "CIFAR10": dict(folder="cifar-10-batches-py", classes=[
-        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]),
+    "FashionMNIST": dict(
+        folder="FashionMNIST",
+        classes=[
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
+    ),
+    "CIFAR10": dict(
+        folder="cifar-10-batches-py",
+        classes=["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+    ),
 }
 
 
@@ -506,7 +587,7 @@ def _read_idx(path: Path) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes")
     ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if arr.size != int(np.prod(dims)):
         raise ValueError(f"{path} is truncated: expected {int(np.prod(dims))} values, found {arr.size}")
@@ -545,8 +626,14 @@ def _load_cifar10(root: Path, train: bool):
     return np.concatenate(Xs).astype(np.float32) / 255.0, np.concatenate(ys)
 
 
-def from_torchvision(name: str, root="~/.cache/alviz/torchvision", download: bool = False,
-                     subset: Optional[int] = 5000, test_subset: Optional[int] = 2000, seed: int = 0) -> Dataset:
+def from_torchvision(
+    name: str,
+    root="~/.cache/alviz/torchvision",
+    download: bool = False,
+    subset: Optional[int] = 5000,
+    test_subset: Optional[int] = 2000,
+    seed: int = 0,
+) -> Dataset:
     """MNIST, FashionMNIST or CIFAR10 as a Dataset, read from torchvision's folder layout.
 
     With ``download=True`` torchvision fetches the files (internet needed,
@@ -574,10 +661,12 @@ def from_torchvision(name: str, root="~/.cache/alviz/torchvision", download: boo
         if m is None or m >= len(X):
             return X, y
         from sklearn.model_selection import train_test_split
+
         counts = np.bincount(y)
         strat = y if counts[counts > 0].min() >= 2 and m >= len(counts) else None
-        idx, _ = train_test_split(np.arange(len(X)), train_size=m, random_state=int(rng.integers(2**31)),
-                                  stratify=strat)
+        idx, _ = train_test_split(
+            np.arange(len(X)), train_size=m, random_state=int(rng.integers(2**31)), stratify=strat
+        )
         return X[np.sort(idx)], y[np.sort(idx)]
 
     X, y = _sub(X, y, subset)

@@ -4,14 +4,28 @@ A ground-floor module (numpy only, no torch): strategies declare and check their
 and the pictures (``alviz.plot``), the session file and the widgets read the kinds from it without
 importing the strategy machinery.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
 import numpy as np
 
-__all__ = ["DIAGNOSTIC_KINDS", "DIAGNOSTICS", "PER_POOL", "POOL_MATRIX", "PER_PICK", "INDEX_SET", "SCALAR", "LABEL",
-           "ARRAY", "DiagnosticError", "diagnostic_kind", "declare_diagnostic", "check_diagnostics"]
+__all__ = [
+    "DIAGNOSTIC_KINDS",
+    "DIAGNOSTICS",
+    "PER_POOL",
+    "POOL_MATRIX",
+    "PER_PICK",
+    "INDEX_SET",
+    "SCALAR",
+    "LABEL",
+    "ARRAY",
+    "DiagnosticError",
+    "diagnostic_kind",
+    "declare_diagnostic",
+    "check_diagnostics",
+]
 
 #: the kinds of diagnostic a strategy may put in ``QueryResult.extras``
 PER_POOL = "per_pool"  #: (n_pool,) numbers or bools: one value per pool sample (a colour, a ring size)
@@ -43,45 +57,88 @@ DIAGNOSTICS: Dict[str, str] = {
     # uncertainty
     "predicted": PER_POOL,
     # committees
-    "member_votes": POOL_MATRIX, "vote_agreement": PER_POOL, "disagreement": PER_POOL,
+    "member_votes": POOL_MATRIX,
+    "vote_agreement": PER_POOL,
+    "disagreement": PER_POOL,
     # expected model change / error reduction
-    "expected_gradient_length": PER_POOL, "expected_loss": PER_POOL,
+    "expected_gradient_length": PER_POOL,
+    "expected_loss": PER_POOL,
     # core-set (and contrastive core-set)
-    "covering_radius": PER_PICK, "pick_nearest_center": PER_PICK, "pick_distance": PER_PICK,
-    "nearest_center": PER_POOL, "distance_to_labeled": PER_POOL, "embedding_source": LABEL,
+    "covering_radius": PER_PICK,
+    "pick_nearest_center": PER_PICK,
+    "pick_distance": PER_PICK,
+    "nearest_center": PER_POOL,
+    "distance_to_labeled": PER_POOL,
+    "embedding_source": LABEL,
     "input_covering_radius": SCALAR,  # on 2-D data: the cover by the labeled set and the picks, in input units
     # VAAL
-    "discriminator_p_labeled": PER_POOL, "vae_loss": ARRAY, "discriminator_loss": ARRAY,
+    "discriminator_p_labeled": PER_POOL,
+    "vae_loss": ARRAY,
+    "discriminator_loss": ARRAY,
     "criterion": LABEL,
     # the adversarial line after VAAL: Learning Loss, WAAL, TA-VAAL, SRAAL
-    "predicted_loss": PER_POOL, "true_loss": PER_POOL, "loss_prediction_loss": ARRAY,
-    "critic_score": PER_POOL, "uncertainty_bound": PER_POOL, "critic_loss": ARRAY, "relabeled_state": PER_POOL,
+    "predicted_loss": PER_POOL,
+    "true_loss": PER_POOL,
+    "loss_prediction_loss": ARRAY,
+    "critic_score": PER_POOL,
+    "uncertainty_bound": PER_POOL,
+    "critic_loss": ARRAY,
+    "relabeled_state": PER_POOL,
     # adversarial
-    "perturbation": POOL_MATRIX, "adversarial_class": PER_POOL, "iterations": PER_POOL, "flipped": PER_POOL,
-    "perturbation_norm": PER_POOL, "stuck": PER_POOL, "gradient_norm": PER_POOL,
+    "perturbation": POOL_MATRIX,
+    "adversarial_class": PER_POOL,
+    "iterations": PER_POOL,
+    "flipped": PER_POOL,
+    "perturbation_norm": PER_POOL,
+    "stuck": PER_POOL,
+    "gradient_norm": PER_POOL,
     # gradient embeddings
-    "seed_distance": PER_PICK, "residual_norm": PER_PICK, "span_rank": SCALAR,
+    "seed_distance": PER_PICK,
+    "residual_norm": PER_PICK,
+    "span_rank": SCALAR,
     # clustering and coverage
-    "cluster": PER_POOL, "typicality": PER_POOL, "n_clusters": SCALAR, "centroids": ARRAY,
-    "distance_to_centroid": PER_POOL, "delta": SCALAR, "covered": PER_POOL, "pseudo_label": PER_POOL,
+    "cluster": PER_POOL,
+    "typicality": PER_POOL,
+    "n_clusters": SCALAR,
+    "centroids": ARRAY,
+    "distance_to_centroid": PER_POOL,
+    "delta": SCALAR,
+    "covered": PER_POOL,
+    "pseudo_label": PER_POOL,
     # Bayesian (MC dropout), BatchBALD, BAIT
-    "predictive_entropy": PER_POOL, "expected_entropy": PER_POOL, "joint_mutual_information": PER_PICK,
-    "oversampled": INDEX_SET, "bait_objective": ARRAY,
+    "predictive_entropy": PER_POOL,
+    "expected_entropy": PER_POOL,
+    "joint_mutual_information": PER_PICK,
+    "oversampled": INDEX_SET,
+    "bait_objective": ARRAY,
     # herding (kernel coverage)
-    "coverage_gain": PER_PICK, "uncertainty": PER_POOL, "bandwidth": SCALAR, "temperature": SCALAR,
+    "coverage_gain": PER_PICK,
+    "uncertainty": PER_POOL,
+    "bandwidth": SCALAR,
+    "temperature": SCALAR,
     # the representation-aware line after BADGE (alfa_mix, cdal, noise_stability, coregcn, uncertaingcn,
     # kmeans, cluster_margin)
-    "alfa_anchor": PER_POOL, "alpha_norm": PER_POOL, "alfa_target": ARRAY, "alfa_anchor_inputs": ARRAY,
-    "alpha_cap": SCALAR, "output_change": PER_POOL, "gcn_p_labeled": PER_POOL, "gcn_loss": ARRAY,
-    "graph_edges": ARRAY, "graph_edge_weight": ARRAY, "round_robin_pass": PER_PICK,
+    "alfa_anchor": PER_POOL,
+    "alpha_norm": PER_POOL,
+    "alfa_target": ARRAY,
+    "alfa_anchor_inputs": ARRAY,
+    "alpha_cap": SCALAR,
+    "output_change": PER_POOL,
+    "gcn_p_labeled": PER_POOL,
+    "gcn_loss": ARRAY,
+    "graph_edges": ARRAY,
+    "graph_edge_weight": ARRAY,
+    "round_robin_pass": PER_PICK,
     # any strategy
-    "candidates": INDEX_SET, "representation": POOL_MATRIX, "representation_name": LABEL,
+    "candidates": INDEX_SET,
+    "representation": POOL_MATRIX,
+    "representation_name": LABEL,
 }
 
 #: names that are not diagnostics, with what to do instead
 _NOT_DIAGNOSTICS = {
     "augment_inputs": "it is an instruction to the Session, not a diagnostic: return "
-                      "QueryResult(indices, scores, extras, augment_inputs=...)",
+    "QueryResult(indices, scores, extras, augment_inputs=...)",
 }
 
 
@@ -114,8 +171,10 @@ def declare_diagnostic(name: str, kind: str) -> None:
     if name in _NOT_DIAGNOSTICS:
         raise ValueError(f"{name!r} cannot be a diagnostic: {_NOT_DIAGNOSTICS[name]}")
     if DIAGNOSTICS.get(name, kind) != kind:
-        raise ValueError(f"the diagnostic {name!r} is already declared as {DIAGNOSTICS[name]!r}; "
-                         "choose another name for a different kind")
+        raise ValueError(
+            f"the diagnostic {name!r} is already declared as {DIAGNOSTICS[name]!r}; "
+            "choose another name for a different kind"
+        )
     DIAGNOSTICS[name] = kind
 
 
@@ -134,8 +193,10 @@ def _diagnostic_problem(kind: str, v, n_pool: int, k: int) -> bool:
     if kind == LABEL:
         return not isinstance(v, str)
     if kind == SCALAR:
-        return isinstance(v, (str, bytes)) or not (isinstance(v, (int, float, bool, np.number, np.bool_))
-                                                   or (isinstance(v, np.ndarray) and v.ndim == 0 and _is_numeric(v)))
+        return isinstance(v, (str, bytes)) or not (
+            isinstance(v, (int, float, bool, np.number, np.bool_))
+            or (isinstance(v, np.ndarray) and v.ndim == 0 and _is_numeric(v))
+        )
     if not isinstance(v, np.ndarray) or not _is_numeric(v):
         return True
     if kind == PER_POOL:
@@ -145,8 +206,12 @@ def _diagnostic_problem(kind: str, v, n_pool: int, k: int) -> bool:
     if kind == PER_PICK:
         return v.shape != (k,)
     if kind == INDEX_SET:
-        return (v.ndim != 1 or not np.issubdtype(v.dtype, np.integer)
-                or (v.size > 0 and (v.min() < 0 or v.max() >= n_pool)) or np.unique(v).size != v.size)
+        return (
+            v.ndim != 1
+            or not np.issubdtype(v.dtype, np.integer)
+            or (v.size > 0 and (v.min() < 0 or v.max() >= n_pool))
+            or np.unique(v).size != v.size
+        )
     return False  # ARRAY: any numeric array
 
 
@@ -172,9 +237,13 @@ def check_diagnostics(result: Any, n_pool: int) -> None:
             raise DiagnosticError(
                 f"extras[{key!r}] is not a declared diagnostic (it is {_found(v)}); declare its kind first, e.g. "
                 f"alviz.strategies.declare_diagnostic({key!r}, {PER_POOL!r}), with a kind among "
-                f"{list(DIAGNOSTIC_KINDS)}", key, None, _found(v))
+                f"{list(DIAGNOSTIC_KINDS)}",
+                key,
+                None,
+                _found(v),
+            )
         if _diagnostic_problem(kind, v, n_pool, k):
             want = DIAGNOSTIC_KINDS[kind].replace("n_pool", str(n_pool)).replace("(k,)", f"({k},)")
-            raise DiagnosticError(f"extras[{key!r}] is declared {kind} ({want}), but it is {_found(v)}",
-                                  key, kind, _found(v))
-
+            raise DiagnosticError(
+                f"extras[{key!r}] is declared {kind} ({want}), but it is {_found(v)}", key, kind, _found(v)
+            )

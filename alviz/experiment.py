@@ -19,6 +19,7 @@ backend (``from ray.util.joblib import register_ray; register_ray()`` then
 one torch/BLAS thread, and the results are sorted, so the tables are identical
 whatever ``n_jobs`` or the backend (only the ``seconds`` column differs).
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,8 +71,14 @@ def _rows(name: str, seed: int, session: Session) -> list:
     noisy = not isinstance(session.oracle, Simulated)
     for rnd in session.rounds:
         m = rnd.metrics
-        row = {"strategy": name, "seed": seed, "round": rnd.index, "n_labeled": int(m["n_labeled"]),
-               "accuracy": float(m["accuracy"]), "seconds": float(m.get("seconds", float("nan")))}
+        row = {
+            "strategy": name,
+            "seed": seed,
+            "round": rnd.index,
+            "n_labeled": int(m["n_labeled"]),
+            "accuracy": float(m["accuracy"]),
+            "seconds": float(m.get("seconds", float("nan"))),
+        }
         if noisy and "label_accuracy" in m:
             row["label_accuracy"] = float(m["label_accuracy"])
         rows.append(row)
@@ -102,8 +109,9 @@ class Experiment:
     dataset : the Dataset.
     """
 
-    def __init__(self, results, sessions: Dict[tuple, Session], strategies: Sequence[str], seeds: Sequence[int],
-                 dataset: Dataset):
+    def __init__(
+        self, results, sessions: Dict[tuple, Session], strategies: Sequence[str], seeds: Sequence[int], dataset: Dataset
+    ):
         self.results = results
         self.sessions = sessions
         self.strategies = list(strategies)
@@ -111,8 +119,10 @@ class Experiment:
         self.dataset = dataset
 
     def __repr__(self) -> str:
-        return (f"Experiment(dataset={self.dataset.name!r}, strategies={self.strategies}, seeds={self.seeds}, "
-                f"rounds={int(self.results['round'].max()) + 1 if len(self.results) else 0})")
+        return (
+            f"Experiment(dataset={self.dataset.name!r}, strategies={self.strategies}, seeds={self.seeds}, "
+            f"rounds={int(self.results['round'].max()) + 1 if len(self.results) else 0})"
+        )
 
     def comparison(self, seed: int) -> Comparison:
         """The runs of one seed as a :class:`Comparison` (they share one start)."""
@@ -127,15 +137,20 @@ class Experiment:
         and ``final`` (the last round's accuracy)."""
         import pandas as pd
 
-
         recs = []
         for (name, seed), g in self.results.groupby(["strategy", "seed"], sort=False):
             g = g.sort_values("round")
-            recs.append({"strategy": name, "seed": seed,
-                         "aulc": area_under_curve(g["n_labeled"].to_numpy(), g["accuracy"].to_numpy()),
-                         "final": float(g["accuracy"].iloc[-1])})
+            recs.append(
+                {
+                    "strategy": name,
+                    "seed": seed,
+                    "aulc": area_under_curve(g["n_labeled"].to_numpy(), g["accuracy"].to_numpy()),
+                    "final": float(g["accuracy"].iloc[-1]),
+                }
+            )
         return pd.DataFrame.from_records(recs, columns=["strategy", "seed", "aulc", "final"]).set_index(
-            ["strategy", "seed"])
+            ["strategy", "seed"]
+        )
 
     def summary(self, confidence: float = 0.95, baseline: Optional[str] = "random"):
         """A DataFrame indexed by strategy: the mean over seeds and a Student-t interval.
@@ -168,12 +183,12 @@ class Experiment:
             if base is not None:
                 d = (runs["aulc"] - base.reindex(runs.index)).to_numpy()
                 rec["diff_mean"], rec["diff_low"], rec["diff_high"] = interval(d, confidence)
-                rec["wins"] = (float(np.mean((d > 0) + 0.5 * (d == 0))) if d.size and name != baseline
-                               else float("nan"))
+                rec["wins"] = float(np.mean((d > 0) + 0.5 * (d == 0))) if d.size and name != baseline else float("nan")
                 rec["significant"] = bool(name != baseline and (rec["diff_low"] > 0 or rec["diff_high"] < 0))
                 rec["seeds_needed"] = float("nan") if name == baseline else seeds_needed(d, confidence)
-                rec["verdict"] = _verdict(name == baseline, rec["diff_low"], rec["diff_high"], baseline,
-                                          rec["seeds_needed"], len(d))
+                rec["verdict"] = _verdict(
+                    name == baseline, rec["diff_low"], rec["diff_high"], baseline, rec["seeds_needed"], len(d)
+                )
             recs.append(rec)
         return pd.DataFrame.from_records(recs).set_index("strategy")
 
@@ -193,8 +208,9 @@ class Experiment:
         return pd.DataFrame(W, index=self.strategies, columns=self.strategies)
 
 
-def _verdict(is_baseline: bool, low: float, high: float, baseline: str, needed: float = float("nan"),
-             n_seeds: int = 0) -> str:
+def _verdict(
+    is_baseline: bool, low: float, high: float, baseline: str, needed: float = float("nan"), n_seeds: int = 0
+) -> str:
     if is_baseline:
         return "the baseline"
     if not (np.isfinite(low) and np.isfinite(high)):
@@ -204,8 +220,10 @@ def _verdict(is_baseline: bool, low: float, high: float, baseline: str, needed: 
     if high < 0:
         return f"worse than {baseline}"
     if np.isfinite(needed):
-        return (f"not significant: within noise of {baseline} with {n_seeds} seeds "
-                f"(the spread suggests about {int(needed)} seeds)")
+        return (
+            f"not significant: within noise of {baseline} with {n_seeds} seeds "
+            f"(the spread suggests about {int(needed)} seeds)"
+        )
     return f"not significant: within noise of {baseline} (no difference to find)"
 
 
@@ -223,9 +241,19 @@ def _seed_list(seeds) -> list:
     return out
 
 
-def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS), rounds: int = 5, budget: int = 10,
-               initial=20, model=None, n_jobs: int = 1, oracle=None, progress: bool = False,
-               keep_sessions: bool = True) -> Experiment:
+def experiment(
+    dataset: Dataset,
+    strategies: Sequence,
+    seeds=range(DEFAULT_SEEDS),
+    rounds: int = 5,
+    budget: int = 10,
+    initial=20,
+    model=None,
+    n_jobs: int = 1,
+    oracle=None,
+    progress: bool = False,
+    keep_sessions: bool = True,
+) -> Experiment:
     """Run every strategy from every seed; return an :class:`Experiment`.
 
     Parameters
@@ -250,8 +278,10 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS
     import pandas as pd
 
     if not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
-                        "wrap arrays with alviz.datasets.from_arrays(X, y)")
+        raise TypeError(
+            f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
+            "wrap arrays with alviz.datasets.from_arrays(X, y)"
+        )
     if isinstance(strategies, (str, bytes)) or not isinstance(strategies, Sequence) or not strategies:
         raise ValueError("give the strategies as a list, e.g. ['random', 'margin']")
     seed_list = _seed_list(seeds)
@@ -267,14 +297,22 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS
     names = None
     for seed in seed_list:
         # every run gets its own copy of a configured strategy: state never leaks between runs
-        start = Comparison.start(dataset, [s if isinstance(s, str) else copy.deepcopy(s) for s in strategies],
-                                 budget=budget, seed=seed, initial=initial, model=model, **extra)
+        start = Comparison.start(
+            dataset,
+            [s if isinstance(s, str) else copy.deepcopy(s) for s in strategies],
+            budget=budget,
+            seed=seed,
+            initial=initial,
+            model=model,
+            **extra,
+        )
         names = list(start)
         tasks.extend((name, seed, session) for name, session in start.items())
 
     parallel = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")
-    out = parallel(joblib.delayed(_run_one)(name, seed, session, rounds, keep_sessions)
-                   for name, seed, session in tasks)
+    out = parallel(
+        joblib.delayed(_run_one)(name, seed, session, rounds, keep_sessions) for name, seed, session in tasks
+    )
     if progress:
         from tqdm.auto import tqdm
 
@@ -288,11 +326,15 @@ def experiment(dataset: Dataset, strategies: Sequence, seeds=range(DEFAULT_SEEDS
     columns = list(RESULT_COLUMNS) + (["label_accuracy"] if any("label_accuracy" in r for r in rows) else [])
     results = pd.DataFrame.from_records(rows, columns=columns)
     order = {name: i for i, name in enumerate(names)}
-    results = (results.assign(_order=results["strategy"].map(order))
-               .sort_values(["_order", "seed", "round"], kind="stable").drop(columns="_order")
-               .reset_index(drop=True))
-    sessions = {(name, seed): sessions[(name, seed)] for name in names for seed in seed_list
-                if (name, seed) in sessions}
+    results = (
+        results.assign(_order=results["strategy"].map(order))
+        .sort_values(["_order", "seed", "round"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    sessions = {
+        (name, seed): sessions[(name, seed)] for name in names for seed in seed_list if (name, seed) in sessions
+    }
     return Experiment(results, sessions, names, seed_list, dataset)
 
 

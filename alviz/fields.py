@@ -6,6 +6,7 @@ every point of a grid over the data (``Round.field``). The Session computes it
 while the round runs (the round's model is gone afterwards); the plots only
 draw it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 A ground-floor module (numpy, and scipy for the t quantile): the experiment tables and the pictures
 both take their numbers from here.
 """
+
 from __future__ import annotations
 
 from typing import Tuple

@@ -6,6 +6,7 @@ strategies). They are scikit-learn estimators (``get_params``/``clone`` work),
 seeded by ``random_state`` and deterministic on the CPU. Training seeds torch
 inside ``torch.random.fork_rng`` so the global torch state is left alone.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence
@@ -21,8 +22,22 @@ from ._params import Integral, Interval, Real, Satisfies, merged_constraints, va
 from ._threads import threads_for
 from ._validation import check_features, check_labels, torch_seed
 
-__all__ = ["MLP", "CNN", "TorchModel", "TorchClassifier", "OutputNotLogitsError", "output_kind", "ForwardRecord",
-           "default_model", "is_torch_model", "has_embedding", "model_input", "fit_fresh", "fit_warm", "warm_steps"]
+__all__ = [
+    "MLP",
+    "CNN",
+    "TorchModel",
+    "TorchClassifier",
+    "OutputNotLogitsError",
+    "output_kind",
+    "ForwardRecord",
+    "default_model",
+    "is_torch_model",
+    "has_embedding",
+    "model_input",
+    "fit_fresh",
+    "fit_warm",
+    "warm_steps",
+]
 
 
 class _Net(nn.Module):
@@ -67,9 +82,14 @@ def output_kind(out: torch.Tensor, atol: float = 1e-4) -> str:
     if bool((o <= 0).all()) and torch.allclose(o.exp().sum(dim=1), ones, atol=atol):
         return "log-probabilities"
     return "logits"
+
+
 def _widths_ok(value: Any) -> bool:
-    return (isinstance(value, (tuple, list)) and len(value) > 0
-            and all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value))
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) > 0
+        and all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1 for w in value)
+    )
 
 
 #: layer widths: a non-empty tuple of ints >= 1
@@ -204,8 +224,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         """Copy ``init_from``'s weights into the freshly built ``net``, or a ValueError saying why not."""
         if not hasattr(init_from, "network_"):
             raise ValueError("a warm start needs a fitted model to start from; the one given is not fitted")
-        if (type(init_from) is not type(self) or getattr(init_from, "input_shape_", None) != self.input_shape_
-                or getattr(init_from, "n_classes_", None) != n_classes):
+        if (
+            type(init_from) is not type(self)
+            or getattr(init_from, "input_shape_", None) != self.input_shape_
+            or getattr(init_from, "n_classes_", None) != n_classes
+        ):
             raise ValueError(
                 f"a warm start needs a model of the same kind, inputs and classes: got a "
                 f"{type(init_from).__name__} on {getattr(init_from, 'input_shape_', None)} with "
@@ -242,7 +265,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         batch = self._batch_size() if batch is None else batch
         self.network_.eval()
         with torch.no_grad(), threads_for(self.input_shape_):
-            out = [fn(Xt[i:i + batch].to(self.device_)).cpu() for i in range(0, len(Xt), batch)]
+            out = [fn(Xt[i : i + batch].to(self.device_)).cpu() for i in range(0, len(Xt), batch)]
         return torch.cat(out).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
@@ -293,8 +316,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     #: rows per forward pass of :meth:`mc_dropout_proba` (part of its numbers: the masks are drawn per batch)
     _MC_BATCH = 4096
 
-    def mc_dropout_proba(self, X, n_samples: int, seed: int, consistent: bool = False,
-                         embedding: Optional[np.ndarray] = None) -> np.ndarray:
+    def mc_dropout_proba(
+        self, X, n_samples: int, seed: int, consistent: bool = False, embedding: Optional[np.ndarray] = None
+    ) -> np.ndarray:
         """(T, n, C) float64: T = ``n_samples`` stochastic forward passes over ``X`` with only the
         network's Dropout layers sampling (MC dropout, Gal & Ghahramani 2016), everything else in eval mode.
 
@@ -351,7 +375,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 m.train()  # only the dropout layers are stochastic
             try:
                 for _ in range(int(n_samples)):
-                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    p = [torch.softmax(net(Xt[i : i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
                     out.append(torch.cat(p).numpy().astype(np.float64))  # (n, C)
             finally:
                 net.eval()
@@ -361,11 +385,17 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         """True when the network's only Dropout layer is the last of ``features`` and feeds the head."""
         net = self.network_
         feats = getattr(net, "features", None)
-        return (isinstance(feats, nn.Sequential) and len(drops) == 1 and len(feats) > 0
-                and feats[-1] is drops[0] and getattr(net, "head", None) is self.head_)
+        return (
+            isinstance(feats, nn.Sequential)
+            and len(drops) == 1
+            and len(feats) > 0
+            and feats[-1] is drops[0]
+            and getattr(net, "head", None) is self.head_
+        )
 
-    def _consistent_mc_proba(self, X, T: int, seed: int, drops: list,
-                             embedding: Optional[np.ndarray] = None) -> np.ndarray:
+    def _consistent_mc_proba(
+        self, X, T: int, seed: int, drops: list, embedding: Optional[np.ndarray] = None
+    ) -> np.ndarray:
         """Consistent MC dropout (see :meth:`mc_dropout_proba`): pass t multiplies each Dropout layer's
         output by one mask m_t (drawn once, Bernoulli(1 - p) / (1 - p), of the layer's per-sample shape)
         for every input; the layers stay in eval mode (identity) and forward hooks apply the masks.
@@ -394,24 +424,28 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             with torch.no_grad():
                 for t in range(T):
                     m = mask(t, 0, tuple(h.shape[1:]))
-                    logits = torch.cat([self.head_(h[i:i + 4096].to(self.device_) * m)
-                                        for i in range(0, len(h), 4096)])
+                    logits = torch.cat(
+                        [self.head_(h[i : i + 4096].to(self.device_) * m) for i in range(0, len(h), 4096)]
+                    )
                     out.append(torch.softmax(logits, dim=1).cpu().numpy().astype(np.float64))
             return np.stack(out)
         Xt = self._tensor(X)
         b = self._batch_size()
         current = [0]
         index = {id(m): j for j, m in enumerate(drops)}
-        hooks = [m.register_forward_hook(lambda mod, inp, output: output * mask(current[0], index[id(mod)],
-                                                                                 tuple(output.shape[1:])))
-                 for m in drops]
+        hooks = [
+            m.register_forward_hook(
+                lambda mod, inp, output: output * mask(current[0], index[id(mod)], tuple(output.shape[1:]))
+            )
+            for m in drops
+        ]
         out = []
         try:
             net.eval()
             with torch.no_grad(), threads_for(self.input_shape_):
                 for t in range(T):
                     current[0] = t
-                    p = [torch.softmax(net(Xt[i:i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
+                    p = [torch.softmax(net(Xt[i : i + b].to(self.device_)), dim=1).cpu() for i in range(0, len(Xt), b)]
                     out.append(torch.cat(p).numpy().astype(np.float64))
         finally:
             for hk in hooks:
@@ -461,9 +495,17 @@ class MLP(TorchClassifier):
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, hidden: Sequence[int] = (128,), dropout: float = 0.1, steps: int = 300,
-                 lr: float = 1e-2, weight_decay: float = 1e-4, batch_size: int = 64,
-                 random_state: Optional[int] = 0, device: str = "cpu"):
+    def __init__(
+        self,
+        hidden: Sequence[int] = (128,),
+        dropout: float = 0.1,
+        steps: int = 300,
+        lr: float = 1e-2,
+        weight_decay: float = 1e-4,
+        batch_size: int = 64,
+        random_state: Optional[int] = 0,
+        device: str = "cpu",
+    ):
         self.device = device
         self.hidden = hidden
         self.dropout = dropout
@@ -495,9 +537,18 @@ class CNN(TorchClassifier):
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, channels: Sequence[int] = (16, 32), embedding_dim: int = 64, dropout: float = 0.1,
-                 steps: int = 300, lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 64,
-                 random_state: Optional[int] = 0, device: str = "cpu"):
+    def __init__(
+        self,
+        channels: Sequence[int] = (16, 32),
+        embedding_dim: int = 64,
+        dropout: float = 0.1,
+        steps: int = 300,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int = 64,
+        random_state: Optional[int] = 0,
+        device: str = "cpu",
+    ):
         self.device = device
         self.channels = channels
         self.embedding_dim = embedding_dim
@@ -523,8 +574,13 @@ class CNN(TorchClassifier):
         for w in self.channels:
             layers += [nn.Conv2d(c, int(w), 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
             c = int(w)
-        layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(c * 4, int(self.embedding_dim)), nn.ReLU(),
-                   nn.Dropout(self.dropout)]
+        layers += [
+            nn.AdaptiveAvgPool2d(2),
+            nn.Flatten(),
+            nn.Linear(c * 4, int(self.embedding_dim)),
+            nn.ReLU(),
+            nn.Dropout(self.dropout),
+        ]
         return _Net(nn.Sequential(*layers), nn.Linear(int(self.embedding_dim), n_classes))
 
 
@@ -570,9 +626,17 @@ class TorchModel(TorchClassifier):
         "head": [str, None],
     }
 
-    def __init__(self, module, head: Optional[str] = None, device: str = "cpu", steps: int = 300,
-                 lr: float = 1e-3, weight_decay: float = 0.0, batch_size: int = 64,
-                 random_state: Optional[int] = 0):
+    def __init__(
+        self,
+        module,
+        head: Optional[str] = None,
+        device: str = "cpu",
+        steps: int = 300,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        batch_size: int = 64,
+        random_state: Optional[int] = 0,
+    ):
         self.module = module
         self.head = head
         self.device = device
@@ -655,8 +719,9 @@ def model_input(model: Any, X: np.ndarray) -> np.ndarray:
     return X if is_torch_model(model) else np.asarray(X).reshape(len(X), -1)
 
 
-def fit_fresh(template: Any, X: ArrayLike, y: ArrayLike, n_classes: int, rng: Any = None,
-              params: Optional[dict] = None) -> Any:
+def fit_fresh(
+    template: Any, X: ArrayLike, y: ArrayLike, n_classes: int, rng: Any = None, params: Optional[dict] = None
+) -> Any:
     """A fresh clone of ``template`` fitted on (X, y): the one place a task model is cloned, seeded and fitted.
 
     Parameters
@@ -704,8 +769,14 @@ def warm_steps(model: "TorchClassifier") -> int:
     return max(1, int(getattr(model, "steps", 300)) // 10)
 
 
-def fit_warm(template: "TorchClassifier", previous: "TorchClassifier", X: ArrayLike, y: ArrayLike, n_classes: int,
-             rng: Any = None) -> "TorchClassifier":
+def fit_warm(
+    template: "TorchClassifier",
+    previous: "TorchClassifier",
+    X: ArrayLike,
+    y: ArrayLike,
+    n_classes: int,
+    rng: Any = None,
+) -> "TorchClassifier":
     """A clone of ``template`` that starts from ``previous``'s weights and trains :func:`warm_steps` steps.
 
     The warm start of ``Session(..., warm_start=True)``: the labeled set grew by a few samples, so the
@@ -768,5 +839,7 @@ class ForwardRecord:
         """(proba (n, C) float64, embedding (n, d) float32) of every sample seen, in call order."""
         if not self._proba:
             raise ValueError("the record saw no samples: call it on the inputs first")
-        return (torch.cat(self._proba).numpy().astype(np.float64),
-                np.ascontiguousarray(torch.cat(self._embedding).numpy()))
+        return (
+            torch.cat(self._proba).numpy().astype(np.float64),
+            np.ascontiguousarray(torch.cat(self._embedding).numpy()),
+        )

@@ -11,6 +11,7 @@ randomness is a generator the Session hands it for each round
 (:meth:`Oracle.round_rng`), so a resumed or reloaded session gives exactly the
 labels an uninterrupted one would.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -61,11 +62,13 @@ class Oracle:
         InvalidParameterError
             A parameter outside its declared constraints.
         """
-        validate_params(f"{type(self).__name__} oracle", merged_constraints(type(self)),
-                        {k: getattr(self, k) for k in merged_constraints(type(self)) if hasattr(self, k)})
+        validate_params(
+            f"{type(self).__name__} oracle",
+            merged_constraints(type(self)),
+            {k: getattr(self, k) for k in merged_constraints(type(self)) if hasattr(self, k)},
+        )
 
-    def labels(self, y_true: np.ndarray, indices: np.ndarray, n_classes: int,
-               rng: np.random.Generator) -> np.ndarray:
+    def labels(self, y_true: np.ndarray, indices: np.ndarray, n_classes: int, rng: np.random.Generator) -> np.ndarray:
         """(k,) int64 labels for pool samples ``indices`` (``y_true`` are the dataset's labels)."""
         raise NotImplementedError
 
@@ -119,8 +122,11 @@ class Noisy(Oracle):
         conf = self.confusion
         if conf is not None:
             conf = np.asarray(conf, dtype=float).tolist()
-        return {"rate": float(self.rate) if isinstance(self.rate, (int, float, np.number)) else self.rate,
-                "seed": self.seed if self.seed is None else int(self.seed), "confusion": conf}
+        return {
+            "rate": float(self.rate) if isinstance(self.rate, (int, float, np.number)) else self.rate,
+            "seed": self.seed if self.seed is None else int(self.seed),
+            "confusion": conf,
+        }
 
     def check(self, n_classes: int) -> None:
         self._check(n_classes)
@@ -132,24 +138,28 @@ class Noisy(Oracle):
             return rate, None
         conf = np.asarray(self.confusion, dtype=float)
         if conf.shape != (n_classes, n_classes):
-            raise ValueError(f"Noisy confusion has shape {conf.shape}; give a ({n_classes}, {n_classes}) matrix, "
-                             "row i weighing the classes a true i is mistaken for")
+            raise ValueError(
+                f"Noisy confusion has shape {conf.shape}; give a ({n_classes}, {n_classes}) matrix, "
+                "row i weighing the classes a true i is mistaken for"
+            )
         conf = conf.copy()
         np.fill_diagonal(conf, 0.0)
         if not np.all(np.isfinite(conf)) or np.any(conf < 0):
             raise ValueError("Noisy confusion must hold finite weights >= 0")
         empty = np.flatnonzero(conf.sum(axis=1) == 0)
         if rate > 0 and empty.size:
-            raise ValueError(f"Noisy confusion rows {empty.tolist()} give no wrong class to flip to; "
-                             "put a weight > 0 off the diagonal of every row")
+            raise ValueError(
+                f"Noisy confusion rows {empty.tolist()} give no wrong class to flip to; "
+                "put a weight > 0 off the diagonal of every row"
+            )
         return rate, conf
 
     def labels(self, y_true, indices, n_classes, rng):
         rate, conf = self._check(n_classes)
         y = np.asarray(y_true, dtype=np.int64)[np.asarray(indices, dtype=np.int64)]
-        flip = rng.random(len(y)) < rate            # (k,)
+        flip = rng.random(len(y)) < rate  # (k,)
         if conf is None:
-            shift = rng.integers(1, n_classes, size=len(y))   # never 0: a flip always changes the class
+            shift = rng.integers(1, n_classes, size=len(y))  # never 0: a flip always changes the class
             wrong = (y + shift) % n_classes
         else:
             u = rng.random(len(y))
@@ -182,7 +192,8 @@ def get(oracle: Any) -> Oracle:
         return oracle
     if isinstance(oracle, str):
         if oracle not in _KINDS:
-            raise ValueError(f"unknown oracle {oracle!r}; choose one of {sorted(_KINDS)} "
-                             "or pass alviz.oracles.Noisy(rate=...)")
+            raise ValueError(
+                f"unknown oracle {oracle!r}; choose one of {sorted(_KINDS)} or pass alviz.oracles.Noisy(rate=...)"
+            )
         return _KINDS[oracle]()
     raise TypeError(f"oracle must be None, a name or an alviz.oracles.Oracle, got {type(oracle).__name__}")

@@ -19,6 +19,7 @@ seed_flips              with 3 runs a method can come out significantly better *
                         significantly worse than random on the same data                  (CDALBench)
 ======================  ===============================================================  ==========================
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,20 +31,31 @@ import torch.nn as nn
 from ._validation import as_generator, check_int, check_number
 from .datasets import Dataset
 
-__all__ = ["Reproduction", "LeNet", "lenet", "fc_500_150_10", "deepfool_robustness", "budget_crossover",
-           "coverage_outliers", "repeated_pool", "repeated_dataset", "seed_flips", "SOURCES"]
+__all__ = [
+    "Reproduction",
+    "LeNet",
+    "lenet",
+    "fc_500_150_10",
+    "deepfool_robustness",
+    "budget_crossover",
+    "coverage_outliers",
+    "repeated_pool",
+    "repeated_dataset",
+    "seed_flips",
+    "SOURCES",
+]
 
 #: the papers, as cited in every Reproduction
 SOURCES: Dict[str, str] = {
     "deepfool": "Moosavi-Dezfooli, Fawzi, Frossard. DeepFool: a simple and accurate method to fool deep neural "
-                "networks. CVPR 2016, Table 1 (MNIST)",
+    "networks. CVPR 2016, Table 1 (MNIST)",
     "typiclust": "Hacohen, Dekel, Weinshall. Active learning on a budget: opposite strategies suit high and low "
-                 "budgets. ICML 2022",
+    "budgets. ICML 2022",
     "probcover": "Yehuda, Dekel, Hacohen, Weinshall. Active learning through a covering lens. NeurIPS 2022, Figure 1",
     "batchbald": "Kirsch, van Amersfoort, Gal. BatchBALD: efficient and diverse batch acquisition for deep Bayesian "
-                 "active learning. NeurIPS 2019, Figure 4 (Repeated MNIST)",
+    "active learning. NeurIPS 2019, Figure 4 (Repeated MNIST)",
     "cdalbench": "Werner, Burchert, Stubbemann, Schmidt-Thieme. A cross-domain benchmark for active learning "
-                 "(CDALBench). 2024",
+    "(CDALBench). 2024",
 }
 
 
@@ -73,21 +85,25 @@ class Reproduction:
     details: Dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return (f"{self.claim}\n  source: {self.source}\n{self.table.to_string()}"
-                + (f"\n  note: {self.note}" if self.note else ""))
+        return f"{self.claim}\n  source: {self.source}\n{self.table.to_string()}" + (
+            f"\n  note: {self.note}" if self.note else ""
+        )
 
     def _repr_html_(self) -> str:
         import html
 
-        return (f"<p><b>{html.escape(self.claim)}</b><br><small>{html.escape(self.source)}</small></p>"
-                f"{self.table.to_html(float_format=lambda v: f'{v:.3g}')}"
-                + (f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""))
+        return (
+            f"<p><b>{html.escape(self.claim)}</b><br><small>{html.escape(self.source)}</small></p>"
+            f"{self.table.to_html(float_format=lambda v: f'{v:.3g}')}"
+            + (f"<p><small>{html.escape(self.note)}</small></p>" if self.note else "")
+        )
 
 
 def _check_dataset(dataset: Any) -> Dataset:
     if not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
-                        "e.g. alviz.datasets.load_mnist()")
+        raise TypeError(
+            f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; e.g. alviz.datasets.load_mnist()"
+        )
     return dataset
 
 
@@ -105,9 +121,16 @@ class LeNet(nn.Module):
     def __init__(self, n_classes: int = 10):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2),      # (n, 20, 12, 12)
-            nn.Conv2d(20, 50, 5), nn.ReLU(), nn.MaxPool2d(2),     # (n, 50, 4, 4)
-            nn.Flatten(), nn.Linear(800, 500), nn.ReLU())          # (n, 500)
+            nn.Conv2d(1, 20, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (n, 20, 12, 12)
+            nn.Conv2d(20, 50, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (n, 50, 4, 4)
+            nn.Flatten(),
+            nn.Linear(800, 500),
+            nn.ReLU(),
+        )  # (n, 500)
         self.head = nn.Linear(500, n_classes)
 
     def forward(self, x):  # (n, 1, 28, 28) -> (n, C) logits
@@ -155,8 +178,14 @@ def _network_kind(model: Any) -> str:
     return "fc500-150-10"
 
 
-def deepfool_robustness(model: Any, dataset: Dataset, n: Optional[int] = 1000, max_iter: int = 50,
-                        overshoot: float = 0.02, network: Optional[str] = None) -> Reproduction:
+def deepfool_robustness(
+    model: Any,
+    dataset: Dataset,
+    n: Optional[int] = 1000,
+    max_iter: int = 50,
+    overshoot: float = 0.02,
+    network: Optional[str] = None,
+) -> Reproduction:
     """DeepFool's average robustness ρ_adv = mean ‖r(x)‖₂ / ‖x‖₂ on the test set, beside Table 1.
 
     Parameters
@@ -190,8 +219,10 @@ def deepfool_robustness(model: Any, dataset: Dataset, n: Optional[int] = 1000, m
 
     ds = _check_dataset(dataset)
     if not is_torch_model(model):
-        raise TypeError(f"deepfool_robustness needs an alviz torch model (alviz.models.MLP, CNN or TorchModel) "
-                        f"to differentiate, got {type(model).__name__}")
+        raise TypeError(
+            f"deepfool_robustness needs an alviz torch model (alviz.models.MLP, CNN or TorchModel) "
+            f"to differentiate, got {type(model).__name__}"
+        )
     if network is not None and network not in DEEPFOOL_TABLE1:
         raise ValueError(f"network={network!r}; choose one of {list(DEEPFOOL_TABLE1)} or None")
     if n is not None:
@@ -208,25 +239,44 @@ def deepfool_robustness(model: Any, dataset: Dataset, n: Optional[int] = 1000, m
     ok = res.flipped & ~res.stuck
     error = float(np.mean(res.original_class != y))
     paper_rho, paper_error = DEEPFOOL_TABLE1[network]
-    table = pd.DataFrame.from_records([
-        {"measure": "rho_adv", "alviz": float(rho[ok].mean()) if ok.any() else float("nan"), "paper": paper_rho},
-        {"measure": "mean_iterations", "alviz": float(res.iterations[ok].mean()) if ok.any() else float("nan"),
-         "paper": "< 3"},
-        {"measure": "test_error", "alviz": error, "paper": paper_error},
-        {"measure": "flipped", "alviz": float(res.flipped.mean()), "paper": 1.0},
-    ]).set_index("measure")
-    note = (f"paper: {network} trained on the 60 000 MNIST training images; here: "
-            f"{type(model).__name__} trained on {len(ds.X)} images, attacked on {len(X)} test images. "
-            "A network trained on fewer images has a higher test error and its boundaries sit elsewhere, "
-            "so rho differs by some hundredths.")
-    return Reproduction(f"DeepFool's minimal perturbations on MNIST ({network})", SOURCES["deepfool"], table, note,
-                        {"rho": rho, "iterations": res.iterations, "flipped": res.flipped, "network": network})
+    table = pd.DataFrame.from_records(
+        [
+            {"measure": "rho_adv", "alviz": float(rho[ok].mean()) if ok.any() else float("nan"), "paper": paper_rho},
+            {
+                "measure": "mean_iterations",
+                "alviz": float(res.iterations[ok].mean()) if ok.any() else float("nan"),
+                "paper": "< 3",
+            },
+            {"measure": "test_error", "alviz": error, "paper": paper_error},
+            {"measure": "flipped", "alviz": float(res.flipped.mean()), "paper": 1.0},
+        ]
+    ).set_index("measure")
+    note = (
+        f"paper: {network} trained on the 60 000 MNIST training images; here: "
+        f"{type(model).__name__} trained on {len(ds.X)} images, attacked on {len(X)} test images. "
+        "A network trained on fewer images has a higher test error and its boundaries sit elsewhere, "
+        "so rho differs by some hundredths."
+    )
+    return Reproduction(
+        f"DeepFool's minimal perturbations on MNIST ({network})",
+        SOURCES["deepfool"],
+        table,
+        note,
+        {"rho": rho, "iterations": res.iterations, "flipped": res.flipped, "network": network},
+    )
 
 
 # ----------------------------------------------------------------------------- low vs high budget
-def budget_crossover(dataset: Dataset, strategies: Sequence[str] = ("random", "margin", "typiclust", "probcover"),
-                     budgets: Sequence[int] = (20, 40, 160), seeds: Any = range(3), initial: Optional[int] = None,
-                     step: Optional[int] = None, model: Any = None, n_jobs: int = 1) -> Reproduction:
+def budget_crossover(
+    dataset: Dataset,
+    strategies: Sequence[str] = ("random", "margin", "typiclust", "probcover"),
+    budgets: Sequence[int] = (20, 40, 160),
+    seeds: Any = range(3),
+    initial: Optional[int] = None,
+    step: Optional[int] = None,
+    model: Any = None,
+    n_jobs: int = 1,
+) -> Reproduction:
     """Which strategy wins at a small and at a large label budget (the low/high-budget crossover).
 
     Every strategy starts from the same small seeded labeled set (``initial``, default one sample
@@ -266,8 +316,9 @@ def budget_crossover(dataset: Dataset, strategies: Sequence[str] = ("random", "m
 
     ds = _check_dataset(dataset)
     initial = ds.n_classes if initial is None else check_int(initial, "initial", 1)
-    budgets = sorted(check_int(b, "budgets[i]", initial + 1, hint=f"each budget above initial={initial}")
-                     for b in budgets)
+    budgets = sorted(
+        check_int(b, "budgets[i]", initial + 1, hint=f"each budget above initial={initial}") for b in budgets
+    )
     if not budgets:
         raise ValueError("give at least one budget, e.g. budgets=(20, 40, 160)")
     runs: Dict[Any, Any] = {}
@@ -275,18 +326,36 @@ def budget_crossover(dataset: Dataset, strategies: Sequence[str] = ("random", "m
     if step is None:
         for b in budgets:
             # round 0 picks b - initial; round 1's model is the one trained on all b labels (its accuracy)
-            exp = experiment(ds, list(strategies), seeds=seeds, rounds=2, budget=b - initial, initial=initial,
-                             model=model, n_jobs=n_jobs)
+            exp = experiment(
+                ds,
+                list(strategies),
+                seeds=seeds,
+                rounds=2,
+                budget=b - initial,
+                initial=initial,
+                model=model,
+                n_jobs=n_jobs,
+            )
             runs[b] = exp
             acc[b] = exp.results[exp.results["round"] == 1].groupby("strategy", sort=False)["accuracy"].mean()
     else:
         step = check_int(step, "step", 1, hint="picks per round")
         bad = [b for b in budgets if (b - initial) % step]
         if bad:
-            raise ValueError(f"budgets {bad} are not initial={initial} plus a multiple of step={step}; "
-                             f"use budgets like {[initial + step * k for k in (1, 2, 4)]}")
-        exp = experiment(ds, list(strategies), seeds=seeds, rounds=(budgets[-1] - initial) // step + 1,
-                         budget=step, initial=initial, model=model, n_jobs=n_jobs)
+            raise ValueError(
+                f"budgets {bad} are not initial={initial} plus a multiple of step={step}; "
+                f"use budgets like {[initial + step * k for k in (1, 2, 4)]}"
+            )
+        exp = experiment(
+            ds,
+            list(strategies),
+            seeds=seeds,
+            rounds=(budgets[-1] - initial) // step + 1,
+            budget=step,
+            initial=initial,
+            model=model,
+            n_jobs=n_jobs,
+        )
         runs["iterative"] = exp
         for b in budgets:
             acc[b] = exp.results[exp.results["n_labeled"] == b].groupby("strategy", sort=False)["accuracy"].mean()
@@ -299,20 +368,30 @@ def budget_crossover(dataset: Dataset, strategies: Sequence[str] = ("random", "m
     table = pd.DataFrame.from_records(rows).set_index("budget")
     per_class = table.index.to_numpy() / ds.n_classes
     table["labels_per_class"] = per_class
-    table["paper"] = np.where(per_class <= 5, "typical / covering picks win",
-                              np.where(per_class >= 20, "uncertainty wins", "crossover region"))
-    claim = ("With few labels, typical (TypiClust) and covering (ProbCover) picks beat random and uncertainty; "
-             "with many labels, uncertainty wins")
-    note = ("The papers measure on CIFAR and ImageNet with self-supervised features (SimCLR, DINO), budgets of "
-            "1-10 labels per class for the low regime and many iterative rounds for the high one; here alviz's "
-            "own features, a small pool and few seeds, so where the crossover falls moves, and with few seeds "
-            "one budget's winner can be noise (see experiment.summary()).")
+    table["paper"] = np.where(
+        per_class <= 5,
+        "typical / covering picks win",
+        np.where(per_class >= 20, "uncertainty wins", "crossover region"),
+    )
+    claim = (
+        "With few labels, typical (TypiClust) and covering (ProbCover) picks beat random and uncertainty; "
+        "with many labels, uncertainty wins"
+    )
+    note = (
+        "The papers measure on CIFAR and ImageNet with self-supervised features (SimCLR, DINO), budgets of "
+        "1-10 labels per class for the low regime and many iterative rounds for the high one; here alviz's "
+        "own features, a small pool and few seeds, so where the crossover falls moves, and with few seeds "
+        "one budget's winner can be noise (see experiment.summary())."
+    )
     return Reproduction(claim, SOURCES["typiclust"] + "; " + SOURCES["probcover"], table, note, {"experiments": runs})
 
 
-def coverage_outliers(dataset: Optional[Dataset] = None, picks: Sequence[int] = (5, 20, 50),
-                      strategies: Sequence[str] = ("coreset", "probcover", "typiclust", "random"),
-                      seed: int = 0) -> Reproduction:
+def coverage_outliers(
+    dataset: Optional[Dataset] = None,
+    picks: Sequence[int] = (5, 20, 50),
+    strategies: Sequence[str] = ("coreset", "probcover", "typiclust", "random"),
+    seed: int = 0,
+) -> Reproduction:
     """ProbCover's Figure 1: at a tiny budget core-set picks outliers, ProbCover dense points.
 
     Each strategy picks ``k`` samples from nothing labeled (a cold start) for every ``k`` in
@@ -359,8 +438,10 @@ def coverage_outliers(dataset: Optional[Dataset] = None, picks: Sequence[int] = 
     table = pd.DataFrame.from_records(rows).set_index("picks")
     table["outliers_in_pool"] = float(outlier.mean())
     claim = "At a tiny budget core-set (max-min distance) chooses outliers; ProbCover chooses dense, typical points"
-    note = ("The paper's figure is a 2-D picture; this counts the planted outliers among the picks. Core-set's "
-            "share falls as the budget grows and outliers run out.")
+    note = (
+        "The paper's figure is a 2-D picture; this counts the planted outliers among the picks. Core-set's "
+        "share falls as the budget grows and outliers run out."
+    )
     return Reproduction(claim, SOURCES["probcover"], table, note, {"sessions": sessions, "dataset": ds})
 
 
@@ -391,10 +472,18 @@ def repeated_dataset(dataset: Dataset, copies: int = 3, noise: float = 0.1, seed
     return with_duplicates(_check_dataset(dataset), fraction=1.0, copies=copies - 1, noise=noise, seed=seed)
 
 
-def repeated_pool(dataset: Dataset, copies: int = 3, noise: float = 0.1,
-                  strategies: Sequence[str] = ("random", "bald", "batchbald"), seeds: Any = range(2),
-                  rounds: int = 3, budget: int = 10, initial: int = 20, model: Any = None,
-                  n_jobs: int = 1) -> Reproduction:
+def repeated_pool(
+    dataset: Dataset,
+    copies: int = 3,
+    noise: float = 0.1,
+    strategies: Sequence[str] = ("random", "bald", "batchbald"),
+    seeds: Any = range(2),
+    rounds: int = 3,
+    budget: int = 10,
+    initial: int = 20,
+    model: Any = None,
+    n_jobs: int = 1,
+) -> Reproduction:
     """BatchBALD's Repeated MNIST: top-k BALD piles onto near-duplicates, BatchBALD does not.
 
     Runs ``strategies`` on :func:`repeated_dataset` and reports, per strategy, the mean final
@@ -423,27 +512,45 @@ def repeated_pool(dataset: Dataset, copies: int = 3, noise: float = 0.1,
     from .scenarios import duplicate_picks
 
     rep = repeated_dataset(dataset, copies=copies, noise=noise)
-    exp = experiment(rep, list(strategies), seeds=seeds, rounds=rounds, budget=budget, initial=initial,
-                     model=model, n_jobs=n_jobs)
+    exp = experiment(
+        rep, list(strategies), seeds=seeds, rounds=rounds, budget=budget, initial=initial, model=model, n_jobs=n_jobs
+    )
     summary = exp.summary()
     rows = []
     for name in exp.strategies:
         reps = [duplicate_picks(exp.sessions[(name, s)]).sum() / (rounds * budget) for s in exp.seeds]
-        rows.append({"strategy": name, "final_accuracy": float(summary.loc[name, "final_mean"]),
-                     "aulc": float(summary.loc[name, "aulc_mean"]), "repeat_share": float(np.mean(reps)),
-                     "paper": {"random": "baseline", "bald": "no better than random",
-                               "batchbald": "better than random and BALD"}.get(name.split("#")[0], "")})
+        rows.append(
+            {
+                "strategy": name,
+                "final_accuracy": float(summary.loc[name, "final_mean"]),
+                "aulc": float(summary.loc[name, "aulc_mean"]),
+                "repeat_share": float(np.mean(reps)),
+                "paper": {
+                    "random": "baseline",
+                    "bald": "no better than random",
+                    "batchbald": "better than random and BALD",
+                }.get(name.split("#")[0], ""),
+            }
+        )
     table = pd.DataFrame.from_records(rows).set_index("strategy")
     claim = "On Repeated MNIST top-k BALD does no better than random; BatchBALD does"
-    note = (f"paper: MNIST x3 (180 000 images), acquisition size 10, many rounds; here {len(rep.X)} images "
-            f"({copies} copies), {rounds} rounds of {budget} and {len(exp.seeds)} seeds, so the accuracy gap is "
-            "small and noisy; the repeated picks show the mechanism directly.")
+    note = (
+        f"paper: MNIST x3 (180 000 images), acquisition size 10, many rounds; here {len(rep.X)} images "
+        f"({copies} copies), {rounds} rounds of {budget} and {len(exp.seeds)} seeds, so the accuracy gap is "
+        "small and noisy; the repeated picks show the mechanism directly."
+    )
     return Reproduction(claim, SOURCES["batchbald"], table, note, {"experiment": exp, "dataset": rep})
 
 
 # ----------------------------------------------------------------------------- how many seeds
-def seed_flips(experiment: Any, subset: int = 3, baseline: str = "random", n_draws: int = 200,
-               confidence: float = 0.95, seed: int = 0) -> Reproduction:
+def seed_flips(
+    experiment: Any,
+    subset: int = 3,
+    baseline: str = "random",
+    n_draws: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Reproduction:
     """How often a claim "better than random" flips with the seeds one happens to run.
 
     From an experiment with many seeds, draws ``n_draws`` subsets of ``subset`` seeds and, on
@@ -473,13 +580,17 @@ def seed_flips(experiment: Any, subset: int = 3, baseline: str = "random", n_dra
     subset = check_int(subset, "subset", 2, hint="seeds per subset")
     n_draws = check_int(n_draws, "n_draws", 1)
     if baseline not in getattr(experiment, "strategies", ()):
-        raise ValueError(f"baseline={baseline!r} is not a strategy of this experiment; give an experiment "
-                         f"that runs it, or another baseline")
+        raise ValueError(
+            f"baseline={baseline!r} is not a strategy of this experiment; give an experiment "
+            f"that runs it, or another baseline"
+        )
     if len(experiment.seeds) <= subset:
-        raise ValueError(f"the experiment has {len(experiment.seeds)} seeds; seed_flips needs more than "
-                         f"subset={subset} to draw subsets from (e.g. seeds=range(12))")
+        raise ValueError(
+            f"the experiment has {len(experiment.seeds)} seeds; seed_flips needs more than "
+            f"subset={subset} to draw subsets from (e.g. seeds=range(12))"
+        )
     rng = as_generator(seed)
-    aulc = experiment.aulc()["aulc"].unstack("seed")          # (strategies, seeds)
+    aulc = experiment.aulc()["aulc"].unstack("seed")  # (strategies, seeds)
     seeds = np.asarray(experiment.seeds)
     draws = [np.sort(rng.choice(seeds, size=subset, replace=False)) for _ in range(n_draws)]
     summary = experiment.summary(confidence=confidence, baseline=baseline)
@@ -493,13 +604,24 @@ def seed_flips(experiment: Any, subset: int = 3, baseline: str = "random", n_dra
             _, lo, hi = interval((aulc.loc[name, sub] - aulc.loc[baseline, sub]).to_numpy(), confidence)
             better += lo > 0
             worse += hi < 0
-        rows.append({"strategy": name, "significantly_better": better / n_draws,
-                     "significantly_worse": worse / n_draws, "not_significant": 1 - (better + worse) / n_draws,
-                     "all_seeds": summary.loc[name, "verdict"], "seeds_needed": seeds_needed(d_all, confidence)})
+        rows.append(
+            {
+                "strategy": name,
+                "significantly_better": better / n_draws,
+                "significantly_worse": worse / n_draws,
+                "not_significant": 1 - (better + worse) / n_draws,
+                "all_seeds": summary.loc[name, "verdict"],
+                "seeds_needed": seeds_needed(d_all, confidence),
+            }
+        )
     table = pd.DataFrame.from_records(rows).set_index("strategy")
-    claim = (f"With {subset} runs a method can come out significantly better and significantly worse than "
-             f"{baseline} on the same data")
-    note = (f"CDALBench runs 50 repetitions per experiment; here {len(seeds)} seeds, {n_draws} subsets of {subset}. "
-            "seeds_needed is how many seeds the observed spread of the paired differences suggests a "
-            "significant difference of the observed size would need (inf: the mean difference is zero).")
+    claim = (
+        f"With {subset} runs a method can come out significantly better and significantly worse than "
+        f"{baseline} on the same data"
+    )
+    note = (
+        f"CDALBench runs 50 repetitions per experiment; here {len(seeds)} seeds, {n_draws} subsets of {subset}. "
+        "seeds_needed is how many seeds the observed spread of the paired differences suggests a "
+        "significant difference of the observed size would need (inf: the mean difference is zero)."
+    )
     return Reproduction(claim, SOURCES["cdalbench"], table, note, {"draws": draws})

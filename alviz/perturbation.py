@@ -16,6 +16,7 @@ tests and the benchmark compare against.
 puts the network in eval mode). Inputs may be numpy arrays or tensors; their
 float dtype is kept (float64 for exact tests, float32 for models).
 """
+
 from __future__ import annotations
 
 from typing import Callable, NamedTuple, Optional
@@ -26,8 +27,17 @@ import torch.nn.functional as F
 
 from ._validation import check_int, check_number
 
-__all__ = ["AttackResult", "deepfool", "deepfool_step", "bim", "bim_step", "per_sample", "class_jacobian",
-           "input_gradients", "input_gradient_norms"]
+__all__ = [
+    "AttackResult",
+    "deepfool",
+    "deepfool_step",
+    "bim",
+    "bim_step",
+    "per_sample",
+    "class_jacobian",
+    "input_gradients",
+    "input_gradient_norms",
+]
 
 LogitsFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -126,8 +136,9 @@ def input_gradients(logits_fn: LogitsFn, x, labels, batch_size: Optional[int] = 
     return torch.cat(out).cpu().numpy()
 
 
-def input_gradient_norms(logits_fn: LogitsFn, x, label: str = "predicted",
-                         batch_size: Optional[int] = None, device=None) -> np.ndarray:
+def input_gradient_norms(
+    logits_fn: LogitsFn, x, label: str = "predicted", batch_size: Optional[int] = None, device=None
+) -> np.ndarray:
     """(n,) input-gradient norm of the cross-entropy, batched.
 
     label="predicted": ‖∇ₓ CE(f(x), ŷ)‖₂ with ŷ = argmax f(x) (one backward pass).
@@ -212,9 +223,17 @@ def bim_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor, eps: float 
 
 
 # ============================================================================ the shared loop
-def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
-            batch_size: Optional[int] = None, n_classes_per_pass: int = 1, device=None,
-            check_first: bool = False) -> AttackResult:
+def _attack(
+    logits_fn: LogitsFn,
+    x,
+    step,
+    max_iter: int,
+    scale: float = 1.0,
+    batch_size: Optional[int] = None,
+    n_classes_per_pass: int = 1,
+    device=None,
+    check_first: bool = False,
+) -> AttackResult:
     """Iterate ``step`` per sample until the prediction flips, it is stuck, or ``max_iter`` steps.
 
     The applied perturbation is ``scale * r_tot`` (DeepFool's overshoot); the
@@ -275,8 +294,9 @@ def _attack(logits_fn: LogitsFn, x, step, max_iter: int, scale: float = 1.0,
     return AttackResult(r, *(t.cpu().numpy() for t in (adv, iters, flipped, k0_all, stopped)))
 
 
-def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02,
-             batch_size: Optional[int] = None, device=None) -> AttackResult:
+def deepfool(
+    logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02, batch_size: Optional[int] = None, device=None
+) -> AttackResult:
     """Batched multi-class DeepFool: the smallest perturbation that flips each prediction.
 
     Each sample steps to its nearest linearised decision boundary
@@ -303,12 +323,21 @@ def deepfool(logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02
     check_attack_params(overshoot=overshoot)
     x = _as_input(x, device)
     C = _n_classes(logits_fn, x)
-    return _attack(logits_fn, x, deepfool_step, max_iter, scale=1.0 + float(overshoot),
-                   batch_size=batch_size, n_classes_per_pass=C, check_first=True)
+    return _attack(
+        logits_fn,
+        x,
+        deepfool_step,
+        max_iter,
+        scale=1.0 + float(overshoot),
+        batch_size=batch_size,
+        n_classes_per_pass=C,
+        check_first=True,
+    )
 
 
-def bim(logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100,
-        batch_size: Optional[int] = None, device=None) -> AttackResult:
+def bim(
+    logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100, batch_size: Optional[int] = None, device=None
+) -> AttackResult:
     """Batched basic iterative method: η ← η + ε·sign(∇ₓ CE(f(x + η), ŷ)) until ŷ flips.
 
     ŷ is the prediction at x. **Capped** at ``max_iter`` steps (public versions
@@ -336,7 +365,7 @@ def per_sample(attack: Callable[..., AttackResult], logits_fn: LogitsFn, x, **pa
     run is floating-point noise.
     """
     x = _as_input(x)
-    parts = [attack(logits_fn, x[i:i + 1], **params) for i in range(x.shape[0])]
+    parts = [attack(logits_fn, x[i : i + 1], **params) for i in range(x.shape[0])]
     return AttackResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in AttackResult._fields))
 
 

@@ -28,6 +28,7 @@ structure while the reference view of digits keeps a trustworthiness of
 0.985 at 5 neighbours (0.1: 0.989, 0.3: 0.987; ``sklearn.manifold.trustworthiness``
 on the digits pool, seed 0; the test asks for >= 0.9).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,22 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from ._cache import cache_dir, content_key, read_entry, read_npy, write_entry, write_npy
 from ._validation import check_features, check_int, check_number
 
-__all__ = ["Projection", "cached_reference", "fit", "transform", "reference", "reference_features", "aligned",
-           "strategy_space", "place_inputs", "provenance", "procrustes_align", "pca", "knn_place", "DEFAULTS"]
+__all__ = [
+    "Projection",
+    "cached_reference",
+    "fit",
+    "transform",
+    "reference",
+    "reference_features",
+    "aligned",
+    "strategy_space",
+    "place_inputs",
+    "provenance",
+    "procrustes_align",
+    "pca",
+    "knn_place",
+    "DEFAULTS",
+]
 
 _SUB = "projection"
 _VERSION = "umap-v2"  # bump to invalidate every cached projection (v2: data-only cache, no pickled model)
@@ -73,8 +88,14 @@ class Projection(NDArrayOperatorsMixin):
 
     __array_priority__ = 20
 
-    def __init__(self, coords, features=None, kind: str = "umap", params: Optional[dict] = None,
-                 space: str = "the features it was fitted on"):
+    def __init__(
+        self,
+        coords,
+        features=None,
+        kind: str = "umap",
+        params: Optional[dict] = None,
+        space: str = "the features it was fitted on",
+    ):
         c = np.array(coords, dtype=np.float32)
         if c.ndim != 2 or c.shape[1] != 2:
             raise ValueError(f"a projection is one 2-D point per sample, (n, 2); got shape {c.shape}")
@@ -159,8 +180,10 @@ class Projection(NDArrayOperatorsMixin):
                 raise ValueError(f"X has {N.shape[1]} features per sample but the projection was fitted on {len(mu)}")
             return ((N - mu) @ W).astype(np.float32)
         if self._features is None:
-            raise ValueError(f"this {self.kind} picture was made without its features, so it cannot place new "
-                             "samples; use alviz.projection.reference(dataset)")
+            raise ValueError(
+                f"this {self.kind} picture was made without its features, so it cannot place new "
+                "samples; use alviz.projection.reference(dataset)"
+            )
         N = _features(X, "X")
         if N.shape[1] != self._features.shape[1]:
             raise ValueError(
@@ -229,11 +252,14 @@ def _euclidean_knn(F: np.ndarray, N: np.ndarray, k: int, chunk: int = 2048) -> t
     f2 = np.einsum("ij,ij->i", F64, F64)
     ds, ids = [], []
     for s in range(0, len(N), chunk):
-        Q = N[s:s + chunk].astype(np.float64)
+        Q = N[s : s + chunk].astype(np.float64)
         d2 = np.einsum("ij,ij->i", Q, Q)[:, None] + f2[None, :] - 2.0 * Q @ F64.T  # (c, n)
         np.maximum(d2, 0.0, out=d2)
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < d2.shape[1] else np.tile(np.arange(d2.shape[1]),
-                                                                                          (len(Q), 1))
+        part = (
+            np.argpartition(d2, k - 1, axis=1)[:, :k]
+            if k < d2.shape[1]
+            else np.tile(np.arange(d2.shape[1]), (len(Q), 1))
+        )
         dk = np.take_along_axis(d2, part, axis=1)
         order = np.argsort(dk, axis=1, kind="stable")
         ids.append(np.take_along_axis(part, order, axis=1))
@@ -268,8 +294,9 @@ def _umap_version() -> str:
 def _fit_key(F: np.ndarray, params: dict, init: Optional[np.ndarray]) -> str:
     if init is None:
         return content_key(_VERSION, _umap_version(), F, params, "init", "spectral")
-    return content_key(_VERSION, _umap_version(), F, params, "init", init, "lr", _WARM_LEARNING_RATE,
-                       "epochs", _WARM_EPOCHS)
+    return content_key(
+        _VERSION, _umap_version(), F, params, "init", init, "lr", _WARM_LEARNING_RATE, "epochs", _WARM_EPOCHS
+    )
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
@@ -297,11 +324,17 @@ def _run_umap(F: np.ndarray, params: dict, init: Optional[np.ndarray]) -> np.nda
             f"n_neighbors={params['n_neighbors']} needs more samples than that, got {n}; "
             f"pass n_neighbors={max(2, n - 1)} or fewer"
         )
-    model = umap.UMAP(n_components=2, n_neighbors=params["n_neighbors"], min_dist=params["min_dist"],
-                      metric=params["metric"], random_state=params["seed"], n_jobs=1,
-                      init="spectral" if init is None else init,
-                      learning_rate=1.0 if init is None else _WARM_LEARNING_RATE,
-                      n_epochs=None if init is None else _WARM_EPOCHS)
+    model = umap.UMAP(
+        n_components=2,
+        n_neighbors=params["n_neighbors"],
+        min_dist=params["min_dist"],
+        metric=params["metric"],
+        random_state=params["seed"],
+        n_jobs=1,
+        init="spectral" if init is None else init,
+        learning_rate=1.0 if init is None else _WARM_LEARNING_RATE,
+        n_epochs=None if init is None else _WARM_EPOCHS,
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
         coords = model.fit_transform(F)
@@ -316,15 +349,32 @@ def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None):
     if coords is None:
         coords = _run_umap(F, params, init)
         _save_npy(coords_path, coords)
-        write_entry(d / f"{key}.json", json.dumps(
-            {"features_key": content_key(F), "n": len(F), "d": int(F.shape[1]), "warm_start": init is not None,
-             "umap": _umap_version(), **params}, sort_keys=True).encode())
+        write_entry(
+            d / f"{key}.json",
+            json.dumps(
+                {
+                    "features_key": content_key(F),
+                    "n": len(F),
+                    "d": int(F.shape[1]),
+                    "warm_start": init is not None,
+                    "umap": _umap_version(),
+                    **params,
+                },
+                sort_keys=True,
+            ).encode(),
+        )
     _record(coords, {"fit_key": key, "features_key": content_key(F), **params})
     return coords, key
 
 
-def fit(features, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-        min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"], init=None) -> Projection:
+def fit(
+    features,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+    init=None,
+) -> Projection:
     """A 2-D UMAP of ``features``, cached on disk: the second call with the same input is a file read.
 
     Parameters
@@ -375,8 +425,14 @@ def pca(features, space: str = "the features it was fitted on") -> Projection:
     return p
 
 
-def transform(features_new, fitted_on, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-              min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"]) -> np.ndarray:
+def transform(
+    features_new,
+    fitted_on,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+) -> np.ndarray:
     """Place new points in the picture ``fit(fitted_on, seed, ...)`` (same parameters).
 
     The same as ``fit(fitted_on, ...).transform(features_new)`` (the fit is a cache hit
@@ -416,8 +472,13 @@ def provenance(coords) -> Optional[dict]:
 
 
 # ----------------------------------------------------------------------------- the views
-def reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-              min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"]) -> Projection:
+def reference(
+    dataset,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+) -> Projection:
     """The fixed reference view of a dataset, a :class:`Projection` (n_pool, 2) float32.
 
     2-D toy data is drawn in its input space (no UMAP; ``transform`` is the
@@ -454,8 +515,13 @@ def reference_features(dataset) -> tuple:
     return dataset.flat(), "the dataset's inputs (flattened)"
 
 
-def cached_reference(dataset, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-                     min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"]) -> Optional[Projection]:
+def cached_reference(
+    dataset,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+) -> Optional[Projection]:
     """:func:`reference` when it needs no fitting (2-D data, or the UMAP is in the cache), else None. Never fits."""
     if getattr(dataset, "is_2d", False):
         return reference(dataset)
@@ -495,8 +561,14 @@ def place_inputs(dataset, coords, X_new) -> np.ndarray:
             "these coordinates are not a projection of the dataset's inputs (e.g. a model-space view), so new "
             "inputs cannot be placed in them; use alviz.projection.reference(dataset) as coords"
         )
-    return transform(X_new.reshape(len(X_new), -1), flat, seed=info["seed"], n_neighbors=info["n_neighbors"],
-                     min_dist=info["min_dist"], metric=info["metric"])
+    return transform(
+        X_new.reshape(len(X_new), -1),
+        flat,
+        seed=info["seed"],
+        n_neighbors=info["n_neighbors"],
+        min_dist=info["min_dist"],
+        metric=info["metric"],
+    )
 
 
 def procrustes_align(Y, ref) -> np.ndarray:
@@ -535,8 +607,14 @@ def _round_features(session, rnd) -> np.ndarray:
     )
 
 
-def aligned(session, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-            min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"], method: str = "warm") -> list:
+def aligned(
+    session,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+    method: str = "warm",
+) -> list:
     """The task model's space, one (n_pool, 2) float32 :class:`Projection` per round, aligned across rounds.
 
     Each round is drawn from its model embedding (the raw input for a round
@@ -577,8 +655,10 @@ def aligned(session, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
                 coords = procrustes_align(coords, prev)
             layouts.append(coords)
             prev = coords
-    return [Projection(c, F, kind="aligned", params=params, space=f"round {rnd.index}'s model embedding")
-            for c, F, rnd in zip(layouts, feats, session.rounds)]
+    return [
+        Projection(c, F, kind="aligned", params=params, space=f"round {rnd.index}'s model embedding")
+        for c, F, rnd in zip(layouts, feats, session.rounds)
+    ]
 
 
 def _aligned_umap(feats: list, params: dict) -> list:
@@ -590,10 +670,16 @@ def _aligned_umap(feats: list, params: dict) -> list:
         import umap
 
         if params["n_neighbors"] >= n:
-            raise ValueError(f"n_neighbors={params['n_neighbors']} needs more samples than that, got {n}; "
-                             f"pass n_neighbors={max(2, n - 1)} or fewer")
-        model = umap.AlignedUMAP(n_neighbors=params["n_neighbors"], min_dist=params["min_dist"],
-                                 metric=params["metric"], random_state=params["seed"])
+            raise ValueError(
+                f"n_neighbors={params['n_neighbors']} needs more samples than that, got {n}; "
+                f"pass n_neighbors={max(2, n - 1)} or fewer"
+            )
+        model = umap.AlignedUMAP(
+            n_neighbors=params["n_neighbors"],
+            min_dist=params["min_dist"],
+            metric=params["metric"],
+            random_state=params["seed"],
+        )
         identity = {i: i for i in range(n)}
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
@@ -603,8 +689,13 @@ def _aligned_umap(feats: list, params: dict) -> list:
     return [stack[i].copy() for i in range(len(feats))]
 
 
-def strategy_space(rnd, seed: int = 0, n_neighbors: int = DEFAULTS["n_neighbors"],
-                   min_dist: float = DEFAULTS["min_dist"], metric: str = DEFAULTS["metric"]) -> Projection:
+def strategy_space(
+    rnd,
+    seed: int = 0,
+    n_neighbors: int = DEFAULTS["n_neighbors"],
+    min_dist: float = DEFAULTS["min_dist"],
+    metric: str = DEFAULTS["metric"],
+) -> Projection:
     """A UMAP of "the space this strategy looks at": the round's ``extras["representation"]``.
 
     ``extras["representation_name"]`` says what it is (e.g. "VAE latent μ").

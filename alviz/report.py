@@ -8,6 +8,7 @@ side by side on the last round, the learning curves and the overlap of picks.
 At most :data:`MAX_WEBGL` figures on the page use WebGL (browsers cap live
 WebGL contexts); the rest are drawn as SVG.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -43,8 +44,9 @@ def _n_drawn(session, max_points: Optional[int]) -> int:
 def _figure_html(fig, div_id: str) -> str:
     import plotly.io as pio
 
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return pio.to_html(
+        fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False, "responsive": True}
+    )
 
 
 _CSS = """
@@ -62,9 +64,11 @@ table.summary { border-collapse: collapse; font-size: 14px; } table.summary td, 
 def _page(title: str, body: str) -> str:
     from plotly.offline import get_plotlyjs
 
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{_CSS}</style>\n'
-            f'<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{_CSS}</style>\n'
+        f'<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n'
+    )
 
 
 def _fmt_interval(mean: float, low: float, high: float) -> str:
@@ -87,40 +91,61 @@ def build_experiment_html(exp, title: Optional[str] = None) -> str:
     res = exp.results
     n_rounds = int(res["round"].max()) + 1 if len(res) else 0
     title = title or f"alviz experiment · {ds.name}"
-    parts = [f"<h1>{esc(title)}</h1>",
-             f'<p class="meta">dataset <b>{esc(ds.name)}</b> · pool {len(ds.X):,} · test {len(ds.X_test):,} · '
-             f"{len(exp.strategies)} strategies × {len(exp.seeds)} seeds ({', '.join(map(str, exp.seeds))}) · "
-             f"{n_rounds} rounds · made {datetime.datetime.now():%Y-%m-%d %H:%M}</p>",
-             '<p class="note">Each seed is one start shared by all strategies (the same initial labeled set and '
-             "model seed), so differences are paired by seed. Intervals: 95% Student t over seeds. AULC = mean "
-             "accuracy over the labeled range.</p>",
-             "<h2>Summary</h2>"]
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="meta">dataset <b>{esc(ds.name)}</b> · pool {len(ds.X):,} · test {len(ds.X_test):,} · '
+        f"{len(exp.strategies)} strategies × {len(exp.seeds)} seeds ({', '.join(map(str, exp.seeds))}) · "
+        f"{n_rounds} rounds · made {datetime.datetime.now():%Y-%m-%d %H:%M}</p>",
+        '<p class="note">Each seed is one start shared by all strategies (the same initial labeled set and '
+        "model seed), so differences are paired by seed. Intervals: 95% Student t over seeds. AULC = mean "
+        "accuracy over the labeled range.</p>",
+        "<h2>Summary</h2>",
+    ]
     has_diff = "diff_mean" in summ.columns
-    head = "<tr><th>strategy</th><th>seeds</th><th>AULC [95%]</th><th>final accuracy [95%]</th>" + (
-        "<th>AULC − random, paired [95%]</th><th>beats random</th>" if has_diff else "") + "</tr>"
+    head = (
+        "<tr><th>strategy</th><th>seeds</th><th>AULC [95%]</th><th>final accuracy [95%]</th>"
+        + ("<th>AULC − random, paired [95%]</th><th>beats random</th>" if has_diff else "")
+        + "</tr>"
+    )
     rows = []
     for name, r in summ.iterrows():
-        cells = [esc(str(name)), str(int(r["n_seeds"])), _fmt_interval(r["aulc_mean"], r["aulc_low"], r["aulc_high"]),
-                 _fmt_interval(r["final_mean"], r["final_low"], r["final_high"])]
+        cells = [
+            esc(str(name)),
+            str(int(r["n_seeds"])),
+            _fmt_interval(r["aulc_mean"], r["aulc_low"], r["aulc_high"]),
+            _fmt_interval(r["final_mean"], r["final_low"], r["final_high"]),
+        ]
         if has_diff:
-            cells.append("baseline" if r["verdict"] == "the baseline"
-                         else f'{_fmt_interval(r["diff_mean"], r["diff_low"], r["diff_high"])} · {esc(r["verdict"])}')
+            cells.append(
+                "baseline"
+                if r["verdict"] == "the baseline"
+                else f"{_fmt_interval(r['diff_mean'], r['diff_low'], r['diff_high'])} · {esc(r['verdict'])}"
+            )
             cells.append("" if r["wins"] != r["wins"] else f"{r['wins']:.0%}")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append(f'<table class="summary">{head}{"".join(rows)}</table>')
     parts.append("<h2>Learning curves</h2>")
     parts.append(_figure_html(plot.learning_curves(exp), "alviz-fig-curves"))
     if has_diff:
-        parts.append('<p class="note">Each strategy minus random, seed by seed (both from the same start): '
-                     "where the band stays clear of 0 the difference is larger than the seed-to-seed noise.</p>")
+        parts.append(
+            '<p class="note">Each strategy minus random, seed by seed (both from the same start): '
+            "where the band stays clear of 0 the difference is larger than the seed-to-seed noise.</p>"
+        )
         parts.append(_figure_html(plot.learning_curves(exp, baseline="random"), "alviz-fig-differences"))
     parts.append("<h2>Who beats whom</h2>")
     parts.append(_figure_html(plot.win_matrix(exp), "alviz-fig-wins"))
     return _page(title, "\n".join(parts))
 
 
-def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0,
-               max_points: Optional[int] = 20000, overlay: bool = True, strategy_spaces: bool = True) -> str:
+def build_html(
+    sessions,
+    coords=None,
+    title: Optional[str] = None,
+    seed: int = 0,
+    max_points: Optional[int] = 20000,
+    overlay: bool = True,
+    strategy_spaces: bool = True,
+) -> str:
     """The report as one HTML string (see :func:`write_html`)."""
     from . import plot, projection
     from .plot import as_session_dict
@@ -143,56 +168,71 @@ def build_html(sessions, coords=None, title: Optional[str] = None, seed: int = 0
 
     esc = html.escape
     title = title or f"alviz report · {ds.name}"
-    nav = " ".join(f'<a href="#s-{i}">{esc(n)}</a>' for i, n in enumerate(sess)) + \
-        ' <a href="#compare">comparison</a> <a href="#curves">learning curves</a> <a href="#overlap">overlap</a>'
+    nav = (
+        " ".join(f'<a href="#s-{i}">{esc(n)}</a>' for i, n in enumerate(sess))
+        + ' <a href="#compare">comparison</a> <a href="#curves">learning curves</a> <a href="#overlap">overlap</a>'
+    )
     rounds = max(len(s.rounds) for s in sess.values())
     parts.append(f"<h1>{esc(title)}</h1>")
     parts.append(
         f'<p class="meta">dataset <b>{esc(ds.name)}</b> · pool {len(ds.X):,} · test {len(ds.X_test):,} · '
         f"{ds.n_classes} classes · {len(sess)} strategies · {rounds} rounds of {first.budget} · "
         f"{first.rounds[0].metrics.get('n_labeled', len(first.rounds[0].labeled))} labeled at the start · "
-        f"seed {first.seed} · made {datetime.datetime.now():%Y-%m-%d %H:%M}</p>")
+        f"seed {first.seed} · made {datetime.datetime.now():%Y-%m-%d %H:%M}</p>"
+    )
     parts.append(f"<nav>{nav}</nav>")
-    parts.append('<p class="note">Points: the pool in a fixed 2-D picture (UMAP of the inputs; 2-D toy data is '
-                 "drawn as is). Grey = unlabeled, coloured = labeled (by class), large ringed = the round's picks "
-                 "with their pick rank. Move a slider to step through the rounds; hover a point for its index, "
-                 "class, prediction and score.</p>")
+    parts.append(
+        '<p class="note">Points: the pool in a fixed 2-D picture (UMAP of the inputs; 2-D toy data is '
+        "drawn as is). Grey = unlabeled, coloured = labeled (by class), large ringed = the round's picks "
+        "with their pick rank. Move a slider to step through the rounds; hover a point for its index, "
+        "class, prediction and score.</p>"
+    )
 
     for i, (name, s) in enumerate(sess.items()):
         parts.append(f'<h2 id="s-{i}">{esc(name)}</h2>')
-        fig = plot.round_slider(s, coords, overlay=overlay, max_points=max_points,
-                                webgl=webgl.take(_n_drawn(s, max_points)))
+        fig = plot.round_slider(
+            s, coords, overlay=overlay, max_points=max_points, webgl=webgl.take(_n_drawn(s, max_points))
+        )
         parts.append(fig_div(fig))
         last = s.rounds[-1]
         top = int(last.selected[0])
         sample = plot.sample(ds, top, proba=last.proba, score=float(last.scores[top]), rank=0)
         sample.update_layout(title=dict(text=f"last round's first pick: {sample.layout.title.text}"))
-        parts.append(f'<div class="row"><div>{fig_div(plot.class_balance(s))}</div>'
-                     f"<div>{fig_div(sample)}</div></div>")
+        parts.append(f'<div class="row"><div>{fig_div(plot.class_balance(s))}</div><div>{fig_div(sample)}</div></div>')
         if strategy_spaces and "representation" in last.extras:
             space = projection.strategy_space(last, seed=seed)
-            fig = plot.round(s, space, r=-1, overlay=overlay, max_points=max_points,
-                             webgl=webgl.take(_n_drawn(s, max_points)))
+            fig = plot.round(
+                s, space, r=-1, overlay=overlay, max_points=max_points, webgl=webgl.take(_n_drawn(s, max_points))
+            )
             what = last.extras.get("representation_name", "its representation")
             fig.update_layout(title=dict(text=f"{name}, last round, in the space it looks at: {what}"))
             parts.append(fig_div(fig))
 
     parts.append('<h2 id="compare">Side by side: the last round</h2>')
-    cmp = plot.compare_round(sess, coords, r=-1, max_points=max_points,
-                             webgl=webgl.take(_n_drawn(first, max_points)))
+    cmp = plot.compare_round(sess, coords, r=-1, max_points=max_points, webgl=webgl.take(_n_drawn(first, max_points)))
     parts.append(fig_div(cmp))
     parts.append('<h2 id="curves">Learning curves</h2>')
     parts.append(fig_div(plot.learning_curves(sess)))
     parts.append('<h2 id="overlap">Overlap of picks</h2>')
-    parts.append('<p class="note">Jaccard similarity |A ∩ B| / |A ∪ B| of the samples two strategies picked over '
-                 "all rounds (1 = the same picks).</p>")
+    parts.append(
+        '<p class="note">Jaccard similarity |A ∩ B| / |A ∪ B| of the samples two strategies picked over '
+        "all rounds (1 = the same picks).</p>"
+    )
     parts.append(fig_div(plot.overlap_matrix(sess)))
 
     return _page(title, "\n".join(parts))
 
 
-def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: int = 0,
-               max_points: Optional[int] = 20000, overlay: bool = True, strategy_spaces: bool = True) -> Path:
+def write_html(
+    sessions,
+    path,
+    coords=None,
+    title: Optional[str] = None,
+    seed: int = 0,
+    max_points: Optional[int] = 20000,
+    overlay: bool = True,
+    strategy_spaces: bool = True,
+) -> Path:
     """Write one self-contained HTML report of ``sessions`` to ``path`` and return the path.
 
     Parameters
@@ -221,7 +261,14 @@ def write_html(sessions, path, coords=None, title: Optional[str] = None, seed: i
     if isinstance(sessions, Experiment):
         atomic_write_bytes(path, build_experiment_html(sessions, title=title).encode("utf-8"))
         return path
-    text = build_html(sessions, coords=coords, title=title, seed=seed, max_points=max_points, overlay=overlay,
-                      strategy_spaces=strategy_spaces)
+    text = build_html(
+        sessions,
+        coords=coords,
+        title=title,
+        seed=seed,
+        max_points=max_points,
+        overlay=overlay,
+        strategy_spaces=strategy_spaces,
+    )
     atomic_write_bytes(path, text.encode("utf-8"))
     return path

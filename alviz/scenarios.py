@@ -21,6 +21,7 @@ noisy labels            ``alviz.oracles.Noisy(rate=...)``            ``Round.giv
 
 The metric helpers take a Session and return one number per round.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Sequence
@@ -30,8 +31,16 @@ import numpy as np
 from ._validation import as_generator, check_int, check_number
 from .datasets import Dataset
 
-__all__ = ["with_outliers", "with_duplicates", "imbalanced", "biased_start",
-           "outlier_pick_rate", "duplicate_picks", "classes_discovered", "label_accuracy"]
+__all__ = [
+    "with_outliers",
+    "with_duplicates",
+    "imbalanced",
+    "biased_start",
+    "outlier_pick_rate",
+    "duplicate_picks",
+    "classes_discovered",
+    "label_accuracy",
+]
 
 
 def _check_dataset(ds) -> Dataset:
@@ -49,9 +58,18 @@ def _images_like(ds: Dataset, X: np.ndarray) -> Optional[np.ndarray]:
 
 def _derive(ds: Dataset, X, y, images, name: str, meta: dict) -> Dataset:
     # the coding of the labels and the scaling carry over; your own features do not (planted samples have none)
-    return Dataset(X, y, ds.X_test, ds.y_test, list(ds.class_names), images=images, name=name,
-                   meta={**{k: v for k, v in ds.meta.items() if not isinstance(v, np.ndarray)}, **meta},
-                   label_encoding=ds.label_encoding, feature_scaling=ds.feature_scaling)
+    return Dataset(
+        X,
+        y,
+        ds.X_test,
+        ds.y_test,
+        list(ds.class_names),
+        images=images,
+        name=name,
+        meta={**{k: v for k, v in ds.meta.items() if not isinstance(v, np.ndarray)}, **meta},
+        label_encoding=ds.label_encoding,
+        feature_scaling=ds.feature_scaling,
+    )
 
 
 # ---------------------------------------------------------------------- transforms
@@ -89,8 +107,9 @@ def with_outliers(dataset: Dataset, fraction: float = 0.03, seed: int = 0) -> Da
     return _derive(ds, X, ds.y.copy(), images, f"{ds.name}+outliers", {"is_outlier": is_outlier})
 
 
-def with_duplicates(dataset: Dataset, fraction: float = 0.1, copies: int = 3, noise: float = 0.02,
-                    seed: int = 0) -> Dataset:
+def with_duplicates(
+    dataset: Dataset, fraction: float = 0.1, copies: int = 3, noise: float = 0.02, seed: int = 0
+) -> Dataset:
     """Near-copies of a fraction of the pool, appended to it.
 
     ``fraction`` of the pool samples each get ``copies`` near-copies (Gaussian noise of
@@ -109,7 +128,7 @@ def with_duplicates(dataset: Dataset, fraction: float = 0.1, copies: int = 3, no
     rng = as_generator(check_int(seed, "seed", 0))
     n = len(ds.X)
     chosen = np.sort(rng.choice(n, size=int(round(fraction * n)), replace=False))
-    src = np.repeat(chosen, copies)                                  # (m,)
+    src = np.repeat(chosen, copies)  # (m,)
     flat = ds.flat()
     spread = float(flat.std())
     dup = flat[src] + noise * spread * rng.standard_normal((len(src), flat.shape[1])).astype(np.float32)
@@ -144,24 +163,27 @@ def imbalanced(dataset: Dataset, ratio: float = 10.0, seed: int = 0) -> Dataset:
     C = ds.n_classes
     have = np.bincount(ds.y, minlength=C)
     if have.min() == 0:
-        raise ValueError(f"classes {np.flatnonzero(have == 0).tolist()} have no pool samples; "
-                         "imbalanced needs every class in the pool")
+        raise ValueError(
+            f"classes {np.flatnonzero(have == 0).tolist()} have no pool samples; "
+            "imbalanced needs every class in the pool"
+        )
     top = int(have.min())
     small = int(np.floor(top / ratio))
     if small < 1:
-        raise ValueError(f"ratio={ratio} is larger than the smallest class ({top} samples) allows; "
-                         f"use ratio <= {top}")
+        raise ValueError(f"ratio={ratio} is larger than the smallest class ({top} samples) allows; use ratio <= {top}")
     top = min(top, int(round(small * ratio)))
     sizes = np.round(top * (small / top) ** (np.arange(C) / max(C - 1, 1))).astype(int)  # (C,) largest first
     sizes[0], sizes[-1] = top, small
-    order = rng.permutation(C)                    # order[j]: the class that gets the j-th size
+    order = rng.permutation(C)  # order[j]: the class that gets the j-th size
     counts = np.empty(C, dtype=int)
     counts[order] = sizes
-    kept = np.sort(np.concatenate([rng.choice(np.flatnonzero(ds.y == c), size=counts[c], replace=False)
-                                   for c in range(C)])).astype(np.int64)
+    kept = np.sort(
+        np.concatenate([rng.choice(np.flatnonzero(ds.y == c), size=counts[c], replace=False) for c in range(C)])
+    ).astype(np.int64)
     images = None if ds.images is None else ds.images[kept]
-    return _derive(ds, ds.X[kept], ds.y[kept], images, f"{ds.name}+imbalanced",
-                   {"kept": kept, "class_counts": counts.tolist()})
+    return _derive(
+        ds, ds.X[kept], ds.y[kept], images, f"{ds.name}+imbalanced", {"kept": kept, "class_counts": counts.tolist()}
+    )
 
 
 def biased_start(dataset: Dataset, classes: Sequence, n: int = 20, seed: int = 0) -> np.ndarray:
@@ -207,8 +229,9 @@ def _meta(session, key: str, given):
     elif key in session.dataset.meta:
         arr = np.asarray(session.dataset.meta[key])
     else:
-        raise ValueError(f"the session's dataset has no meta[{key!r}]; make it with alviz.scenarios "
-                         f"or pass {key}= explicitly")
+        raise ValueError(
+            f"the session's dataset has no meta[{key!r}]; make it with alviz.scenarios or pass {key}= explicitly"
+        )
     if arr.shape != (session.n_pool,):
         raise ValueError(f"{key} has shape {arr.shape}; expected one entry per pool sample ({session.n_pool},)")
     return arr
@@ -232,8 +255,9 @@ def duplicate_picks(session, origin=None) -> np.ndarray:
 def classes_discovered(session) -> np.ndarray:
     """(rounds,) int: how many classes (true labels) the labeled set covers after each round."""
     y = session.dataset.y
-    return np.array([np.unique(y[np.concatenate([r.labeled, r.selected])]).size for r in session.rounds],
-                    dtype=np.int64)
+    return np.array(
+        [np.unique(y[np.concatenate([r.labeled, r.selected])]).size for r in session.rounds], dtype=np.int64
+    )
 
 
 def label_accuracy(session) -> np.ndarray:

@@ -3,13 +3,23 @@
 Each takes class probabilities ``proba`` of shape (n, C) (or a committee's
 ``member_proba`` of shape (M, n, C)) and returns one score per sample (n,).
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["least_confidence", "margin", "entropy", "vote_entropy", "consensus_kl", "bald", "expected_entropy",
-           "mean_std", "variation_ratio"]
+__all__ = [
+    "least_confidence",
+    "margin",
+    "entropy",
+    "vote_entropy",
+    "consensus_kl",
+    "bald",
+    "expected_entropy",
+    "mean_std",
+    "variation_ratio",
+]
 
 
 def _check_proba(proba, ndim: int = 2, name: str = "proba") -> np.ndarray:

@@ -8,6 +8,7 @@ comes from its named streams (:func:`alviz._random.streams`: ``"round"``,
 ``"field"``, ``"oracle"``), so a saved and reloaded session continues exactly
 as an uninterrupted one.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,9 +36,24 @@ __all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "S
 
 #: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
 #: attribute found on a Session is part of its state too
-STATE_FIELDS = ("dataset", "strategy", "model_template", "budget", "seed", "record_embeddings",
-                "labeled_mask", "labels", "initial_indices", "rounds", "model", "cache",
-                "_augment_X", "_augment_y", "oracle", "pending")
+STATE_FIELDS = (
+    "dataset",
+    "strategy",
+    "model_template",
+    "budget",
+    "seed",
+    "record_embeddings",
+    "labeled_mask",
+    "labels",
+    "initial_indices",
+    "rounds",
+    "model",
+    "cache",
+    "_augment_X",
+    "_augment_y",
+    "oracle",
+    "pending",
+)
 #: values derived from the others (the pool's hash) or private to this process (the folder of old rounds'
 #: memory-mapped arrays, alviz._spill): never part of the state
 DERIVED_FIELDS = ("_pool_key", "_spill")
@@ -144,9 +160,19 @@ class Session:
         playground). Needs an alviz torch model.
     """
 
-    def __init__(self, dataset: Dataset, strategy="margin", model=None, initial=20, budget: int = 10,
-                 seed: int = 0, record_embeddings: bool = True, field_resolution: Optional[int] = 100,
-                 oracle=None, warm_start: bool = False):
+    def __init__(
+        self,
+        dataset: Dataset,
+        strategy="margin",
+        model=None,
+        initial=20,
+        budget: int = 10,
+        seed: int = 0,
+        record_embeddings: bool = True,
+        field_resolution: Optional[int] = 100,
+        oracle=None,
+        warm_start: bool = False,
+    ):
         if not isinstance(dataset, Dataset):
             raise TypeError(
                 f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}; "
@@ -177,8 +203,9 @@ class Session:
         self.seed = int(seed)
         self.record_embeddings = bool(record_embeddings)
         if field_resolution is not None:
-            field_resolution = check_int(field_resolution, "field_resolution", 2,
-                                         hint="grid points per axis, or None for no field")
+            field_resolution = check_int(
+                field_resolution, "field_resolution", 2, hint="grid points per axis, or None for no field"
+            )
         self.field_resolution = field_resolution
         n = len(dataset.X)
         self.labeled_mask = np.zeros(n, dtype=bool)
@@ -213,8 +240,9 @@ class Session:
             if present <= initial <= n - present and counts[counts > 0].min() >= 2:
                 from sklearn.model_selection import train_test_split
 
-                idx, _ = train_test_split(np.arange(n), train_size=int(initial), stratify=y,
-                                          random_state=int(rng.integers(2**31 - 1)))
+                idx, _ = train_test_split(
+                    np.arange(n), train_size=int(initial), stratify=y, random_state=int(rng.integers(2**31 - 1))
+                )
                 return np.sort(idx).astype(np.int64)
             return np.sort(rng.choice(n, size=int(initial), replace=False)).astype(np.int64)
         try:
@@ -290,16 +318,18 @@ class Session:
         if isinstance(picks, (int, np.integer)) and not isinstance(picks, (bool, np.bool_)):
             picks = [picks]
         if isinstance(picks, (str, bytes)) or not hasattr(picks, "__len__"):
-            raise TypeError(f"picks must be a sequence of pool indices (e.g. picks=[12, 40]), "
-                            f"got {type(picks).__name__}")
+            raise TypeError(
+                f"picks must be a sequence of pool indices (e.g. picks=[12, 40]), got {type(picks).__name__}"
+            )
         items = list(np.asarray(picks, dtype=object).ravel()) if isinstance(picks, np.ndarray) else list(picks)
         bad = [p for p in items if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer))]
         if bad:
             raise TypeError(f"picks must be integer pool indices; {bad[0]!r} is not one")
         arr = np.asarray(items, dtype=np.int64).reshape(-1)
         if arr.size == 0:
-            raise ValueError("picks is empty: give at least one unlabeled pool index, or picks=None to let "
-                             "the strategy choose")
+            raise ValueError(
+                "picks is empty: give at least one unlabeled pool index, or picks=None to let the strategy choose"
+            )
         n = self.n_pool
         out = arr[(arr < 0) | (arr >= n)]
         if out.size:
@@ -309,8 +339,10 @@ class Session:
             raise ValueError(f"picks {uniq[counts > 1].tolist()} appear more than once; give each sample once")
         lab = arr[self.labeled_mask[arr]]
         if lab.size:
-            raise ValueError(f"picks {lab.tolist()} are already labeled; choose among the "
-                             f"{self.n_unlabeled} unlabeled samples (~session.labeled_mask)")
+            raise ValueError(
+                f"picks {lab.tolist()} are already labeled; choose among the "
+                f"{self.n_unlabeled} unlabeled samples (~session.labeled_mask)"
+            )
         return arr
 
     def step(self, picks: Optional[Sequence[int]] = None) -> Round:
@@ -339,8 +371,9 @@ class Session:
         assert rnd is not None  # propose() always leaves a pending round
         try:
             assert rnd is not None  # an invariant: propose() either raised or left its proposal
-            given = self.oracle.labels(self.dataset.y, rnd.selected, self.dataset.n_classes,
-                                       self.oracle.round_rng(self.seed, rnd.index))
+            given = self.oracle.labels(
+                self.dataset.y, rnd.selected, self.dataset.n_classes, self.oracle.round_rng(self.seed, rnd.index)
+            )
             return self.label(given)
         except BaseException:  # an interrupt too (the kernel's stop button): the round never happened
             self.pending = pending_before
@@ -379,8 +412,10 @@ class Session:
                 self.pending = self._with_your_picks(self.pending, self._check_picks(picks))
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
-            raise ValueError("the pool is exhausted: every sample is labeled, so no round is left to propose "
-                             "(session.n_unlabeled == 0); start a new Session to run more rounds")
+            raise ValueError(
+                "the pool is exhausted: every sample is labeled, so no round is left to propose "
+                "(session.n_unlabeled == 0); start a new Session to run more rounds"
+            )
         mine = None if picks is None else self._check_picks(picks)
         r = len(self.rounds)
         rng = self.round_rng(r)
@@ -392,10 +427,19 @@ class Session:
         cache = dict(self.cache)  # what the round adds to the cross-round cache is committed with the round
         model = self._fit(X_train, y_train, rng)
         t1 = time.perf_counter()
-        ctx = QueryContext(ds.X, self.labeled_mask.copy(), self.labels.copy(), ds.n_classes, model=model,
-                           model_template=self.model_template, cache=cache,
-                           dataset_key=self.pool_key, train_X=X_train, train_y=y_train,
-                           features=getattr(ds, "features", None))
+        ctx = QueryContext(
+            ds.X,
+            self.labeled_mask.copy(),
+            self.labels.copy(),
+            ds.n_classes,
+            model=model,
+            model_template=self.model_template,
+            cache=cache,
+            dataset_key=self.pool_key,
+            train_X=X_train,
+            train_y=y_train,
+            features=getattr(ds, "features", None),
+        )
         res = self.strategy.query(ctx, budget, rng)
         t2 = time.perf_counter()
         # everything derived from the round's model is computed here (the model is gone after the round)
@@ -409,20 +453,38 @@ class Session:
             accuracy = float(np.mean(test_pred == ds.y_test))
             if self.record_embeddings and has_embedding(model):
                 embedding = np.asarray(ctx.embedding, dtype=np.float32)
-        if ("covering_radius" in res.extras and "input_covering_radius" not in res.extras
-                and tuple(ds.input_shape) == (2,)):  # on 2-D data the cover read in the input plane (the circles)
+        if (
+            "covering_radius" in res.extras
+            and "input_covering_radius" not in res.extras
+            and tuple(ds.input_shape) == (2,)
+        ):  # on 2-D data the cover read in the input plane (the circles)
             res.extras["input_covering_radius"] = input_covering_radius(ds.X, self.labeled_mask, res.indices)
         aug = res.augment_inputs
         if aug is not None:  # checked now, so that label() cannot fail on it
             aug = np.asarray(aug, dtype=np.float32).reshape((len(res.indices),) + ds.input_shape)
-        metrics = {"accuracy": accuracy, "n_labeled": self.n_labeled, "budget": budget,
-                   "budget_cut": budget < self.budget, "train_seconds": t1 - t0,
-                   "query_seconds": t2 - t1, "field_seconds": t_field}
+        metrics = {
+            "accuracy": accuracy,
+            "n_labeled": self.n_labeled,
+            "budget": budget,
+            "budget_cut": budget < self.budget,
+            "train_seconds": t1 - t0,
+            "query_seconds": t2 - t1,
+            "field_seconds": t_field,
+        }
         metrics["seconds"] = time.perf_counter() - t0
         rnd = Round(
-            index=r, labeled=self.labeled_indices, selected=res.indices, scores=res.scores, extras=res.extras,
-            metrics=metrics, proba=proba, embedding=embedding, strategy=self.strategy.name, field=fld,
-            augment_inputs=aug, strategy_picks=np.asarray(res.indices, dtype=np.int64).copy(),
+            index=r,
+            labeled=self.labeled_indices,
+            selected=res.indices,
+            scores=res.scores,
+            extras=res.extras,
+            metrics=metrics,
+            proba=proba,
+            embedding=embedding,
+            strategy=self.strategy.name,
+            field=fld,
+            augment_inputs=aug,
+            strategy_picks=np.asarray(res.indices, dtype=np.int64).copy(),
         )
         if mine is not None:
             rnd = self._with_your_picks(rnd, mine)
@@ -443,32 +505,40 @@ class Session:
         extras = {k: v for k, v in rnd.extras.items() if diagnostic_kind(k) != PER_PICK}
         metrics = dict(rnd.metrics)
         metrics["your_picks_percentile"] = picks_percentile(rnd.scores, picks)
-        return dataclasses.replace(rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics,
-                                   augment_inputs=None)
+        return dataclasses.replace(
+            rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics, augment_inputs=None
+        )
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
         """(k,) int64 class indices from ``labels`` (indices or class names), or a ValueError saying what is wrong."""
         names = self.dataset.class_names
         C = len(names)
         if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
-            raise TypeError(f"labels must be a sequence with one label per pick ({len(picks)}), "
-                            f"got {type(labels).__name__}")
+            raise TypeError(
+                f"labels must be a sequence with one label per pick ({len(picks)}), got {type(labels).__name__}"
+            )
         labels = list(np.asarray(labels, dtype=object).ravel()) if isinstance(labels, np.ndarray) else list(labels)
         if len(labels) != len(picks):
-            raise ValueError(f"got {len(labels)} labels for {len(picks)} picks; give one label per pick, "
-                             f"in pick order (session.pending.selected = {picks.tolist()})")
+            raise ValueError(
+                f"got {len(labels)} labels for {len(picks)} picks; give one label per pick, "
+                f"in pick order (session.pending.selected = {picks.tolist()})"
+            )
         out = np.empty(len(labels), dtype=np.int64)
         for j, lab in enumerate(labels):
             if isinstance(lab, (str, np.str_)):
                 if str(lab) not in names:
-                    raise ValueError(f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
-                                     f"choose one of {names} or a class index 0..{C - 1}")
+                    raise ValueError(
+                        f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
+                        f"choose one of {names} or a class index 0..{C - 1}"
+                    )
                 out[j] = names.index(str(lab))
             elif isinstance(lab, (int, np.integer)) and not isinstance(lab, (bool, np.bool_)) and 0 <= lab < C:
                 out[j] = int(lab)
             else:
-                raise ValueError(f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
-                                 f"give a class index 0..{C - 1} or one of the names {names}")
+                raise ValueError(
+                    f"label {lab!r} of pick {j} (sample {int(picks[j])}) is not a class; "
+                    f"give a class index 0..{C - 1} or one of the names {names}"
+                )
         return out
 
     def label(self, labels) -> Round:
@@ -504,7 +574,7 @@ class Session:
         store = getattr(self, "_spill", None)
         if store is None:
             store = self._spill = _spill.SpillStore()
-        for old in self.rounds[:max(0, len(self.rounds) - _spill.RESIDENT_ROUNDS)]:
+        for old in self.rounds[: max(0, len(self.rounds) - _spill.RESIDENT_ROUNDS)]:
             _spill.spill_round(old, store)
 
     def _field(self, ctx, r: int):
@@ -512,8 +582,9 @@ class Session:
         resolution = getattr(self, "field_resolution", 100)
         if resolution is None or not getattr(self.dataset, "is_2d", False):
             return None
-        return _fields.compute(self.strategy, ctx, self.dataset.X, streams(self.seed, r, "field"),
-                               resolution=resolution)
+        return _fields.compute(
+            self.strategy, ctx, self.dataset.X, streams(self.seed, r, "field"), resolution=resolution
+        )
 
     def run(self, rounds: int = 1, progress: bool = False) -> list:
         """Run up to ``rounds`` rounds and return the new Rounds.
@@ -544,7 +615,10 @@ class Session:
             if self.n_unlabeled == 0 and self.pending is None:
                 warnings.warn(
                     f"the pool is exhausted (all {self.n_pool} samples are labeled): ran {i} of the {rounds} "
-                    "rounds asked for", PoolExhaustedWarning, stacklevel=2)
+                    "rounds asked for",
+                    PoolExhaustedWarning,
+                    stacklevel=2,
+                )
                 break
             out.append(self.step())
         return out
@@ -602,9 +676,15 @@ class Session:
         missing = [k for k in _REQUIRED_STATE if k not in state]
         if missing:
             raise ValueError(f"the session state has no {', '.join(map(repr, missing))}; it cannot be rebuilt")
-        session = cls(state["dataset"], strategy=state["strategy"], model=state["model_template"],
-                      initial=state["initial_indices"], budget=state["budget"], seed=state["seed"],
-                      record_embeddings=state.get("record_embeddings", True))
+        session = cls(
+            state["dataset"],
+            strategy=state["strategy"],
+            model=state["model_template"],
+            initial=state["initial_indices"],
+            budget=state["budget"],
+            seed=state["seed"],
+            record_embeddings=state.get("record_embeddings", True),
+        )
         for k, x in state.items():
             if k not in DERIVED_FIELDS:  # recomputed from the loaded data when needed
                 setattr(session, k, x)
@@ -632,8 +712,9 @@ class Session:
             raise ValueError("the session has no rounds yet; there is no round's model to refit")
         r = len(self.rounds) - 1 if round_index is None else check_int(round_index, "round_index", 0)
         if r >= len(self.rounds):
-            raise ValueError(f"round_index={r}, but the session has {len(self.rounds)} rounds "
-                             f"(0..{len(self.rounds) - 1})")
+            raise ValueError(
+                f"round_index={r}, but the session has {len(self.rounds)} rounds (0..{len(self.rounds) - 1})"
+            )
         if not getattr(self, "warm_start", False):
             X, y = self._round_training_set(r)
             return self._fit(X, y, self.round_rng(r))
@@ -647,8 +728,11 @@ class Session:
         """(X, y) round ``r`` trained on: its labeled samples with their labels, and earlier rounds' inputs."""
         lab = np.asarray(self.rounds[r].labeled, dtype=np.int64)
         X, y = self.dataset.X[lab], self.labels[lab]
-        added = [(rnd.augment_inputs, rnd.given_labels) for rnd in self.rounds[:r]
-                 if rnd.augment_inputs is not None and rnd.given_labels is not None]
+        added = [
+            (rnd.augment_inputs, rnd.given_labels)
+            for rnd in self.rounds[:r]
+            if rnd.augment_inputs is not None and rnd.given_labels is not None
+        ]
         if added:
             X = np.concatenate([X] + [np.asarray(a, dtype=np.float32) for a, _ in added])
             y = np.concatenate([y] + [np.asarray(g, dtype=np.int64) for _, g in added])
@@ -706,8 +790,10 @@ class Session:
         return load_session(path, classes=classes, allow_pickle=allow_pickle, session_cls=cls)
 
     def __repr__(self):
-        return (f"Session(dataset={self.dataset.name!r}, strategy={self.strategy.name!r}, rounds={len(self.rounds)}, "
-                f"labeled={self.n_labeled}/{self.n_pool})")
+        return (
+            f"Session(dataset={self.dataset.name!r}, strategy={self.strategy.name!r}, rounds={len(self.rounds)}, "
+            f"labeled={self.n_labeled}/{self.n_pool})"
+        )
 
 
 def picks_percentile(scores: np.ndarray, picks: np.ndarray) -> float:
@@ -742,8 +828,12 @@ def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
     ``input_covering_radius`` its strategy now returns (the overlay's circles); a round from before
     ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks.
     """
-    if (rnd is not None and getattr(rnd, "strategy_picks", False) is None
-            and getattr(rnd, "chosen_by", "strategy") == "strategy" and getattr(rnd, "selected", None) is not None):
+    if (
+        rnd is not None
+        and getattr(rnd, "strategy_picks", False) is None
+        and getattr(rnd, "chosen_by", "strategy") == "strategy"
+        and getattr(rnd, "selected", None) is not None
+    ):
         rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
     extras = getattr(rnd, "extras", None)
     if rnd is None or not isinstance(extras, dict):
@@ -752,8 +842,7 @@ def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
         aug = extras.pop("augment_inputs")
         if rnd.augment_inputs is None:
             rnd.augment_inputs = None if aug is None else np.asarray(aug, dtype=np.float32)
-    if ("covering_radius" in extras and "input_covering_radius" not in extras
-            and tuple(dataset.input_shape) == (2,)):
+    if "covering_radius" in extras and "input_covering_radius" not in extras and tuple(dataset.input_shape) == (2,):
         mask = np.zeros(len(dataset.X), dtype=bool)
         mask[np.asarray(rnd.labeled, dtype=np.int64)] = True
         extras["input_covering_radius"] = input_covering_radius(dataset.X, mask, rnd.selected)

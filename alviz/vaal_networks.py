@@ -3,6 +3,7 @@
 Pure of any strategy (``alviz.strategies.vaal`` uses them). Randomness comes from the ``rng`` passed in;
 torch is seeded inside ``torch.random.fork_rng``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,12 +17,20 @@ from torch import nn
 
 from ._device import resolve_device, seeded
 from ._threads import threads_for as _threads_for
-from ._validation import (RandomLike, as_generator, check_features, check_int, check_mask, check_number,
-                          torch_seed)
+from ._validation import RandomLike, as_generator, check_features, check_int, check_mask, check_number, torch_seed
 from ._networks import VAAL_MAX_STEPS_IMAGES, _batched_apply, _device_of, _uses_conv, auto_steps
 
-__all__ = ["MLPVAE", "ConvVAE", "make_vae", "Discriminator", "vae_loss_terms", "train_vaal", "VAALFit",
-           "TrainingDivergedError"]
+__all__ = [
+    "MLPVAE",
+    "ConvVAE",
+    "make_vae",
+    "Discriminator",
+    "vae_loss_terms",
+    "train_vaal",
+    "VAALFit",
+    "TrainingDivergedError",
+]
+
 
 class _VAE(nn.Module):
     """encode(x) -> (mu, logvar) (n, latent); decode(z) -> x̂ (n, *input_shape)."""
@@ -73,7 +82,7 @@ class MLPVAE(_VAE):
 
     def encode(self, x):
         stats = self.to_stats(self.encoder(x))  # (n, 2·latent)
-        return stats[:, :self.latent_dim], stats[:, self.latent_dim:]
+        return stats[:, : self.latent_dim], stats[:, self.latent_dim :]
 
     def decode(self, z):
         return self.decoder(z).reshape((len(z),) + self.input_shape)  # (n, *input_shape)
@@ -110,7 +119,7 @@ class ConvVAE(_VAE):
         h = F.relu(self.conv1(x))  # (n, c1, H/2, W/2)
         h = F.relu(self.conv2(h))  # (n, c2, H/4, W/4)
         stats = self.to_stats(h.flatten(1))  # (n, 2·latent)
-        return stats[:, :self.latent_dim], stats[:, self.latent_dim:]
+        return stats[:, : self.latent_dim], stats[:, self.latent_dim :]
 
     def decode(self, z):
         h = F.relu(self.from_z(z)).reshape((len(z),) + self.bottom)  # (n, c2, H/4, W/4)
@@ -134,8 +143,10 @@ class Discriminator(nn.Module):
     def __init__(self, latent_dim: int = 32, hidden: int = 512):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(int(latent_dim), hidden), nn.ReLU(),
-            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(int(latent_dim), hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
             nn.Linear(hidden, 1),
         )
 
@@ -147,8 +158,9 @@ class TrainingDivergedError(ValueError):
     """A network alviz trains for a strategy diverged (NaN or inf losses), with what to change."""
 
 
-def vae_loss_terms(x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor,
-                   logvar: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def vae_loss_terms(
+    x: torch.Tensor, recon: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """(reconstruction, KL) of a batch, each the per-sample sum averaged over the batch.
 
     reconstruction = mean_i ‖x_i − x̂_i‖²; KL = mean_i KL(N(μ_i, σ_i²) ‖ N(0, I)).
@@ -176,14 +188,27 @@ class VAALFit:
     def p_labeled(self, mu) -> np.ndarray:
         """(n,) D(μ): the discriminator's probability that a latent mean belongs to a labeled sample."""
         self.discriminator.eval()
-        return _batched_apply(lambda z: torch.sigmoid(self.discriminator(z)), mu,
-                              device=_device_of(self.discriminator)).astype(np.float64)
+        return _batched_apply(
+            lambda z: torch.sigmoid(self.discriminator(z)), mu, device=_device_of(self.discriminator)
+        ).astype(np.float64)
 
 
-def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *, latent_dim: int = 32,
-               beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4, steps: Optional[int] = None,
-               batch_size: int = 64, vae_steps: int = 2, discriminator_steps: int = 1,
-               progress: bool = False, device: str = "cpu") -> VAALFit:
+def train_vaal(
+    X: ArrayLike,
+    labeled_mask: ArrayLike,
+    rng: RandomLike = None,
+    *,
+    latent_dim: int = 32,
+    beta: float = 1.0,
+    adversary_weight: float = 1.0,
+    lr: float = 5e-4,
+    steps: Optional[int] = None,
+    batch_size: int = 64,
+    vae_steps: int = 2,
+    discriminator_steps: int = 1,
+    progress: bool = False,
+    device: str = "cpu",
+) -> VAALFit:
     """Train VAAL's VAE and discriminator from scratch on labeled ∪ unlabeled.
 
     Each iteration takes ``vae_steps`` VAE steps then ``discriminator_steps``
@@ -225,8 +250,10 @@ def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *,
     mask = check_mask(labeled_mask, n)
     lab, unl = np.flatnonzero(mask), np.flatnonzero(~mask)
     if lab.size == 0:
-        raise ValueError("VAAL's discriminator learns to tell labeled from unlabeled samples and no sample is "
-                         "labeled: label at least one sample first")
+        raise ValueError(
+            "VAAL's discriminator learns to tell labeled from unlabeled samples and no sample is "
+            "labeled: label at least one sample first"
+        )
     if unl.size == 0:
         raise ValueError("every sample is labeled: VAAL needs unlabeled samples to train on and pick from")
     for name, v in (("beta", beta), ("adversary_weight", adversary_weight)):
@@ -249,8 +276,7 @@ def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *,
 
     def batch():
         """A fresh labeled and a fresh unlabeled minibatch, drawn with replacement."""
-        return (Xt[lab[rng.integers(0, lab.size, bl)]].to(dev),
-                Xt[unl[rng.integers(0, unl.size, bu)]].to(dev))
+        return (Xt[lab[rng.integers(0, lab.size, bl)]].to(dev), Xt[unl[rng.integers(0, unl.size, bu)]].to(dev))
 
     vae_curve = np.empty(steps)
     d_curve = np.empty(steps)
@@ -295,5 +321,3 @@ def train_vaal(X: ArrayLike, labeled_mask: ArrayLike, rng: RandomLike = None, *,
             "sklearn.preprocessing.StandardScaler), or lower lr"
         )
     return VAALFit(vae, disc, vae_curve, d_curve, int(steps))
-
-

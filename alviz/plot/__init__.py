@@ -19,6 +19,7 @@ Trace names in the round view are exactly ``"unlabeled"``, ``"labeled"``,
 one legend-only entry per class named by the class (:func:`is_legend_entry`
 tells them apart); every point trace carries pool indices in ``customdata``.
 """
+
 from __future__ import annotations
 
 from ._gallery import perturbation_grid, picks_gallery
@@ -30,16 +31,49 @@ from ._round import axis_ranges, is_input_space, is_legend_entry, round_layers
 from ._sample import sample_figure as sample
 from ._sample import PLACEHOLDER_TEXT, sample_image, sample_placeholder
 from ._style import WEBGL_THRESHOLD, ring_sizes, scale_sizes
-from ._summary import (area_under_curve, as_session_dict, class_balance, jaccard_matrix, learning_curves,
-                       overlap_matrix, win_matrix)
+from ._summary import (
+    area_under_curve,
+    as_session_dict,
+    class_balance,
+    jaccard_matrix,
+    learning_curves,
+    overlap_matrix,
+    win_matrix,
+)
 from ._vaal import discriminator_histogram, vaal_training
 from ._view import check_coords, color_options, stratified_sample
 
 # ``round`` stays importable by name (alviz.plot.round, the README's spelling) but is left out of __all__, so
 # ``from alviz.plot import *`` does not shadow the builtin; round_figure is the same function
-__all__ = ["round_figure", "round_slider", "round_layers", "color_options", "compare_round", "learning_curves",
-           "overlap_matrix", "class_balance", "sample", "sample_image", "area_under_curve", "jaccard_matrix",
-           "scale_sizes", "ring_sizes", "stratified_sample", "overlays_for", "OVERLAYS", "WEBGL_THRESHOLD",
-           "as_session_dict", "check_coords", "win_matrix", "is_legend_entry", "axis_ranges", "is_input_space",
-           "sample_placeholder", "PLACEHOLDER_TEXT", "picks_gallery", "perturbation_grid",
-           "discriminator_histogram", "vaal_training"]
+__all__ = [
+    "round_figure",
+    "round_slider",
+    "round_layers",
+    "color_options",
+    "compare_round",
+    "learning_curves",
+    "overlap_matrix",
+    "class_balance",
+    "sample",
+    "sample_image",
+    "area_under_curve",
+    "jaccard_matrix",
+    "scale_sizes",
+    "ring_sizes",
+    "stratified_sample",
+    "overlays_for",
+    "OVERLAYS",
+    "WEBGL_THRESHOLD",
+    "as_session_dict",
+    "check_coords",
+    "win_matrix",
+    "is_legend_entry",
+    "axis_ranges",
+    "is_input_space",
+    "sample_placeholder",
+    "PLACEHOLDER_TEXT",
+    "picks_gallery",
+    "perturbation_grid",
+    "discriminator_histogram",
+    "vaal_training",
+]

@@ -4,6 +4,7 @@ strategy's own score over the whole plane (``Round.field``, computed by the Sess
 Drawn only when the picture *is* the input plane (coords equal to the 2-D
 inputs); in any other picture a grid over the plane means nothing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,16 +17,24 @@ __all__ = ["field_traces", "draws_field", "FIELD_COLORSCALE"]
 
 #: low = clear (nothing to see), high = a deep green: "the strategy wants these". Green keeps the
 #: class colours of the points (blue, red, ...) readable on top of it.
-FIELD_COLORSCALE = [[0.0, "rgba(255,255,255,0)"], [0.5, "rgb(217,240,163)"], [0.8, "rgb(120,198,121)"],
-                    [1.0, "rgb(0,104,55)"]]
+FIELD_COLORSCALE = [
+    [0.0, "rgba(255,255,255,0)"],
+    [0.5, "rgb(217,240,163)"],
+    [0.8, "rgb(120,198,121)"],
+    [1.0, "rgb(0,104,55)"],
+]
 
 
 def draws_field(view: View) -> bool:
     """True when the round has a field and the picture is the 2-D input plane."""
     ds = view.dataset
     f = getattr(view.rnd, "field", None)
-    return (f is not None and bool(getattr(ds, "is_2d", False)) and view.coords.shape == ds.X.shape
-            and np.allclose(view.coords, ds.X))
+    return (
+        f is not None
+        and bool(getattr(ds, "is_2d", False))
+        and view.coords.shape == ds.X.shape
+        and np.allclose(view.coords, ds.X)
+    )
 
 
 def _ranked(z: np.ndarray) -> tuple:
@@ -77,29 +86,73 @@ def field_traces(view: View) -> list:
         pred = P.argmax(axis=-1)
         names = view.dataset.class_names
         hover = np.asarray([str(names[c]) for c in range(C)], dtype=object)[pred]
-        out.append(go.Heatmap(
-            x=x, y=y, z=pred.astype(np.float64), zmin=-0.5, zmax=C - 0.5, colorscale=_discrete_scale(palette(C)),
-            showscale=False, opacity=0.13, name="decision regions", showlegend=True, legendrank=6,
-            customdata=hover, hovertemplate="predicted %{customdata}<extra></extra>"))
+        out.append(
+            go.Heatmap(
+                x=x,
+                y=y,
+                z=pred.astype(np.float64),
+                zmin=-0.5,
+                zmax=C - 0.5,
+                colorscale=_discrete_scale(palette(C)),
+                showscale=False,
+                opacity=0.13,
+                name="decision regions",
+                showlegend=True,
+                legendrank=6,
+                customdata=hover,
+                hovertemplate="predicted %{customdata}<extra></extra>",
+            )
+        )
     z = None if f.score is None else np.asarray(f.score, dtype=np.float64)
     q, ticks, labels = _ranked(z) if z is not None else (None, None, None)
-    out.append(None if z is None else go.Contour(
-        x=x, y=y, z=q, zmin=0.0, zmax=1.0, colorscale=FIELD_COLORSCALE, opacity=0.85,
-        contours=dict(coloring="heatmap", showlines=False, start=0.0, end=1.0, size=0.1), line=dict(width=0),
-        name=f"field: {f.name}", showlegend=True, legendrank=5, customdata=z,
-        colorbar=dict(title=dict(text=_wrap(f.name) + "<br>(colour = rank)", side="right"), x=1.16, len=0.75,
-                      thickness=14, tickvals=ticks, ticktext=labels),
-        hovertemplate="x₁ %{x:.3g}, x₂ %{y:.3g}<br>field %{customdata:.4g}<extra></extra>"))
+    out.append(
+        None
+        if z is None
+        else go.Contour(
+            x=x,
+            y=y,
+            z=q,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=FIELD_COLORSCALE,
+            opacity=0.85,
+            contours=dict(coloring="heatmap", showlines=False, start=0.0, end=1.0, size=0.1),
+            line=dict(width=0),
+            name=f"field: {f.name}",
+            showlegend=True,
+            legendrank=5,
+            customdata=z,
+            colorbar=dict(
+                title=dict(text=_wrap(f.name) + "<br>(colour = rank)", side="right"),
+                x=1.16,
+                len=0.75,
+                thickness=14,
+                tickvals=ticks,
+                ticktext=labels,
+            ),
+            hovertemplate="x₁ %{x:.3g}, x₂ %{y:.3g}<br>field %{customdata:.4g}<extra></extra>",
+        )
+    )
     if f.proba is not None:
         if C == 2:
             gap, start = P[..., 1] - P[..., 0], 0.0
         else:
             gap, start = pred.astype(np.float64), 0.5
-        out.append(go.Contour(
-            x=x, y=y, z=gap, showscale=False, name="decision boundary", showlegend=True, legendrank=4,
-            contours=dict(coloring="lines", start=start, end=start if C == 2 else C - 1.5, size=1.0),
-            line=dict(color="rgba(20,20,20,0.85)", width=2.2), colorscale=[[0, "black"], [1, "black"]],
-            hoverinfo="skip"))
+        out.append(
+            go.Contour(
+                x=x,
+                y=y,
+                z=gap,
+                showscale=False,
+                name="decision boundary",
+                showlegend=True,
+                legendrank=4,
+                contours=dict(coloring="lines", start=start, end=start if C == 2 else C - 1.5, size=1.0),
+                line=dict(color="rgba(20,20,20,0.85)", width=2.2),
+                colorscale=[[0, "black"], [1, "black"]],
+                hoverinfo="skip",
+            )
+        )
     return [t for t in out if t is not None]
 
 

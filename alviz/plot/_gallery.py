@@ -1,5 +1,6 @@
 """What a pick looks like: the images a round picked, in pick order, with rank, class and prediction;
 and, for adversarial strategies, each pick next to the perturbation that flips it."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -53,12 +54,13 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
     ds = session.dataset
     if isinstance(cols, bool) or not isinstance(cols, (int, np.integer)) or cols < 1:
         raise ValueError(f"cols={cols!r} must be a positive int")
-    if max_picks is not None and (isinstance(max_picks, bool) or not isinstance(max_picks, (int, np.integer))
-                                  or max_picks < 1):
+    if max_picks is not None and (
+        isinstance(max_picks, bool) or not isinstance(max_picks, (int, np.integer)) or max_picks < 1
+    ):
         raise ValueError(f"max_picks={max_picks!r} must be a positive int or None")
     idx = np.asarray(rnd.selected, dtype=np.int64)
     if max_picks is not None:
-        idx = idx[:int(max_picks)]
+        idx = idx[: int(max_picks)]
     if idx.size == 0:
         raise ValueError(f"round {rnd.index} picked nothing: there is nothing to show")
     imgs = [sample_image(ds, int(i)) for i in idx]
@@ -80,28 +82,32 @@ def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int
     for k, (i, im) in enumerate(zip(idx, imgs)):
         row, col = divmod(k, cols)
         top = row * th + band
-        z[top:top + h, col * tw:col * tw + w] = im
+        z[top : top + h, col * tw : col * tw + w] = im
         true = names[int(ds.y[i])]
         text = f"#{k + 1} · {true}"
         if pred is not None:
             guess = names[int(pred[k])]
             text += f"<br><span style='color:{'#2a7' if guess == true else '#c22'}'>model: {guess}</span>"
-        annotations.append(dict(x=col * tw + (w - 1) / 2, y=top - 0.6, text=text, showarrow=False,
-                                yanchor="bottom", font=dict(size=10)))
+        annotations.append(
+            dict(
+                x=col * tw + (w - 1) / 2, y=top - 0.6, text=text, showarrow=False, yanchor="bottom", font=dict(size=10)
+            )
+        )
     if colour:
         tiles = go.Image(z=np.clip(np.round(z * 255), 0, 255).astype(np.uint8), name="picks", hoverinfo="skip")
     else:
-        tiles = go.Heatmap(z=z, colorscale="Greys", zmin=0.0, zmax=1.0, showscale=False, name="picks",
-                           hoverinfo="skip")
+        tiles = go.Heatmap(z=z, colorscale="Greys", zmin=0.0, zmax=1.0, showscale=False, name="picks", hoverinfo="skip")
     fig = go.Figure(tiles)
     fig.update_layout(
         annotations=annotations,
         title=f"Round {rnd.index}: the {idx.size} pick{'s' if idx.size > 1 else ''} of {rnd.strategy or 'the strategy'}"
-              " (pick order; the class the oracle revealed; what the model said)",
+        " (pick order; the class the oracle revealed; what the model said)",
         xaxis=dict(visible=False, constrain="domain"),
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-        height=int(90 + rows * 80 * th / tw), width=int(20 + cols * 80),
-        margin=dict(l=10, r=10, t=70, b=10), plot_bgcolor="white",
+        height=int(90 + rows * 80 * th / tw),
+        width=int(20 + cols * 80),
+        margin=dict(l=10, r=10, t=70, b=10),
+        plot_bgcolor="white",
         meta={"indices": idx.tolist()},
     )
     return fig
@@ -170,7 +176,7 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
             "run an attack strategy (alviz.Session(..., strategy='dfal' or 'bim'))"
         )
     shape = _image_shape(ds)
-    idx = np.asarray(rnd.selected, dtype=np.int64)[:int(max_picks)]
+    idx = np.asarray(rnd.selected, dtype=np.int64)[: int(max_picks)]
     if idx.size == 0:
         raise ValueError(f"round {rnd.index} picked nothing: there is nothing to show")
     names = list(ds.class_names) or [str(c) for c in range(ds.n_classes)]
@@ -183,8 +189,9 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
     pred = None if rnd.proba is None else np.asarray(rnd.proba)[idx].argmax(axis=1)
     titles = []
     for k, i in enumerate(idx):
-        titles.append(f"x · #{k + 1} (a {names[int(ds.y[i])]})"
-                      + ("" if pred is None else f" · model: {names[int(pred[k])]}"))
+        titles.append(
+            f"x · #{k + 1} (a {names[int(ds.y[i])]})" + ("" if pred is None else f" · model: {names[int(pred[k])]}")
+        )
     for k, i in enumerate(idx):
         norm = np.linalg.norm(rs[k]) if norms is None else float(norms[i])
         titles.append(f"r ({attack}) · ‖r‖ = {norm:.3g}")
@@ -194,14 +201,47 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
     k = idx.size
     fig = make_subplots(rows=3, cols=k, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.07)
     for col in range(k):
-        fig.add_trace(go.Heatmap(z=xs[col], zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False, name="x",
-                                 hovertemplate="x: %{z:.3f}<extra></extra>"), row=1, col=col + 1)
-        fig.add_trace(go.Heatmap(z=rs[col], zmin=-r_max, zmax=r_max, zmid=0.0, colorscale="RdBu_r", name="r",
-                                 showscale=col == 0, hovertemplate="r: %{z:.4f}<extra></extra>",
-                                 colorbar=dict(title=dict(text="r"), len=0.3, y=0.5, thickness=12, exponentformat="e")),
-                      row=2, col=col + 1)
-        fig.add_trace(go.Heatmap(z=xs[col] + rs[col], zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False,
-                                 name="x + r", hovertemplate="x + r: %{z:.3f}<extra></extra>"), row=3, col=col + 1)
+        fig.add_trace(
+            go.Heatmap(
+                z=xs[col],
+                zmin=0.0,
+                zmax=1.0,
+                colorscale="Greys",
+                showscale=False,
+                name="x",
+                hovertemplate="x: %{z:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=col + 1,
+        )
+        fig.add_trace(
+            go.Heatmap(
+                z=rs[col],
+                zmin=-r_max,
+                zmax=r_max,
+                zmid=0.0,
+                colorscale="RdBu_r",
+                name="r",
+                showscale=col == 0,
+                hovertemplate="r: %{z:.4f}<extra></extra>",
+                colorbar=dict(title=dict(text="r"), len=0.3, y=0.5, thickness=12, exponentformat="e"),
+            ),
+            row=2,
+            col=col + 1,
+        )
+        fig.add_trace(
+            go.Heatmap(
+                z=xs[col] + rs[col],
+                zmin=0.0,
+                zmax=1.0,
+                colorscale="Greys",
+                showscale=False,
+                name="x + r",
+                hovertemplate="x + r: %{z:.3f}<extra></extra>",
+            ),
+            row=3,
+            col=col + 1,
+        )
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
     for a in range(1, 3 * k + 1):  # square pixels in every panel
@@ -209,7 +249,10 @@ def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
     fig.update_annotations(font=dict(size=11))
     fig.update_layout(
         title=f"Round {rnd.index}: x, the perturbation r that flips the model ({attack}), and x + r",
-        height=3 * 170 + 90, width=k * 170 + 110, margin=dict(l=10, r=60, t=80, b=10), plot_bgcolor="white",
+        height=3 * 170 + 90,
+        width=k * 170 + 110,
+        margin=dict(l=10, r=60, t=80, b=10),
+        plot_bgcolor="white",
         meta={"indices": idx.tolist(), "r_max": r_max},
     )
     return fig

@@ -1,4 +1,5 @@
 """Figures of many rounds or many strategies: side-by-side comparison and the round slider."""
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,16 @@ def _hide_scale(trace) -> None:
         trace.marker.showscale = False
 
 
-def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overlay: bool = False,
-                  max_points: Optional[int] = 20000, webgl: Optional[bool] = None, cols: int = 3) -> go.Figure:
+def compare_round(
+    sessions,
+    coords,
+    r: int = -1,
+    color_by: str = "class",
+    overlay: bool = False,
+    max_points: Optional[int] = 20000,
+    webgl: Optional[bool] = None,
+    cols: int = 3,
+) -> go.Figure:
     """Several strategies on the same round and the same coordinates, one panel each.
 
     Parameters
@@ -54,13 +63,27 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
     same_round = len({rnd.index for rnd in rounds.values()}) == 1
     for name, rnd in rounds.items():
         acc = rnd.metrics.get("accuracy", float("nan"))
-        titles.append(f"{name}" + ("" if same_round else f" · round {rnd.index}")
-                      + (f" · {acc:.1%}" if np.isfinite(acc) else ""))
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles, horizontal_spacing=0.02,
-                        vertical_spacing=0.08 if nrows > 1 else 0.0)
+        titles.append(
+            f"{name}" + ("" if same_round else f" · round {rnd.index}") + (f" · {acc:.1%}" if np.isfinite(acc) else "")
+        )
+    fig = make_subplots(
+        rows=nrows,
+        cols=ncols,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.08 if nrows > 1 else 0.0,
+    )
     for k, (name, s) in enumerate(sess.items()):
-        layers = round_layers(s.dataset, rounds[name], _coords_for(coords, name), color_by=color_by,
-                              overlay=overlay, max_points=max_points, webgl=webgl, allow_inset=False)
+        layers = round_layers(
+            s.dataset,
+            rounds[name],
+            _coords_for(coords, name),
+            color_by=color_by,
+            overlay=overlay,
+            max_points=max_points,
+            webgl=webgl,
+            allow_inset=False,
+        )
         row, col = k // ncols + 1, k % ncols + 1
         for tr in layers.traces:
             if not is_legend_entry(tr):
@@ -82,20 +105,34 @@ def compare_round(sessions, coords, r: int = -1, color_by: str = "class", overla
             fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
             fig.layout[f"yaxis{suffix}"].constrain = "domain"
             fig.layout[f"xaxis{suffix}"].constrain = "domain"
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3",
-                     mirror=True)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3",
-                     mirror=True)
+    fig.update_xaxes(
+        showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3", mirror=True
+    )
+    fig.update_yaxes(
+        showticklabels=False, showgrid=False, zeroline=False, showline=True, linecolor="#e3e3e3", mirror=True
+    )
     first = rounds[names[0]]
     head = f"Round {first.index}" if same_round else "The last rounds"
-    fig.update_layout(title=dict(text=f"{head}: the same pool, {len(names)} strategies"),
-                      plot_bgcolor="white", hovermode="closest", height=320 * nrows + 70,
-                      margin=dict(l=10, r=120, t=70, b=10), uirevision="alviz-compare")
+    fig.update_layout(
+        title=dict(text=f"{head}: the same pool, {len(names)} strategies"),
+        plot_bgcolor="white",
+        hovermode="closest",
+        height=320 * nrows + 70,
+        margin=dict(l=10, r=120, t=70, b=10),
+        uirevision="alviz-compare",
+    )
     return fig
 
 
-def round_slider(session, coords, color_by: str = "class", overlay: bool = True,
-                 max_points: Optional[int] = 20000, webgl: Optional[bool] = None, active: int = 0) -> go.Figure:
+def round_slider(
+    session,
+    coords,
+    color_by: str = "class",
+    overlay: bool = True,
+    max_points: Optional[int] = 20000,
+    webgl: Optional[bool] = None,
+    active: int = 0,
+) -> go.Figure:
     """Every round of a session in one figure, with a slider that shows one round at a time.
 
     The slider toggles trace visibility (no animation frames), so it works in a
@@ -112,8 +149,9 @@ def round_slider(session, coords, color_by: str = "class", overlay: bool = True,
     traces, owner, layout, titles, notes = [], [], {}, [], []
     for rnd in rounds:
         c = coords[rnd.index] if isinstance(coords, (list, tuple)) else coords
-        layers = round_layers(session.dataset, rnd, c, color_by=color_by, overlay=overlay,
-                              max_points=max_points, webgl=webgl)
+        layers = round_layers(
+            session.dataset, rnd, c, color_by=color_by, overlay=overlay, max_points=max_points, webgl=webgl
+        )
         for tr in layers.traces:
             tr.meta = {**(tr.meta if isinstance(tr.meta, dict) else {}), "round": rnd.index}
             tr.visible = rnd.index == active
@@ -123,23 +161,29 @@ def round_slider(session, coords, color_by: str = "class", overlay: bool = True,
         titles.append(layers.title)
         notes.append(_notes_annotations(layers.notes))
     owner = np.asarray(owner)
-    steps = [dict(label=str(rnd.index), method="update",
-                  args=[{"visible": (owner == rnd.index).tolist()},
-                        {"title.text": titles[j], "annotations": notes[j]}])
-             for j, rnd in enumerate(rounds)]
+    steps = [
+        dict(
+            label=str(rnd.index),
+            method="update",
+            args=[{"visible": (owner == rnd.index).tolist()}, {"title.text": titles[j], "annotations": notes[j]}],
+        )
+        for j, rnd in enumerate(rounds)
+    ]
     fig = go.Figure(data=traces)
     layout.pop("width", None)
     layout.pop("height", None)
     fig.update_layout(**layout)
-    every = np.concatenate([np.asarray(coords[r.index] if isinstance(coords, (list, tuple)) else coords)
-                            for r in rounds])
+    every = np.concatenate(
+        [np.asarray(coords[r.index] if isinstance(coords, (list, tuple)) else coords) for r in rounds]
+    )
     xr, yr = axis_ranges(every)  # one frame for all rounds: a point that moves, moves on screen
     fig.update_xaxes(range=xr)
     fig.update_yaxes(range=yr)
     fig.update_layout(
-        title=dict(text=titles[active]), annotations=notes[active],
-        sliders=[dict(active=active, currentvalue=dict(prefix="round "), pad=dict(t=30), steps=steps,
-                      name="round")],
-        margin=dict(l=20, r=130, t=90, b=90), height=600,
+        title=dict(text=titles[active]),
+        annotations=notes[active],
+        sliders=[dict(active=active, currentvalue=dict(prefix="round "), pad=dict(t=30), steps=steps, name="round")],
+        margin=dict(l=20, r=130, t=90, b=90),
+        height=600,
     )
     return fig

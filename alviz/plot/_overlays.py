@@ -9,6 +9,7 @@ value per pool sample, one per pick) is the key's declared kind
 (above the unlabeled points, below the labeled ones), ``over`` (below the
 picks) or ``top`` (above everything).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ def _overlay(what: str, *keys: str):
     def deco(fn):
         OVERLAYS.append(Overlay(what, tuple(keys), fn))
         return fn
+
     return deco
 
 
@@ -89,8 +91,7 @@ def _diagnostic(view: View, key: str):
         view.notes.append(f"extras['{key}'] is declared {kind}, which this overlay cannot draw: overlay skipped")
         return None
     if v.shape[:1] != want:
-        view.notes.append(f"extras['{key}'] ({kind}) has shape {v.shape}, expected ({want[0]}, ...): "
-                          "overlay skipped")
+        view.notes.append(f"extras['{key}'] ({kind}) has shape {v.shape}, expected ({want[0]}, ...): overlay skipped")
         return None
     return v
 
@@ -108,8 +109,16 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
     return xs, ys
 
 
-def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_hover=None,
-                max_rings: int = 150, shift_to_median: bool = False) -> None:
+def _size_rings(
+    view: View,
+    out: Built,
+    key: str,
+    what: str,
+    color: str,
+    extra_hover=None,
+    max_rings: int = 150,
+    shift_to_median: bool = False,
+) -> None:
     """Open circles on the ``max_rings`` drawn candidates with the largest extras[key] (and on every pick),
     area proportional to the value (to the value minus the pool's median with ``shift_to_median``),
     scaled against the whole pool so rounds compare; values too small to see (< 2 px) get no ring."""
@@ -126,15 +135,35 @@ def _size_rings(view: View, out: Built, key: str, what: str, color: str, extra_h
         return
     hover = [f"#{i} · {key} {v[i]:.4g}" + ("" if extra_hover is None else extra_hover(i)) for i in idx]
     x, y = view.xy(idx)
-    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name=f"overlay: {what}", customdata=idx,
-                                 marker=dict(symbol="circle-open", size=sizes_all[idx], color=color,
-                                             line=dict(width=1)),
-                                 hovertext=hover, hoverinfo="text", opacity=0.7))
+    out.add(
+        "mid",
+        _pool_scatter(
+            view,
+            x=x,
+            y=y,
+            mode="markers",
+            name=f"overlay: {what}",
+            customdata=idx,
+            marker=dict(symbol="circle-open", size=sizes_all[idx], color=color, line=dict(width=1)),
+            hovertext=hover,
+            hoverinfo="text",
+            opacity=0.7,
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- VAAL and its line
-def _binned_heat(view: View, out: Built, key: str, what: str, title: str, hover: str, zrange, bins: int = 60,
-                 colorscale: str = "RdBu") -> None:
+def _binned_heat(
+    view: View,
+    out: Built,
+    key: str,
+    what: str,
+    title: str,
+    hover: str,
+    zrange,
+    bins: int = 60,
+    colorscale: str = "RdBu",
+) -> None:
     """extras[key] (one value per pool sample) as a heat map in the picture: the mean over the drawn points in
     each cell; empty cells stay transparent. ``zrange(values)`` gives the colour range (zmin, zmax)."""
     v = _diagnostic(view, key)
@@ -151,12 +180,23 @@ def _binned_heat(view: View, out: Built, key: str, what: str, title: str, hover:
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(count > 0, total / count, np.nan).T  # (bins_y, bins_x); empty cells stay transparent
     zmin, zmax = zrange(v[idx])
-    out.add("under", go.Heatmap(
-        x=(ex[:-1] + ex[1:]) / 2, y=(ey[:-1] + ey[1:]) / 2, z=z, zmin=zmin, zmax=zmax,
-        colorscale=colorscale,
-        opacity=0.65, name=f"overlay: {what}", showlegend=True, hoverongaps=False,
-        colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
-        hovertemplate=hover + ": %{z:.2f}<extra></extra>"))
+    out.add(
+        "under",
+        go.Heatmap(
+            x=(ex[:-1] + ex[1:]) / 2,
+            y=(ey[:-1] + ey[1:]) / 2,
+            z=z,
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=colorscale,
+            opacity=0.65,
+            name=f"overlay: {what}",
+            showlegend=True,
+            hoverongaps=False,
+            colorbar=dict(title=dict(text=title, side="right"), x=1.13, len=0.75, thickness=14),
+            hovertemplate=hover + ": %{z:.2f}<extra></extra>",
+        ),
+    )
 
 
 @_overlay("P(labeled)", "discriminator_p_labeled")
@@ -164,26 +204,40 @@ def _p_labeled_heat(view: View, out: Built, bins: int = 60) -> None:
     """A discriminator's output D = P(labeled) (VAAL, TA-VAAL, SRAAL) as a heat map: the mean over the points
     in each cell, centred on 0.5 (D cannot tell) and just wide enough for the values (a D stuck near 0.5
     still shows)."""
+
     def zrange(p):
         half = max(0.05, float(np.nanmax(np.abs(p - 0.5))) if p.size else 0.5)
         return 0.5 - half, 0.5 + half
+
     crit = view.rnd.extras.get("criterion")
     title = "D(μ) = P(labeled)" + (f"<br>criterion: {crit}" if crit is not None else "")
-    _binned_heat(view, out, "discriminator_p_labeled", "P(labeled)", title, "mean P(labeled) in this cell",
-                 zrange, bins)
+    _binned_heat(
+        view, out, "discriminator_p_labeled", "P(labeled)", title, "mean P(labeled) in this cell", zrange, bins
+    )
 
 
 @_overlay("critic", "critic_score")
 def _critic_heat(view: View, out: Built, bins: int = 60) -> None:
     """WAAL's critic D(h) as a heat map (high: the unlabeled side). A Wasserstein critic is not a
     probability, so the colours span the values seen (red low, blue high, as P(labeled) is drawn reversed)."""
+
     def zrange(v):
         if not v.size:
             return 0.0, 1.0
         lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
         return (lo, hi) if hi > lo else (lo - 0.05, hi + 0.05)
-    _binned_heat(view, out, "critic_score", "critic", "WAAL critic D(h)<br>high: unlabeled side",
-                 "mean critic D(h) in this cell", zrange, bins, colorscale="RdBu_r")
+
+    _binned_heat(
+        view,
+        out,
+        "critic_score",
+        "critic",
+        "WAAL critic D(h)<br>high: unlabeled side",
+        "mean critic D(h) in this cell",
+        zrange,
+        bins,
+        colorscale="RdBu_r",
+    )
 
 
 @_overlay("predicted loss", "predicted_loss")
@@ -220,8 +274,10 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     try:
         both = place_inputs(ds, view.coords, np.concatenate([X + rows.reshape(X.shape), X]))
     except ValueError:
-        view.notes.append("adversarial arrows need the reference view (alviz.projection.reference(dataset)): "
-                          "x + r cannot be placed in a model-space picture")
+        view.notes.append(
+            "adversarial arrows need the reference view (alviz.projection.reference(dataset)): "
+            "x + r cannot be placed in a model-space picture"
+        )
         return
     k = len(idx)
     ends = view.coords[idx] + (both[:k] - both[k:])
@@ -232,11 +288,15 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     if np.median(length) < 0.01 * extent:
         typical = float(np.median(np.linalg.norm(ds.flat()[idx], axis=1)))
         if view.rnd.field is not None and np.array_equal(view.coords, np.asarray(ds.X, dtype=view.coords.dtype)):
-            view.notes.append(f"the picks' own arrows are tiny (median ‖r‖ = {np.median(norms):.3g}): "
-                              "they sit on the decision boundary")
+            view.notes.append(
+                f"the picks' own arrows are tiny (median ‖r‖ = {np.median(norms):.3g}): "
+                "they sit on the decision boundary"
+            )
         else:
-            view.notes.append(f"x + r lands next to x in this picture: the perturbations are tiny "
-                              f"(median ‖r‖ = {np.median(norms):.3g}, median ‖x‖ = {typical:.3g})")
+            view.notes.append(
+                f"x + r lands next to x in this picture: the perturbations are tiny "
+                f"(median ‖r‖ = {np.median(norms):.3g}, median ‖x‖ = {typical:.3g})"
+            )
     ex = view.rnd.extras
     names = ds.class_names
     adv = np.asarray(ex["adversarial_class"]) if "adversarial_class" in ex else None
@@ -250,12 +310,22 @@ def _adversarial_arrows(view: View, out: Built) -> None:
         if "iterations" in ex:
             h += f"<br>{int(np.asarray(ex['iterations'])[i])} iterations"
         hover += [f"#{i}: x", h, ""]
-    out.add("top", go.Scatter(
-        x=xs, y=ys, mode="lines+markers", name="overlay: adversarial arrows", customdata=np.repeat(idx, 3),
-        line=dict(color="crimson", width=1.8),
-        marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 12, 0] * k, angleref="previous",
-                    color="crimson"),
-        hovertext=hover, hoverinfo="text"))
+    out.add(
+        "top",
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers",
+            name="overlay: adversarial arrows",
+            customdata=np.repeat(idx, 3),
+            line=dict(color="crimson", width=1.8),
+            marker=dict(
+                symbol=["circle", "arrow", "circle"] * k, size=[0, 12, 0] * k, angleref="previous", color="crimson"
+            ),
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- gradient embeddings
@@ -275,12 +345,21 @@ def _pick_order(view: View, out: Built) -> None:
     if sd is None:
         return
     sd = sd.astype(np.float64)
-    hover = [f"pick {j + 1}: #{i}<br>D at draw time {sd[j]:.4g}"
-             for j, i in enumerate(order)]
+    hover = [f"pick {j + 1}: #{i}<br>D at draw time {sd[j]:.4g}" for j, i in enumerate(order)]
     x, y = view.xy(order)
-    out.add("over", go.Scatter(x=x, y=y, mode="lines", name="overlay: pick order", customdata=order,
-                               line=dict(color="rgba(40,40,40,0.7)", width=1.2, dash="dash"),
-                               hovertext=hover, hoverinfo="text"))
+    out.add(
+        "over",
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name="overlay: pick order",
+            customdata=order,
+            line=dict(color="rgba(40,40,40,0.7)", width=1.2, dash="dash"),
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- core-set
@@ -301,10 +380,19 @@ def _nearest_center_lines(view: View, out: Built) -> None:
     for j, (i, ci) in enumerate(zip(sel, c[ok])):
         d = "" if dist is None else f" at distance {float(np.asarray(dist)[ok][j]):.4g}"
         hover += [f"pick #{i}", f"its nearest center #{ci}{d}", ""]
-    out.add("over", go.Scatter(x=xs, y=ys, mode="lines", name="overlay: nearest center",
-                               customdata=np.stack([sel, c[ok], np.full(len(sel), -1)], axis=1).reshape(-1),
-                               line=dict(color="rgba(120,60,160,0.8)", width=1.4), hovertext=hover,
-                               hoverinfo="text"))
+    out.add(
+        "over",
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name="overlay: nearest center",
+            customdata=np.stack([sel, c[ok], np.full(len(sel), -1)], axis=1).reshape(-1),
+            line=dict(color="rgba(120,60,160,0.8)", width=1.4),
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+    )
 
 
 @_overlay("covering radius", "covering_radius")
@@ -316,17 +404,41 @@ def _covering_radius(view: View, out: Built) -> None:
     if rad is None:
         return
     k = len(rad)
-    out.add("over", go.Scatter(x=np.arange(1, k + 1), y=rad.astype(np.float64), xaxis="x2", yaxis="y2",
-                               mode="lines+markers", name="overlay: covering radius",
-                               line=dict(color="rgba(120,60,160,0.9)"), marker=dict(size=5),
-                               hovertemplate="after pick %{x}: radius %{y:.4g}<extra></extra>"))
+    out.add(
+        "over",
+        go.Scatter(
+            x=np.arange(1, k + 1),
+            y=rad.astype(np.float64),
+            xaxis="x2",
+            yaxis="y2",
+            mode="lines+markers",
+            name="overlay: covering radius",
+            line=dict(color="rgba(120,60,160,0.9)"),
+            marker=dict(size=5),
+            hovertemplate="after pick %{x}: radius %{y:.4g}<extra></extra>",
+        ),
+    )
     small = dict(size=10)
     out.layout.update(
         xaxis=dict(domain=[0.0, 0.74]),
-        xaxis2=dict(domain=[0.82, 1.0], anchor="y2", title=dict(text="pick", font=small), tickfont=small,
-                    showgrid=False, zeroline=False),
-        yaxis2=dict(domain=[0.55, 1.0], anchor="x2", title=dict(text="covering radius", font=small),
-                    tickfont=small, showgrid=True, gridcolor="#eee", zeroline=False, rangemode="tozero"),
+        xaxis2=dict(
+            domain=[0.82, 1.0],
+            anchor="y2",
+            title=dict(text="pick", font=small),
+            tickfont=small,
+            showgrid=False,
+            zeroline=False,
+        ),
+        yaxis2=dict(
+            domain=[0.55, 1.0],
+            anchor="x2",
+            title=dict(text="covering radius", font=small),
+            tickfont=small,
+            showgrid=True,
+            gridcolor="#eee",
+            zeroline=False,
+            rangemode="tozero",
+        ),
     )
 
 
@@ -354,18 +466,37 @@ def _clusters(view: View, out: Built) -> None:
     if dist is not None and np.shape(dist) == (view.n_pool,):
         hover = [h + f"<br>distance to centroid {float(dist[i]):.4g}" for h, i in zip(hover, idx)]
     x, y = view.xy(idx)
-    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name="overlay: clusters", customdata=idx,
-                                 marker=dict(color=colors, size=sizes, line=dict(width=0)), opacity=0.6,
-                                 hovertext=hover, hoverinfo="text"))
+    out.add(
+        "mid",
+        _pool_scatter(
+            view,
+            x=x,
+            y=y,
+            mode="markers",
+            name="overlay: clusters",
+            customdata=idx,
+            marker=dict(color=colors, size=sizes, line=dict(width=0)),
+            opacity=0.6,
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+    )
     # where the picked clusters sit in this picture: the mean 2-D position of their members
     picked = np.unique(cl[view.selected][cl[view.selected] >= 0])
     if picked.size:
         cen = np.stack([view.coords[cl == c].mean(axis=0) for c in picked])
-        out.add("over", go.Scatter(x=cen[:, 0], y=cen[:, 1], mode="markers",
-                                   name="overlay: cluster centers (mean position here)",
-                                   marker=dict(symbol="x-thin-open", size=12, color="black", line=dict(width=2)),
-                                   hovertext=[f"cluster {c}: mean position of its members" for c in picked],
-                                   hoverinfo="text"))
+        out.add(
+            "over",
+            go.Scatter(
+                x=cen[:, 0],
+                y=cen[:, 1],
+                mode="markers",
+                name="overlay: cluster centers (mean position here)",
+                marker=dict(symbol="x-thin-open", size=12, color="black", line=dict(width=2)),
+                hovertext=[f"cluster {c}: mean position of its members" for c in picked],
+                hoverinfo="text",
+            ),
+        )
 
 
 # ----------------------------------------------------------------------------- committees
@@ -377,6 +508,7 @@ def _disagreement(view: View, out: Built) -> None:
 
     def extra(i):
         return "" if votes is None else "<br>votes " + ", ".join(names[int(v)] for v in np.ravel(votes[i]))
+
     _size_rings(view, out, "disagreement", "committee disagreement", "darkorange", extra)
 
 
@@ -392,9 +524,20 @@ def _scored_candidates(view: View, out: Built) -> None:
     drawn[view.shown] = True
     idx = np.sort(cand[drawn[cand]])
     x, y = view.xy(idx)
-    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name="overlay: scored candidates",
-                                 customdata=idx, marker=dict(symbol="square-open", size=9, color="#777"),
-                                 hovertext=[f"#{i} · scored" for i in idx], hoverinfo="text"))
+    out.add(
+        "mid",
+        _pool_scatter(
+            view,
+            x=x,
+            y=y,
+            mode="markers",
+            name="overlay: scored candidates",
+            customdata=idx,
+            marker=dict(symbol="square-open", size=9, color="#777"),
+            hovertext=[f"#{i} · scored" for i in idx],
+            hoverinfo="text",
+        ),
+    )
 
 
 @_overlay("covered", "covered")
@@ -407,9 +550,20 @@ def _covered(view: View, out: Built) -> None:
     delta = view.rnd.extras.get("delta")
     what = "covered" + (f" (δ = {float(delta):.3g})" if delta is not None else "")
     x, y = view.xy(idx)
-    out.add("mid", _pool_scatter(view, x=x, y=y, mode="markers", name=f"overlay: {what}", customdata=idx,
-                                 marker=dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0)),
-                                 hovertext=[f"#{i} · covered" for i in idx], hoverinfo="text"))
+    out.add(
+        "mid",
+        _pool_scatter(
+            view,
+            x=x,
+            y=y,
+            mode="markers",
+            name=f"overlay: {what}",
+            customdata=idx,
+            marker=dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0)),
+            hovertext=[f"#{i} · covered" for i in idx],
+            hoverinfo="text",
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- circles in the input plane
@@ -438,8 +592,17 @@ def _input_circles(view: View, out: Built) -> None:
     X = np.asarray(view.dataset.X, dtype=np.float64)
     centers_idx = np.unique(np.concatenate([np.asarray(view.rnd.labeled, dtype=np.int64), view.selected]))
     xs, ys = _circle_polygons(X[centers_idx], radius)
-    out.add("mid", go.Scatter(x=xs, y=ys, mode="lines", name=f"overlay: covering radius r = {radius:.3g} (input units)",
-                              line=dict(color="rgba(120,60,160,0.45)", width=1), hoverinfo="skip"))
+    out.add(
+        "mid",
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name=f"overlay: covering radius r = {radius:.3g} (input units)",
+            line=dict(color="rgba(120,60,160,0.45)", width=1),
+            hoverinfo="skip",
+        ),
+    )
 
 
 def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
@@ -478,41 +641,99 @@ def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
     hover = []
     for i, nrm in zip(idx, norms):
         hover += [f"#{i}: x", f"#{i}: x + r, ‖r‖ = {nrm:.3g}", ""]
-    out.add("top", go.Scatter(
-        x=xs, y=ys, mode="lines+markers", name="overlay: x → x + r (a spread of candidates)",
-        customdata=np.repeat(idx, 3), line=dict(color="rgba(150,20,60,0.75)", width=1.2),
-        marker=dict(symbol=["circle", "arrow", "circle"] * k, size=[0, 9, 0] * k, angleref="previous",
-                    color="rgba(150,20,60,0.9)"),
-        hovertext=hover, hoverinfo="text"))
-
-
-# ----------------------------------------------------------------------------- greedy orders (BatchBALD, BAIT, herding)
-def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: str, color: str,
-                 hover: str) -> None:
-    """A small side panel with one curve (a greedy objective per step): it lives in feature space, not 2-D."""
-    if not view.allow_inset:
-        return
-    out.add("over", go.Scatter(x=x, y=y, xaxis="x2", yaxis="y2", mode="lines+markers", name=name,
-                               line=dict(color=color), marker=dict(size=5), hovertemplate=hover))
-    small = dict(size=10)
-    out.layout.update(
-        xaxis=dict(domain=[0.0, 0.74]),
-        xaxis2=dict(domain=[0.82, 1.0], anchor="y2", title=dict(text=xlabel, font=small), tickfont=small,
-                    showgrid=False, zeroline=False),
-        yaxis2=dict(domain=[0.55, 1.0], anchor="x2", title=dict(text=ylabel, font=small), tickfont=small,
-                    showgrid=True, gridcolor="#eee", zeroline=False, rangemode="tozero"),
+    out.add(
+        "top",
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers",
+            name="overlay: x → x + r (a spread of candidates)",
+            customdata=np.repeat(idx, 3),
+            line=dict(color="rgba(150,20,60,0.75)", width=1.2),
+            marker=dict(
+                symbol=["circle", "arrow", "circle"] * k,
+                size=[0, 9, 0] * k,
+                angleref="previous",
+                color="rgba(150,20,60,0.9)",
+            ),
+            hovertext=hover,
+            hoverinfo="text",
+        ),
     )
 
 
-def _order_path(view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str,
-                numbered: bool = False) -> None:
+# ----------------------------------------------------------------------------- greedy orders (BatchBALD, BAIT, herding)
+def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: str, color: str, hover: str) -> None:
+    """A small side panel with one curve (a greedy objective per step): it lives in feature space, not 2-D."""
+    if not view.allow_inset:
+        return
+    out.add(
+        "over",
+        go.Scatter(
+            x=x,
+            y=y,
+            xaxis="x2",
+            yaxis="y2",
+            mode="lines+markers",
+            name=name,
+            line=dict(color=color),
+            marker=dict(size=5),
+            hovertemplate=hover,
+        ),
+    )
+    small = dict(size=10)
+    out.layout.update(
+        xaxis=dict(domain=[0.0, 0.74]),
+        xaxis2=dict(
+            domain=[0.82, 1.0],
+            anchor="y2",
+            title=dict(text=xlabel, font=small),
+            tickfont=small,
+            showgrid=False,
+            zeroline=False,
+        ),
+        yaxis2=dict(
+            domain=[0.55, 1.0],
+            anchor="x2",
+            title=dict(text=ylabel, font=small),
+            tickfont=small,
+            showgrid=True,
+            gridcolor="#eee",
+            zeroline=False,
+            rangemode="tozero",
+        ),
+    )
+
+
+def _order_path(
+    view: View, out: Built, order: np.ndarray, name: str, hover: list, color: str, numbered: bool = False
+) -> None:
     """A dotted path through ``order`` (pool indices); ``numbered`` writes each step's number at its point
     (for an order that is not the picks', whose first ranks the round view writes already)."""
     x, y = view.xy(order)
-    text = dict(mode="lines+text", text=[str(j + 1) for j in range(len(order))], textposition="bottom left",
-                textfont=dict(size=10, color=color)) if numbered else dict(mode="lines")
-    out.add("over", go.Scatter(x=x, y=y, name=name, customdata=order, line=dict(color=color, width=1.3, dash="dot"),
-                               hovertext=hover, hoverinfo="text", **text))
+    text = (
+        dict(
+            mode="lines+text",
+            text=[str(j + 1) for j in range(len(order))],
+            textposition="bottom left",
+            textfont=dict(size=10, color=color),
+        )
+        if numbered
+        else dict(mode="lines")
+    )
+    out.add(
+        "over",
+        go.Scatter(
+            x=x,
+            y=y,
+            name=name,
+            customdata=order,
+            line=dict(color=color, width=1.3, dash="dot"),
+            hovertext=hover,
+            hoverinfo="text",
+            **text,
+        ),
+    )
 
 
 @_overlay("greedy order (joint mutual information)", "joint_mutual_information")
@@ -525,11 +746,22 @@ def _joint_mi_order(view: View, out: Built) -> None:
         return
     mi = mi.astype(np.float64)
     gain = np.diff(np.concatenate([[0.0], mi]))
-    hover = [f"pick {j + 1}: #{i}<br>joint MI of picks 1..{j + 1}: {mi[j]:.4g} nats (+{gain[j]:.3g})"
-             for j, i in enumerate(order)]
+    hover = [
+        f"pick {j + 1}: #{i}<br>joint MI of picks 1..{j + 1}: {mi[j]:.4g} nats (+{gain[j]:.3g})"
+        for j, i in enumerate(order)
+    ]
     _order_path(view, out, order, "overlay: greedy order", hover, "rgba(30,90,170,0.9)")
-    _inset_curve(view, out, np.arange(1, len(mi) + 1), mi, "overlay: joint MI per pick", "pick",
-                 "joint MI (nats)", "rgba(30,90,170,0.9)", "after pick %{x}: joint MI %{y:.4g}<extra></extra>")
+    _inset_curve(
+        view,
+        out,
+        np.arange(1, len(mi) + 1),
+        mi,
+        "overlay: joint MI per pick",
+        "pick",
+        "joint MI (nats)",
+        "rgba(30,90,170,0.9)",
+        "after pick %{x}: joint MI %{y:.4g}<extra></extra>",
+    )
 
 
 @_overlay("forward selection, then removal", "oversampled")
@@ -543,22 +775,43 @@ def _bait_order(view: View, out: Built) -> None:
     kept = np.isin(over, view.selected)
     obj = view.rnd.extras.get("bait_objective")
     obj = None if obj is None else np.asarray(obj, dtype=np.float64).reshape(-1)
-    hover = [f"added {j + 1}: #{i}" + ("" if obj is None or j >= len(obj) else f"<br>tr(M⁻¹F) after: {obj[j]:.4g}")
-             + ("" if kept[j] else "<br>removed by the backward pass") for j, i in enumerate(over)]
+    hover = [
+        f"added {j + 1}: #{i}"
+        + ("" if obj is None or j >= len(obj) else f"<br>tr(M⁻¹F) after: {obj[j]:.4g}")
+        + ("" if kept[j] else "<br>removed by the backward pass")
+        for j, i in enumerate(over)
+    ]
     _order_path(view, out, over, "overlay: forward selection order", hover, "rgba(150,80,20,0.9)", numbered=True)
     gone = over[~kept]
     if gone.size:
         x, y = view.xy(gone)
-        out.add("top", go.Scatter(x=x, y=y, mode="markers", name="overlay: added, then removed", customdata=gone,
-                                  marker=dict(symbol="x-thin-open", size=11, color="rgba(150,80,20,0.95)",
-                                              line=dict(width=2)),
-                                  hovertext=[f"#{i}: added, then removed by the backward pass" for i in gone],
-                                  hoverinfo="text"))
+        out.add(
+            "top",
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="markers",
+                name="overlay: added, then removed",
+                customdata=gone,
+                marker=dict(symbol="x-thin-open", size=11, color="rgba(150,80,20,0.95)", line=dict(width=2)),
+                hovertext=[f"#{i}: added, then removed by the backward pass" for i in gone],
+                hoverinfo="text",
+            ),
+        )
     if obj is not None and obj.size:
         n_f = over.size
         steps = np.arange(1, len(obj) + 1)
-        _inset_curve(view, out, steps, obj, "overlay: tr(M⁻¹F) per step", f"step (1–{n_f} add, then remove)",
-                     "tr(M⁻¹F)", "rgba(150,80,20,0.9)", "step %{x}: tr(M⁻¹F) %{y:.4g}<extra></extra>")
+        _inset_curve(
+            view,
+            out,
+            steps,
+            obj,
+            "overlay: tr(M⁻¹F) per step",
+            f"step (1–{n_f} add, then remove)",
+            "tr(M⁻¹F)",
+            "rgba(150,80,20,0.9)",
+            "step %{x}: tr(M⁻¹F) %{y:.4g}<extra></extra>",
+        )
 
 
 @_overlay("coverage gain per pick", "coverage_gain")
@@ -574,8 +827,17 @@ def _coverage_gain(view: View, out: Built) -> None:
     tail = "" if bw is None else f" (σ = {float(bw):.3g})"
     hover = [f"pick {j + 1}: #{i}<br>coverage gain {g[j]:.4g}{tail}" for j, i in enumerate(order)]
     _order_path(view, out, order, "overlay: greedy order", hover, "rgba(20,120,90,0.9)")
-    _inset_curve(view, out, np.arange(1, len(g) + 1), g, "overlay: coverage gain per pick", "pick",
-                 "coverage gain" + tail, "rgba(20,120,90,0.9)", "pick %{x}: gain %{y:.4g}<extra></extra>")
+    _inset_curve(
+        view,
+        out,
+        np.arange(1, len(g) + 1),
+        g,
+        "overlay: coverage gain per pick",
+        "pick",
+        "coverage gain" + tail,
+        "rgba(20,120,90,0.9)",
+        "pick %{x}: gain %{y:.4g}<extra></extra>",
+    )
 
 
 @_overlay("uncertainty weights", "uncertainty")
@@ -585,8 +847,13 @@ def _uncertainty_weights(view: View, out: Built) -> None:
     if u is None:
         return
     T = view.rnd.extras.get("temperature")
-    _size_rings(view, out, "uncertainty", "uncertainty u" + ("" if T is None else f" (T = {float(T):.2g})"),
-                "rgba(200,90,0,0.9)")
+    _size_rings(
+        view,
+        out,
+        "uncertainty",
+        "uncertainty u" + ("" if T is None else f" (T = {float(T):.2g})"),
+        "rgba(200,90,0,0.9)",
+    )
 
 
 # ----------------------------------------------------------------------------- the representation-aware line
@@ -623,20 +890,25 @@ def _alfa_mix_arrows(view: View, out: Built, max_arrows: int = 60) -> None:
     steps = T[[row[int(i)] for i in idx]].reshape(X.shape).astype(X.dtype)
     k = len(idx)
     try:
-        placed = place_inputs(ds, view.coords, np.concatenate([steps, X, A.reshape((len(A),) + X.shape[1:])
-                                                               .astype(X.dtype)]))
+        placed = place_inputs(
+            ds, view.coords, np.concatenate([steps, X, A.reshape((len(A),) + X.shape[1:]).astype(X.dtype)])
+        )
     except ValueError:
-        view.notes.append("ALFA-Mix's arrows need the reference view (alviz.projection.reference(dataset)): "
-                          "the anchors cannot be placed in a model-space picture")
+        view.notes.append(
+            "ALFA-Mix's arrows need the reference view (alviz.projection.reference(dataset)): "
+            "the anchors cannot be placed in a model-space picture"
+        )
         return
     start = view.coords[idx]
-    shift = start - placed[k:2 * k]  # each candidate's own position, so the placement's jitter cancels
+    shift = start - placed[k : 2 * k]  # each candidate's own position, so the placement's jitter cancels
     step_end = placed[:k] + shift
-    anchor_xy = placed[2 * k:]
+    anchor_xy = placed[2 * k :]
     names = ds.class_names
     is_pick = np.isin(idx, view.selected)
-    for sel, name, color, width, head in ((~is_pick, "other candidates", "rgba(230,120,0,0.45)", 0.9, 7),
-                                          (is_pick, "picks", "darkorange", 1.6, 11)):
+    for sel, name, color, width, head in (
+        (~is_pick, "other candidates", "rgba(230,120,0,0.45)", 0.9, 7),
+        (is_pick, "picks", "darkorange", 1.6, 11),
+    ):
         j = np.flatnonzero(sel)
         if j.size == 0:
             continue
@@ -645,23 +917,56 @@ def _alfa_mix_arrows(view: View, out: Built, max_arrows: int = 60) -> None:
         hover = []
         for i in idx[j]:
             a = int(anchor[i])
-            hover += [f"#{i}: its prediction flips when mixed toward the anchor of class {names[a]}",
-                      f"the anchor of class {names[a]} (mean labeled input)", ""]
-        out.add("top", go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=f"overlay: ALFA-Mix interpolation arrows ({name})",
-            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width, dash="dot"),
-            marker=dict(symbol=["circle", "arrow", "circle"] * len(j), size=[0, head, 0] * len(j),
-                        angleref="previous", color=color),
-            hovertext=hover, hoverinfo="text"))
+            hover += [
+                f"#{i}: its prediction flips when mixed toward the anchor of class {names[a]}",
+                f"the anchor of class {names[a]} (mean labeled input)",
+                "",
+            ]
+        out.add(
+            "top",
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=f"overlay: ALFA-Mix interpolation arrows ({name})",
+                customdata=np.repeat(idx[j], 3),
+                line=dict(color=color, width=width, dash="dot"),
+                marker=dict(
+                    symbol=["circle", "arrow", "circle"] * len(j),
+                    size=[0, head, 0] * len(j),
+                    angleref="previous",
+                    color=color,
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+        )
         xs, ys = _segments(start[j], step_end[j])
-        out.add("top", go.Scatter(
-            x=xs, y=ys, mode="lines", name=f"overlay: ALFA-Mix step (the mix, {name})",
-            customdata=np.repeat(idx[j], 3), line=dict(color=color, width=width + 2.5), hoverinfo="skip"))
+        out.add(
+            "top",
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"overlay: ALFA-Mix step (the mix, {name})",
+                customdata=np.repeat(idx[j], 3),
+                line=dict(color=color, width=width + 2.5),
+                hoverinfo="skip",
+            ),
+        )
     used = np.unique(anchor[idx])
-    out.add("top", go.Scatter(
-        x=anchor_xy[used, 0], y=anchor_xy[used, 1], mode="markers", name="overlay: ALFA-Mix anchors",
-        marker=dict(symbol="star", size=16, color="darkorange", line=dict(color="black", width=1)),
-        hovertext=[f"anchor of class {names[int(a)]}: mean labeled input" for a in used], hoverinfo="text"))
+    out.add(
+        "top",
+        go.Scatter(
+            x=anchor_xy[used, 0],
+            y=anchor_xy[used, 1],
+            mode="markers",
+            name="overlay: ALFA-Mix anchors",
+            marker=dict(symbol="star", size=16, color="darkorange", line=dict(color="black", width=1)),
+            hovertext=[f"anchor of class {names[int(a)]}: mean labeled input" for a in used],
+            hoverinfo="text",
+        ),
+    )
 
 
 @_overlay("graph edges", "graph_edges")
@@ -685,8 +990,18 @@ def _graph_edges(view: View, out: Built) -> None:
         hover = []
         for (i, j), wt in zip(E[sel], w[sel]):
             hover += [f"#{i} — #{j}: affinity {wt:.3g}", f"#{j} — #{i}: affinity {wt:.3g}", ""]
-        out.add("over", go.Scatter(
-            x=xs, y=ys, mode="lines", name="overlay: graph edges among the picks" + (" (stronger)" if band else ""),
-            customdata=np.stack([E[sel, 0], E[sel, 1], np.full(int(sel.sum()), -1)], axis=1).reshape(-1),
-            line=dict(color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6),
-            hovertext=hover, hoverinfo="text"))
+        out.add(
+            "over",
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="overlay: graph edges among the picks" + (" (stronger)" if band else ""),
+                customdata=np.stack([E[sel, 0], E[sel, 1], np.full(int(sel.sum()), -1)], axis=1).reshape(-1),
+                line=dict(
+                    color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+        )

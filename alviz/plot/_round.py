@@ -1,4 +1,5 @@
 """The round view: the pool faint, the labeled set by class, this round's picks large and ranked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,8 +14,21 @@ from ._overlays import build_overlays
 from ._style import GREY, LABELED_NAN, Coloring
 from ._view import View, get_round, make_view
 
-__all__ = ["Layers", "round_layers", "round_figure", "round_title", "base_layout", "base_traces", "legend_traces",
-           "is_legend_entry", "axis_ranges", "is_input_space", "equal_aspect_size", "rank_positions", "RANK_LABELS"]
+__all__ = [
+    "Layers",
+    "round_layers",
+    "round_figure",
+    "round_title",
+    "base_layout",
+    "base_traces",
+    "legend_traces",
+    "is_legend_entry",
+    "axis_ranges",
+    "is_input_space",
+    "equal_aspect_size",
+    "rank_positions",
+    "RANK_LABELS",
+]
 
 
 @dataclass
@@ -45,8 +59,12 @@ def _marker_for(view: View, idx, showscale: bool, fallback) -> dict:
 
 #: picks whose rank is written next to them; later picks show their rank on hover ("pick 7")
 RANK_LABELS = 5
-_OFFSETS = (("top center", (0.0, 1.0)), ("bottom center", (0.0, -1.0)), ("middle right", (1.0, 0.0)),
-            ("middle left", (-1.0, 0.0)))
+_OFFSETS = (
+    ("top center", (0.0, 1.0)),
+    ("bottom center", (0.0, -1.0)),
+    ("middle right", (1.0, 0.0)),
+    ("middle left", (-1.0, 0.0)),
+)
 
 
 def rank_positions(xy, extent, others=None, step: float = 0.035) -> list:
@@ -97,17 +115,37 @@ def base_traces(view: View) -> tuple:
         mu = _marker_for(view, u, showscale=not categorical, fallback=None)
         scale_shown = bool(mu.get("showscale"))
     mu.update(size=6 if small else 4, line=dict(width=0))
-    unlabeled = _scatter(view, x=view.xy(u)[0], y=view.xy(u)[1], mode="markers", name="unlabeled", customdata=u,
-                         marker=mu, hovertext=view.hover(u), hoverinfo="text", showlegend=False,
-                         opacity=1.0 if not by_class else 0.9)
+    unlabeled = _scatter(
+        view,
+        x=view.xy(u)[0],
+        y=view.xy(u)[1],
+        mode="markers",
+        name="unlabeled",
+        customdata=u,
+        marker=mu,
+        hovertext=view.hover(u),
+        hoverinfo="text",
+        showlegend=False,
+        opacity=1.0 if not by_class else 0.9,
+    )
 
     # labeled: by class, or the value where it exists
     lab = view.labeled
     ml = _marker_for(view, lab, showscale=not categorical and not scale_shown, fallback=LABELED_NAN)
     scale_shown = scale_shown or bool(ml.get("showscale"))
     ml.update(size=8, line=dict(width=0.8, color="white"))
-    labeled = _scatter(view, x=view.xy(lab)[0], y=view.xy(lab)[1], mode="markers", name="labeled",
-                       customdata=lab, marker=ml, hovertext=view.hover(lab), hoverinfo="text", showlegend=False)
+    labeled = _scatter(
+        view,
+        x=view.xy(lab)[0],
+        y=view.xy(lab)[1],
+        mode="markers",
+        name="labeled",
+        customdata=lab,
+        marker=ml,
+        hovertext=view.hover(lab),
+        hoverinfo="text",
+        showlegend=False,
+    )
 
     # selected: this round's picks in pick order, large, ringed, the first few with their rank (1 = first pick)
     sel = view.selected
@@ -116,13 +154,24 @@ def base_traces(view: View) -> tuple:
     n_text = min(len(sel), RANK_LABELS)
     ranks = [str(k + 1) if k < n_text else "" for k in range(len(sel))]
     lo, hi = _bounds(view.coords)
-    pos = rank_positions(view.coords[sel[:n_text]], hi - lo, others=view.coords[sel[n_text:]]) + \
-        ["top center"] * (len(sel) - n_text)
-    selected = go.Scatter(x=view.xy(sel)[0], y=view.xy(sel)[1], mode="markers+text", name="selected",
-                          customdata=sel, marker=ms, text=ranks, textposition=pos,
-                          textfont=dict(size=12, color="black"), hovertext=view.hover(sel, _pick_prefix(view)),
-                          hoverinfo="text", showlegend=False,
-                          cliponaxis=False)  # a rank next to a pick at the plot's edge stays readable
+    pos = rank_positions(view.coords[sel[:n_text]], hi - lo, others=view.coords[sel[n_text:]]) + ["top center"] * (
+        len(sel) - n_text
+    )
+    selected = go.Scatter(
+        x=view.xy(sel)[0],
+        y=view.xy(sel)[1],
+        mode="markers+text",
+        name="selected",
+        customdata=sel,
+        marker=ms,
+        text=ranks,
+        textposition=pos,
+        textfont=dict(size=12, color="black"),
+        hovertext=view.hover(sel, _pick_prefix(view)),
+        hoverinfo="text",
+        showlegend=False,
+        cliponaxis=False,
+    )  # a rank next to a pick at the plot's edge stays readable
     return unlabeled, labeled, selected
 
 
@@ -139,22 +188,45 @@ def legend_traces(view: View) -> list:
     and each class in exactly its markers' colour, and carry ``meta={"legend": ...}``.
     """
     out = []
-    styles = {"selected": dict(color="white", size=13, line=dict(width=2.2, color="black")),
-              "labeled": dict(color=LABELED_NAN, size=8, line=dict(width=0.8, color="white")),
-              "unlabeled": dict(color=GREY, size=6, line=dict(width=0))}
+    styles = {
+        "selected": dict(color="white", size=13, line=dict(width=2.2, color="black")),
+        "labeled": dict(color=LABELED_NAN, size=8, line=dict(width=0.8, color="white")),
+        "unlabeled": dict(color=GREY, size=6, line=dict(width=0)),
+    }
     for key, name in POINT_LEGEND.items():
-        out.append(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="points",
-                              marker=styles[key], hoverinfo="skip", showlegend=True, meta={"legend": key}))
+        out.append(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                legendgroup="points",
+                marker=styles[key],
+                hoverinfo="skip",
+                showlegend=True,
+                meta={"legend": key},
+            )
+        )
     col = view.coloring
     if not col.categorical or col.names is None:
         return out
     codes = np.arange(len(col.names), dtype=np.float64)
     colors = Coloring(codes, True, col.colorscale, col.cmin, col.cmax, col.title).css(np.arange(len(codes)))
     for k, (name, c) in enumerate(zip(col.names, colors)):
-        out.append(go.Scatter(x=[None], y=[None], mode="markers", name=str(name), legendgroup="categories",
-                              legendgrouptitle=dict(text=col.title) if k == 0 else None,
-                              marker=dict(color=c, size=10, line=dict(width=0.8, color="white")),
-                              hoverinfo="skip", showlegend=True, meta={"legend": col.title}))
+        out.append(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=str(name),
+                legendgroup="categories",
+                legendgrouptitle=dict(text=col.title) if k == 0 else None,
+                marker=dict(color=c, size=10, line=dict(width=0.8, color="white")),
+                hoverinfo="skip",
+                showlegend=True,
+                meta={"legend": col.title},
+            )
+        )
     return out
 
 
@@ -167,9 +239,14 @@ def is_legend_entry(trace) -> bool:
 def _pick_prefix(view: View) -> list:
     """'pick 3' plus every diagnostic declared per pick (kind ``PER_PICK``, e.g. pick_distance, seed_distance)."""
     k = len(view.selected)
-    per_pick = {key: np.asarray(v) for key, v in view.rnd.extras.items()
-                if diagnostic_kind(key) == PER_PICK and isinstance(v, np.ndarray) and v.shape == (k,)
-                and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)}
+    per_pick = {
+        key: np.asarray(v)
+        for key, v in view.rnd.extras.items()
+        if diagnostic_kind(key) == PER_PICK
+        and isinstance(v, np.ndarray)
+        and v.shape == (k,)
+        and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)
+    }
     out = []
     for j in range(k):
         s = f"<b>pick {j + 1}</b>"
@@ -202,15 +279,20 @@ def axis_ranges(coords, pad: float = _PAD) -> tuple:
     """([x0, x1], [y0, y1]): the data's bounds plus ``pad`` of their span on each side."""
     lo, hi = _bounds(coords)
     span = np.where(hi > lo, hi - lo, 1.0)
-    return ([float(lo[0] - pad * span[0]), float(hi[0] + pad * span[0])],
-            [float(lo[1] - pad * span[1]), float(hi[1] + pad * span[1])])
+    return (
+        [float(lo[0] - pad * span[0]), float(hi[0] + pad * span[0])],
+        [float(lo[1] - pad * span[1]), float(hi[1] + pad * span[1])],
+    )
 
 
 def is_input_space(dataset, coords) -> bool:
     """True when ``coords`` are the inputs of 2-D data: then distances mean something and the aspect is 1."""
     c = np.asarray(coords)
-    return bool(getattr(dataset, "is_2d", False)) and c.shape == dataset.X.shape and \
-        np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))
+    return (
+        bool(getattr(dataset, "is_2d", False))
+        and c.shape == dataset.X.shape
+        and np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))
+    )
 
 
 def equal_aspect_size(xrange, yrange, plot_width: int = 480, min_h: int = 220, max_h: int = 640) -> tuple:
@@ -233,38 +315,69 @@ def base_layout(view: View) -> dict:
     """
     input_space = is_input_space(view.dataset, view.coords)
     xr, yr = axis_ranges(view.coords)
-    axis = dict(showgrid=False, zeroline=False, showticklabels=input_space, ticks="outside" if input_space else "",
-                showline=input_space, linecolor="#bbb", mirror=input_space, constrain="domain")
+    axis = dict(
+        showgrid=False,
+        zeroline=False,
+        showticklabels=input_space,
+        ticks="outside" if input_space else "",
+        showline=input_space,
+        linecolor="#bbb",
+        mirror=input_space,
+        constrain="domain",
+    )
     layout = dict(
         xaxis=dict(axis, range=xr, title=dict(text="x₁" if input_space else "")),
         yaxis=dict(axis, range=yr, title=dict(text="x₂" if input_space else "")),
-        plot_bgcolor="white", hovermode="closest",
+        plot_bgcolor="white",
+        hovermode="closest",
         margin=dict(MARGIN, l=MARGIN["l"] + (34 if input_space else 0), b=MARGIN["b"] + (30 if input_space else 0)),
-        legend=dict(itemsizing="constant", orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top",
-                    tracegroupgap=10),
+        legend=dict(
+            itemsizing="constant", orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top", tracegroupgap=10
+        ),
         uirevision="alviz",
     )
     if input_space:
         layout["yaxis"].update(scaleanchor="x", scaleratio=1)
         layout["width"], layout["height"] = equal_aspect_size(xr, yr)
     if view.sampled:
-        layout["legend"]["title"] = dict(text=(
-            f"unlabeled: {len(view.unlabeled):,}<br>of {view.n_unlabeled_total:,} drawn<br>"
-            "(a seeded class-<br>stratified sample)"), font=dict(size=11))
+        layout["legend"]["title"] = dict(
+            text=(
+                f"unlabeled: {len(view.unlabeled):,}<br>of {view.n_unlabeled_total:,} drawn<br>"
+                "(a seeded class-<br>stratified sample)"
+            ),
+            font=dict(size=11),
+        )
     return layout
 
 
-def round_layers(dataset, rnd, coords, color_by: str = "class", overlay: bool = True,
-                 max_points: Optional[int] = 20000, webgl: Optional[bool] = None, allow_inset: bool = True,
-                 sample_seed: int = 0, fields: bool = True) -> Layers:
+def round_layers(
+    dataset,
+    rnd,
+    coords,
+    color_by: str = "class",
+    overlay: bool = True,
+    max_points: Optional[int] = 20000,
+    webgl: Optional[bool] = None,
+    allow_inset: bool = True,
+    sample_seed: int = 0,
+    fields: bool = True,
+) -> Layers:
     """Everything one round's picture needs, for :func:`round_figure`, comparisons and the report slider.
 
     With ``fields`` (default) and a round that carries a field, drawn on its 2-D inputs, the
     decision regions, the decision boundary and the strategy's field go under the points
     (:func:`alviz.plot._fields.field_traces`).
     """
-    view = make_view(dataset, rnd, coords, color_by=color_by, max_points=max_points, webgl=webgl,
-                     sample_seed=sample_seed, allow_inset=allow_inset)
+    view = make_view(
+        dataset,
+        rnd,
+        coords,
+        color_by=color_by,
+        max_points=max_points,
+        webgl=webgl,
+        sample_seed=sample_seed,
+        allow_inset=allow_inset,
+    )
     unl, lab, sel = base_traces(view)
     under, mid, over, top, layout_extra = ([], [], [], [], {})
     with_field = bool(fields) and draws_field(view)
@@ -365,12 +478,33 @@ _NOTE_PX = 20  # one note line under the picture
 
 def _notes_annotations(notes: list, below_px: int = 4) -> list:
     """The view's notes as lines under the plot area, ``below_px`` under its bottom edge (past any axis title)."""
-    return [dict(text=n, xref="paper", yref="paper", x=0, y=0, yshift=-below_px - _NOTE_PX * i, xanchor="left",
-                 yanchor="top", showarrow=False, font=dict(size=11, color="#555")) for i, n in enumerate(notes)]
+    return [
+        dict(
+            text=n,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            yshift=-below_px - _NOTE_PX * i,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font=dict(size=11, color="#555"),
+        )
+        for i, n in enumerate(notes)
+    ]
 
 
-def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay: bool = True,
-                 max_points: Optional[int] = 20000, webgl: Optional[bool] = None, fields: bool = True) -> go.Figure:
+def round_figure(
+    session,
+    coords,
+    r: int = -1,
+    color_by: str = "class",
+    overlay: bool = True,
+    max_points: Optional[int] = 20000,
+    webgl: Optional[bool] = None,
+    fields: bool = True,
+) -> go.Figure:
     """One round of a session drawn on ``coords``.
 
     Parameters
@@ -393,8 +527,16 @@ def round_figure(session, coords, r: int = -1, color_by: str = "class", overlay:
     and "overlay: <what>"; every point trace has the pool index in ``customdata``.
     """
     rnd = get_round(session, r)
-    layers = round_layers(session.dataset, rnd, coords, color_by=color_by, overlay=overlay,
-                          max_points=max_points, webgl=webgl, fields=fields)
+    layers = round_layers(
+        session.dataset,
+        rnd,
+        coords,
+        color_by=color_by,
+        overlay=overlay,
+        max_points=max_points,
+        webgl=webgl,
+        fields=fields,
+    )
     fig = go.Figure(data=layers.traces)
     layout = dict(layers.layout)
     title = dict(layout.pop("title", {}), text=layers.title)

@@ -1,4 +1,5 @@
 """One sample up close: its image (or feature values) and the model's class probabilities."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -18,12 +19,14 @@ PLACEHOLDER_TEXT = "click a point to inspect it"
 def sample_placeholder(text: str = PLACEHOLDER_TEXT, height: int = 320) -> go.Figure:
     """The sample panel before a point is chosen: one line that says what to do, no empty axes."""
     fig = go.Figure()
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                       font=dict(size=15, color="#666"))
+    fig.add_annotation(
+        text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=15, color="#666")
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(plot_bgcolor="white", height=height, margin=dict(l=20, r=20, t=20, b=20),
-                      meta={"placeholder": True})
+    fig.update_layout(
+        plot_bgcolor="white", height=height, margin=dict(l=20, r=20, t=20, b=20), meta={"placeholder": True}
+    )
     return fig
 
 
@@ -44,8 +47,7 @@ def sample_image(dataset, i: int) -> Optional[np.ndarray]:
     return img
 
 
-def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None,
-                  rank: Optional[int] = None) -> go.Figure:
+def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None, rank: Optional[int] = None) -> go.Figure:
     """Sample ``i`` of the pool: its image next to the bar chart of ``proba``.
 
     Parameters
@@ -70,15 +72,34 @@ def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None,
         if p.shape != (C,):
             raise ValueError(f"proba has shape {np.shape(proba)}; give this sample's ({C},) or the pool's ({n}, {C})")
     img = sample_image(dataset, i)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.12,
-                        subplot_titles=("image" if img is not None else "features", "predicted probability"))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.42, 0.58],
+        horizontal_spacing=0.12,
+        subplot_titles=("image" if img is not None else "features", "predicted probability"),
+    )
     if img is None:
         x = dataset.flat()[i]
-        fig.add_trace(go.Bar(x=[f"x{j}" for j in range(len(x))], y=x, name="features", marker_color="#777",
-                             showlegend=False), row=1, col=1)
+        fig.add_trace(
+            go.Bar(x=[f"x{j}" for j in range(len(x))], y=x, name="features", marker_color="#777", showlegend=False),
+            row=1,
+            col=1,
+        )
     elif img.ndim == 2:
-        fig.add_trace(go.Heatmap(z=img, colorscale="Greys", zmin=0, zmax=1, showscale=False, name="image",
-                                 hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"), row=1, col=1)
+        fig.add_trace(
+            go.Heatmap(
+                z=img,
+                colorscale="Greys",
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                name="image",
+                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
         fig.update_yaxes(autorange="reversed", scaleanchor="x", row=1, col=1)
     else:
         fig.add_trace(go.Image(z=np.clip(img * 255, 0, 255).astype(np.uint8), name="image"), row=1, col=1)
@@ -89,8 +110,18 @@ def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None,
     if p is not None:
         colors = palette(C)
         bar_colors = [colors[c] if c == true else "rgba(150,150,150,0.7)" for c in range(C)]
-        fig.add_trace(go.Bar(x=names, y=p, name="probability", marker_color=bar_colors, showlegend=False,
-                             hovertemplate="class %{x}: %{y:.3f}<extra></extra>"), row=1, col=2)
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=p,
+                name="probability",
+                marker_color=bar_colors,
+                showlegend=False,
+                hovertemplate="class %{x}: %{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
         fig.update_yaxes(range=[0, 1], row=1, col=2)
     fig.update_xaxes(type="category", title=dict(text="class (true class in colour)"), row=1, col=2)
     first = f"#{i} · true class {names[true]}"
@@ -103,6 +134,10 @@ def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None,
         second.append(f"pick {int(rank) + 1}")
     # two short lines, not one long one: the panel is 400 px wide in the explorer, and one line was cut there
     title = first + ("<br>" + " · ".join(second) if second else "")
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), plot_bgcolor="white",
-                      margin=dict(l=20, r=20, t=86, b=40), height=320)
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=14)),
+        plot_bgcolor="white",
+        margin=dict(l=20, r=20, t=86, b=40),
+        height=320,
+    )
     return fig

@@ -1,4 +1,5 @@
 """Colours, sizes and small numeric helpers shared by every figure builder."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,19 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.colors as pc
 
-__all__ = ["Coloring", "class_coloring", "value_coloring", "scale_sizes", "ring_sizes", "palette", "GREY", "NAN_COLOR",
-           "WEBGL_THRESHOLD", "OKABE_ITO", "TOL_12"]
+__all__ = [
+    "Coloring",
+    "class_coloring",
+    "value_coloring",
+    "scale_sizes",
+    "ring_sizes",
+    "palette",
+    "GREY",
+    "NAN_COLOR",
+    "WEBGL_THRESHOLD",
+    "OKABE_ITO",
+    "TOL_12",
+]
 
 GREY = "rgba(150,150,150,0.45)"
 NAN_COLOR = "rgba(190,190,190,0.45)"
@@ -23,8 +35,20 @@ _CONTINUOUS = "Viridis"
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 #: Paul Tol's 12-colour qualitative set (Tol 2012, SRON/EPS/TN/09-002), ordered so that the first 9 are his
 #: colour-blind safe "muted" scheme and neighbours in the list differ in hue
-TOL_12 = ["#332288", "#DDCC77", "#117733", "#CC6677", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499",
-          "#6699CC", "#661100", "#AA4466"]
+TOL_12 = [
+    "#332288",
+    "#DDCC77",
+    "#117733",
+    "#CC6677",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#6699CC",
+    "#661100",
+    "#AA4466",
+]
 
 
 def palette(n: int) -> list:

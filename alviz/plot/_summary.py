@@ -1,4 +1,5 @@
 """Figures over whole runs: learning curves, overlap of picks between strategies, class balance."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,15 @@ from ..metrics import area_under_curve, interval
 from ._style import palette
 from ._view import get_round
 
-__all__ = ["area_under_curve", "jaccard_matrix", "learning_curves", "overlap_matrix", "class_balance",
-           "as_session_dict", "win_matrix"]
+__all__ = [
+    "area_under_curve",
+    "jaccard_matrix",
+    "learning_curves",
+    "overlap_matrix",
+    "class_balance",
+    "as_session_dict",
+    "win_matrix",
+]
 
 
 def _is_experiment(obj) -> bool:
@@ -33,11 +41,16 @@ def as_session_dict(sessions):
 def _finish_curves(fig, seen, title):
     lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
     top = 80 if "<br>" in title else 50
-    fig.update_layout(title=dict(text=title),
-                      xaxis=dict(title=dict(text="labeled samples")),
-                      yaxis=dict(title=dict(text="test accuracy"), tickformat=".0%",
-                                 range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]),
-                      plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=top, b=50))
+    fig.update_layout(
+        title=dict(text=title),
+        xaxis=dict(title=dict(text="labeled samples")),
+        yaxis=dict(
+            title=dict(text="test accuracy"), tickformat=".0%", range=[max(0.0, lo - 0.05), min(1.0, hi + 0.05) + 0.005]
+        ),
+        plot_bgcolor="white",
+        hovermode="closest",
+        margin=dict(l=60, r=20, t=top, b=50),
+    )
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
     return fig
@@ -79,30 +92,51 @@ def _experiment_curves(exp, confidence: float = 0.95) -> go.Figure:
         mean, low, high = stats[:, 0], stats[:, 1], stats[:, 2]
         row = summary.loc[name]
         auc, half = row["aulc_mean"], (row["aulc_high"] - row["aulc_low"]) / 2
-        label = (f"{name} (AULC {auc:.3f} ± {half:.3f})" if np.isfinite(half)
-                 else f"{name} (AULC {auc:.3f}, one seed)")
+        label = f"{name} (AULC {auc:.3f} ± {half:.3f})" if np.isfinite(half) else f"{name} (AULC {auc:.3f}, one seed)"
         _add_band(fig, n, low, high, name, color, pct, seen)
         ok = np.isfinite(mean)
         seen.extend(mean[ok].tolist())
-        sig = (round_significance(exp, name, base, confidence) if base is not None and name != base
-               else np.ones(len(n), dtype=bool))
-        vs = ([f"{'significantly different from' if v else 'not significantly different from'} {base}"
-               for v in sig] if base is not None and name != base else [""] * len(n))
-        fig.add_trace(go.Scatter(
-            x=n[ok], y=mean[ok], mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
-            marker=dict(size=7, symbol=np.array(_markers(sig))[ok].tolist()),
-            customdata=np.stack([low, high, np.array(vs, dtype=object)], axis=1)[ok],
-            meta={"strategy": name, "aulc": float(auc), "aulc_low": float(row["aulc_low"]),
-                  "aulc_high": float(row["aulc_high"]), "significant": sig[ok].tolist()},
-            hovertemplate=f"{name}<br>%{{x}} labels: mean accuracy %{{y:.3f}}"
-                          f"<br>{pct} interval %{{customdata[0]:.3f}} – %{{customdata[1]:.3f}}"
-                          f"<br>%{{customdata[2]}}<extra></extra>"))
+        sig = (
+            round_significance(exp, name, base, confidence)
+            if base is not None and name != base
+            else np.ones(len(n), dtype=bool)
+        )
+        vs = (
+            [f"{'significantly different from' if v else 'not significantly different from'} {base}" for v in sig]
+            if base is not None and name != base
+            else [""] * len(n)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=n[ok],
+                y=mean[ok],
+                mode="lines+markers",
+                name=label,
+                legendgroup=name,
+                line=dict(color=color),
+                marker=dict(size=7, symbol=np.array(_markers(sig))[ok].tolist()),
+                customdata=np.stack([low, high, np.array(vs, dtype=object)], axis=1)[ok],
+                meta={
+                    "strategy": name,
+                    "aulc": float(auc),
+                    "aulc_low": float(row["aulc_low"]),
+                    "aulc_high": float(row["aulc_high"]),
+                    "significant": sig[ok].tolist(),
+                },
+                hovertemplate=f"{name}<br>%{{x}} labels: mean accuracy %{{y:.3f}}"
+                f"<br>{pct} interval %{{customdata[0]:.3f}} – %{{customdata[1]:.3f}}"
+                f"<br>%{{customdata[2]}}<extra></extra>",
+            )
+        )
     k = len(exp.seeds)
-    hollow = (f"<br><sup>hollow markers: not significantly different from {base} at that round</sup>"
-              if base is not None else "")
-    return _finish_curves(fig, seen, f"Learning curves over {k} seed{'s' if k != 1 else ''}: mean and "
-                                     f"{pct} interval (Student t){hollow}")
-
+    hollow = (
+        f"<br><sup>hollow markers: not significantly different from {base} at that round</sup>"
+        if base is not None
+        else ""
+    )
+    return _finish_curves(
+        fig, seen, f"Learning curves over {k} seed{'s' if k != 1 else ''}: mean and {pct} interval (Student t){hollow}"
+    )
 
 
 def _add_band(fig, n, low, high, name: str, color: str, pct: str, seen: list) -> None:
@@ -111,11 +145,22 @@ def _add_band(fig, n, low, high, name: str, color: str, pct: str, seen: list) ->
     if not band.any():
         return
     seen.extend(low[band].tolist() + high[band].tolist())
-    fig.add_trace(go.Scatter(
-        x=np.concatenate([n[band], n[band][::-1]]), y=np.concatenate([high[band], low[band][::-1]]),
-        fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), mode="lines",
-        name=f"{name} {pct} band", legendgroup=name, showlegend=False, hoverinfo="skip",
-        meta={"strategy": name, "band": True}))
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([n[band], n[band][::-1]]),
+            y=np.concatenate([high[band], low[band][::-1]]),
+            fill="toself",
+            fillcolor=_rgba(color, 0.18),
+            line=dict(width=0),
+            mode="lines",
+            name=f"{name} {pct} band",
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+            meta={"strategy": name, "band": True},
+        )
+    )
+
 
 def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.Figure:
 
@@ -138,31 +183,47 @@ def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.
         mean, low, high = stats[:, 0], stats[:, 1], stats[:, 2]
         row = summary.loc[name]
         half = (row["diff_high"] - row["diff_low"]) / 2
-        label = (f"{name} − {baseline} (AULC {row['diff_mean']:+.3f} ± {half:.3f})" if np.isfinite(half)
-                 else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)")
+        label = (
+            f"{name} − {baseline} (AULC {row['diff_mean']:+.3f} ± {half:.3f})"
+            if np.isfinite(half)
+            else f"{name} − {baseline} (AULC {row['diff_mean']:+.3f}, one seed)"
+        )
         _add_band(fig, n, low, high, name, color, pct, seen)
         seen.extend(mean[np.isfinite(mean)].tolist())
         with np.errstate(invalid="ignore"):
             sig = (low > 0) | (high < 0)
         vs = np.array(["significant" if v else "not significant" for v in sig], dtype=object)
-        fig.add_trace(go.Scatter(
-            x=n, y=mean, mode="lines+markers", name=label, legendgroup=name, line=dict(color=color),
-            marker=dict(size=7, symbol=_markers(sig)), customdata=np.stack([low, high, vs], axis=1),
-            meta={"strategy": name, "baseline": baseline, "significant": sig.tolist()},
-            hovertemplate=f"{name} − {baseline}<br>%{{x}} labels: %{{y:+.3f}}"
-                          f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}"
-                          f" (%{{customdata[2]}})<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=n,
+                y=mean,
+                mode="lines+markers",
+                name=label,
+                legendgroup=name,
+                line=dict(color=color),
+                marker=dict(size=7, symbol=_markers(sig)),
+                customdata=np.stack([low, high, vs], axis=1),
+                meta={"strategy": name, "baseline": baseline, "significant": sig.tolist()},
+                hovertemplate=f"{name} − {baseline}<br>%{{x}} labels: %{{y:+.3f}}"
+                f"<br>{pct} interval %{{customdata[0]:+.3f}} – %{{customdata[1]:+.3f}}"
+                f" (%{{customdata[2]}})<extra></extra>",
+            )
+        )
     fig.add_hline(y=0, line_color="grey", line_dash="dot")
     lo, hi = min(seen), max(seen)
     k = len(exp.seeds)
     fig.update_layout(
-        title=dict(text=f"Accuracy minus {baseline}, paired by seed ({k} seeds): mean and {pct} interval; "
-                        "a band clear of 0 is a real difference<br><sup>hollow markers: not significant "
-                        "at that round</sup>"),
+        title=dict(
+            text=f"Accuracy minus {baseline}, paired by seed ({k} seeds): mean and {pct} interval; "
+            "a band clear of 0 is a real difference<br><sup>hollow markers: not significant "
+            "at that round</sup>"
+        ),
         xaxis=dict(title=dict(text="labeled samples")),
-        yaxis=dict(title=dict(text=f"accuracy − {baseline}"), tickformat="+.0%",
-                   range=[lo - 0.01, hi + 0.01]),
-        plot_bgcolor="white", hovermode="closest", margin=dict(l=60, r=20, t=80, b=50))
+        yaxis=dict(title=dict(text=f"accuracy − {baseline}"), tickformat="+.0%", range=[lo - 0.01, hi + 0.01]),
+        plot_bgcolor="white",
+        hovermode="closest",
+        margin=dict(l=60, r=20, t=80, b=50),
+    )
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
     fig.update_yaxes(showgrid=True, gridcolor="#eee")
     return fig
@@ -184,8 +245,9 @@ def learning_curves(sessions, confidence: float = 0.95, baseline=None) -> go.Fig
             return _experiment_differences(sessions, baseline, confidence)
         return _experiment_curves(sessions, confidence)
     if baseline is not None:
-        raise ValueError("baseline= needs an experiment (alviz.experiment(...)): sessions of one seed are not "
-                         "paired over seeds")
+        raise ValueError(
+            "baseline= needs an experiment (alviz.experiment(...)): sessions of one seed are not paired over seeds"
+        )
     sess = as_session_dict(sessions)
     fig = go.Figure()
     colors = palette(len(sess))
@@ -196,9 +258,18 @@ def learning_curves(sessions, confidence: float = 0.95, baseline=None) -> go.Fig
         seen.extend(acc[ok].tolist())
         auc = area_under_curve(n, acc)
         label = f"{name} (AUC {auc:.3f})" if np.isfinite(auc) else f"{name} (no accuracy yet)"
-        fig.add_trace(go.Scatter(x=n[ok], y=acc[ok], mode="lines+markers", name=label, meta={"auc": auc},
-                                 line=dict(color=color), marker=dict(size=6),
-                                 hovertemplate=f"{name}<br>%{{x}} labels: accuracy %{{y:.3f}}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=n[ok],
+                y=acc[ok],
+                mode="lines+markers",
+                name=label,
+                meta={"auc": auc},
+                line=dict(color=color),
+                marker=dict(size=6),
+                hovertemplate=f"{name}<br>%{{x}} labels: accuracy %{{y:.3f}}<extra></extra>",
+            )
+        )
     return _finish_curves(fig, seen, "Learning curves (AUC = mean accuracy over the labeled range)")
 
 
@@ -227,13 +298,27 @@ def overlap_matrix(sessions, r=None) -> go.Figure:
     names = list(sess)
     J = jaccard_matrix([_picks(s, r) for s in sess.values()])
     text = [[f"{v:.2f}" for v in row] for row in J]
-    fig = go.Figure(go.Heatmap(z=J, x=names, y=names, zmin=0.0, zmax=1.0, colorscale="Blues", text=text,
-                               texttemplate="%{text}", name="jaccard",
-                               hovertemplate="%{y} vs %{x}: Jaccard %{z:.2f}<extra></extra>",
-                               colorbar=dict(title=dict(text="Jaccard"))))
+    fig = go.Figure(
+        go.Heatmap(
+            z=J,
+            x=names,
+            y=names,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="Blues",
+            text=text,
+            texttemplate="%{text}",
+            name="jaccard",
+            hovertemplate="%{y} vs %{x}: Jaccard %{z:.2f}<extra></extra>",
+            colorbar=dict(title=dict(text="Jaccard")),
+        )
+    )
     which = "all rounds" if r is None else f"round {get_round(next(iter(sess.values())), r).index}"
-    fig.update_layout(title=dict(text=f"Overlap of picks ({which})"), yaxis=dict(autorange="reversed"),
-                      margin=dict(l=20, r=20, t=50, b=20))
+    fig.update_layout(
+        title=dict(text=f"Overlap of picks ({which})"),
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=20, r=20, t=50, b=20),
+    )
     return fig
 
 
@@ -248,31 +333,60 @@ def _strategies_balance(sessions) -> go.Figure:
         raise ValueError(f"{empty} have no rounds yet; run them first (runs.step() or session.run(...))")
     ds = runs[names[0]].dataset
     C = ds.n_classes
-    counts = np.stack([np.bincount(ds.y[np.concatenate([r.selected for r in runs[k].rounds]).astype(np.int64)],
-                                   minlength=C) for k in names])  # (S, C)
+    counts = np.stack(
+        [
+            np.bincount(ds.y[np.concatenate([r.selected for r in runs[k].rounds]).astype(np.int64)], minlength=C)
+            for k in names
+        ]
+    )  # (S, C)
     totals = np.maximum(counts.sum(axis=1), 1)
     fig = go.Figure()
     for c, color in zip(range(C), palette(C)):
-        fig.add_trace(go.Bar(y=names, x=counts[:, c], orientation="h", name=ds.class_names[c],
-                             marker=dict(color=color, line=dict(color="white", width=1)),
-                             text=[str(v) if v else "" for v in counts[:, c]], textposition="inside",
-                             insidetextanchor="middle", customdata=counts[:, c] / totals,
-                             hovertemplate=f"%{{y}} · class {ds.class_names[c]}: %{{x}} picks "
-                                           "(%{customdata:.0%})<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=counts[:, c],
+                orientation="h",
+                name=ds.class_names[c],
+                marker=dict(color=color, line=dict(color="white", width=1)),
+                text=[str(v) if v else "" for v in counts[:, c]],
+                textposition="inside",
+                insidetextanchor="middle",
+                customdata=counts[:, c] / totals,
+                hovertemplate=f"%{{y}} · class {ds.class_names[c]}: %{{x}} picks (%{{customdata:.0%}})<extra></extra>",
+            )
+        )
     for k, name in enumerate(names):
-        fig.add_annotation(x=int(counts[k].sum()), y=name, xanchor="left", showarrow=False, xshift=6,
-                           text=f"fewest {counts[k].min()} · most {counts[k].max()}", font=dict(size=11))
-    fig.update_layout(barmode="stack",
-                      title=dict(text="Class balance of all picks: an even bar asked about every class alike"),
-                      xaxis=dict(title=dict(text="picks, all rounds")),
-                      yaxis=dict(autorange="reversed", title=dict(text="strategy")),
-                      # one row of classes over the bars, in class order: all of them visible at once
-                      # (a vertical legend of 10 classes does not fit a figure of a few bars and scrolls)
-                      legend=dict(title=dict(text="class"), orientation="h", traceorder="normal",
-                                  x=0.0, xanchor="left", y=1.0, yanchor="bottom"),
-                      plot_bgcolor="white",
-                      height=max(280, 120 + 40 * len(names)), margin=dict(l=20, r=140, t=90, b=50),
-                      meta={"counts": {k: counts[i].tolist() for i, k in enumerate(names)}})
+        fig.add_annotation(
+            x=int(counts[k].sum()),
+            y=name,
+            xanchor="left",
+            showarrow=False,
+            xshift=6,
+            text=f"fewest {counts[k].min()} · most {counts[k].max()}",
+            font=dict(size=11),
+        )
+    fig.update_layout(
+        barmode="stack",
+        title=dict(text="Class balance of all picks: an even bar asked about every class alike"),
+        xaxis=dict(title=dict(text="picks, all rounds")),
+        yaxis=dict(autorange="reversed", title=dict(text="strategy")),
+        # one row of classes over the bars, in class order: all of them visible at once
+        # (a vertical legend of 10 classes does not fit a figure of a few bars and scrolls)
+        legend=dict(
+            title=dict(text="class"),
+            orientation="h",
+            traceorder="normal",
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yanchor="bottom",
+        ),
+        plot_bgcolor="white",
+        height=max(280, 120 + 40 * len(names)),
+        margin=dict(l=20, r=140, t=90, b=50),
+        meta={"counts": {k: counts[i].tolist() for i, k in enumerate(names)}},
+    )
     return fig
 
 
@@ -304,14 +418,26 @@ def class_balance(session) -> go.Figure:
     totals = np.maximum(counts.sum(axis=1), 1)
     fig = go.Figure()
     for c, color in zip(range(C), palette(C)):
-        fig.add_trace(go.Bar(x=rounds, y=counts[:, c], name=ds.class_names[c], marker=dict(color=color),
-                             customdata=counts[:, c] / totals,
-                             hovertemplate=f"class {ds.class_names[c]}<br>round %{{x}}: %{{y}} picks "
-                                           "(%{customdata:.0%})<extra></extra>"))
-    fig.update_layout(barmode="stack", title=dict(text=f"Class balance of the picks · {session.strategy.name}"),
-                      xaxis=dict(title=dict(text="round"), dtick=1), yaxis=dict(title=dict(text="picks")),
-                      legend=dict(title=dict(text="class")), plot_bgcolor="white",
-                      margin=dict(l=50, r=20, t=50, b=50))
+        fig.add_trace(
+            go.Bar(
+                x=rounds,
+                y=counts[:, c],
+                name=ds.class_names[c],
+                marker=dict(color=color),
+                customdata=counts[:, c] / totals,
+                hovertemplate=f"class {ds.class_names[c]}<br>round %{{x}}: %{{y}} picks "
+                "(%{customdata:.0%})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        title=dict(text=f"Class balance of the picks · {session.strategy.name}"),
+        xaxis=dict(title=dict(text="round"), dtick=1),
+        yaxis=dict(title=dict(text="picks")),
+        legend=dict(title=dict(text="class")),
+        plot_bgcolor="white",
+        margin=dict(l=50, r=20, t=50, b=50),
+    )
     return fig
 
 
@@ -323,20 +449,36 @@ def win_matrix(experiment) -> go.Figure:
     every seed"; a value near 0.5 means the order flips from seed to seed.
     """
     if not _is_experiment(experiment):
-        raise TypeError(f"win_matrix needs an alviz.experiment.Experiment (alviz.experiment(...)), "
-                        f"got {type(experiment).__name__}")
+        raise TypeError(
+            f"win_matrix needs an alviz.experiment.Experiment (alviz.experiment(...)), got {type(experiment).__name__}"
+        )
     W = experiment.win_fractions()
     names = list(W.index)
     z = W.to_numpy()
     k = len(experiment.seeds)
     text = [["" if not np.isfinite(v) else f"{v:.2f}" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=names, zmin=0.0, zmax=1.0, colorscale="RdBu", text=text, texttemplate="%{text}",
-        name="wins", xgap=2, ygap=2,
-        hovertemplate=f"%{{y}} beats %{{x}} on %{{z:.0%}} of {k} seeds (AULC)<extra></extra>",
-        colorbar=dict(title=dict(text="wins"), tickformat=".0%")))
-    fig.update_layout(title=dict(text=f"Row beats column: share of {k} seeds with the higher AULC"),
-                      xaxis=dict(title=dict(text="against"), side="bottom"),
-                      yaxis=dict(title=dict(text="strategy"), autorange="reversed"),
-                      plot_bgcolor="white", margin=dict(l=20, r=20, t=50, b=20))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=names,
+            y=names,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="RdBu",
+            text=text,
+            texttemplate="%{text}",
+            name="wins",
+            xgap=2,
+            ygap=2,
+            hovertemplate=f"%{{y}} beats %{{x}} on %{{z:.0%}} of {k} seeds (AULC)<extra></extra>",
+            colorbar=dict(title=dict(text="wins"), tickformat=".0%"),
+        )
+    )
+    fig.update_layout(
+        title=dict(text=f"Row beats column: share of {k} seeds with the higher AULC"),
+        xaxis=dict(title=dict(text="against"), side="bottom"),
+        yaxis=dict(title=dict(text="strategy"), autorange="reversed"),
+        plot_bgcolor="white",
+        margin=dict(l=20, r=20, t=50, b=20),
+    )
     return fig

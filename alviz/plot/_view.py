@@ -4,6 +4,7 @@ A :class:`View` is built once per figure (``make_view``) and handed to the
 base layer and to every overlay, so they agree on which pool points are drawn
 (all of them, or a seeded class-stratified sample past ``max_points``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -120,8 +121,11 @@ class View:
                 s += f"<br>score {scores[i]:.4g}"
             if extra is not None:
                 v = extra[i]
-                s += f"<br>{self.color_by} {v:.4g}" if np.issubdtype(extra.dtype, np.floating) else \
-                    f"<br>{self.color_by} {v}"
+                s += (
+                    f"<br>{self.color_by} {v:.4g}"
+                    if np.issubdtype(extra.dtype, np.floating)
+                    else f"<br>{self.color_by} {v}"
+                )
             if prefix is not None:
                 s = prefix[j] + "<br>" + s
             out.append(s)
@@ -180,8 +184,12 @@ def space_caption(dataset, coords) -> str:
     kind = getattr(coords, "kind", None) if isinstance(coords, Projection) else None
     space = getattr(coords, "space", "") if kind else ""
     c = np.asarray(coords)
-    if kind == "input" or (kind is None and getattr(dataset, "is_2d", False) and c.shape == dataset.X.shape
-                           and np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))):
+    if kind == "input" or (
+        kind is None
+        and getattr(dataset, "is_2d", False)
+        and c.shape == dataset.X.shape
+        and np.array_equal(c, np.asarray(dataset.X, dtype=c.dtype))
+    ):
         return "input plane: the data's own two features (distances are real)"
     if kind == "umap":
         return f"UMAP of {space}: {UMAP_CAUTION}"
@@ -192,8 +200,16 @@ def space_caption(dataset, coords) -> str:
     return "given 2-D coordinates (alviz does not know their space)"
 
 
-def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optional[int] = 20000,
-              webgl: Optional[bool] = None, sample_seed: int = 0, allow_inset: bool = True) -> View:
+def make_view(
+    dataset,
+    rnd,
+    coords,
+    color_by: str = "class",
+    max_points: Optional[int] = 20000,
+    webgl: Optional[bool] = None,
+    sample_seed: int = 0,
+    allow_inset: bool = True,
+) -> View:
     """Decide what is drawn: all labeled and picked points, and the unlabeled ones (or a sample)."""
     n = len(dataset.X)
     c = check_coords(coords, n)
@@ -214,5 +230,6 @@ def make_view(dataset, rnd, coords, color_by: str = "class", max_points: Optiona
             unl = stratified_sample(unl, dataset.y, m, np.random.default_rng(sample_seed))
     n_drawn = len(unl) + len(labeled) + len(selected)
     use_gl = n_drawn > _style.WEBGL_THRESHOLD if webgl is None else bool(webgl)
-    return View(dataset, rnd, c, color_by, coloring, unl, labeled, selected, int(rest.sum()), use_gl,
-                allow_inset, notes)
+    return View(
+        dataset, rnd, c, color_by, coloring, unl, labeled, selected, int(rest.sum()), use_gl, allow_inset, notes
+    )

@@ -11,20 +11,68 @@ The one home of alviz's selection rules, each a pure function on arrays (no mode
 
 Every name is importable from ``alviz.selection`` itself.
 """
+
 from __future__ import annotations
 
-from ._clustering import (MINIBATCH_ABOVE, PrototypeSelection, TypiclustSelection, kmeans, prototype_select,
-                          typicality, typicality_against, typiclust_select)
-from ._core import (KCenterTrace, covering_radius, KMeansPPTrace, OrthogonalTrace, distance_to_centers, k_center_greedy,
-                    k_center_greedy_trace, kmeans_pp, kmeans_pp_trace, orthogonal_greedy, orthogonal_greedy_trace,
-                    reduce_sq_distances, sq_distance_blocks, sq_distances_to, top_k)
+from ._clustering import (
+    MINIBATCH_ABOVE,
+    PrototypeSelection,
+    TypiclustSelection,
+    kmeans,
+    prototype_select,
+    typicality,
+    typicality_against,
+    typiclust_select,
+)
+from ._core import (
+    KCenterTrace,
+    covering_radius,
+    KMeansPPTrace,
+    OrthogonalTrace,
+    distance_to_centers,
+    k_center_greedy,
+    k_center_greedy_trace,
+    kmeans_pp,
+    kmeans_pp_trace,
+    orthogonal_greedy,
+    orthogonal_greedy_trace,
+    reduce_sq_distances,
+    sq_distance_blocks,
+    sq_distances_to,
+    top_k,
+)
 from ._coverage import ball_graph, max_coverage, purity_radius
 from ._representation import KMeansNearest, k_center_greedy_by, kmeans_nearest, round_robin_clusters
 
-__all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
-           "sq_distance_blocks", "reduce_sq_distances", "distance_to_centers",
-           "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
-           "OrthogonalTrace", "typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection",
-           "prototype_select", "PrototypeSelection", "purity_radius", "ball_graph", "max_coverage",
-           "MINIBATCH_ABOVE", "covering_radius", "kmeans_nearest", "KMeansNearest", "k_center_greedy_by",
-           "round_robin_clusters"]
+__all__ = [
+    "top_k",
+    "k_center_greedy",
+    "k_center_greedy_trace",
+    "KCenterTrace",
+    "sq_distances_to",
+    "sq_distance_blocks",
+    "reduce_sq_distances",
+    "distance_to_centers",
+    "kmeans_pp",
+    "kmeans_pp_trace",
+    "KMeansPPTrace",
+    "orthogonal_greedy",
+    "orthogonal_greedy_trace",
+    "OrthogonalTrace",
+    "typicality",
+    "typicality_against",
+    "kmeans",
+    "typiclust_select",
+    "TypiclustSelection",
+    "prototype_select",
+    "PrototypeSelection",
+    "purity_radius",
+    "ball_graph",
+    "max_coverage",
+    "MINIBATCH_ABOVE",
+    "covering_radius",
+    "kmeans_nearest",
+    "KMeansNearest",
+    "k_center_greedy_by",
+    "round_robin_clusters",
+]

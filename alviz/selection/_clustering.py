@@ -1,4 +1,5 @@
 """Clustering cores: typicality, k-means, TypiClust's and the prototypes' selections (pure functions)."""
+
 from __future__ import annotations
 
 import numbers
@@ -10,8 +11,16 @@ from numpy.typing import ArrayLike
 from .._validation import RandomLike, as_generator, check_count, check_features, check_mask, torch_seed
 from ._core import reduce_sq_distances, sq_distance_blocks
 
-__all__ = ["typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection",
-           "prototype_select", "PrototypeSelection", "MINIBATCH_ABOVE"]
+__all__ = [
+    "typicality",
+    "typicality_against",
+    "kmeans",
+    "typiclust_select",
+    "TypiclustSelection",
+    "prototype_select",
+    "PrototypeSelection",
+    "MINIBATCH_ABOVE",
+]
 
 #: past this many clusters k-means runs as MiniBatchKMeans (as TypiClust does)
 MINIBATCH_ABOVE = 50
@@ -24,7 +33,6 @@ def _as_matrix(features, name: str = "features") -> np.ndarray:
 
 def _n_distinct(F: np.ndarray) -> int:
     return int(np.unique(F, axis=0).shape[0])
-
 
 
 def typicality(features: ArrayLike, n_neighbors: Optional[int] = None, chunk: int = 1024) -> np.ndarray:
@@ -53,8 +61,7 @@ def typicality(features: ArrayLike, n_neighbors: Optional[int] = None, chunk: in
     k = min(20, n // 2) if n_neighbors is None else n_neighbors
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= n - 1:
         raise ValueError(
-            f"typicality needs 1 <= n_neighbors <= n - 1 (n = {n} samples), got {k}; "
-            "a single sample has no neighbours"
+            f"typicality needs 1 <= n_neighbors <= n - 1 (n = {n} samples), got {k}; a single sample has no neighbours"
         )
     sq = np.einsum("ij,ij->i", F, F)
     mean_dist = np.empty(n)
@@ -65,8 +72,9 @@ def typicality(features: ArrayLike, n_neighbors: Optional[int] = None, chunk: in
     return 1.0 / (mean_dist + 1e-5)
 
 
-def typicality_against(points: ArrayLike, reference: ArrayLike, n_neighbors: Optional[int] = None,
-                       chunk: int = 1024) -> np.ndarray:
+def typicality_against(
+    points: ArrayLike, reference: ArrayLike, n_neighbors: Optional[int] = None, chunk: int = 1024
+) -> np.ndarray:
     """Typicality of arbitrary ``points`` as density among ``reference`` samples (TypiClust's field).
 
     1 / (mean Euclidean distance to the k nearest rows of ``reference`` + 1e-5),
@@ -79,8 +87,10 @@ def typicality_against(points: ArrayLike, reference: ArrayLike, n_neighbors: Opt
     k = min(20, len(R) // 2) if n_neighbors is None else n_neighbors
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= len(R):
         raise ValueError(f"typicality_against needs 1 <= n_neighbors <= {len(R)} reference samples, got {k}")
+
     def mean_knn_distance(d2):
         return np.sqrt(np.partition(d2, k - 1, axis=1)[:, :k]).mean(axis=1)
+
     return 1.0 / (reduce_sq_distances(P, R, mean_knn_distance, chunk) + 1e-5)
 
 
@@ -113,8 +123,14 @@ class TypiclustSelection(NamedTuple):
     n_clusters: int
 
 
-def typiclust_select(features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None,
-                     max_clusters: int = 500, min_cluster_size: int = 5) -> TypiclustSelection:
+def typiclust_select(
+    features: ArrayLike,
+    labeled_mask: ArrayLike,
+    k: int,
+    rng: RandomLike = None,
+    max_clusters: int = 500,
+    min_cluster_size: int = 5,
+) -> TypiclustSelection:
     """TypiClust's selection: the most typical sample of the least-covered large clusters.
 
     1. k-means on the whole pool with K = min(|L| + k, ``max_clusters``) clusters
@@ -177,8 +193,9 @@ class PrototypeSelection(NamedTuple):
     distance_to_centroid: np.ndarray
 
 
-def prototype_select(features: ArrayLike, labeled_mask: ArrayLike, k: int,
-                     rng: RandomLike = None) -> PrototypeSelection:
+def prototype_select(
+    features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None
+) -> PrototypeSelection:
     """k-means with K = k on the unlabeled samples; pick each cluster's member nearest its centroid.
 
     Picks are in order of cluster size (largest first). If the unlabeled
@@ -208,5 +225,3 @@ def prototype_select(features: ArrayLike, labeled_mask: ArrayLike, k: int,
     cluster[U] = lab_u
     dist[U] = d_u
     return PrototypeSelection(U[pick_order[:k]].astype(np.int64), cluster, centers, dist)
-
-

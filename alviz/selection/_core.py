@@ -1,4 +1,5 @@
 """Pure selectors: given scores or features, which samples to take, in pick order."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Tuple
@@ -8,14 +9,28 @@ from numpy.typing import ArrayLike
 
 from .._validation import RandomLike, as_generator, check_count, check_features, check_mask
 
-__all__ = ["top_k", "k_center_greedy", "k_center_greedy_trace", "KCenterTrace", "sq_distances_to",
-           "sq_distance_blocks", "reduce_sq_distances", "distance_to_centers",
-           "kmeans_pp", "kmeans_pp_trace", "KMeansPPTrace", "orthogonal_greedy", "orthogonal_greedy_trace",
-           "OrthogonalTrace", "covering_radius"]
+__all__ = [
+    "top_k",
+    "k_center_greedy",
+    "k_center_greedy_trace",
+    "KCenterTrace",
+    "sq_distances_to",
+    "sq_distance_blocks",
+    "reduce_sq_distances",
+    "distance_to_centers",
+    "kmeans_pp",
+    "kmeans_pp_trace",
+    "KMeansPPTrace",
+    "orthogonal_greedy",
+    "orthogonal_greedy_trace",
+    "OrthogonalTrace",
+    "covering_radius",
+]
 
 
-def top_k(scores: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
-          tiebreak: Optional[ArrayLike] = None) -> np.ndarray:
+def top_k(
+    scores: ArrayLike, k: int, candidates: Optional[ArrayLike] = None, tiebreak: Optional[ArrayLike] = None
+) -> np.ndarray:
     """The ``k`` candidates with the highest scores, best first.
 
     Ties go to the higher ``tiebreak`` value when given, then to the lower
@@ -56,8 +71,13 @@ def sq_distances_to(features: np.ndarray, center: np.ndarray, sq_norms: np.ndarr
     return np.maximum(d, 0.0)
 
 
-def sq_distance_blocks(points: np.ndarray, reference: np.ndarray, rows: int, sq_points: Optional[np.ndarray] = None,
-                       sq_reference: Optional[np.ndarray] = None) -> Iterator[Tuple[int, int, np.ndarray]]:
+def sq_distance_blocks(
+    points: np.ndarray,
+    reference: np.ndarray,
+    rows: int,
+    sq_points: Optional[np.ndarray] = None,
+    sq_reference: Optional[np.ndarray] = None,
+) -> Iterator[Tuple[int, int, np.ndarray]]:
     """Squared Euclidean distances from ``points`` to every row of ``reference``, in row blocks.
 
     The one home of alviz's pairwise distances: each caller reduces a block
@@ -90,8 +110,9 @@ def sq_distance_blocks(points: np.ndarray, reference: np.ndarray, rows: int, sq_
         yield s, e, d2
 
 
-def reduce_sq_distances(points: ArrayLike, reference: ArrayLike, reduce: Callable[[np.ndarray], Any],
-                        chunk: int = 2048) -> np.ndarray:
+def reduce_sq_distances(
+    points: ArrayLike, reference: ArrayLike, reduce: Callable[[np.ndarray], Any], chunk: int = 2048
+) -> np.ndarray:
     """(m,) ``reduce(d2)`` per row, with d2 the (c, n) squared Euclidean distances (clipped at 0) from a
     chunk of ``points`` to every row of ``reference``: memory O(chunk·n), never m × n (see
     :func:`sq_distance_blocks`)."""
@@ -150,8 +171,9 @@ class KCenterTrace(NamedTuple):
     nearest_center: np.ndarray
 
 
-def k_center_greedy_trace(features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None,
-                          candidates: Optional[ArrayLike] = None) -> KCenterTrace:
+def k_center_greedy_trace(
+    features: ArrayLike, labeled_mask: ArrayLike, k: int, rng: RandomLike = None, candidates: Optional[ArrayLike] = None
+) -> KCenterTrace:
     """k-center greedy (Sener & Savarese 2018) with its diagnostics.
 
     Starts from the labeled points as centers; each pick is the candidate
@@ -354,8 +376,14 @@ class OrthogonalTrace(NamedTuple):
     span_rank: int
 
 
-def orthogonal_greedy_trace(a: ArrayLike, h: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
-                            span: Optional[ArrayLike] = None, tol: float = 1e-10) -> OrthogonalTrace:
+def orthogonal_greedy_trace(
+    a: ArrayLike,
+    h: ArrayLike,
+    k: int,
+    candidates: Optional[ArrayLike] = None,
+    span: Optional[ArrayLike] = None,
+    tol: float = 1e-10,
+) -> OrthogonalTrace:
     """Pivoted Gram–Schmidt on g_i = a_i ⊗ h_i: pick the row with the largest residual, repeat.
 
     Each pick is the candidate whose vector has the largest norm after
@@ -426,8 +454,9 @@ def orthogonal_greedy_trace(a: ArrayLike, h: ArrayLike, k: int, candidates: Opti
     return OrthogonalTrace(picks, picked_resid, initial, span_rank)
 
 
-def orthogonal_greedy(a: ArrayLike, h: ArrayLike, k: int, candidates: Optional[ArrayLike] = None,
-                      span: Optional[ArrayLike] = None) -> np.ndarray:
+def orthogonal_greedy(
+    a: ArrayLike, h: ArrayLike, k: int, candidates: Optional[ArrayLike] = None, span: Optional[ArrayLike] = None
+) -> np.ndarray:
     """Indices of ``k`` pivoted Gram–Schmidt picks in order; see :func:`orthogonal_greedy_trace`."""
     return orthogonal_greedy_trace(a, h, k, candidates, span).indices
 

@@ -1,4 +1,5 @@
 """Coverage cores: ProbCover's purity radius, the δ-ball graph and greedy max coverage (pure functions)."""
+
 from __future__ import annotations
 
 from typing import Tuple
@@ -13,6 +14,7 @@ from ._clustering import _as_matrix
 from ._core import sq_distance_blocks
 
 __all__ = ["purity_radius", "ball_graph", "max_coverage"]
+
 
 def purity_radius(features: ArrayLike, pseudo_labels: ArrayLike, purity: float = 0.95) -> float:
     """ProbCover's δ: the largest radius whose open balls are pure for at least ``purity`` of the samples.
@@ -60,8 +62,10 @@ def purity_radius(features: ArrayLike, pseudo_labels: ArrayLike, purity: float =
         for c in classes:  # d(x) exactly where it may be ≤ r: its nearest other-label sample is within r
             here, other = np.flatnonzero((y == c) & (lower <= r)), np.flatnonzero(y != c)
             probe = here[np.random.default_rng(0).choice(here.size, min(here.size, 200), replace=False)]
-            if here.size and trees[c].query_ball_point(proj.Z[probe], r, return_length=True).mean() > \
-                    _PRUNE_MAX_PER_ROW:  # the projection does not separate these: brute force
+            if (
+                here.size
+                and trees[c].query_ball_point(proj.Z[probe], r, return_length=True).mean() > _PRUNE_MAX_PER_ROW
+            ):  # the projection does not separate these: brute force
                 d[here] = NearestNeighbors(n_neighbors=1).fit(F[other]).kneighbors(F[here])[0][:, 0]
             elif here.size:
                 near = trees[c].query_ball_point(proj.Z[here], r)  # (|here|,) lists, none empty
@@ -103,7 +107,7 @@ class _PrincipalBounds:
         center = sub.mean(axis=0)
         _, sv, Vt = np.linalg.svd(sub - center, full_matrices=False)
         #: the share of the subsample's variance in these directions (how tight the bounds can be)
-        self.captured = float((sv[:dims] ** 2).sum() / max((sv ** 2).sum(), np.finfo(float).tiny))
+        self.captured = float((sv[:dims] ** 2).sum() / max((sv**2).sum(), np.finfo(float).tiny))
         self.Z = (F - center) @ Vt[:dims].T  # (n, dims)
         self.scale = float(np.sqrt(np.einsum("ij,ij->i", F - center, F - center).max(initial=0.0)))
 
@@ -121,8 +125,8 @@ def _sq_dist_pairs(F: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 2**
     """(p,) Σ(F[i] − F[j])² for index pairs, in chunks (exactly symmetric: the same value for (j, i))."""
     out = np.empty(len(i))
     for s in range(0, len(i), chunk):
-        diff = F[i[s:s + chunk]] - F[j[s:s + chunk]]  # (c, d)
-        out[s:s + chunk] = np.einsum("ij,ij->i", diff, diff)
+        diff = F[i[s : s + chunk]] - F[j[s : s + chunk]]  # (c, d)
+        out[s : s + chunk] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
@@ -213,8 +217,9 @@ def _row_sums(A: sparse.csr_matrix, values: np.ndarray, chunk: int = 2**22) -> n
     return out
 
 
-def max_coverage(features: ArrayLike, labeled_mask: ArrayLike, delta: float, k: int,
-                 rng: RandomLike = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def max_coverage(
+    features: ArrayLike, labeled_mask: ArrayLike, delta: float, k: int, rng: RandomLike = None
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Greedy max coverage with balls of radius δ (ProbCover's selection).
 
     Points within δ of a labeled sample start covered. Each pick is the
@@ -254,11 +259,10 @@ def max_coverage(features: ArrayLike, labeled_mask: ArrayLike, delta: float, k: 
         i = int(np.argmax(g)) if g.max() > 0 else int(rng.choice(np.flatnonzero(avail)))
         picks[t] = i
         avail[i] = False
-        ball = indices[indptr[i]:indptr[i + 1]]
+        ball = indices[indptr[i] : indptr[i + 1]]
         new = ball[~covered[ball]]  # points this pick covers
         if new.size:
             covered[new] = True
-            hit = np.concatenate([indices[indptr[p]:indptr[p + 1]] for p in new])  # balls that held them
+            hit = np.concatenate([indices[indptr[p] : indptr[p + 1]] for p in new])  # balls that held them
             gain -= np.bincount(hit, minlength=n)
     return picks, covered, gain0.astype(np.float64)
-

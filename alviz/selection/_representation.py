@@ -1,5 +1,6 @@
 """Selectors of the representation-aware line after BADGE: k-means nearest-to-centre (kmeans, alfa_mix),
 k-center greedy under any distance (cdal) and the round-robin over clusters (cluster_margin)."""
+
 from __future__ import annotations
 
 import warnings
@@ -77,8 +78,14 @@ def kmeans_nearest(features: ArrayLike, k: int, rng: RandomLike = None) -> KMean
     return KMeansNearest(picks_arr, labels, centers, dist)
 
 
-def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, labeled_mask: ArrayLike, k: int,
-                       rng: RandomLike = None, candidates: Optional[ArrayLike] = None) -> KCenterTrace:
+def k_center_greedy_by(
+    distance_to: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    labeled_mask: ArrayLike,
+    k: int,
+    rng: RandomLike = None,
+    candidates: Optional[ArrayLike] = None,
+) -> KCenterTrace:
     """k-center greedy (as :func:`k_center_greedy_trace`) under any distance: ``distance_to(idx)`` gives
     the (n, len(idx)) distances from every row to the rows ``idx``.
 
@@ -106,7 +113,7 @@ def k_center_greedy_by(distance_to: Callable[[np.ndarray], np.ndarray], n: int, 
     if lab_idx.size:
         best, nearest = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
         for s in range(0, lab_idx.size, 256):
-            block = lab_idx[s:s + 256]
+            block = lab_idx[s : s + 256]
             d = np.asarray(distance_to(block), dtype=np.float64)
             j = d.argmin(axis=1)
             dj = d[np.arange(n), j]

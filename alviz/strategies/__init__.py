@@ -7,15 +7,37 @@
 Every strategy module registers its strategies with ``@register``; importing the package imports
 the modules of :data:`STRATEGY_MODULES`, in that order (the order of ``available()``).
 """
+
 from __future__ import annotations
 
 import importlib
 
-from .base import (DIAGNOSTICS, QueryContext, QueryResult, Strategy, available, check_diagnostics,
-                   declare_diagnostic, diagnostic_kind, get, register)
+from .base import (
+    DIAGNOSTICS,
+    QueryContext,
+    QueryResult,
+    Strategy,
+    available,
+    check_diagnostics,
+    declare_diagnostic,
+    diagnostic_kind,
+    get,
+    register,
+)
 
-__all__ = ["QueryContext", "QueryResult", "Strategy", "available", "get", "register", "DIAGNOSTICS",
-           "declare_diagnostic", "diagnostic_kind", "check_diagnostics", "STRATEGY_MODULES"]
+__all__ = [
+    "QueryContext",
+    "QueryResult",
+    "Strategy",
+    "available",
+    "get",
+    "register",
+    "DIAGNOSTICS",
+    "declare_diagnostic",
+    "diagnostic_kind",
+    "check_diagnostics",
+    "STRATEGY_MODULES",
+]
 
 #: Every module of this package that defines strategies, in the order ``available()`` lists them:
 #: the classic family first (lesson one), then the others. A new strategy module goes here (one line);

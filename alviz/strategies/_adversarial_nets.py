@@ -14,6 +14,7 @@ VAAL's own pieces are reused through their public path (:mod:`alviz.vaal_network
 Every loop draws its minibatches from the caller's ``rng`` and seeds torch from
 it inside ``torch.random.fork_rng``; nothing here touches a task model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,17 +31,31 @@ from .._validation import torch_seed
 from .._networks import VAAL_MAX_STEPS_IMAGES, _uses_conv, auto_steps
 from ..vaal_networks import Discriminator, make_vae, vae_loss_terms
 
-__all__ = ["standardizer", "LossPredictor", "margin_ranking_loss", "train_loss_predictor", "LossPredictorFit",
-           "RankerFit", "fit_ranker", "per_sample_loss",
-           "Critic", "train_critic", "CriticFit", "wasserstein_gap", "gradient_penalty",
-           "train_state_discriminator", "StateFit", "vae_steps_for"]
+__all__ = [
+    "standardizer",
+    "LossPredictor",
+    "margin_ranking_loss",
+    "train_loss_predictor",
+    "LossPredictorFit",
+    "RankerFit",
+    "fit_ranker",
+    "per_sample_loss",
+    "Critic",
+    "train_critic",
+    "CriticFit",
+    "wasserstein_gap",
+    "gradient_penalty",
+    "train_state_discriminator",
+    "StateFit",
+    "vae_steps_for",
+]
 
 
 def _apply(fn: Callable, A: np.ndarray, device: torch.device, batch: int = 4096) -> np.ndarray:
     """``fn`` on the rows of ``A`` in batches, without gradients; a float64 numpy result."""
     At = torch.as_tensor(np.asarray(A, dtype=np.float32))
     with torch.no_grad():
-        out = [fn(At[i:i + batch].to(device)).cpu() for i in range(0, len(At), batch)]
+        out = [fn(At[i : i + batch].to(device)).cpu() for i in range(0, len(At), batch)]
     if not out:
         return np.zeros(0)
     return torch.cat(out).numpy().astype(np.float64)
@@ -137,9 +152,18 @@ class LossPredictorFit:
         return _apply(self.net, H, self.device)
 
 
-def train_loss_predictor(H: np.ndarray, loss: np.ndarray, rng: np.random.Generator, *, steps: int = 200,
-                         batch_size: int = 64, lr: float = 1e-3, margin: float = 1.0, hidden: int = 128,
-                         device="cpu") -> LossPredictorFit:
+def train_loss_predictor(
+    H: np.ndarray,
+    loss: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    steps: int = 200,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    margin: float = 1.0,
+    hidden: int = 128,
+    device="cpu",
+) -> LossPredictorFit:
     """Train the loss prediction module on features ``H`` (n, d) and their true losses (n,).
 
     Each step draws an even minibatch (with replacement when n is small) and
@@ -194,20 +218,40 @@ class RankerFit:
         return self.fit.predict((np.asarray(H, dtype=np.float64) - self.mean) / self.scale)
 
 
-def fit_ranker(ctx, rng: np.random.Generator, *, who: str, steps: int, batch_size: int, lr: float, margin: float,
-               hidden: int, device) -> RankerFit:
+def fit_ranker(
+    ctx,
+    rng: np.random.Generator,
+    *,
+    who: str,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    margin: float,
+    hidden: int,
+    device,
+) -> RankerFit:
     """Learning Loss's module for a round (``ctx`` a QueryContext): trained on the task model's standardised
     embedding of the labeled samples and their losses −log p(y|x) under the round's model."""
     if not ctx.labeled_mask.any():
         raise ValueError(
             f"{who} learns from the losses of labeled samples, and nothing is labeled: label some samples "
-            "first (initial >= 2), or start with 'random', 'coreset' or 'typiclust'")
+            "first (initial >= 2), or start with 'random', 'coreset' or 'typiclust'"
+        )
     H = np.asarray(ctx.embedding, dtype=np.float64)
     mean, scale = standardizer(H)
     lab = np.flatnonzero(ctx.labeled_mask)
     true = per_sample_loss(ctx.proba[lab], ctx.labels[lab])
-    fit = train_loss_predictor((H[lab] - mean) / scale, true, rng, steps=steps, batch_size=batch_size, lr=lr,
-                               margin=margin, hidden=hidden, device=device)
+    fit = train_loss_predictor(
+        (H[lab] - mean) / scale,
+        true,
+        rng,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        margin=margin,
+        hidden=hidden,
+        device=device,
+    )
     return RankerFit(fit, mean, scale, lab, true)
 
 
@@ -253,9 +297,18 @@ class CriticFit:
         return _apply(self.critic, H, self.device)
 
 
-def train_critic(H: np.ndarray, labeled_mask: np.ndarray, rng: np.random.Generator, *, steps: int = 200,
-                 batch_size: int = 64, lr: float = 1e-3, gp_weight: float = 2.0, hidden: int = 50,
-                 device="cpu") -> CriticFit:
+def train_critic(
+    H: np.ndarray,
+    labeled_mask: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    steps: int = 200,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    gp_weight: float = 2.0,
+    hidden: int = 50,
+    device="cpu",
+) -> CriticFit:
     """Train WAAL's critic between the labeled and unlabeled rows of ``H`` (n, d), the representation frozen.
 
     Each step draws a labeled and an unlabeled minibatch and takes one Adam step
@@ -329,12 +382,24 @@ class StateFit:
         return _apply(lambda z: torch.sigmoid(self.discriminator(z)), Z, self.device)
 
 
-def train_state_discriminator(X: np.ndarray, labeled_mask: np.ndarray, rng: np.random.Generator, *,
-                              latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0,
-                              lr: float = 5e-4, steps: Optional[int] = None, batch_size: int = 64,
-                              cond: Optional[np.ndarray] = None, unlabeled_targets: Optional[np.ndarray] = None,
-                              labels: Optional[np.ndarray] = None, n_classes: int = 0,
-                              target_weight: float = 1.0, device="cpu") -> StateFit:
+def train_state_discriminator(
+    X: np.ndarray,
+    labeled_mask: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    latent_dim: int = 32,
+    beta: float = 1.0,
+    adversary_weight: float = 1.0,
+    lr: float = 5e-4,
+    steps: Optional[int] = None,
+    batch_size: int = 64,
+    cond: Optional[np.ndarray] = None,
+    unlabeled_targets: Optional[np.ndarray] = None,
+    labels: Optional[np.ndarray] = None,
+    n_classes: int = 0,
+    target_weight: float = 1.0,
+    device="cpu",
+) -> StateFit:
     """Train a VAAL-style VAE and discriminator from scratch on labeled ∪ unlabeled, with TA-VAAL's or
     SRAAL's additions.
 

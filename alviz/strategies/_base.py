@@ -1,4 +1,5 @@
 """Strategy: the base class of every query strategy (parameters, the query contract, the pointwise score)."""
+
 from __future__ import annotations
 
 import inspect
@@ -16,7 +17,6 @@ from ._context import QueryContext
 from ._result import QueryResult
 
 __all__ = ["Strategy"]
-
 
 
 class SingleClassError(ValueError):
@@ -45,14 +45,17 @@ def check_embedding_name(strategy, options) -> None:
         hint = suggest(value, options)
         raise InvalidParameterError(
             f"strategy {strategy.name!r}: embedding={value!r}; choose one of {', '.join(map(repr, options))}"
-            + (f" (did you mean {hint!r}?)" if hint else ""))
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
     if hasattr(value, "shape") or isinstance(value, (list, tuple)):
         raise InvalidParameterError(
             f"strategy {strategy.name!r}: embedding takes a name ({', '.join(map(repr, options))}), not an array "
             f"of features; give your own features with the data: alviz.datasets.from_arrays(X, y, features=F), "
-            "and embedding='auto' (the default) or 'features' uses them")
-    raise InvalidParameterError(f"strategy {strategy.name!r}: embedding={value!r} is not a name; choose one of "
-                                f"{', '.join(map(repr, options))}")
+            "and embedding='auto' (the default) or 'features' uses them"
+        )
+    raise InvalidParameterError(
+        f"strategy {strategy.name!r}: embedding={value!r} is not a name; choose one of {', '.join(map(repr, options))}"
+    )
 
 
 class Strategy:
@@ -178,11 +181,13 @@ class Strategy:
 
     def _state(self, ctx: QueryContext, what: str) -> Any:
         """State this round's :meth:`query` kept in ``ctx``'s memo for :meth:`score_points` (an error when absent)."""
+
         def missing() -> Any:
             raise ValueError(
                 f"strategy {self.name!r} scores points against this round's {what}, which query() builds: "
                 "call query(ctx, budget, rng) on the same QueryContext first"
             )
+
         return ctx.memoize(("field_state", self.name, what), missing)
 
     def _keep_state(self, ctx: QueryContext, what: str, value: Any) -> None:
@@ -231,8 +236,10 @@ class Strategy:
         aug = res.augment_inputs
         want = (budget,) + tuple(np.shape(ctx.X)[1:])
         if aug is not None and (aug.shape != want or not _is_numeric(aug)):
-            problems.append(f"augment_inputs of shape {aug.shape} and dtype {aug.dtype}, expected {want} numbers"
-                            " (one input per pick)")
+            problems.append(
+                f"augment_inputs of shape {aug.shape} and dtype {aug.dtype}, expected {want} numbers"
+                " (one input per pick)"
+            )
         cause = None
         try:
             check_diagnostics(res, ctx.n_pool)
@@ -240,8 +247,9 @@ class Strategy:
             problems.append(str(exc))
             cause = exc
         if problems:
-            raise RuntimeError(f"strategy {self.name!r} broke the QueryResult contract: " + "; ".join(problems)) \
-                from cause
+            raise RuntimeError(
+                f"strategy {self.name!r} broke the QueryResult contract: " + "; ".join(problems)
+            ) from cause
 
     # sklearn-like parameters
     @classmethod
@@ -288,4 +296,3 @@ class Strategy:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
-

@@ -1,4 +1,5 @@
 """QueryContext: everything a strategy may look at in one round, computed lazily, memoized per round."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional
@@ -34,14 +35,26 @@ class QueryContext:
         strategies use under ``embedding="auto"`` or ``"features"``; None when it has none.
     """
 
-    def __init__(self, X, labeled_mask, labels, n_classes: int, model=None, model_template=None,
-                 cache: Optional[dict] = None, dataset_key: str = "", train_X=None, train_y=None,
-                 features=None):
+    def __init__(
+        self,
+        X,
+        labeled_mask,
+        labels,
+        n_classes: int,
+        model=None,
+        model_template=None,
+        cache: Optional[dict] = None,
+        dataset_key: str = "",
+        train_X=None,
+        train_y=None,
+        features=None,
+    ):
         self.X = X
         self.features = None if features is None else np.asarray(features)
         if self.features is not None and (self.features.ndim != 2 or len(self.features) != len(labeled_mask)):
-            raise ValueError(f"features has shape {self.features.shape}; it needs one row per pool sample "
-                             f"({len(labeled_mask)}, d)")
+            raise ValueError(
+                f"features has shape {self.features.shape}; it needs one row per pool sample ({len(labeled_mask)}, d)"
+            )
         self.labeled_mask = np.asarray(labeled_mask, dtype=bool)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.n_classes = int(n_classes)
@@ -163,11 +176,13 @@ class QueryContext:
     @property
     def proba(self) -> np.ndarray:
         """(n_pool, C) predicted class probabilities of the task model."""
+
         def compute():
             model = self.require_model()
             if is_torch_model(model):  # one pass gives the embedding too
                 return self._torch_pass()[0]
             return self.proba_of(model, self.X)
+
         return self.memoize("proba", compute)
 
     @property
@@ -177,6 +192,7 @@ class QueryContext:
         When nothing is labeled yet (no model) this is the flattened input,
         and ``embedding_source`` says so.
         """
+
         def compute():
             if self.model is None:
                 return self.flat_X().astype(np.float32)
@@ -189,6 +205,7 @@ class QueryContext:
             if is_torch_model(self.model):  # one pass gives the probabilities too
                 return np.asarray(self._torch_pass()[1], dtype=np.float32)
             return np.asarray(self.model.embed(self.X), dtype=np.float32)
+
         return self.memoize("embedding", compute)
 
     def proba_points(self, X) -> np.ndarray:
@@ -234,9 +251,11 @@ class QueryContext:
         a = p - e_ŷ (n, C) (the gradient of the cross-entropy at the predicted
         label ŷ with respect to the logits) and h the penultimate features (n, d).
         """
+
         def compute():
             self.require_torch()
             return gradient_factors_from(self.proba, self.embedding)
+
         return self.memoize("gradient_factors", compute)
 
     # ---------------------------------------------------------------- committees
@@ -253,4 +272,3 @@ def gradient_factors_from(proba, h):
     a = p.copy()
     a[np.arange(len(p)), p.argmax(axis=1)] -= 1.0
     return a, np.asarray(h, dtype=np.float64)
-

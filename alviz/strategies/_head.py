@@ -4,6 +4,7 @@ alviz's torch models (MLP, CNN, TorchModel) end in a linear head whose input is 
 (:meth:`alviz.models.TorchClassifier.embed`), so logits = h Wᵀ + b exactly, and strategies that work on
 embeddings (ALFA-Mix's interpolations) run the head in numpy without touching the network.
 """
+
 from __future__ import annotations
 
 from typing import Tuple

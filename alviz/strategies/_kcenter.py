@@ -1,5 +1,6 @@
 """The k-center greedy step shared by core-set and contrastive core-set (one in the task model's
 embedding, one in a self-supervised one), packaged as a :class:`QueryResult` with its diagnostics."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,7 @@ with ``consistent=True`` samples T networks (one mask per dropout layer and pass
 so the pool's samples, a chunk of them and a field on a grid all come from the same T networks. Strategy
 modules ask here, never each other.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,8 +38,13 @@ def dropout_seed(ctx: QueryContext, rng: np.random.Generator) -> int:
     return ctx.memoize(("mc_dropout_seed",), lambda: torch_seed(rng))
 
 
-def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
-                    X: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+def dropout_samples(
+    ctx: QueryContext,
+    n_samples: int,
+    rng: np.random.Generator,
+    X: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """(T, m, C) probabilities of T consistent MC-dropout networks on ``X`` (default: the whole pool).
 
     Parameters
@@ -62,8 +68,9 @@ def dropout_samples(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
     return model.mc_dropout_proba(X, int(n_samples), seed, consistent=True, embedding=h)
 
 
-def dropout_scores(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
-                   fns: dict, X: np.ndarray | None = None) -> dict:
+def dropout_scores(
+    ctx: QueryContext, n_samples: int, rng: np.random.Generator, fns: dict, X: np.ndarray | None = None
+) -> dict:
     """Scores of the T dropout samples, reduced chunk by chunk so the (T, n, C) array never exists whole.
 
     Parameters
@@ -78,11 +85,12 @@ def dropout_scores(ctx: QueryContext, n_samples: int, rng: np.random.Generator,
     -------
     dict name -> (m,) float64
     """
+
     def compute(inputs, pool: bool) -> dict:
         out: dict = {k: [] for k in fns}
         for s in range(0, len(inputs), CHUNK):
             rows = slice(s, s + CHUNK) if pool else None
-            P = dropout_samples(ctx, n_samples, rng, inputs[s:s + CHUNK], rows)
+            P = dropout_samples(ctx, n_samples, rng, inputs[s : s + CHUNK], rows)
             for k, fn in fns.items():
                 out[k].append(np.asarray(fn(P), dtype=np.float64))
         return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in out.items()}

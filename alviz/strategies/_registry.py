@@ -4,6 +4,7 @@ It knows strategies by their declared attributes (``name``, ``requires``, ``min_
 ``_param_names``, ``_validate_params``), so it sits below the Strategy base class and the context
 (whose refusals list the strategies that would run) may use it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,8 +103,11 @@ def unknown_strategy_message(name) -> str:
     from .._params import suggest
 
     hint = suggest(name, available()) if isinstance(name, str) else None
-    return (f"unknown strategy {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
-            + f"; available: {', '.join(available())}")
+    return (
+        f"unknown strategy {name!r}"
+        + (f" (did you mean {hint!r}?)" if hint else "")
+        + f"; available: {', '.join(available())}"
+    )
 
 
 def _lookup(name: str) -> type:
@@ -131,8 +135,10 @@ def get(name: Any, **params: Any) -> Any:
     if not isinstance(name, str):
         from .._validation import InvalidParameterError
 
-        raise InvalidParameterError(f"a strategy is a name (a str, one of {', '.join(available())}) or a "
-                                    f"Strategy object, not a {type(name).__name__}")
+        raise InvalidParameterError(
+            f"a strategy is a name (a str, one of {', '.join(available())}) or a "
+            f"Strategy object, not a {type(name).__name__}"
+        )
     cls = _lookup(name)
     allowed = cls._param_names()
     bad = sorted(set(params) - set(allowed))

@@ -9,6 +9,7 @@ strategy that works in that space (``contrastive_coreset``, ``typiclust``,
 ``prototype``, ``probcover``) asks here, so strategy modules never import
 each other for it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,14 @@ from .._params import Integral, Interval, Satisfies, validate_params
 from .._validation import check_features
 from ..contrastive_encoder import fit_contrastive
 
-__all__ = ["CONTRASTIVE_NAME", "ENCODER_PARAMS", "check_encoder_params", "pool_contrastive_fit",
-           "pool_contrastive_embedding", "contrastive_transform"]
+__all__ = [
+    "CONTRASTIVE_NAME",
+    "ENCODER_PARAMS",
+    "check_encoder_params",
+    "pool_contrastive_fit",
+    "pool_contrastive_embedding",
+    "contrastive_transform",
+]
 
 #: the name the pictures give the contrastive space
 CONTRASTIVE_NAME = "contrastive embedding (SimCLR)"
@@ -30,27 +37,35 @@ def _encoder_params_ok(value) -> bool:
 
 
 #: the declared constraint of ``encoder_params`` (with None), shared by every contrastive user
-ENCODER_PARAMS = Satisfies(_encoder_params_ok, "a dict of alviz.encoders.fit_contrastive parameters (str keys, "
-                                               "without 'X' or 'seed': use encoder_seed for the seed)")
+ENCODER_PARAMS = Satisfies(
+    _encoder_params_ok,
+    "a dict of alviz.encoders.fit_contrastive parameters (str keys, "
+    "without 'X' or 'seed': use encoder_seed for the seed)",
+)
 
 
 def check_encoder_params(encoder_seed, encoder_params) -> None:
     """InvalidParameterError for a bad encoder seed or parameter dict (the declared constraints, checked)."""
-    validate_params("the contrastive encoder", {"encoder_seed": [Interval(Integral, 0, None)],
-                                                "encoder_params": [None, ENCODER_PARAMS]},
-                    {"encoder_seed": encoder_seed, "encoder_params": encoder_params})
+    validate_params(
+        "the contrastive encoder",
+        {"encoder_seed": [Interval(Integral, 0, None)], "encoder_params": [None, ENCODER_PARAMS]},
+        {"encoder_seed": encoder_seed, "encoder_params": encoder_params},
+    )
 
 
 def _keys(ctx, encoder_seed, encoder_params, progress):
     params = dict(encoder_params or {})
     params.setdefault("progress", progress)
-    key = ("contrastive_embedding", ctx.pool_key, int(encoder_seed),
-           content_key({k: v for k, v in params.items() if k != "progress"}))
+    key = (
+        "contrastive_embedding",
+        ctx.pool_key,
+        int(encoder_seed),
+        content_key({k: v for k, v in params.items() if k != "progress"}),
+    )
     return params, key
 
 
-def pool_contrastive_fit(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True,
-                         device: str = "cpu"):
+def pool_contrastive_fit(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
     """The pool's contrastive encoder (:class:`alviz.encoders.ContrastiveFit`), fitted once, on ``device``.
 
     Trained once per (pool, seed, parameters) and cached on disk by :func:`alviz.encoders.fit_contrastive`
@@ -63,11 +78,13 @@ def pool_contrastive_fit(ctx, encoder_seed: int = 0, encoder_params=None, progre
         out = fit_contrastive(check_features(ctx.X, "X"), int(encoder_seed), device=device, **params)
         ctx.cache.setdefault(key, out.embedding)
         return out
+
     return ctx.memoize(key + (str(device),), fit)
 
 
-def pool_contrastive_embedding(ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True,
-                               device: str = "cpu") -> np.ndarray:
+def pool_contrastive_embedding(
+    ctx, encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"
+) -> np.ndarray:
     """(n_pool, d) float32 L2-normalised contrastive embedding of ``ctx.X`` (of :func:`pool_contrastive_fit`).
 
     ``ctx.cache`` (kept by the Session across rounds) skips even the disk read and the hashing of the pool.

@@ -1,4 +1,5 @@
 """QueryResult: what every strategy returns, and ``candidate_scores`` to build its score vector."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,4 +48,3 @@ def candidate_scores(ctx: Any, values, where=None) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
     out[idx] = v[idx] if v.shape == (ctx.n_pool,) else v
     return out
-

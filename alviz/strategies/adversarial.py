@@ -3,6 +3,7 @@
 All three need a differentiable alviz torch model (``ctx.require_torch``) and
 run batched over the candidates through the cores in :mod:`alviz.perturbation`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,14 @@ def attack_extras(ctx, candidates: np.ndarray, res: perturbation.AttackResult) -
     norm[candidates] = res.norm
     stuck = np.zeros(n, dtype=bool)
     stuck[candidates] = res.stuck
-    return {"perturbation": pert, "adversarial_class": adv, "iterations": iters, "flipped": flipped,
-            "perturbation_norm": norm, "stuck": stuck}
+    return {
+        "perturbation": pert,
+        "adversarial_class": adv,
+        "iterations": iters,
+        "flipped": flipped,
+        "perturbation_norm": norm,
+        "stuck": stuck,
+    }
 
 
 def attack_scores(res: perturbation.AttackResult) -> np.ndarray:
@@ -71,7 +78,7 @@ def margin_prefilter(proba, candidates, m: int) -> np.ndarray:
     candidates = np.asarray(candidates, dtype=np.int64)
     gap = -scores.margin(np.asarray(proba)[candidates])  # (m_cand,) p_(1) − p_(2)
     order = np.lexsort((candidates, gap))  # smallest gap first, then lowest index
-    return np.sort(candidates[order[:int(m)]])
+    return np.sort(candidates[order[: int(m)]])
 
 
 class _AttackStrategy(Strategy):
@@ -169,12 +176,21 @@ class DFAL(_AttackStrategy):
         "overshoot": [Interval(Real, 0, None, hint="DeepFool uses 0.02")],
         "add_adversarial": ["boolean"],
         "max_candidates": [Interval(Integral, 1, None, hint="or None for every unlabeled sample"), None],
-        "prefilter": [Options(PREFILTERS, hint="'margin': the smallest top-1 minus top-2 gap; 'random': a seeded "
-                                               "uniform subsample")],
+        "prefilter": [
+            Options(
+                PREFILTERS, hint="'margin': the smallest top-1 minus top-2 gap; 'random': a seeded uniform subsample"
+            )
+        ],
     }
 
-    def __init__(self, max_iter: int = 50, overshoot: float = 0.02, add_adversarial: bool = False,
-                 max_candidates=1_500, prefilter: str = "margin"):
+    def __init__(
+        self,
+        max_iter: int = 50,
+        overshoot: float = 0.02,
+        add_adversarial: bool = False,
+        max_candidates=1_500,
+        prefilter: str = "margin",
+    ):
         self.max_iter = max_iter
         self.overshoot = overshoot
         self.add_adversarial = add_adversarial
@@ -254,8 +270,12 @@ class GradNorm(Strategy):
     field_name = "input-gradient norm ‖∇ₓ ℓ‖"
 
     _parameter_constraints = {
-        "label": [Options(("predicted", "expected"), hint="'predicted': the loss at ŷ; 'expected': Σ_c p_c times "
-                                                          "the norm at each class c")],
+        "label": [
+            Options(
+                ("predicted", "expected"),
+                hint="'predicted': the loss at ŷ; 'expected': Σ_c p_c times the norm at each class c",
+            )
+        ],
     }
 
     def __init__(self, label: str = "predicted"):
@@ -263,8 +283,9 @@ class GradNorm(Strategy):
 
     def _gradient_norms(self, ctx, X, logits_fn=None) -> np.ndarray:
         model = ctx.require_torch(self.name)
-        return perturbation.input_gradient_norms(logits_fn or model.logits, np.asarray(X, dtype=np.float32),
-                                                 label=self.label, device=model.device_)
+        return perturbation.input_gradient_norms(
+            logits_fn or model.logits, np.asarray(X, dtype=np.float32), label=self.label, device=model.device_
+        )
 
     def _score_points(self, ctx, X, rng):
         return self._gradient_norms(ctx, X)

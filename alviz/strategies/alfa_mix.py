@@ -1,4 +1,5 @@
 """ALFA-Mix: unlabeled embeddings interpolated toward the labeled class anchors; the ones whose prediction flips."""
+
 from __future__ import annotations
 
 from numbers import Real
@@ -85,8 +86,15 @@ class AlfaMixFlips(NamedTuple):
     n_caps: int
 
 
-def alfa_mix_flips(W: np.ndarray, b: np.ndarray, Z: np.ndarray, anchors: np.ndarray, cap_step: float = 0.2,
-                   stop_above: Optional[int] = None, caps: Optional[Sequence[float]] = None) -> AlfaMixFlips:
+def alfa_mix_flips(
+    W: np.ndarray,
+    b: np.ndarray,
+    Z: np.ndarray,
+    anchors: np.ndarray,
+    cap_step: float = 0.2,
+    stop_above: Optional[int] = None,
+    caps: Optional[Sequence[float]] = None,
+) -> AlfaMixFlips:
     """ALFA-Mix's candidate search (closed form) on embeddings ``Z`` (n, d) with a linear head (W, b).
 
     The prediction ŷ = argmax head(z); ∇ = ∂CE(head(z), ŷ)/∂z. For caps c = ``cap_step``, 2·``cap_step``, ...
@@ -246,9 +254,15 @@ class AlfaMix(Strategy):
         alpha_norm = np.full(ctx.n_pool, np.nan)
         alpha_norm[flip_idx] = np.linalg.norm(f.alpha[f.flipped], axis=1)
         targets, anchor_inputs = self._targets(ctx, H, anchors, flip_idx, anchor[flip_idx], f.alpha[f.flipped])
-        extras = {"flipped": flipped, "alfa_anchor": anchor, "alpha_norm": alpha_norm,
-                  "alfa_target": targets, "alfa_anchor_inputs": anchor_inputs,
-                  "alpha_cap": float(f.alpha_cap), "cluster": cluster}
+        extras = {
+            "flipped": flipped,
+            "alfa_anchor": anchor,
+            "alpha_norm": alpha_norm,
+            "alfa_target": targets,
+            "alfa_anchor_inputs": anchor_inputs,
+            "alpha_cap": float(f.alpha_cap),
+            "cluster": cluster,
+        }
         return QueryResult(picks, candidate_scores(ctx, np.asarray(f.n_caps_flipped) / f.n_caps), extras)
 
     @staticmethod
@@ -259,8 +273,9 @@ class AlfaMix(Strategy):
         Xf = X.reshape(len(X), -1).astype(np.float64)
         lab = ctx.labeled_mask
         y = ctx.labels[lab]
-        means = np.stack([Xf[lab][y == k].mean(axis=0) if np.any(y == k) else Xf[lab].mean(axis=0)
-                          for k in range(len(anchors))])
+        means = np.stack(
+            [Xf[lab][y == k].mean(axis=0) if np.any(y == k) else Xf[lab].mean(axis=0) for k in range(len(anchors))]
+        )
         anchor_inputs = means.reshape((len(means),) + shape)
         if idx.size == 0:
             return np.zeros((0,) + shape), anchor_inputs

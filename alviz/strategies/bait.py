@@ -5,6 +5,7 @@ sqrt(p_c) (e_c − p) ⊗ h (Ash et al. 2021; the badge repository's "expected g
 factorises as I(x) = (diag p − p pᵀ) ⊗ h hᵀ. The pure core, :func:`bait_select`, runs the paper's greedy
 forward selection of 2k samples and backward removal down to k, with Woodbury updates of the inverse.
 """
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -142,8 +143,9 @@ def bait_select(V_cand: np.ndarray, k: int, F: np.ndarray, M0: np.ndarray, overs
         Minv = _woodbury(Minv, V[chosen[j]], -1.0)
         del chosen[j]
         objective.append(bait_objective(Minv, F))
-    return BaitSelection(np.asarray(chosen, dtype=np.int64), forward, np.asarray(objective),
-                        np.zeros(m) if gain0 is None else gain0)
+    return BaitSelection(
+        np.asarray(chosen, dtype=np.int64), forward, np.asarray(objective), np.zeros(m) if gain0 is None else gain0
+    )
 
 
 @register
@@ -189,8 +191,9 @@ class BAIT(Strategy):
         "oversample": [Interval(Integral, 1, None, hint="the paper uses 2")],
     }
 
-    def __init__(self, lam: float = 1.0, n_components: int | None = 16, max_candidates: int | None = 300,
-                 oversample: int = 2):
+    def __init__(
+        self, lam: float = 1.0, n_components: int | None = 16, max_candidates: int | None = 300, oversample: int = 2
+    ):
         self.lam = lam
         self.n_components = n_components
         self.max_candidates = max_candidates
@@ -198,6 +201,7 @@ class BAIT(Strategy):
 
     def _state_of(self, ctx: QueryContext, budget: int):
         """(project h -> r, F, M0, weight of an added point), built once per context."""
+
         def build():
             h = np.asarray(ctx.embedding, dtype=np.float64)
             mean = h.mean(axis=0)
@@ -220,6 +224,7 @@ class BAIT(Strategy):
             if n_l:
                 M0 += n_l / (n_l + budget) * fisher_mean(p[lab], hp[lab])
             return project, hp, F, M0, budget / (n_l + budget)
+
         return ctx.memoize(("bait_state", self.lam, self.n_components, budget), build)
 
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -236,8 +241,12 @@ class BAIT(Strategy):
         p = ctx.proba
         Minv = np.linalg.inv(M0)
         A = Minv @ F @ Minv
-        gain = np.concatenate([_trace_changes(fisher_factors(p[c], hp[c]) * np.sqrt(w), Minv, A, 1.0)
-                               for c in np.array_split(cand, max(1, -(-cand.size // 2048)))])
+        gain = np.concatenate(
+            [
+                _trace_changes(fisher_factors(p[c], hp[c]) * np.sqrt(w), Minv, A, 1.0)
+                for c in np.array_split(cand, max(1, -(-cand.size // 2048)))
+            ]
+        )
         full = candidate_scores(ctx, gain)
         extras: dict = {"predicted": ctx.proba.argmax(axis=1)}
         if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):

@@ -8,6 +8,7 @@ estimated from that many sampled configurations afterwards (importance sampling,
 BlackHC/batchbald_redux). The strategy scores the pool by BALD with the same samples and pre-filters the
 candidates to the ``max_candidates`` of highest BALD.
 """
+
 from __future__ import annotations
 
 from numbers import Integral
@@ -74,8 +75,9 @@ def _sample_configurations(P_batch: np.ndarray, M: int, rng: np.random.Generator
     return logq.reshape(T * S, T)
 
 
-def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2048,
-                     rng: RandomLike = None, chunk: int = 128) -> BatchBALDSelection:
+def batchbald_select(
+    member_proba: np.ndarray, k: int, n_configurations: int = 2048, rng: RandomLike = None, chunk: int = 128
+) -> BatchBALDSelection:
     """Greedy BatchBALD over m candidates.
 
     Pick j is the candidate b maximising Ĥ(y_1, ..., y_{j-1}, y_b) − Σ_{i<j} E_t H[p_t(y_i)] −
@@ -128,10 +130,10 @@ def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2
         H = np.empty(m)
         if exact:
             for s in range(0, m, chunk):
-                block = Pt[:, s * C:(s + chunk) * C]  # (T, b C)
+                block = Pt[:, s * C : (s + chunk) * C]  # (T, b C)
                 R = (Q @ block) / T  # (M', b C): p(y^(m), c) for each candidate of the chunk
                 nats = R * np.log(np.maximum(R, 1e-300))
-                H[s:s + chunk] = -nats.sum(axis=0).reshape(-1, C).sum(axis=1)
+                H[s : s + chunk] = -nats.sum(axis=0).reshape(-1, C).sum(axis=1)
         else:
             # importance sampling with R = q_m R', q_m = p(y^(m)) of the batch so far: since Σ_c R'_mc = 1,
             # Ĥ = −(1/M) [Σ_m log q_m + Σ_{m,c} R'_mc log R'_mc]; R' = (Q / q) P_b / T is O(1) (float32 holds it
@@ -141,9 +143,9 @@ def batchbald_select(member_proba: np.ndarray, k: int, n_configurations: int = 2
             base = float(log_q.sum())
             Qn = np.exp(logQ - log_q[:, None]).astype(np.float32)  # Q / q
             for s in range(0, m, chunk):
-                Rn = (Qn @ Pt32[:, s * C:(s + chunk) * C]) / np.float32(T)  # (M, b C)
+                Rn = (Qn @ Pt32[:, s * C : (s + chunk) * C]) / np.float32(T)  # (M, b C)
                 nats = Rn * np.log(np.maximum(Rn, np.float32(1e-30)))
-                H[s:s + chunk] = -(base + nats.sum(axis=0, dtype=np.float64).reshape(-1, C).sum(axis=1)) / len(log_q)
+                H[s : s + chunk] = -(base + nats.sum(axis=0, dtype=np.float64).reshape(-1, C).sum(axis=1)) / len(log_q)
         score = H - cond - cond[picks].sum()
         score = np.where(available, score, -np.inf)
         b = int(np.argmax(score))
@@ -212,11 +214,18 @@ class BatchBALD(Strategy):
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         ctx.require_model()
         T = int(self.n_samples)
-        got = dropout_scores(ctx, T, rng, {"bald": scores.bald, "predictive_entropy": _mean_entropy,
-                                           "expected_entropy": scores.expected_entropy})
+        got = dropout_scores(
+            ctx,
+            T,
+            rng,
+            {"bald": scores.bald, "predictive_entropy": _mean_entropy, "expected_entropy": scores.expected_entropy},
+        )
         cand = ctx.candidates
-        extras: dict = {"predicted": ctx.proba.argmax(axis=1), "predictive_entropy": got["predictive_entropy"],
-                        "expected_entropy": got["expected_entropy"]}
+        extras: dict = {
+            "predicted": ctx.proba.argmax(axis=1),
+            "predictive_entropy": got["predictive_entropy"],
+            "expected_entropy": got["expected_entropy"],
+        }
         if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
             cand = np.sort(top_k(got["bald"], max(int(self.max_candidates), budget), cand))
             extras["candidates"] = cand

@@ -6,6 +6,7 @@ unlabeled pool by a pure score of those samples (:func:`alviz.scores.bald`, :fun
 :func:`alviz.scores.variation_ratio`). They need an alviz torch model with dropout > 0 (the default MLP
 and CNN have 0.1).
 """
+
 from __future__ import annotations
 
 from numbers import Integral

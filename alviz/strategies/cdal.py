@@ -1,4 +1,5 @@
 """CDAL: k-center greedy in the contextual-diversity distance (symmetric KL of class-conditional softmax means)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,6 +97,7 @@ def _distance_rows(P: np.ndarray):
         idx = np.asarray(idx, dtype=np.int64)
         d = s[:, None] + s[idx][None, :] - Pc @ L[idx].T - L @ Pc[idx].T
         return np.maximum(0.5 * d, 0.0)
+
     return distance_to
 
 
@@ -117,9 +119,9 @@ def distance_to_set(P_points: np.ndarray, P_set: np.ndarray) -> np.ndarray:
     out = np.empty(len(A))
     sb = np.einsum("ij,ij->i", B, LB)
     for s in range(0, len(A), 2048):
-        a, la = A[s:s + 2048], LA[s:s + 2048]
+        a, la = A[s : s + 2048], LA[s : s + 2048]
         d = np.einsum("ij,ij->i", a, la)[:, None] + sb[None, :] - a @ LB.T - la @ B.T
-        out[s:s + 2048] = np.maximum(0.5 * d, 0.0).min(axis=1)
+        out[s : s + 2048] = np.maximum(0.5 * d, 0.0).min(axis=1)
     return out
 
 
@@ -160,7 +162,11 @@ class CDAL(Strategy):
         P = ctx.proba
         tr = k_center_greedy_by(_distance_rows(P), ctx.n_pool, ctx.labeled_mask, budget, rng)
         self._keep_state(ctx, "first", int(tr.indices[0]))
-        extras = {"distance_to_labeled": tr.initial_distance, "covering_radius": tr.covering_radius,
-                  "pick_nearest_center": tr.pick_nearest_center, "pick_distance": tr.pick_distance,
-                  "nearest_center": tr.nearest_center}
+        extras = {
+            "distance_to_labeled": tr.initial_distance,
+            "covering_radius": tr.covering_radius,
+            "pick_nearest_center": tr.pick_nearest_center,
+            "pick_distance": tr.pick_distance,
+            "nearest_center": tr.nearest_center,
+        }
         return QueryResult(tr.indices, candidate_scores(ctx, tr.initial_distance), extras)

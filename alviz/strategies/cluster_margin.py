@@ -1,4 +1,5 @@
 """Cluster-Margin: margin candidates spread round-robin over a hierarchical clustering of the pool."""
+
 from __future__ import annotations
 
 import math
@@ -142,6 +143,10 @@ class ClusterMargin(Strategy):
             seen[c] = passes[t] + 1
         shown = np.full(ctx.n_pool, -1, dtype=np.int64)  # the candidates' clusters: what the round-robin walks
         shown[cand] = cluster[cand]
-        extras = {"candidates": cand, "cluster": shown, "n_clusters": int(cluster.max() + 1),
-                  "round_robin_pass": passes}
+        extras = {
+            "candidates": cand,
+            "cluster": shown,
+            "n_clusters": int(cluster.max() + 1),
+            "round_robin_pass": passes,
+        }
         return QueryResult(picks, candidate_scores(ctx, neg_margin, cand), extras)

@@ -7,22 +7,46 @@ the dataset's own features when it has them, else the contrastive embedding, by 
 the task model's, or the raw input) and
 package the diagnostics.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .._params import Integral, Interval, Options, Real
 from .._validation import check_features
-from ..selection import (MINIBATCH_ABOVE, PrototypeSelection, TypiclustSelection, ball_graph,  # noqa: F401
-                         distance_to_centers, kmeans, max_coverage, prototype_select, purity_radius,
-                         reduce_sq_distances, typicality, typicality_against, typiclust_select)
+from ..selection import (
+    MINIBATCH_ABOVE,
+    PrototypeSelection,
+    TypiclustSelection,
+    ball_graph,  # noqa: F401
+    distance_to_centers,
+    kmeans,
+    max_coverage,
+    prototype_select,
+    purity_radius,
+    reduce_sq_distances,
+    typicality,
+    typicality_against,
+    typiclust_select,
+)
 from ..selection._clustering import _as_matrix, _n_distinct
 from .base import NoPointwiseScore, QueryResult, Strategy, candidate_scores, check_embedding_name, register
 from ._representations import CONTRASTIVE_NAME, ENCODER_PARAMS, contrastive_transform, pool_contrastive_embedding
 
 __all__ = [
-    "typicality", "typicality_against", "kmeans", "typiclust_select", "TypiclustSelection", "prototype_select",
-    "PrototypeSelection", "purity_radius", "ball_graph", "max_coverage", "TypiClust", "Prototype", "ProbCover",
+    "typicality",
+    "typicality_against",
+    "kmeans",
+    "typiclust_select",
+    "TypiclustSelection",
+    "prototype_select",
+    "PrototypeSelection",
+    "purity_radius",
+    "ball_graph",
+    "max_coverage",
+    "TypiClust",
+    "Prototype",
+    "ProbCover",
 ]
 
 
@@ -42,8 +66,14 @@ class _EmbeddingStrategy(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, embedding: str = "auto", encoder_seed: int = 0, encoder_params=None,
-                 progress: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        embedding: str = "auto",
+        encoder_seed: int = 0,
+        encoder_params=None,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         self.device = device
         self.embedding = embedding
         self.encoder_seed = encoder_seed
@@ -52,8 +82,9 @@ class _EmbeddingStrategy(Strategy):
 
     def _requires(self) -> frozenset:
         # the task model's space needs a model with embed(X); the contrastive and input spaces need nothing
-        return super()._requires() | ({"embedding"} if isinstance(self.embedding, str)
-                                      and self.embedding == "model" else set())
+        return super()._requires() | (
+            {"embedding"} if isinstance(self.embedding, str) and self.embedding == "model" else set()
+        )
 
     def _space(self, ctx) -> str:
         """The space this round: "auto" resolved to "features" (the dataset has its own) or "contrastive"."""
@@ -71,9 +102,10 @@ class _EmbeddingStrategy(Strategy):
         if space == "features":
             return ctx.own_features(self.name), "your features"
         if space == "contrastive":
-            return (pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress,
-                                               self.device),
-                    CONTRASTIVE_NAME)
+            return (
+                pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device),
+                CONTRASTIVE_NAME,
+            )
         if space == "model":
             src = ctx.embedding_source
             return ctx.embedding, ("task model embedding" if src == "model" else "input (no model yet)")
@@ -129,8 +161,16 @@ class TypiClust(_EmbeddingStrategy):
         "min_cluster_size": [Interval(Integral, 0, None)],
     }
 
-    def __init__(self, embedding: str = "auto", max_clusters: int = 500, min_cluster_size: int = 5,
-                 encoder_seed: int = 0, encoder_params=None, progress: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        embedding: str = "auto",
+        max_clusters: int = 500,
+        min_cluster_size: int = 5,
+        encoder_seed: int = 0,
+        encoder_params=None,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -148,8 +188,12 @@ class TypiClust(_EmbeddingStrategy):
     def _query(self, ctx, budget, rng):
         F, rep_name = self._features(ctx)
         sel = typiclust_select(F, ctx.labeled_mask, budget, rng, int(self.max_clusters), int(self.min_cluster_size))
-        extras = {"cluster": sel.cluster, "typicality": sel.typicality, "n_clusters": sel.n_clusters,
-                  **self._representation(F, rep_name)}
+        extras = {
+            "cluster": sel.cluster,
+            "typicality": sel.typicality,
+            "n_clusters": sel.n_clusters,
+            **self._representation(F, rep_name),
+        }
         return QueryResult(sel.indices, candidate_scores(ctx, sel.scores), extras)
 
 
@@ -183,8 +227,12 @@ class Prototype(_EmbeddingStrategy):
         F, rep_name = self._features(ctx)
         sel = prototype_select(F, ctx.labeled_mask, budget, rng)
         self._keep_state(ctx, "centroids", sel.centroids)
-        extras = {"cluster": sel.cluster, "centroids": sel.centroids,
-                  "distance_to_centroid": sel.distance_to_centroid, **self._representation(F, rep_name)}
+        extras = {
+            "cluster": sel.cluster,
+            "centroids": sel.centroids,
+            "distance_to_centroid": sel.distance_to_centroid,
+            **self._representation(F, rep_name),
+        }
         return QueryResult(sel.indices, candidate_scores(ctx, -sel.distance_to_centroid), extras)
 
 
@@ -216,8 +264,15 @@ class ProbCover(_EmbeddingStrategy):
         "purity": [Interval(Real, 0, 1, closed="right", hint="the paper uses 0.95")],
     }
 
-    def __init__(self, embedding: str = "auto", purity: float = 0.95, encoder_seed: int = 0,
-                 encoder_params=None, progress: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        embedding: str = "auto",
+        purity: float = 0.95,
+        encoder_seed: int = 0,
+        encoder_params=None,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         super().__init__(embedding, encoder_seed, encoder_params, progress, device)
         self.purity = purity
 

@@ -11,6 +11,7 @@ samples, the committee scores a seeded subsample of that many candidates
 60 000-image pool would cost M full passes a round. Members train on the
 task model's device (they are clones of it).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,6 +60,7 @@ def _committee(ctx, committee: str, n_members: int, rng, member_steps=None):
             return _bootstrap_members(ctx, n_members, rng, member_steps)
         ctx.require_torch(f"{ctx.strategy_name or 'qbc'} with committee='dropout'")
         return torch_seed(rng)
+
     return ctx.memoize(key, build)
 
 
@@ -85,12 +87,15 @@ class _QBC(Strategy):
         "n_members": [Interval(Integral, 2, None, hint="a committee needs at least 2 members")],
         "committee": [Options(("bootstrap", "dropout"))],
         "max_candidates": [Interval(Integral, 1, None, hint="or None to score every unlabeled sample"), None],
-        "member_steps": [Interval(Integral, 1, None, hint="training steps of each member, or None for as many as "
-                                                          "the task model"), None],
+        "member_steps": [
+            Interval(Integral, 1, None, hint="training steps of each member, or None for as many as the task model"),
+            None,
+        ],
     }
 
-    def __init__(self, n_members: int = 5, committee: str = "bootstrap", max_candidates=10_000,
-                 member_steps=MEMBER_STEPS):
+    def __init__(
+        self, n_members: int = 5, committee: str = "bootstrap", max_candidates=10_000, member_steps=MEMBER_STEPS
+    ):
         self.n_members = n_members
         self.committee = committee
         self.max_candidates = max_candidates
@@ -111,8 +116,9 @@ class _QBC(Strategy):
         if self.max_candidates is not None and cand.size > max(int(self.max_candidates), budget):
             # large pools: every member predicts a seeded subsample of the candidates, not the whole pool
             sub = np.sort(rng.choice(cand, size=max(int(self.max_candidates), budget), replace=False))
-            Ps = committee_proba(ctx, self.committee, int(self.n_members), rng, ctx.X[sub],
-                                 self._member_steps())  # (M, m, C)
+            Ps = committee_proba(
+                ctx, self.committee, int(self.n_members), rng, ctx.X[sub], self._member_steps()
+            )  # (M, m, C)
             P = np.full((Ps.shape[0], ctx.n_pool, Ps.shape[2]), 1.0 / Ps.shape[2])
             P[:, sub] = Ps
             s = candidate_scores(ctx, self.score_fn(Ps), where=sub)

@@ -3,12 +3,18 @@
 The embedding comes from :mod:`alviz.strategies._representations` (the one
 place strategies get it from; its names are re-exported here).
 """
+
 from __future__ import annotations
 
 from .._params import Integral, Interval
 from ..selection import distance_to_centers
-from ._representations import (CONTRASTIVE_NAME, ENCODER_PARAMS, check_encoder_params, contrastive_transform,
-                               pool_contrastive_embedding)
+from ._representations import (
+    CONTRASTIVE_NAME,
+    ENCODER_PARAMS,
+    check_encoder_params,
+    contrastive_transform,
+    pool_contrastive_embedding,
+)
 from ._kcenter import kcenter_centers, kcenter_result
 from .base import Strategy, register
 
@@ -65,5 +71,6 @@ class ContrastiveCoreSet(Strategy):
 
     def _query(self, ctx, budget, rng):
         emb = pool_contrastive_embedding(ctx, self.encoder_seed, self.encoder_params, self.progress, self.device)
-        return kcenter_result(emb, ctx, budget, rng, strategy=self, representation=emb,
-                              representation_name=CONTRASTIVE_NAME)
+        return kcenter_result(
+            emb, ctx, budget, rng, strategy=self, representation=emb, representation_name=CONTRASTIVE_NAME
+        )

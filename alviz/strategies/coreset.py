@@ -1,4 +1,5 @@
 """Core-set: k-center greedy in the task model's embedding."""
+
 from __future__ import annotations
 
 from ..selection import distance_to_centers, reduce_sq_distances
@@ -45,8 +46,7 @@ class CoreSet(Strategy):
 
     def _requires(self) -> frozenset:
         # your own features need no model embedding; "auto" on data without them is the paper's model space
-        return frozenset() if isinstance(self.embedding, str) and self.embedding == "features" \
-            else super()._requires()
+        return frozenset() if isinstance(self.embedding, str) and self.embedding == "features" else super()._requires()
 
     def _uses_features(self, ctx) -> bool:
         return self.embedding == "features" or (self.embedding == "auto" and ctx.features is not None)
@@ -59,6 +59,14 @@ class CoreSet(Strategy):
     def _query(self, ctx, budget, rng):
         if self._uses_features(ctx):
             F = ctx.own_features(self.name)
-            return kcenter_result(F, ctx, budget, rng, strategy=self, embedding_source="features",
-                                  representation=F, representation_name="your features")
+            return kcenter_result(
+                F,
+                ctx,
+                budget,
+                rng,
+                strategy=self,
+                embedding_source="features",
+                representation=F,
+                representation_name="your features",
+            )
         return kcenter_result(ctx.embedding, ctx, budget, rng, strategy=self, embedding_source=ctx.embedding_source)

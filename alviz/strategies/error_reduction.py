@@ -1,4 +1,5 @@
 """Expected error reduction with a cheap, batched surrogate."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -79,8 +80,16 @@ class ExpectedErrorReduction(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, n_candidates: int = 100, loss: str = "log", n_eval: int = 500, n_components: int = 32,
-                 l2: float = 1.0, steps: int = 60, device: str = "cpu"):
+    def __init__(
+        self,
+        n_candidates: int = 100,
+        loss: str = "log",
+        n_eval: int = 500,
+        n_components: int = 32,
+        l2: float = 1.0,
+        steps: int = 60,
+        device: str = "cpu",
+    ):
         self.device = device
         self.n_candidates = n_candidates
         self.loss = loss
@@ -92,6 +101,7 @@ class ExpectedErrorReduction(Strategy):
     def _surrogate(self, ctx, rng):
         """This round's surrogate set-up, built once per context: the PCA of the embedding, the
         labeled set in it, the warm start W0 fitted on L and the evaluation sample of the pool."""
+
         def build():
             from sklearn.decomposition import PCA
 
@@ -110,14 +120,36 @@ class ExpectedErrorReduction(Strategy):
             XL = torch.as_tensor(self._with_bias(Z[lab] / scale), dtype=torch.float32, **on)  # (m, k+1)
             l2 = float(self.l2) / (len(lab) + 1)
             with seeded(seed, dev):
-                W0 = _fit_softmax_regression(XL[None], torch.as_tensor(yL, **on)[None],
-                                             torch.zeros(1, k + 1, ctx.n_classes, **on), torch.ones(1, len(lab), **on),
-                                             l2, 4 * self.steps, 0.1)
+                W0 = _fit_softmax_regression(
+                    XL[None],
+                    torch.as_tensor(yL, **on)[None],
+                    torch.zeros(1, k + 1, ctx.n_classes, **on),
+                    torch.ones(1, len(lab), **on),
+                    l2,
+                    4 * self.steps,
+                    0.1,
+                )
             Zeval = torch.as_tensor(self._with_bias(Z[eval_idx] / scale), dtype=torch.float32, **on)
-            return dict(pca=pca, scale=scale, XL=XL, yL=torch.as_tensor(yL, **on), l2=l2, W0=W0, Zeval=Zeval,
-                        seed=seed, device=dev)
-        key = ("eer_surrogate", int(self.n_components), int(self.n_eval), float(self.l2), int(self.steps),
-               str(self.device))
+            return dict(
+                pca=pca,
+                scale=scale,
+                XL=XL,
+                yL=torch.as_tensor(yL, **on),
+                l2=l2,
+                W0=W0,
+                Zeval=Zeval,
+                seed=seed,
+                device=dev,
+            )
+
+        key = (
+            "eer_surrogate",
+            int(self.n_components),
+            int(self.n_eval),
+            float(self.l2),
+            int(self.steps),
+            str(self.device),
+        )
         return ctx.memoize(key, build)
 
     @staticmethod
@@ -140,13 +172,14 @@ class ExpectedErrorReduction(Strategy):
         on = dict(device=st["device"])
         with seeded(st["seed"], st["device"]):
             for s in range(0, len(Zp), chunk):
-                Zc = torch.as_tensor(Zp[s:s + chunk], dtype=torch.float32, **on)
+                Zc = torch.as_tensor(Zp[s : s + chunk], dtype=torch.float32, **on)
                 n_sub = len(Zc)
                 B = n_sub * C
                 Xb = torch.cat([st["XL"][None].expand(B, -1, -1), Zc.repeat_interleave(C, 0)[:, None]], dim=1)
                 Yb = torch.cat([st["yL"][None].expand(B, -1), torch.arange(C, **on).repeat(n_sub)[:, None]], dim=1)
-                Wb = _fit_softmax_regression(Xb, Yb, st["W0"].expand(B, -1, -1), torch.ones(B, m + 1, **on), st["l2"],
-                                             self.steps, 0.05)
+                Wb = _fit_softmax_regression(
+                    Xb, Yb, st["W0"].expand(B, -1, -1), torch.ones(B, m + 1, **on), st["l2"], self.steps, 0.05
+                )
                 with torch.no_grad():
                     P = torch.softmax(torch.matmul(st["Zeval"], Wb), dim=2)
                     if self.loss == "log":
@@ -154,7 +187,7 @@ class ExpectedErrorReduction(Strategy):
                     else:
                         per = 1.0 - P.max(dim=2).values
                     future = per.mean(dim=1).cpu().numpy().astype(np.float64).reshape(n_sub, C)
-                out[s:s + chunk] = (proba[s:s + chunk] * future).sum(axis=1)
+                out[s : s + chunk] = (proba[s : s + chunk] * future).sum(axis=1)
         return out
 
     def _score_points(self, ctx, X, rng):

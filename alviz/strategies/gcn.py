@@ -1,4 +1,5 @@
 """Sequential GCN selection: CoreGCN and UncertainGCN (a GCN over the labeled ∪ unlabeled similarity graph)."""
+
 from __future__ import annotations
 
 import math
@@ -88,9 +89,18 @@ class GCNFit(NamedTuple):
         return 1.0 / (1.0 + np.exp(-z[:, 0])), h
 
 
-def train_gcn(F: np.ndarray, labeled: np.ndarray, rng: np.random.Generator, hidden: int = 128, dropout: float = 0.3,
-              lambda_loss: float = 1.2, lr: float = 1e-3, weight_decay: float = 5e-4, epochs: int = 200,
-              device: str = "cpu") -> tuple:
+def train_gcn(
+    F: np.ndarray,
+    labeled: np.ndarray,
+    rng: np.random.Generator,
+    hidden: int = 128,
+    dropout: float = 0.3,
+    lambda_loss: float = 1.2,
+    lr: float = 1e-3,
+    weight_decay: float = 5e-4,
+    epochs: int = 200,
+    device: str = "cpu",
+) -> tuple:
     """Train the authors' two-layer GCN to tell labeled nodes (1) from unlabeled ones (0).
 
     h = relu(A F W1 + b1), dropout ``dropout``; s = sigmoid(A h W2 + b2); loss
@@ -124,6 +134,7 @@ def train_gcn(F: np.ndarray, labeled: np.ndarray, rng: np.random.Generator, hidd
         def param(*shape, fan):
             stdv = 1.0 / math.sqrt(fan)
             return torch.nn.Parameter(torch.empty(*shape, device=dev).uniform_(-stdv, stdv))
+
         W1, b1 = param(d, hidden, fan=hidden), param(hidden, fan=hidden)
         W2, b2 = param(hidden, 1, fan=1), param(1, fan=1)
         opt = torch.optim.Adam([W1, b1, W2, b2], lr=lr, weight_decay=weight_decay)
@@ -133,8 +144,10 @@ def train_gcn(F: np.ndarray, labeled: np.ndarray, rng: np.random.Generator, hidd
             opt.zero_grad()
             h = torch.nn.functional.dropout(torch.relu(AF @ W1 + b1), dropout, training=True)
             z = (At @ (h @ W2) + b2)[:, 0]
-            loss = -torch.nn.functional.logsigmoid(z[lab_t]).mean() \
+            loss = (
+                -torch.nn.functional.logsigmoid(z[lab_t]).mean()
                 - lambda_loss * torch.nn.functional.logsigmoid(-z[~lab_t]).mean()
+            )
             loss.backward()
             opt.step()
             losses.append(float(loss.detach()))
@@ -159,8 +172,16 @@ class _GCNStrategy(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, hidden_units: int = 128, dropout: float = 0.3, lambda_loss: float = 1.2, lr: float = 1e-3,
-                 epochs: int = 200, subset=2000, device: str = "cpu"):
+    def __init__(
+        self,
+        hidden_units: int = 128,
+        dropout: float = 0.3,
+        lambda_loss: float = 1.2,
+        lr: float = 1e-3,
+        epochs: int = 200,
+        subset=2000,
+        device: str = "cpu",
+    ):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.lambda_loss = lambda_loss
@@ -173,8 +194,16 @@ class _GCNStrategy(Strategy):
         """This round's graph and trained GCN (memoized on ``ctx``; the subset holds at least ``budget``)."""
         ctx.require_model()
         resolve_device(self.device)  # a device that is not there fails here, before the graph is built
-        key = ("gcn_fit", int(self.hidden_units), float(self.dropout), float(self.lambda_loss), float(self.lr),
-               int(self.epochs), self.subset, str(self.device))
+        key = (
+            "gcn_fit",
+            int(self.hidden_units),
+            float(self.dropout),
+            float(self.lambda_loss),
+            float(self.lr),
+            int(self.epochs),
+            self.subset,
+            str(self.device),
+        )
 
         def train():
             unl = ctx.candidates
@@ -183,12 +212,21 @@ class _GCNStrategy(Strategy):
                 unl = np.sort(rng.choice(unl, size, replace=False))
             nodes = np.concatenate([unl, np.flatnonzero(ctx.labeled_mask)])
             labeled = np.zeros(nodes.size, dtype=bool)
-            labeled[unl.size:] = True
+            labeled[unl.size :] = True
             H = ctx.embedding[nodes]
             p, h, loss, W1, b1, W2, b2, col = train_gcn(
-                H, labeled, rng, int(self.hidden_units), float(self.dropout), float(self.lambda_loss), float(self.lr),
-                epochs=int(self.epochs), device=self.device)
+                H,
+                labeled,
+                rng,
+                int(self.hidden_units),
+                float(self.dropout),
+                float(self.lambda_loss),
+                float(self.lr),
+                epochs=int(self.epochs),
+                device=self.device,
+            )
             return GCNFit(nodes, _normalise(H), col, p, h, loss, W1, b1, W2, b2)
+
         return ctx.memoize(key, train)
 
     def _extras(self, ctx: QueryContext, fit: GCNFit, picks: np.ndarray) -> dict:
@@ -209,7 +247,7 @@ def _pick_edges(H, picks, per_pick: int = 3) -> dict:
     np.fill_diagonal(S, -np.inf)
     pairs = set()
     for i in range(len(picks)):
-        for j in np.argsort(-S[i])[:min(per_pick, len(picks) - 1)]:
+        for j in np.argsort(-S[i])[: min(per_pick, len(picks) - 1)]:
             pairs.add((min(i, int(j)), max(i, int(j))))
     pairs = sorted(pairs)
     edges = np.asarray([[picks[i], picks[j]] for i, j in pairs], dtype=np.int64).reshape(-1, 2)
@@ -253,11 +291,22 @@ class UncertainGCN(_GCNStrategy):
 
     name = "uncertaingcn"
     field_name = "UncertainGCN: −|s(x) − s_margin|, s the GCN's P(labeled)"
-    _parameter_constraints = {**_GCNStrategy._parameter_constraints,
-                              "s_margin": [Interval(Real, 0, 1, closed="both", hint="the authors use 0.1")]}
+    _parameter_constraints = {
+        **_GCNStrategy._parameter_constraints,
+        "s_margin": [Interval(Real, 0, 1, closed="both", hint="the authors use 0.1")],
+    }
 
-    def __init__(self, hidden_units: int = 128, dropout: float = 0.3, lambda_loss: float = 1.2, lr: float = 1e-3,
-                 epochs: int = 200, subset=2000, s_margin: float = 0.1, device: str = "cpu"):
+    def __init__(
+        self,
+        hidden_units: int = 128,
+        dropout: float = 0.3,
+        lambda_loss: float = 1.2,
+        lr: float = 1e-3,
+        epochs: int = 200,
+        subset=2000,
+        s_margin: float = 0.1,
+        device: str = "cpu",
+    ):
         super().__init__(hidden_units, dropout, lambda_loss, lr, epochs, subset, device)
         self.s_margin = s_margin
 

@@ -8,6 +8,7 @@ sample would push the last layer. Nothing here builds the n×(C·d) matrix:
 the selectors work on the factors (:func:`alviz.selection.kmeans_pp`,
 :func:`alviz.selection.orthogonal_greedy`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,8 @@ REPRESENTATION_DIM = 256
 def gradient_norm(a, h) -> np.ndarray:
     """(n,) ‖a_i ⊗ h_i‖₂ = ‖a_i‖₂ ‖h_i‖₂."""
     return np.linalg.norm(np.asarray(a, dtype=np.float64), axis=1) * np.linalg.norm(
-        np.asarray(h, dtype=np.float64), axis=1)
+        np.asarray(h, dtype=np.float64), axis=1
+    )
 
 
 def gradient_embedding_sketch(a, h, dim: int = REPRESENTATION_DIM, rng: RandomLike = None) -> np.ndarray:
@@ -45,15 +47,17 @@ def gradient_embedding_sketch(a, h, dim: int = REPRESENTATION_DIM, rng: RandomLi
     S = as_generator(rng).standard_normal((C, d, dim)) / np.sqrt(dim)  # (C, d, dim)
     out = np.zeros((n, dim))
     for c in range(C):
-        out += A[:, c:c + 1] * (H @ S[c])  # (n, dim)
+        out += A[:, c : c + 1] * (H @ S[c])  # (n, dim)
     return out.astype(np.float32)
 
 
 def _gradient_extras(a, h, rng) -> dict:
-    return {"gradient_norm": gradient_norm(a, h),
-            "representation": gradient_embedding_sketch(a, h, REPRESENTATION_DIM, rng),
-            "representation_name": "gradient embedding (p − e_ŷ) ⊗ h"
-            + (" (random sketch)" if a.shape[1] * h.shape[1] > REPRESENTATION_DIM else "")}
+    return {
+        "gradient_norm": gradient_norm(a, h),
+        "representation": gradient_embedding_sketch(a, h, REPRESENTATION_DIM, rng),
+        "representation_name": "gradient embedding (p − e_ŷ) ⊗ h"
+        + (" (random sketch)" if a.shape[1] * h.shape[1] > REPRESENTATION_DIM else ""),
+    }
 
 
 @register
@@ -130,8 +134,11 @@ class GEM(Strategy):
 
     @property
     def field_name(self) -> str:
-        return ("gem: gradient residual after the labeled span" if self.include_labeled
-                else "gem: gradient-embedding norm ‖g‖")
+        return (
+            "gem: gradient residual after the labeled span"
+            if self.include_labeled
+            else "gem: gradient-embedding norm ‖g‖"
+        )
 
     def _score_points(self, ctx, X, rng):
         """‖g‖ at each point, or with ``include_labeled=True`` the norm of g's part orthogonal to the labeled
@@ -144,7 +151,7 @@ class GEM(Strategy):
         K = (aL @ aL.T) * (hL @ hL.T)  # (m, m) labeled Gram matrix of g
         k = (a @ aL.T) * (h @ hL.T)  # (n, m)
         proj = np.einsum("ij,ij->i", k @ np.linalg.pinv(K, rcond=1e-10, hermitian=True), k)
-        return np.sqrt(np.maximum(norm ** 2 - proj, 0.0))
+        return np.sqrt(np.maximum(norm**2 - proj, 0.0))
 
     def _query(self, ctx, budget, rng):
         a, h = ctx.gradient_factors  # (n_pool, C), (n_pool, d)

@@ -7,6 +7,7 @@ raises the coverage most; Uncertainty Herding (Bae et al. 2025) weights each cov
 model's uncertainty u_i, UC(L) = (1/m) Σ_i u_i max_l k(x_i, x_l). The pure core is
 :func:`herding_select`; the strategies choose the space and the weights.
 """
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -42,8 +43,7 @@ def gaussian_kernel(a: np.ndarray, b: np.ndarray, bandwidth: float) -> np.ndarra
     return out
 
 
-def coverage(features: np.ndarray, selected: np.ndarray, bandwidth: float,
-             weights: np.ndarray | None = None) -> float:
+def coverage(features: np.ndarray, selected: np.ndarray, bandwidth: float, weights: np.ndarray | None = None) -> float:
     """(Uncertainty) coverage (1/n) Σ_i w_i max_{s in selected} k(x_i, x_s) of the rows of ``features``
     (0 for an empty selection); w = 1 unless ``weights`` are given."""
     F = np.asarray(features, dtype=np.float64)
@@ -64,8 +64,13 @@ class HerdingSelection(NamedTuple):
     start: np.ndarray
 
 
-def herding_select(features: np.ndarray, k: int, bandwidth: float, labeled_features: np.ndarray | None = None,
-                   weights: np.ndarray | None = None) -> HerdingSelection:
+def herding_select(
+    features: np.ndarray,
+    k: int,
+    bandwidth: float,
+    labeled_features: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> HerdingSelection:
     """Greedy (uncertainty) herding over the m rows of ``features`` (the candidates, which are also the
     points to cover).
 
@@ -177,8 +182,9 @@ class _Herding(Strategy):
 
     def _features_of(self, ctx: QueryContext, X: np.ndarray) -> np.ndarray:
         if self.embedding == "contrastive":
-            return np.asarray(contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params, self.device),
-                              dtype=np.float64)
+            return np.asarray(
+                contrastive_transform(ctx, X, self.encoder_seed, self.encoder_params, self.device), dtype=np.float64
+            )
         if self.embedding == "model":
             return _unit(ctx.embed_points(X))
         return check_features(X, "X").reshape(len(X), -1).astype(np.float64)
@@ -195,8 +201,8 @@ class _Herding(Strategy):
         P = self._features_of(ctx, X)
         out = np.empty(len(P))
         for s in range(0, len(P), 1024):
-            Kx = gaussian_kernel(Fc, P[s:s + 1024], sigma)  # (m, b)
-            out[s:s + 1024] = (w[:, None] * np.maximum(Kx - start[:, None], 0.0)).sum(axis=0) / len(Fc)
+            Kx = gaussian_kernel(Fc, P[s : s + 1024], sigma)  # (m, b)
+            out[s : s + 1024] = (w[:, None] * np.maximum(Kx - start[:, None], 0.0)).sum(axis=0) / len(Fc)
         return out
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
@@ -211,8 +217,14 @@ class _Herding(Strategy):
         lab = F[ctx.labeled_mask]
         sel = herding_select(F[cand], budget, sigma, lab, w)
         self._keep_state(ctx, "coverage", (F[cand], sel.start, np.ones(len(cand)) if w is None else w, sigma))
-        extras.update({"coverage_gain": sel.gain, "bandwidth": sigma,
-                       "representation": F.astype(np.float32), "representation_name": name})
+        extras.update(
+            {
+                "coverage_gain": sel.gain,
+                "bandwidth": sigma,
+                "representation": F.astype(np.float32),
+                "representation_name": name,
+            }
+        )
         return QueryResult(cand[sel.indices], candidate_scores(ctx, sel.first_gain, where=cand), extras)
 
 
@@ -254,9 +266,16 @@ class MaxHerding(_Herding):
     field_name = "MaxHerding: coverage gain of adding x"
     _parameter_constraints = {"bandwidth": [Interval(Real, 0, None, closed="neither")]}
 
-    def __init__(self, embedding: str = "contrastive", bandwidth: float = 0.5, max_candidates: int | None = 3000,
-                 encoder_seed: int = 0, encoder_params: dict | None = None, progress: bool = True,
-                 device: str = "cpu"):
+    def __init__(
+        self,
+        embedding: str = "contrastive",
+        bandwidth: float = 0.5,
+        max_candidates: int | None = 3000,
+        encoder_seed: int = 0,
+        encoder_params: dict | None = None,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         self.embedding = embedding
         self.bandwidth = bandwidth
         self.max_candidates = max_candidates
@@ -310,10 +329,19 @@ class UHerding(_Herding):
         "calibration_steps": [Interval(Integral, 1, None), None],
     }
 
-    def __init__(self, embedding: str = "contrastive", bandwidth: str | float = "adaptive",
-                 fallback_bandwidth: float = 0.5, calibrate: bool = True, calibration_steps: int | None = 100,
-                 max_candidates: int | None = 3000, encoder_seed: int = 0, encoder_params: dict | None = None,
-                 progress: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        embedding: str = "contrastive",
+        bandwidth: str | float = "adaptive",
+        fallback_bandwidth: float = 0.5,
+        calibrate: bool = True,
+        calibration_steps: int | None = 100,
+        max_candidates: int | None = 3000,
+        encoder_seed: int = 0,
+        encoder_params: dict | None = None,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         self.embedding = embedding
         self.bandwidth = bandwidth
         self.fallback_bandwidth = fallback_bandwidth

@@ -1,4 +1,5 @@
 """k-means sampling: k = budget clusters of the unlabeled embedding; the sample nearest each centre."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,6 +49,9 @@ class KMeansSampling(Strategy):
         cluster[cand] = km.cluster
         dist = np.full(ctx.n_pool, np.nan)
         dist[cand] = km.distance
-        extras = {"cluster": cluster, "centroids": np.asarray(km.centers, dtype=np.float64),
-                  "distance_to_centroid": dist}
+        extras = {
+            "cluster": cluster,
+            "centroids": np.asarray(km.centers, dtype=np.float64),
+            "distance_to_centroid": dist,
+        }
         return QueryResult(cand[km.indices], candidate_scores(ctx, -dist), extras)

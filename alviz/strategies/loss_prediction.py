@@ -1,4 +1,5 @@
 """Learning Loss: a loss prediction module ranks the unlabeled pool by the loss it predicts."""
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -67,8 +68,15 @@ class LossPrediction(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, margin: float = 1.0, hidden: int = 128, steps: int = 200, batch_size: int = 64,
-                 lr: float = 1e-3, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        margin: float = 1.0,
+        hidden: int = 128,
+        steps: int = 200,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        device: str = "cpu",
+    ) -> None:
         self.margin = margin
         self.hidden = hidden
         self.steps = steps
@@ -79,11 +87,29 @@ class LossPrediction(Strategy):
     def _fit(self, ctx: QueryContext, rng: np.random.Generator) -> RankerFit:
         """This round's module, trained once per context and reused by score_points."""
         resolve_device(self.device)  # a device this machine lacks fails here, before any training
-        key = ("loss_prediction_fit", float(self.margin), int(self.hidden), int(self.steps), int(self.batch_size),
-               float(self.lr), str(self.device))
-        return ctx.memoize(key, lambda: fit_ranker(
-            ctx, rng, who="loss_prediction", steps=int(self.steps), batch_size=int(self.batch_size),
-            lr=float(self.lr), margin=float(self.margin), hidden=int(self.hidden), device=self.device))
+        key = (
+            "loss_prediction_fit",
+            float(self.margin),
+            int(self.hidden),
+            int(self.steps),
+            int(self.batch_size),
+            float(self.lr),
+            str(self.device),
+        )
+        return ctx.memoize(
+            key,
+            lambda: fit_ranker(
+                ctx,
+                rng,
+                who="loss_prediction",
+                steps=int(self.steps),
+                batch_size=int(self.batch_size),
+                lr=float(self.lr),
+                margin=float(self.margin),
+                hidden=int(self.hidden),
+                device=self.device,
+            ),
+        )
 
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return self._fit(ctx, rng).predict(ctx.embed_points(X))

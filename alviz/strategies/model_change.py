@@ -1,4 +1,5 @@
 """Expected gradient length (expected model change)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,10 +21,10 @@ def expected_gradient_length(proba: np.ndarray, h: np.ndarray) -> np.ndarray:
     """
     p = np.asarray(proba, dtype=np.float64)
     h = np.asarray(h, dtype=np.float64)
-    sq = (p ** 2).sum(axis=1, keepdims=True)  # (n, 1)
+    sq = (p**2).sum(axis=1, keepdims=True)  # (n, 1)
     # ||p - e_c||^2 = ||p||^2 - 2 p_c + 1
     diff_norm = np.sqrt(np.maximum(sq - 2.0 * p + 1.0, 0.0))  # (n, C)
-    h_norm = np.sqrt((h ** 2).sum(axis=1) + 1.0)  # (n,)
+    h_norm = np.sqrt((h**2).sum(axis=1) + 1.0)  # (n,)
     return (p * diff_norm).sum(axis=1) * h_norm
 
 

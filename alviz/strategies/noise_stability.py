@@ -1,4 +1,5 @@
 """NoiseStability: how much the output moves when the weights are perturbed, as a feature for k-center."""
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,9 @@ def _noisy_copies(model, n_sampling: int, noise_scale: float, seeds):
         yield noisy
 
 
-def noise_stability_features(model, X: np.ndarray, seeds: Sequence[int], noise_scale: float = 1e-3,
-                             proba: Optional[np.ndarray] = None) -> np.ndarray:
+def noise_stability_features(
+    model, X: np.ndarray, seeds: Sequence[int], noise_scale: float = 1e-3, proba: Optional[np.ndarray] = None
+) -> np.ndarray:
     """(n, K·C) the authors' feature: for each of K noisy copies (one per seed), (p_noisy − p) / ‖p‖.
 
     ``p`` is the model's softmax at ``X`` (``proba`` when already computed), ``p_noisy`` the copy's.
@@ -56,8 +58,10 @@ def noise_stability_features(model, X: np.ndarray, seeds: Sequence[int], noise_s
     """
     p = np.asarray(model.predict_proba(X) if proba is None else proba, dtype=np.float64)
     norm = np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
-    parts = [(np.asarray(m.predict_proba(X), dtype=np.float64) - p) / norm
-             for m in _noisy_copies(model, len(seeds), noise_scale, seeds)]
+    parts = [
+        (np.asarray(m.predict_proba(X), dtype=np.float64) - p) / norm
+        for m in _noisy_copies(model, len(seeds), noise_scale, seeds)
+    ]
     return np.concatenate(parts, axis=1)
 
 
@@ -129,8 +133,9 @@ class NoiseStability(Strategy):
         if not scored:  # the whole pool has a feature (the labeled samples too: the picture colours them)
             lab = ctx.labeled_mask
             if lab.any():
-                F[lab] = noise_stability_features(model, ctx.X[lab], seeds, float(self.noise_scale),
-                                                  proba=ctx.proba[lab])
+                F[lab] = noise_stability_features(
+                    model, ctx.X[lab], seeds, float(self.noise_scale), proba=ctx.proba[lab]
+                )
         change = np.linalg.norm(F, axis=1)
         G = np.vstack([Fc, np.zeros((1, Fc.shape[1]))])  # the origin is the one starting centre
         start = np.zeros(len(G), dtype=bool)
@@ -140,6 +145,8 @@ class NoiseStability(Strategy):
         if scored:
             extras["candidates"] = cand
         else:  # a picture of the strategy's space needs a row for every pool sample
-            extras.update(representation=F.astype(np.float32),
-                          representation_name="noise-stability feature (p_noisy − p)/‖p‖ over the noisy copies")
+            extras.update(
+                representation=F.astype(np.float32),
+                representation_name="noise-stability feature (p_noisy − p)/‖p‖ over the noisy copies",
+            )
         return QueryResult(cand[tr.indices], candidate_scores(ctx, change, cand), extras)

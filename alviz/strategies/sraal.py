@@ -1,4 +1,5 @@
 """SRAAL: state-relabeling adversarial active learning."""
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -102,9 +103,17 @@ class SRAAL(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0,
-                 target_weight: float = 1.0, lr: float = 5e-4, steps: Optional[int] = None, batch_size: int = 64,
-                 device: str = "cpu") -> None:
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        beta: float = 1.0,
+        adversary_weight: float = 1.0,
+        target_weight: float = 1.0,
+        lr: float = 5e-4,
+        steps: Optional[int] = None,
+        batch_size: int = 64,
+        device: str = "cpu",
+    ) -> None:
         self.latent_dim = latent_dim
         self.beta = beta
         self.adversary_weight = adversary_weight
@@ -123,12 +132,23 @@ class SRAAL(Strategy):
             state = uncertainty_indicator(ctx.proba)
             state[ctx.labeled_mask] = 1.0
             fit: StateFit = train_state_discriminator(
-                check_features(ctx.X, "X"), ctx.labeled_mask, rng, latent_dim=int(self.latent_dim),
-                beta=float(self.beta), adversary_weight=float(self.adversary_weight), lr=float(self.lr),
-                steps=self.steps, batch_size=int(self.batch_size), unlabeled_targets=state,
-                labels=np.where(ctx.labeled_mask, ctx.labels, 0), n_classes=ctx.n_classes,
-                target_weight=float(self.target_weight), device=self.device)
+                check_features(ctx.X, "X"),
+                ctx.labeled_mask,
+                rng,
+                latent_dim=int(self.latent_dim),
+                beta=float(self.beta),
+                adversary_weight=float(self.adversary_weight),
+                lr=float(self.lr),
+                steps=self.steps,
+                batch_size=int(self.batch_size),
+                unlabeled_targets=state,
+                labels=np.where(ctx.labeled_mask, ctx.labels, 0),
+                n_classes=ctx.n_classes,
+                target_weight=float(self.target_weight),
+                device=self.device,
+            )
             return state, fit
+
         return ctx.memoize(key, train)
 
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -142,8 +162,9 @@ class SRAAL(Strategy):
 
     def _query(self, ctx: QueryContext, budget: int, rng: np.random.Generator) -> QueryResult:
         if not ctx.labeled_mask.any():  # the paper's initial sampling
-            return kcenter_result(ctx.flat_X().astype(np.float64), ctx, budget, rng, strategy=self,
-                                  embedding_source="input")
+            return kcenter_result(
+                ctx.flat_X().astype(np.float64), ctx, budget, rng, strategy=self, embedding_source="input"
+            )
         state, fit = self._fit(ctx, rng)
         mu = fit.encode(check_features(ctx.X, "X"))
         p = fit.p_labeled(mu)

@@ -1,4 +1,5 @@
 """TA-VAAL: task-aware VAAL, the VAE and the discriminator conditioned on a learned loss ranking."""
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -80,9 +81,18 @@ class TAVAAL(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
-                 steps: Optional[int] = None, batch_size: int = 64, ranker_steps: int = 200, margin: float = 1.0,
-                 device: str = "cpu") -> None:
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        beta: float = 1.0,
+        adversary_weight: float = 1.0,
+        lr: float = 5e-4,
+        steps: Optional[int] = None,
+        batch_size: int = 64,
+        ranker_steps: int = 200,
+        margin: float = 1.0,
+        device: str = "cpu",
+    ) -> None:
         self.latent_dim = latent_dim
         self.beta = beta
         self.adversary_weight = adversary_weight
@@ -99,15 +109,33 @@ class TAVAAL(Strategy):
         key = ("ta_vaal_fit",) + tuple(sorted((k, str(v)) for k, v in self.get_params(deep=False).items()))
 
         def train():
-            ranker: RankerFit = fit_ranker(ctx, rng, who="ta_vaal", steps=int(self.ranker_steps),
-                                           batch_size=int(self.batch_size), lr=1e-3, margin=float(self.margin),
-                                           hidden=128, device=self.device)
+            ranker: RankerFit = fit_ranker(
+                ctx,
+                rng,
+                who="ta_vaal",
+                steps=int(self.ranker_steps),
+                batch_size=int(self.batch_size),
+                lr=1e-3,
+                margin=float(self.margin),
+                hidden=128,
+                device=self.device,
+            )
             r = ranker.predict(ctx.embedding)
             fit: StateFit = train_state_discriminator(
-                check_features(ctx.X, "X"), ctx.labeled_mask, rng, latent_dim=int(self.latent_dim),
-                beta=float(self.beta), adversary_weight=float(self.adversary_weight), lr=float(self.lr),
-                steps=self.steps, batch_size=int(self.batch_size), cond=r, device=self.device)
+                check_features(ctx.X, "X"),
+                ctx.labeled_mask,
+                rng,
+                latent_dim=int(self.latent_dim),
+                beta=float(self.beta),
+                adversary_weight=float(self.adversary_weight),
+                lr=float(self.lr),
+                steps=self.steps,
+                batch_size=int(self.batch_size),
+                cond=r,
+                device=self.device,
+            )
             return ranker, r, fit
+
         return ctx.memoize(key, train)
 
     def _score_points(self, ctx: QueryContext, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:

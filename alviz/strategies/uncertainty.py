@@ -1,4 +1,5 @@
 """Random sampling and the uncertainty scores: least confidence, margin, entropy."""
+
 from __future__ import annotations
 
 import numpy as np

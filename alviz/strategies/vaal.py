@@ -1,4 +1,5 @@
 """VAAL: variational adversarial active learning (task-agnostic)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,8 +83,7 @@ class VAAL(Strategy):
 
     @property
     def field_name(self) -> str:
-        return ("VAAL 1 − D(μ(x)): looks unlabeled" if self.criterion == "lowest"
-                else "VAAL −|D(μ(x)) − 0.5|: D unsure")
+        return "VAAL 1 − D(μ(x)): looks unlabeled" if self.criterion == "lowest" else "VAAL −|D(μ(x)) − 0.5|: D unsure"
 
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
@@ -97,9 +97,18 @@ class VAAL(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, latent_dim: int = 32, beta: float = 1.0, adversary_weight: float = 1.0, lr: float = 5e-4,
-                 criterion: str = "lowest", steps=None, batch_size: int = 64, progress: bool = True,
-                 device: str = "cpu"):
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        beta: float = 1.0,
+        adversary_weight: float = 1.0,
+        lr: float = 5e-4,
+        criterion: str = "lowest",
+        steps=None,
+        batch_size: int = 64,
+        progress: bool = True,
+        device: str = "cpu",
+    ):
         self.device = device
         self.latent_dim = latent_dim
         self.beta = beta
@@ -112,14 +121,32 @@ class VAAL(Strategy):
 
     def _fit(self, ctx, rng):
         """This round's VAE and discriminator, trained once per context and reused by score_points."""
-        key = ("vaal_fit", int(self.latent_dim), float(self.beta), float(self.adversary_weight), float(self.lr),
-               self.steps, int(self.batch_size), str(self.device))
+        key = (
+            "vaal_fit",
+            int(self.latent_dim),
+            float(self.beta),
+            float(self.adversary_weight),
+            float(self.lr),
+            self.steps,
+            int(self.batch_size),
+            str(self.device),
+        )
 
         def train():
-            return train_vaal(check_features(ctx.X, "X"), ctx.labeled_mask, rng, latent_dim=int(self.latent_dim),
-                              beta=float(self.beta), adversary_weight=float(self.adversary_weight),
-                              lr=float(self.lr), steps=self.steps, batch_size=int(self.batch_size),
-                              progress=bool(self.progress), device=self.device)
+            return train_vaal(
+                check_features(ctx.X, "X"),
+                ctx.labeled_mask,
+                rng,
+                latent_dim=int(self.latent_dim),
+                beta=float(self.beta),
+                adversary_weight=float(self.adversary_weight),
+                lr=float(self.lr),
+                steps=self.steps,
+                batch_size=int(self.batch_size),
+                progress=bool(self.progress),
+                device=self.device,
+            )
+
         return ctx.memoize(key, train)
 
     def _score_points(self, ctx, X, rng):

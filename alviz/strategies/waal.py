@@ -1,4 +1,5 @@
 """WAAL: Wasserstein adversarial active learning (a critic between labeled and unlabeled representations)."""
+
 from __future__ import annotations
 
 from numbers import Integral, Real
@@ -106,8 +107,17 @@ class WAAL(Strategy):
         "device": ["device"],
     }
 
-    def __init__(self, selection: float = 10.0, uncertainty: str = "mixed", gp_weight: float = 2.0, hidden: int = 50,
-                 steps: int = 200, batch_size: int = 64, lr: float = 1e-3, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        selection: float = 10.0,
+        uncertainty: str = "mixed",
+        gp_weight: float = 2.0,
+        hidden: int = 50,
+        steps: int = 200,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        device: str = "cpu",
+    ) -> None:
         self.selection = selection
         self.uncertainty = uncertainty
         self.gp_weight = gp_weight
@@ -119,18 +129,35 @@ class WAAL(Strategy):
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator) -> CriticFit:
         resolve_device(self.device)  # a device this machine lacks fails here, before any training
-        key = ("waal_fit", float(self.gp_weight), int(self.hidden), int(self.steps), int(self.batch_size),
-               float(self.lr), str(self.device))
+        key = (
+            "waal_fit",
+            float(self.gp_weight),
+            int(self.hidden),
+            int(self.steps),
+            int(self.batch_size),
+            float(self.lr),
+            str(self.device),
+        )
 
         def train():
             if not ctx.labeled_mask.any():
                 raise ValueError(
                     "waal trains a critic between labeled and unlabeled samples, and nothing is labeled: "
-                    "label some samples first (initial >= 1), or start with 'random', 'coreset' or 'typiclust'")
+                    "label some samples first (initial >= 1), or start with 'random', 'coreset' or 'typiclust'"
+                )
             ctx.require_model()
-            return train_critic(ctx.embedding, ctx.labeled_mask, rng, steps=int(self.steps),
-                                batch_size=int(self.batch_size), lr=float(self.lr),
-                                gp_weight=float(self.gp_weight), hidden=int(self.hidden), device=self.device)
+            return train_critic(
+                ctx.embedding,
+                ctx.labeled_mask,
+                rng,
+                steps=int(self.steps),
+                batch_size=int(self.batch_size),
+                lr=float(self.lr),
+                gp_weight=float(self.gp_weight),
+                hidden=int(self.hidden),
+                device=self.device,
+            )
+
         return ctx.memoize(key, train)
 
     def _total(self, proba: np.ndarray, critic: np.ndarray) -> np.ndarray:

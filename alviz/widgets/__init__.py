@@ -19,6 +19,7 @@ fit), ``_static`` (the static picture every explorer's output carries),
 ``_tools`` (the round runner, status lines, the PNG encoder), ``_playground`` (Playground),
 ``_picking`` (the explorer's pick mode and Play), ``_play`` (the Play / Pause player).
 """
+
 from ._base import Explorer
 from ._canvas import Canvas
 from ._compare import CompareExplorer
@@ -28,12 +29,12 @@ from ._playground import Playground
 from ._round import RoundExplorer
 
 __all__ = [
-           "Canvas",
-           "CompareExplorer",
-           "Explorer",
-           "LabelingPanel",
-           "PictureSource",
-           "Playground",
-           "RoundExplorer",
-           "pending_figure",
+    "Canvas",
+    "CompareExplorer",
+    "Explorer",
+    "LabelingPanel",
+    "PictureSource",
+    "Playground",
+    "RoundExplorer",
+    "pending_figure",
 ]

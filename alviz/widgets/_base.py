@@ -7,6 +7,7 @@ test reads is traitlets (synced, so a front end sees them too):
 and its mime bundle carries a static picture of them
 (:mod:`alviz.widgets._static`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,10 @@ def canvas(css: str, width: int, height: int) -> Canvas:
     Canvas
         The canvas.
     """
-    c = Canvas(go.Figure(layout=dict(width=width, height=height, margin=dict(l=10, r=10, t=40, b=10))),
-               config={"displaylogo": False})
+    c = Canvas(
+        go.Figure(layout=dict(width=width, height=height, margin=dict(l=10, r=10, t=40, b=10))),
+        config={"displaylogo": False},
+    )
     c.add_class(css)
     return c
 
@@ -76,8 +79,9 @@ def with_size(fig: go.Figure, width: int, height: int | None = None) -> go.Figur
 
 
 def _placeholder(text: str, width: int, height: int) -> go.Figure:
-    return go.Figure(layout=dict(title=dict(text=text), width=width, height=height,
-                                 margin=dict(l=10, r=10, t=40, b=10)))
+    return go.Figure(
+        layout=dict(title=dict(text=text), width=width, height=height, margin=dict(l=10, r=10, t=40, b=10))
+    )
 
 
 class Explorer(W.VBox):
@@ -107,14 +111,26 @@ class Explorer(W.VBox):
 
     def _setup_controls(self) -> None:
         """The controls every explorer shares: Next round, progress, round slider, status and error lines."""
-        self.next_button = W.Button(description="Next round", icon="forward", button_style="primary",
-                                    tooltip="Run one more round (Session.step)")
+        self.next_button = W.Button(
+            description="Next round",
+            icon="forward",
+            button_style="primary",
+            tooltip="Run one more round (Session.step)",
+        )
         self.next_button.add_class("alviz-next-round")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="running", bar_style="info",
-                                      layout=W.Layout(width="180px"))
+        self.progress = W.IntProgress(
+            value=0, min=0, max=1, description="running", bar_style="info", layout=W.Layout(width="180px")
+        )
         self.progress.add_class("alviz-progress")
-        self.slider = W.IntSlider(value=0, min=0, max=0, description="round", continuous_update=False,
-                                  disabled=True, layout=W.Layout(width="320px"))
+        self.slider = W.IntSlider(
+            value=0,
+            min=0,
+            max=0,
+            description="round",
+            continuous_update=False,
+            disabled=True,
+            layout=W.Layout(width="320px"),
+        )
         self.slider.add_class("alviz-round-slider")
         self.status = W.HTML()
         self.status.add_class("alviz-status-box")
@@ -122,9 +138,16 @@ class Explorer(W.VBox):
         self.error.add_class("alviz-error")
         self._state = "idle"
         self._suspend = False
-        self.runner = RoundRunner(self._step, self._after_round, self.next_button, self.progress, self.error,
-                                  on_state=self._set_state, step_failed=self._step_failed,
-                                  exhausted=lambda: self._exhausted())
+        self.runner = RoundRunner(
+            self._step,
+            self._after_round,
+            self.next_button,
+            self.progress,
+            self.error,
+            on_state=self._set_state,
+            step_failed=self._step_failed,
+            exhausted=lambda: self._exhausted(),
+        )
         self.next_button.on_click(lambda _b: self.next_round())
         self.slider.observe(self._on_view_change, names="value")
 
@@ -135,20 +158,28 @@ class Explorer(W.VBox):
         self.projection_error: BaseException | None = None
         if coords is not None:
             self.coords = check_coords(coords, n_pool)
-            self.reference = PictureSource(lambda: None, self._on_reference_fitted, value=self.coords,
-                                           state="given", name="the reference picture")
+            self.reference = PictureSource(
+                lambda: None, self._on_reference_fitted, value=self.coords, state="given", name="the reference picture"
+            )
         else:
             cached = projection.cached_reference(dataset, seed=seed)
             if cached is not None:
                 self.coords = check_coords(cached, n_pool)
-                self.reference = PictureSource(lambda: projection.reference(dataset, seed=seed),
-                                               self._on_reference_fitted, value=self.coords, state="ready",
-                                               name="the reference picture")
+                self.reference = PictureSource(
+                    lambda: projection.reference(dataset, seed=seed),
+                    self._on_reference_fitted,
+                    value=self.coords,
+                    state="ready",
+                    name="the reference picture",
+                )
                 self.reference.fitted_for = 0
             else:  # a provisional picture now, the UMAP when it is fitted
                 self.coords = check_coords(projection.pca(projection.reference_features(dataset)[0]), n_pool)
-                self.reference = PictureSource(lambda: projection.reference(dataset, seed=seed),
-                                               self._on_reference_fitted, name="the reference picture")
+                self.reference = PictureSource(
+                    lambda: projection.reference(dataset, seed=seed),
+                    self._on_reference_fitted,
+                    name="the reference picture",
+                )
         self.projection_state = self.reference.state
 
     def _start_reference_fit(self) -> None:
@@ -230,7 +261,8 @@ class Explorer(W.VBox):
                 self.projection_error = source.error
                 self.error.value = error_html(
                     "Fitting the UMAP picture failed; the picture stays a PCA of the inputs",
-                    source.error or RuntimeError("unknown"))
+                    source.error or RuntimeError("unknown"),
+                )
                 self._update_status()
                 return
             self.coords = check_coords(source.value, self._n_pool())
@@ -278,7 +310,7 @@ class Explorer(W.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The widget view, plus a static picture of the explorer's figures for front ends without widgets."""
         out = super()._repr_mimebundle_(**kwargs)
-        data, meta = (out if isinstance(out, tuple) else (out, {}))
+        data, meta = out if isinstance(out, tuple) else (out, {})
         data = dict(data or {})
         data.update(static_bundle([c.figure_dict() for c in self._static_canvases()]))
         return data, dict(meta or {})

@@ -16,6 +16,7 @@ The figure as Python sees it is :meth:`Canvas.figure_dict`; tests read it
 without a browser. Every canvas's mime bundle carries a static picture of its
 figure (``image/png`` and ``text/html``) for front ends without a widget manager.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,7 +51,8 @@ def _plotly_source() -> str:
     path = pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
         raise FileNotFoundError(
-            f"plotly.js was not found at {path}; reinstall plotly (pip install --force-reinstall plotly)")
+            f"plotly.js was not found at {path}; reinstall plotly (pip install --force-reinstall plotly)"
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -91,7 +93,7 @@ def _array_json(a: np.ndarray) -> Any:
     if a.dtype.kind == "b":
         return a.tolist()
     if a.dtype.kind == "i" and a.dtype.itemsize == 8:
-        if a.size == 0 or (a.min() >= -(2 ** 31) and a.max() < 2 ** 31):
+        if a.size == 0 or (a.min() >= -(2**31) and a.max() < 2**31):
             return a.astype(np.int32)
         return a.astype(np.float64)
     if a.dtype.kind == "u" and a.dtype.itemsize == 8:
@@ -149,8 +151,9 @@ def figure_json(figure: go.Figure | Mapping | None) -> dict[str, Any]:
     elif isinstance(figure, Mapping):
         fig = dict(figure)
     else:
-        raise TypeError(f"figure must be a plotly go.Figure or a dict with 'data' and 'layout', "
-                        f"got {type(figure).__name__}")
+        raise TypeError(
+            f"figure must be a plotly go.Figure or a dict with 'data' and 'layout', got {type(figure).__name__}"
+        )
     data = fig.get("data") or []
     layout = fig.get("layout") or {}
     if not isinstance(data, (list, tuple)) or not isinstance(layout, Mapping):
@@ -239,8 +242,7 @@ def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
 def _same(a: Any, b: Any) -> bool:
     """Whether two figure values (dicts, lists, numpy arrays, scalars) are equal (NaN equals NaN)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape \
-                or a.dtype != b.dtype:
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape or a.dtype != b.dtype:
             return False
         return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     if isinstance(a, dict) and isinstance(b, dict):
@@ -298,11 +300,9 @@ class Canvas(anywidget.AnyWidget):
     config = traitlets.Dict().tag(sync=True)
     n_patches = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, figure: go.Figure | Mapping | None = None, config: Mapping | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, figure: go.Figure | Mapping | None = None, config: Mapping | None = None, **kwargs: Any) -> None:
         super().__init__(_library=_PlotlyLibrary.shared(), config=dict(config or {}), **kwargs)
-        self._callbacks: dict[str, list[Callable[..., None]]] = {"click": [], "hover": [], "select": [],
-                                                                 "relayout": []}
+        self._callbacks: dict[str, list[Callable[..., None]]] = {"click": [], "hover": [], "select": [], "relayout": []}
         self.bytes_sent = 0
         self.on_msg(self._handle_event)
         self.set_figure(figure)
@@ -322,8 +322,13 @@ class Canvas(anywidget.AnyWidget):
         self.n_patches = 0
         self._figure = fig
 
-    def patch(self, traces: Mapping[int, Mapping[str, Any]] | None = None, layout: Mapping | None = None,
-              animate: bool = False, duration: int = 600) -> None:
+    def patch(
+        self,
+        traces: Mapping[int, Mapping[str, Any]] | None = None,
+        layout: Mapping | None = None,
+        animate: bool = False,
+        duration: int = 600,
+    ) -> None:
         """Change some attributes of some traces (and of the layout), sending only those.
 
         Parameters
@@ -345,14 +350,22 @@ class Canvas(anywidget.AnyWidget):
         """
         self._patch(traces, layout, animate, duration, plain=False)
 
-    def _patch(self, traces: Mapping[int, Mapping[str, Any]] | None, layout: Mapping | None, animate: bool,
-               duration: int, plain: bool) -> None:
+    def _patch(
+        self,
+        traces: Mapping[int, Mapping[str, Any]] | None,
+        layout: Mapping | None,
+        animate: bool,
+        duration: int,
+        plain: bool,
+    ) -> None:
         traces = dict(traces or {})
         data = self._figure.get("data", [])
         for k in traces:
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(data):
-                raise IndexError(f"trace {k!r} does not exist; this canvas draws {len(data)} traces "
-                                 "(patch existing traces, or set_figure for new ones)")
+                raise IndexError(
+                    f"trace {k!r} does not exist; this canvas draws {len(data)} traces "
+                    "(patch existing traces, or set_figure for new ones)"
+                )
         clean = (lambda v: v) if plain else _plain  # show() hands over values figure_json made plain already
         clean_traces = {str(int(k)): {str(p): clean(v) for p, v in props.items()} for k, props in traces.items()}
         clean_layout = {str(p): clean(v) for p, v in (layout or {}).items()}
@@ -362,14 +375,23 @@ class Canvas(anywidget.AnyWidget):
         for p, v in clean_layout.items():
             _set_path(self._figure.setdefault("layout", {}), p, v)  # None: unset (plotly's default)
         buffers: list[memoryview] = []
-        msg = {"type": "patch", "patch": encode_arrays({"traces": clean_traces, "layout": clean_layout}, buffers),
-               "animate": bool(animate), "duration": int(duration)}
+        msg = {
+            "type": "patch",
+            "patch": encode_arrays({"traces": clean_traces, "layout": clean_layout}, buffers),
+            "animate": bool(animate),
+            "duration": int(duration),
+        }
         self.bytes_sent += _size(msg, buffers)
         self.send(msg, buffers)
         self.n_patches += 1
 
-    def show(self, figure: go.Figure | Mapping, glide_from: np.ndarray | None = None,
-             point_traces: tuple[str, ...] = ("unlabeled", "labeled", "selected"), duration: int = 600) -> str:
+    def show(
+        self,
+        figure: go.Figure | Mapping,
+        glide_from: np.ndarray | None = None,
+        point_traces: tuple[str, ...] = ("unlabeled", "labeled", "selected"),
+        duration: int = 600,
+    ) -> str:
         """Draw ``figure``, sending only what differs from the figure shown now.
 
         With the same traces (count and types) as now, only the trace and layout attributes that
@@ -423,8 +445,9 @@ class Canvas(anywidget.AnyWidget):
     def _show(self, new: dict[str, Any]) -> str:
         old = self._figure
         old_data, new_data = old.get("data", []), new["data"]
-        if len(old_data) != len(new_data) or any(a.get("type", "scatter") != b.get("type", "scatter")
-                                                 for a, b in zip(old_data, new_data)):
+        if len(old_data) != len(new_data) or any(
+            a.get("type", "scatter") != b.get("type", "scatter") for a, b in zip(old_data, new_data)
+        ):
             self.set_figure(new)
             return "replaced"
         traces = {}
@@ -433,8 +456,11 @@ class Canvas(anywidget.AnyWidget):
             if changed:
                 traces[k] = changed
         old_layout, new_layout = old.get("layout", {}), new["layout"]
-        layout = {key: new_layout.get(key) for key in set(old_layout) | set(new_layout)
-                  if not _same(old_layout.get(key), new_layout.get(key))}
+        layout = {
+            key: new_layout.get(key)
+            for key in set(old_layout) | set(new_layout)
+            if not _same(old_layout.get(key), new_layout.get(key))
+        }
         if traces or layout:
             self._patch(traces, layout, False, 600, plain=True)
         return "updated"
@@ -570,8 +596,9 @@ class Canvas(anywidget.AnyWidget):
         for cb in list(self._callbacks[kind]):
             cb(trace, points)
 
-    def _emit(self, kind: str, trace: int = -1, points: list[int] | None = None,
-              relayout: dict[str, Any] | None = None) -> None:
+    def _emit(
+        self, kind: str, trace: int = -1, points: list[int] | None = None, relayout: dict[str, Any] | None = None
+    ) -> None:
         """Deliver an event as if the page had sent it (tests and Python drivers use this)."""
         content: dict[str, Any] = {"event": kind, "trace": trace, "points": list(points or [])}
         if relayout is not None:
@@ -584,7 +611,7 @@ class Canvas(anywidget.AnyWidget):
         from ._static import static_bundle
 
         out = super()._repr_mimebundle_(**kwargs)
-        data, meta = (out if isinstance(out, tuple) else (out, {}))
+        data, meta = out if isinstance(out, tuple) else (out, {})
         data = dict(data or {})
         data.update(static_bundle([self._figure]))
         return data, dict(meta or {})

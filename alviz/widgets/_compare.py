@@ -1,4 +1,5 @@
 """CompareExplorer: several strategies stepped in lock-step from the same start, one panel each."""
+
 from __future__ import annotations
 
 import threading
@@ -45,8 +46,10 @@ class CompareExplorer(Explorer):
         Where the picture comes from, and its fit.
     """
 
-    _step_failed = ("A session's round failed (that session is unchanged); "
-                    "the others keep their round, and Next round catches the failed one up")
+    _step_failed = (
+        "A session's round failed (that session is unchanged); "
+        "the others keep their round, and Next round catches the failed one up"
+    )
 
     def __init__(self, sessions: Any, coords: Any = None, width: int = 940) -> None:
         super().__init__()
@@ -121,22 +124,35 @@ class CompareExplorer(Explorer):
             self.projection_state = self.reference.state
         n = self._n_rounds()
         names = ",".join(self.sessions)
-        note = {"fitting": "fitting the UMAP picture in the background; showing a PCA of the inputs for now · ",
-                "failed": "the UMAP fit failed (see the error); showing a PCA of the inputs · "}.get(
-                    self.projection_state, "")
+        note = {
+            "fitting": "fitting the UMAP picture in the background; showing a PCA of the inputs for now · ",
+            "failed": "the UMAP fit failed (see the error); showing a PCA of the inputs · ",
+        }.get(self.projection_state, "")
         if n == 0:
             text = note + f"{len(self.sessions)} strategies · no round yet"
-            self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,
-                                            strategies=names, projection=self.projection_state)
+            self.status.value = status_html(
+                text,
+                state=self._state,
+                round=-1,
+                rounds=0,
+                selected=0,
+                strategies=names,
+                projection=self.projection_state,
+            )
             return
         r = self.slider.value
         rounds = [s.rounds[r] for s in self.sessions.values()]
-        accs = " · ".join(f"{k} {rd.metrics.get('accuracy', float('nan')):.3f}"
-                          for k, rd in zip(self.sessions, rounds))
+        accs = " · ".join(f"{k} {rd.metrics.get('accuracy', float('nan')):.3f}" for k, rd in zip(self.sessions, rounds))
         text = f"round {r} ({n} run) · {len(rounds[0].labeled)} labeled before · accuracy: {accs}"
         if self._state == "running":
             text = self._running_prefix(n) + text
-        self.status.value = status_html(note + text, state=self._state, round=r, rounds=n,
-                                        selected=",".join(str(len(rd.selected)) for rd in rounds),
-                                        labeled=len(rounds[0].labeled), strategies=names,
-                                        projection=self.projection_state)
+        self.status.value = status_html(
+            note + text,
+            state=self._state,
+            round=r,
+            rounds=n,
+            selected=",".join(str(len(rd.selected)) for rd in rounds),
+            labeled=len(rounds[0].labeled),
+            strategies=names,
+            projection=self.projection_state,
+        )

@@ -14,6 +14,7 @@ invites agreeing with the model). Submitting calls ``session.label`` and then
 :func:`pending_figure` draws the waiting picks in the round view (ranked and
 ringed, as committed picks are) with a title that says they wait for labels.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,10 @@ def pending_figure(session, coords, color_by: str = "class", overlay: bool = Tru
     layers = round_layers(session.dataset, rnd, coords, color_by=color_by, overlay=overlay)
     fig = go.Figure(data=layers.traces)
     fig.update_layout(**layers.layout)
-    fig.update_layout(title=dict(text=f"{layers.title}<br><b>{len(rnd.selected)} picks wait for your labels</b>"),
-                      margin=dict(t=int(fig.layout.margin.t or 90) + 24))
+    fig.update_layout(
+        title=dict(text=f"{layers.title}<br><b>{len(rnd.selected)} picks wait for your labels</b>"),
+        margin=dict(t=int(fig.layout.margin.t or 90) + 24),
+    )
     # no spoilers: the waiting picks are drawn without their class colour, and no unlabeled
     # sample's hover tells its class (the person labeling is the oracle now)
     for t in fig.data:
@@ -91,24 +94,38 @@ class LabelingPanel(W.VBox):
         cards = []
         for j, i in enumerate(self.round.selected):
             g = None if guess is None else int(guess[i])
-            dd = W.Dropdown(options=options, value=g if preset == "guess" else None,
-                            description=f"pick {j + 1}", layout=W.Layout(width="170px"),
-                            style={"description_width": "48px"})
+            dd = W.Dropdown(
+                options=options,
+                value=g if preset == "guess" else None,
+                description=f"pick {j + 1}",
+                layout=W.Layout(width="170px"),
+                style={"description_width": "48px"},
+            )
             dd.add_class("alviz-label-choice")
             dd.observe(self._on_choice, names="value")
             self.choices.append(dd)
             cards.append(self._card(j, int(i), g, dd))
-        self.submit = W.Button(description="Submit labels", icon="check", button_style="success",
-                               tooltip="Commit these labels (Session.label) and show the new round")
+        self.submit = W.Button(
+            description="Submit labels",
+            icon="check",
+            button_style="success",
+            tooltip="Commit these labels (Session.label) and show the new round",
+        )
         self.submit.add_class("alviz-submit-labels")
         self.submit.on_click(lambda _b: self.submit_labels())
         self.status = W.HTML()
         self.status.add_class("alviz-labeling-status")
         self.error = W.HTML()
-        head = W.HTML(f"<b>Round {self.round.index}: you are the oracle.</b> Give each pick its class, "
-                      "in any order, then submit. The picks are ringed and numbered in the picture.")
-        self.children = [head, W.HBox(cards, layout=W.Layout(flex_flow="row wrap")),
-                         W.HBox([self.submit, self.status]), self.error]
+        head = W.HTML(
+            f"<b>Round {self.round.index}: you are the oracle.</b> Give each pick its class, "
+            "in any order, then submit. The picks are ringed and numbered in the picture."
+        )
+        self.children = [
+            head,
+            W.HBox(cards, layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.submit, self.status]),
+            self.error,
+        ]
         self.layout = W.Layout(border="2px solid #2a9d8f", padding="6px", margin="6px 0")
         self.add_class("alviz-labeling-panel")
         self._on_choice()
@@ -124,8 +141,10 @@ class LabelingPanel(W.VBox):
             if img.ndim == 2:
                 img = 1.0 - img  # ink dark on white, as the sample inspector draws it
             src = "data:image/png;base64," + base64.b64encode(png_bytes(img)).decode("ascii")
-            pic = W.HTML(f'<img src="{src}" alt="sample {i}" width="72" height="72" '
-                         'style="image-rendering:pixelated;border:1px solid #999">')
+            pic = W.HTML(
+                f'<img src="{src}" alt="sample {i}" width="72" height="72" '
+                'style="image-rendering:pixelated;border:1px solid #999">'
+            )
             pic.add_class("alviz-label-image")
             parts.append(pic)
         text = [f"#{i}"]
@@ -136,8 +155,10 @@ class LabelingPanel(W.VBox):
             text += self._where(i)
         parts.append(W.HTML("<div style='font-size:12px;line-height:1.3'>" + "<br>".join(text) + "</div>"))
         parts.append(choice)
-        card = W.VBox(parts, layout=W.Layout(width="176px", margin="3px", padding="3px",
-                                             border="1px solid #ccc", align_items="center"))
+        card = W.VBox(
+            parts,
+            layout=W.Layout(width="176px", margin="3px", padding="3px", border="1px solid #ccc", align_items="center"),
+        )
         card.add_class("alviz-label-card")
         return card
 
@@ -153,8 +174,10 @@ class LabelingPanel(W.VBox):
             d = np.linalg.norm(X[lab] - X[i], axis=1)  # (m,)
             near = np.argsort(d, kind="stable")[:k]
             labels = self.session.labels
-            out.append("nearest labeled: " + ", ".join(
-                f"{html.escape(ds.class_names[labels[lab[t]]])} (d={d[t]:.2f})" for t in near))
+            out.append(
+                "nearest labeled: "
+                + ", ".join(f"{html.escape(ds.class_names[labels[lab[t]]])} (d={d[t]:.2f})" for t in near)
+            )
         return out
 
     # ------------------------------------------------------------------ state
@@ -167,8 +190,13 @@ class LabelingPanel(W.VBox):
         done = sum(v is not None for v in self.values)
         k = len(self.choices)
         self.submit.disabled = done < k
-        self.status.value = status_html(f"{done} of {k} labeled" + ("" if done < k else " · ready to submit"),
-                                        "alviz-labeling", chosen=done, picks=k, round=self.round.index)
+        self.status.value = status_html(
+            f"{done} of {k} labeled" + ("" if done < k else " · ready to submit"),
+            "alviz-labeling",
+            chosen=done,
+            picks=k,
+            round=self.round.index,
+        )
 
     def submit_labels(self):
         """Commit the chosen labels (what a click on "Submit labels" does); returns the Round, or None on an error."""

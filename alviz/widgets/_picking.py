@@ -7,6 +7,7 @@ waiting proposal, computed when pick mode starts), and "query my picks" runs
 the round with them (``Session.step(picks=...)``; with a ``Human()`` oracle,
 ``Session.propose(picks=...)`` and the labeling panel).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, List, Optional
@@ -32,13 +33,21 @@ class PickAndPlay:
     _update_status: Callable[[], None]
 
     def _setup_pick_and_play(self) -> None:
-        self.pick_mode = W.ToggleButton(value=False, description="pick yourself", icon="hand-pointer-o",
-                                        tooltip="Choose this round's query yourself: click points (or box / "
-                                                "lasso select them), then query your picks")
+        self.pick_mode = W.ToggleButton(
+            value=False,
+            description="pick yourself",
+            icon="hand-pointer-o",
+            tooltip="Choose this round's query yourself: click points (or box / "
+            "lasso select them), then query your picks",
+        )
         self.pick_mode.add_class("alviz-pick-mode")
-        self.query_button = W.Button(description="query my picks (0)", icon="check", disabled=True,
-                                     layout=W.Layout(width="auto"),
-                                     tooltip="Run the round on your picks (Session.step(picks=...))")
+        self.query_button = W.Button(
+            description="query my picks (0)",
+            icon="check",
+            disabled=True,
+            layout=W.Layout(width="auto"),
+            tooltip="Run the round on your picks (Session.step(picks=...))",
+        )
         self.query_button.add_class("alviz-query-picks")
         self.play_button = W.Button(button_style="info")
         self.my_picks: List[int] = []
@@ -46,8 +55,9 @@ class PickAndPlay:
         self._propose_next = False
         self.pick_mode.observe(self._on_pick_mode, names="value")
         self.query_button.on_click(lambda _b: self.query_picks())
-        self.player = Player(self._play_turn, self.play_button, self.error, interval=0.0,
-                             on_change=lambda _p: self._update_status())
+        self.player = Player(
+            self._play_turn, self.play_button, self.error, interval=0.0, on_change=lambda _p: self._update_status()
+        )
 
     # --------------------------------------------------------------- public
     def toggle_pick(self, i: int) -> None:
@@ -74,8 +84,13 @@ class PickAndPlay:
         indices : iterable of int
             Pool indices.
         """
-        new = [int(i) for i in indices if 0 <= int(i) < self.session.n_pool
-               and not self.session.labeled_mask[int(i)] and int(i) not in self.my_picks]
+        new = [
+            int(i)
+            for i in indices
+            if 0 <= int(i) < self.session.n_pool
+            and not self.session.labeled_mask[int(i)]
+            and int(i) not in self.my_picks
+        ]
         self.my_picks.extend(dict.fromkeys(new))
         self._picks_changed()
 
@@ -149,16 +164,35 @@ class PickAndPlay:
         xy = np.asarray(coords, dtype=np.float64)
         out = []
         pending = self.session.pending
-        theirs = (np.zeros(0, dtype=np.int64) if pending is None or pending.strategy_picks is None
-                  else np.asarray(pending.strategy_picks, dtype=np.int64))
-        out.append(go.Scatter(x=xy[theirs, 0], y=xy[theirs, 1], customdata=theirs, mode="markers",
-                              name="the strategy's picks", opacity=0.45,
-                              marker=dict(symbol="diamond-open", size=13, color="rgb(0,104,55)", line=dict(width=2)),
-                              hovertemplate="#%{customdata} · the strategy would pick this<extra></extra>"))
+        theirs = (
+            np.zeros(0, dtype=np.int64)
+            if pending is None or pending.strategy_picks is None
+            else np.asarray(pending.strategy_picks, dtype=np.int64)
+        )
+        out.append(
+            go.Scatter(
+                x=xy[theirs, 0],
+                y=xy[theirs, 1],
+                customdata=theirs,
+                mode="markers",
+                name="the strategy's picks",
+                opacity=0.45,
+                marker=dict(symbol="diamond-open", size=13, color="rgb(0,104,55)", line=dict(width=2)),
+                hovertemplate="#%{customdata} · the strategy would pick this<extra></extra>",
+            )
+        )
         mine = np.asarray(self.my_picks, dtype=np.int64)
-        out.append(go.Scatter(x=xy[mine, 0], y=xy[mine, 1], customdata=mine, mode="markers", name="your picks",
-                              marker=dict(symbol="circle-open", size=17, color="rgb(213,94,0)", line=dict(width=3)),
-                              hovertemplate="#%{customdata} · your pick (click to drop)<extra></extra>"))
+        out.append(
+            go.Scatter(
+                x=xy[mine, 0],
+                y=xy[mine, 1],
+                customdata=mine,
+                mode="markers",
+                name="your picks",
+                marker=dict(symbol="circle-open", size=17, color="rgb(213,94,0)", line=dict(width=3)),
+                hovertemplate="#%{customdata} · your pick (click to drop)<extra></extra>",
+            )
+        )
         return out
 
     def _pick_title(self) -> str:
@@ -181,8 +215,10 @@ class PickAndPlay:
         if self.session.n_unlabeled == 0:
             return False
         if self.session.oracle.interactive:
-            raise ValueError("Play runs rounds with an oracle that labels by itself; with Human() press "
-                             "'Next round' and label each round's picks")
+            raise ValueError(
+                "Play runs rounds with an oracle that labels by itself; with Human() press "
+                "'Next round' and label each round's picks"
+            )
         if not self.runner.run_and_wait(1):
             raise TurnFailed(self.runner.last_error)
         return self.session.n_unlabeled > 0

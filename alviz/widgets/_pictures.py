@@ -20,6 +20,7 @@ one at a time per source; a request that arrives while one runs is remembered
 and started when it ends. ``on_change(source)`` is called on the fitting thread
 when a fit ended (the explorer redraws there, under its lock).
 """
+
 from __future__ import annotations
 
 import threading
@@ -64,8 +65,14 @@ class PictureSource:
         The request key whose fit produced :attr:`value`.
     """
 
-    def __init__(self, fit: Callable[[], Any], on_change: Callable[[PictureSource], None],
-                 value: Any = None, state: str = "idle", name: str = "the picture") -> None:
+    def __init__(
+        self,
+        fit: Callable[[], Any],
+        on_change: Callable[[PictureSource], None],
+        value: Any = None,
+        state: str = "idle",
+        name: str = "the picture",
+    ) -> None:
         if state not in STATES:
             raise ValueError(f"state={state!r}; choose one of {STATES}")
         self._fit = fit
@@ -120,8 +127,7 @@ class PictureSource:
         self._on_change(self)
         with self._lock:
             wanted = self._wanted
-            if wanted is not None and self._running_for is None and wanted not in (self.fitted_for,
-                                                                                   self._failed_for):
+            if wanted is not None and self._running_for is None and wanted not in (self.fitted_for, self._failed_for):
                 self._start(wanted)
 
     def wait(self, timeout: float | None = None) -> bool:

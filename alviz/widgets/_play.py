@@ -5,6 +5,7 @@ overlaps another turn, because each one goes through the widget's own runner
 or lock. Play stops when paused, when the pool runs out, or at the first
 error, which the widget shows.
 """
+
 from __future__ import annotations
 
 import threading
@@ -51,8 +52,14 @@ class Player:
         Turns played since the player was made.
     """
 
-    def __init__(self, turn: Callable[[], bool], button: W.Button, error: W.HTML, interval: float = 0.0,
-                 on_change: Optional[Callable[[bool], None]] = None) -> None:
+    def __init__(
+        self,
+        turn: Callable[[], bool],
+        button: W.Button,
+        error: W.HTML,
+        interval: float = 0.0,
+        on_change: Optional[Callable[[bool], None]] = None,
+    ) -> None:
         self._turn = turn
         self.button = button
         self.error = error
@@ -129,8 +136,11 @@ class Player:
     def _show(self, playing: bool, notify: bool = True) -> None:
         self.button.description = "Pause" if playing else "Play"
         self.button.icon = "pause" if playing else "play"
-        self.button.tooltip = ("Pause: stop after this round" if playing
-                               else "Play: run rounds one after another until paused or the pool runs out")
+        self.button.tooltip = (
+            "Pause: stop after this round"
+            if playing
+            else "Play: run rounds one after another until paused or the pool runs out"
+        )
         if not notify:
             return
         try:

@@ -13,6 +13,7 @@ your learning curve and the strategy's own, run alone from the same start, after
 the same number of labels. "Strategy's turn" lets the strategy choose the next
 label of your run; Play lets it choose one after another until paused.
 """
+
 from __future__ import annotations
 
 import threading
@@ -95,25 +96,35 @@ class Playground(W.VBox):
         patch), ``answer`` (label to patched field), ``race`` (the strategy's run catching up).
     """
 
-    def __init__(self, dataset: Dataset, strategy: Any = "margin", model: Any = None, initial: Any = 4,
-                 seed: int = 0, resolution: int = 60, width: int = 500, interval: float = 0.4,
-                 alternate: bool = False) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        strategy: Any = "margin",
+        model: Any = None,
+        initial: Any = 4,
+        seed: int = 0,
+        resolution: int = 60,
+        width: int = 500,
+        interval: float = 0.4,
+        alternate: bool = False,
+    ) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be an alviz.datasets.Dataset, got {type(dataset).__name__}")
         if not dataset.is_2d:
             raise ValueError(
                 f"the playground draws the input plane, so it needs 2-D data; {dataset.name!r} has inputs of "
-                f"shape {dataset.input_shape}: use alviz.datasets.make_toy(...) or a RoundExplorer")
+                f"shape {dataset.input_shape}: use alviz.datasets.make_toy(...) or a RoundExplorer"
+            )
         super().__init__()
         if model is None:
             model = default_model(dataset, random_state=int(seed))
-        params: Dict[str, Any] = dict(model=model, budget=1, seed=seed, record_embeddings=False,
-                                      field_resolution=resolution, warm_start=True)
+        params: Dict[str, Any] = dict(
+            model=model, budget=1, seed=seed, record_embeddings=False, field_resolution=resolution, warm_start=True
+        )
         self.session = Session(dataset, strategy, initial=initial, **params)
         from sklearn.base import clone
 
-        self.race = Session(dataset, clone(self.session.strategy), initial=self.session.initial_indices,
-                            **params)
+        self.race = Session(dataset, clone(self.session.strategy), initial=self.session.initial_indices, **params)
         self._lock = threading.RLock()
         self._width = int(width)
         self.last_timing: Dict[str, float] = {}
@@ -124,13 +135,18 @@ class Playground(W.VBox):
         self.canvas.on_click(self._on_click)
         self.race_canvas = Canvas(self._race_figure(), config={"displayModeBar": False})
         self.race_canvas.add_class("alviz-race-figure")
-        self.strategy_button = W.Button(description="strategy's turn", icon="magic",
-                                        tooltip="Let the strategy choose the next label of your run")
+        self.strategy_button = W.Button(
+            description="strategy's turn", icon="magic", tooltip="Let the strategy choose the next label of your run"
+        )
         self.strategy_button.add_class("alviz-strategy-turn")
         self.play_button = W.Button(button_style="primary")
-        self.alternate = W.Checkbox(value=check_bool(alternate, "alternate"), description="alternate turns",
-                                    indent=False, layout=W.Layout(width="130px"),
-                                    tooltip="After each of your labels the strategy takes one")
+        self.alternate = W.Checkbox(
+            value=check_bool(alternate, "alternate"),
+            description="alternate turns",
+            indent=False,
+            layout=W.Layout(width="130px"),
+            tooltip="After each of your labels the strategy takes one",
+        )
         self.alternate.add_class("alviz-alternate")
         self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="120px"))
         self.status = W.HTML()
@@ -139,11 +155,19 @@ class Playground(W.VBox):
         self.error.add_class("alviz-error")
         # every turn, a click's or the strategy's, goes through one runner: one at a time, in order
         self._next: List[Optional[int]] = []
-        self.runner = RoundRunner(self._turn, lambda: None, self.strategy_button, self.progress, self.error,
-                                  on_state=lambda _s: None, step_failed="This label failed; the session is unchanged")
+        self.runner = RoundRunner(
+            self._turn,
+            lambda: None,
+            self.strategy_button,
+            self.progress,
+            self.error,
+            on_state=lambda _s: None,
+            step_failed="This label failed; the session is unchanged",
+        )
         self.strategy_button.on_click(lambda _b: self.strategy_turn())
-        self.player = Player(self._play_turn, self.play_button, self.error, interval=interval,
-                             on_change=lambda _p: self._update_status())
+        self.player = Player(
+            self._play_turn, self.play_button, self.error, interval=interval, on_change=lambda _p: self._update_status()
+        )
         self.children = [
             W.HBox([self.strategy_button, self.play_button, self.alternate, self.progress]),
             self.status,
@@ -224,7 +248,7 @@ class Playground(W.VBox):
         from ._static import static_bundle
 
         out = super()._repr_mimebundle_(**kwargs)
-        data, meta = (out if isinstance(out, tuple) else (out, {}))
+        data, meta = out if isinstance(out, tuple) else (out, {})
         data = dict(data or {})
         data.update(static_bundle([self.canvas.figure_dict(), self.race_canvas.figure_dict()]))
         return data, dict(meta or {})
@@ -301,9 +325,21 @@ class Playground(W.VBox):
         for t in traces:
             name = "field" if t.name.startswith("field:") else t.name
             if name == "field":  # the same colours as a smoothed heatmap: redrawn in the page much faster
-                t = go.Heatmap(x=t.x, y=t.y, z=t.z, zmin=t.zmin, zmax=t.zmax, colorscale=t.colorscale,
-                               opacity=t.opacity, zsmooth="best", name=t.name, showlegend=True, legendrank=5,
-                               customdata=t.customdata, colorbar=t.colorbar.to_plotly_json())
+                t = go.Heatmap(
+                    x=t.x,
+                    y=t.y,
+                    z=t.z,
+                    zmin=t.zmin,
+                    zmax=t.zmax,
+                    colorscale=t.colorscale,
+                    opacity=t.opacity,
+                    zsmooth="best",
+                    name=t.name,
+                    showlegend=True,
+                    legendrank=5,
+                    customdata=t.customdata,
+                    colorbar=t.colorbar.to_plotly_json(),
+                )
             t.hoverinfo = "skip"  # a click on the plane goes to the nearest point, not to the grid
             t.hovertemplate = None
             out[name] = t
@@ -317,16 +353,29 @@ class Playground(W.VBox):
         lab = s.labeled_indices
         unl = np.flatnonzero(~s.labeled_mask)
         cur = s.pending
-        nxt = (np.zeros(0, dtype=np.int64) if cur is None or cur.strategy_picks is None
-               else np.asarray(cur.strategy_picks, dtype=np.int64))
+        nxt = (
+            np.zeros(0, dtype=np.int64)
+            if cur is None or cur.strategy_picks is None
+            else np.asarray(cur.strategy_picks, dtype=np.int64)
+        )
         X = ds.X
         return {
-            "unlabeled": {"x": X[unl, 0].astype(np.float64), "y": X[unl, 1].astype(np.float64),
-                          "customdata": unl.astype(np.int64)},
-            "labeled": {"x": X[lab, 0].astype(np.float64), "y": X[lab, 1].astype(np.float64),
-                        "customdata": lab.astype(np.int64), "marker.color": colors[s.labels[lab]]},
-            "next pick": {"x": X[nxt, 0].astype(np.float64), "y": X[nxt, 1].astype(np.float64),
-                          "customdata": nxt.astype(np.int64)},
+            "unlabeled": {
+                "x": X[unl, 0].astype(np.float64),
+                "y": X[unl, 1].astype(np.float64),
+                "customdata": unl.astype(np.int64),
+            },
+            "labeled": {
+                "x": X[lab, 0].astype(np.float64),
+                "y": X[lab, 1].astype(np.float64),
+                "customdata": lab.astype(np.int64),
+                "marker.color": colors[s.labels[lab]],
+            },
+            "next pick": {
+                "x": X[nxt, 0].astype(np.float64),
+                "y": X[nxt, 1].astype(np.float64),
+                "customdata": nxt.astype(np.int64),
+            },
         }
 
     def _title(self) -> str:
@@ -342,21 +391,39 @@ class Playground(W.VBox):
         fields = self._field_parts(cur)
         pts = self._point_arrays()
         traces: List[go.BaseTraceType] = [fields[k] for k in FIELD_TRACES if k in fields]
-        traces.append(go.Scatter(x=pts["unlabeled"]["x"], y=pts["unlabeled"]["y"],
-                                 customdata=pts["unlabeled"]["customdata"], mode="markers", name="unlabeled",
-                                 marker=dict(color="rgba(90,90,90,0.55)", size=7, line=dict(width=0)),
-                                 hovertemplate="#%{customdata} · click to label<extra></extra>"))
-        traces.append(go.Scatter(x=pts["labeled"]["x"], y=pts["labeled"]["y"], customdata=pts["labeled"]["customdata"],
-                                 mode="markers", name="labeled",
-                                 marker=dict(color=list(pts["labeled"]["marker.color"]), size=11,
-                                             line=dict(width=1.2, color="white")),
-                                 hovertemplate="#%{customdata} · labeled<extra></extra>"))
-        traces.append(go.Scatter(x=pts["next pick"]["x"], y=pts["next pick"]["y"],
-                                 customdata=pts["next pick"]["customdata"], mode="markers",
-                                 name=f"{self.session.strategy.name}'s next pick",
-                                 marker=dict(symbol="circle-open", size=20, color="rgb(0,80,40)",
-                                             line=dict(width=3)),
-                                 hovertemplate="#%{customdata} · the strategy's next pick<extra></extra>"))
+        traces.append(
+            go.Scatter(
+                x=pts["unlabeled"]["x"],
+                y=pts["unlabeled"]["y"],
+                customdata=pts["unlabeled"]["customdata"],
+                mode="markers",
+                name="unlabeled",
+                marker=dict(color="rgba(90,90,90,0.55)", size=7, line=dict(width=0)),
+                hovertemplate="#%{customdata} · click to label<extra></extra>",
+            )
+        )
+        traces.append(
+            go.Scatter(
+                x=pts["labeled"]["x"],
+                y=pts["labeled"]["y"],
+                customdata=pts["labeled"]["customdata"],
+                mode="markers",
+                name="labeled",
+                marker=dict(color=list(pts["labeled"]["marker.color"]), size=11, line=dict(width=1.2, color="white")),
+                hovertemplate="#%{customdata} · labeled<extra></extra>",
+            )
+        )
+        traces.append(
+            go.Scatter(
+                x=pts["next pick"]["x"],
+                y=pts["next pick"]["y"],
+                customdata=pts["next pick"]["customdata"],
+                mode="markers",
+                name=f"{self.session.strategy.name}'s next pick",
+                marker=dict(symbol="circle-open", size=20, color="rgb(0,80,40)", line=dict(width=3)),
+                hovertemplate="#%{customdata} · the strategy's next pick<extra></extra>",
+            )
+        )
         self._index = {name: k for k, name in enumerate([k for k in FIELD_TRACES if k in fields] + list(POINT_TRACES))}
         x0, x1 = float(ds.X[:, 0].min()), float(ds.X[:, 0].max())
         y0, y1 = float(ds.X[:, 1].min()), float(ds.X[:, 1].max())
@@ -371,13 +438,21 @@ class Playground(W.VBox):
                 t.colorbar.update(x=1.01, xanchor="left", len=0.85, thickness=12)
         fig = go.Figure(traces)
         fig.update_layout(
-            width=self._width, height=height, title=dict(text=self._title(), font=dict(size=14)),
-            margin=margin, clickmode="event", dragmode=False, hovermode="closest",
+            width=self._width,
+            height=height,
+            title=dict(text=self._title(), font=dict(size=14)),
+            margin=margin,
+            clickmode="event",
+            dragmode=False,
+            hovermode="closest",
             xaxis=dict(range=[x0, x1], showgrid=False, zeroline=False, showticklabels=False),
-            yaxis=dict(range=[y0, y1], showgrid=False, zeroline=False, showticklabels=False,
-                       scaleanchor="x", scaleratio=1),
+            yaxis=dict(
+                range=[y0, y1], showgrid=False, zeroline=False, showticklabels=False, scaleanchor="x", scaleratio=1
+            ),
             legend=dict(orientation="h", y=-0.02, yanchor="top", x=0, font=dict(size=11)),
-            plot_bgcolor="white", uirevision="playground")
+            plot_bgcolor="white",
+            uirevision="playground",
+        )
         return fig
 
     def _draw(self) -> None:
@@ -406,14 +481,29 @@ class Playground(W.VBox):
     def _race_figure(self) -> go.Figure:
         curves = self.curves()
         fig = go.Figure()
-        for (name, (n, acc)), color, dash in zip(curves.items(), ["rgb(213,94,0)", "rgb(0,114,178)"],
-                                                 ["solid", "dash"]):
-            fig.add_trace(go.Scatter(x=n, y=acc, mode="lines+markers", name=name,
-                                     line=dict(color=color, dash=dash, width=2.5), marker=dict(size=6)))
-        fig.update_layout(width=360, height=300, margin=dict(l=50, r=10, t=40, b=40),
-                          title=dict(text="the race: test accuracy after as many labels", font=dict(size=13)),
-                          xaxis=dict(title="labels"), yaxis=dict(title="test accuracy", range=[0.3, 1.02]),
-                          legend=dict(orientation="h", y=-0.25, x=0), plot_bgcolor="white")
+        for (name, (n, acc)), color, dash in zip(
+            curves.items(), ["rgb(213,94,0)", "rgb(0,114,178)"], ["solid", "dash"]
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=n,
+                    y=acc,
+                    mode="lines+markers",
+                    name=name,
+                    line=dict(color=color, dash=dash, width=2.5),
+                    marker=dict(size=6),
+                )
+            )
+        fig.update_layout(
+            width=360,
+            height=300,
+            margin=dict(l=50, r=10, t=40, b=40),
+            title=dict(text="the race: test accuracy after as many labels", font=dict(size=13)),
+            xaxis=dict(title="labels"),
+            yaxis=dict(title="test accuracy", range=[0.3, 1.02]),
+            legend=dict(orientation="h", y=-0.25, x=0),
+            plot_bgcolor="white",
+        )
         return fig
 
     def _draw_race(self) -> None:
@@ -426,14 +516,22 @@ class Playground(W.VBox):
         acc_them = float(them[1][-1]) if len(them[1]) else float("nan")
         s = self.session
         mine = sum(r.chosen_by == "you" for r in s.rounds)
-        text = (f"{s.n_labeled} labels ({mine} yours, {len(s.rounds) - mine} the strategy's) · "
-                f"you {acc_you:.1%} · {self._race_name()} {acc_them:.1%}")
+        text = (
+            f"{s.n_labeled} labels ({mine} yours, {len(s.rounds) - mine} the strategy's) · "
+            f"you {acc_you:.1%} · {self._race_name()} {acc_them:.1%}"
+        )
         playing = hasattr(self, "player") and self.player.playing
         if playing:
             text = "playing · " + text
         if s.n_unlabeled == 0:
             text += " · pool exhausted"
         self.status.value = status_html(
-            text, "alviz-playground-state", labeled=s.n_labeled, yours=mine, accuracy=f"{acc_you:.4f}",
-            race_accuracy=f"{acc_them:.4f}", playing=str(playing).lower(),
-            exhausted=str(s.n_unlabeled == 0).lower())
+            text,
+            "alviz-playground-state",
+            labeled=s.n_labeled,
+            yours=mine,
+            accuracy=f"{acc_you:.4f}",
+            race_accuracy=f"{acc_them:.4f}",
+            playing=str(playing).lower(),
+            exhausted=str(s.n_unlabeled == 0).lower(),
+        )

@@ -1,4 +1,5 @@
 """RoundExplorer: step one Session round by round and look at every round in one fixed 2-D picture."""
+
 from __future__ import annotations
 
 import base64
@@ -76,8 +77,16 @@ class RoundExplorer(PickAndPlay, Explorer):
         How the last redraw reached the round view: "animated", "updated" or "replaced".
     """
 
-    def __init__(self, session: Session, coords: Any = None, color_by: str = "class", overlay: bool = True,
-                 width: int = 600, height: int = 520, view: str = "reference") -> None:
+    def __init__(
+        self,
+        session: Session,
+        coords: Any = None,
+        color_by: str = "class",
+        overlay: bool = True,
+        width: int = 600,
+        height: int = 520,
+        view: str = "reference",
+    ) -> None:
         from .. import projection
 
         if not isinstance(session, Session):
@@ -94,27 +103,36 @@ class RoundExplorer(PickAndPlay, Explorer):
         if fit_reference:
             self.projection_state = "fitting"
         seed = session.seed
-        self.model_space = PictureSource(lambda: list(projection.aligned(session, seed=seed)),
-                                         self._on_model_fitted, name="the model-space picture")
+        self.model_space = PictureSource(
+            lambda: list(projection.aligned(session, seed=seed)), self._on_model_fitted, name="the model-space picture"
+        )
         self._size = (int(width), int(height))
         self.inspected: int | None = None
         self._setup_controls()
         self._setup_pick_and_play()
-        self.space = W.ToggleButtons(options=[("reference", "reference"), ("model space", "model")], value=view,
-                                     description="view", tooltips=[
-                                         "the fixed reference picture: the pool never moves",
-                                         "the task model's own features, one aligned picture per round"],
-                                     style=dict(button_width="120px", description_width="40px"))
+        self.space = W.ToggleButtons(
+            options=[("reference", "reference"), ("model space", "model")],
+            value=view,
+            description="view",
+            tooltips=[
+                "the fixed reference picture: the pool never moves",
+                "the task model's own features, one aligned picture per round",
+            ],
+            style=dict(button_width="120px", description_width="40px"),
+        )
         self.space.add_class("alviz-space")
         self.view = view
-        self.hover_box = W.HTML('<div class="alviz-hover">hover a point to see it</div>',
-                                layout=W.Layout(height="92px", overflow="hidden"))  # a fixed height: no jump on hover
+        self.hover_box = W.HTML(
+            '<div class="alviz-hover">hover a point to see it</div>', layout=W.Layout(height="92px", overflow="hidden")
+        )  # a fixed height: no jump on hover
         self.hover_box.add_class("alviz-hover-box")
-        self.color_by = W.Dropdown(options=[color_by], value=color_by, description="color by",
-                                   layout=W.Layout(width="260px"))
+        self.color_by = W.Dropdown(
+            options=[color_by], value=color_by, description="color by", layout=W.Layout(width="260px")
+        )
         self.color_by.add_class("alviz-color-by")
-        self.overlay = W.Checkbox(value=bool(overlay), description="overlay", indent=False,
-                                  layout=W.Layout(width="90px"))
+        self.overlay = W.Checkbox(
+            value=bool(overlay), description="overlay", indent=False, layout=W.Layout(width="90px")
+        )
         self.overlay.add_class("alviz-overlay")
         self.figure = canvas("alviz-round-figure", *self._size)
         self.curve = canvas("alviz-learning-curve", 400, 260)
@@ -132,16 +150,22 @@ class RoundExplorer(PickAndPlay, Explorer):
         self.labeling_panel: LabelingPanel | None = None
         self.space.observe(self._on_space_change, names="value")
         self.children = [
-            W.HBox([self.next_button, self.play_button, self.progress, self.slider, self.color_by, self.overlay],
-                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox(
+                [self.next_button, self.play_button, self.progress, self.slider, self.color_by, self.overlay],
+                layout=W.Layout(flex_flow="row wrap"),
+            ),
             W.HBox([self.pick_mode, self.query_button]),
             W.HBox([self.space, self.hover_box]),
             self.status,
             self.error,
             self.labeling,
-            W.HBox([self.figure, W.VBox([self.curve, self.inspector_text, self.inspector],
-                                        layout=W.Layout(width="410px"))],
-                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox(
+                [
+                    self.figure,
+                    W.VBox([self.curve, self.inspector_text, self.inspector], layout=W.Layout(width="410px")),
+                ],
+                layout=W.Layout(flex_flow="row wrap"),
+            ),
         ]
         self.add_class("alviz-round-explorer")
         self._after_round()
@@ -179,11 +203,15 @@ class RoundExplorer(PickAndPlay, Explorer):
         pic = ""
         if img is not None:
             b64 = base64.b64encode(png_bytes(img, min_width=64)).decode()
-            pic = (f'<img src="data:image/png;base64,{b64}" alt="sample {i}" '
-                   'style="height:80px;image-rendering:pixelated;border:1px solid #ddd;margin-right:8px">')
+            pic = (
+                f'<img src="data:image/png;base64,{b64}" alt="sample {i}" '
+                'style="height:80px;image-rendering:pixelated;border:1px solid #ddd;margin-right:8px">'
+            )
         label = html.escape(f"#{i} · class {ds.class_names[ds.y[i]]}")
-        self.hover_box.value = (f'<div class="alviz-hover" data-index="{i}" style="display:flex;align-items:center">'
-                                f"{pic}<span>{label}</span></div>")
+        self.hover_box.value = (
+            f'<div class="alviz-hover" data-index="{i}" style="display:flex;align-items:center">'
+            f"{pic}<span>{label}</span></div>"
+        )
 
     @property
     def round(self) -> Any:
@@ -226,8 +254,13 @@ class RoundExplorer(PickAndPlay, Explorer):
             self.pending_picks = []
             return False
         if self.labeling_panel is None or self.labeling_panel.round is not pending:
-            self.labeling_panel = LabelingPanel(self.session, self.coords, on_submit=lambda _rnd: self.runner.guarded(
-                self._after_round, "The labels were committed, but redrawing failed"))
+            self.labeling_panel = LabelingPanel(
+                self.session,
+                self.coords,
+                on_submit=lambda _rnd: self.runner.guarded(
+                    self._after_round, "The labels were committed, but redrawing failed"
+                ),
+            )
             self.labeling.children = (self.labeling_panel,)
         self.pending_picks = [int(i) for i in pending.selected]
         self._sync_color_options(pending)
@@ -242,8 +275,9 @@ class RoundExplorer(PickAndPlay, Explorer):
         with self._lock:
             self.model_space_state = source.state
             if source.state == "failed":
-                self.error.value = error_html("Fitting the model-space picture failed",
-                                              source.error or RuntimeError("unknown"))
+                self.error.value = error_html(
+                    "Fitting the model-space picture failed", source.error or RuntimeError("unknown")
+                )
                 self._update_status()
                 return
             if self.space.value == "model":
@@ -287,8 +321,7 @@ class RoundExplorer(PickAndPlay, Explorer):
             return
         self._sync_color_options(rnd)
         coords = self._shown_coords(rnd)
-        fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value,
-                         overlay=self.overlay.value)
+        fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value, overlay=self.overlay.value)
         fig = with_size(fig, *self._size)
         if self.pick_mode.value:
             fig.add_traces(self._pick_traces(coords))
@@ -370,15 +403,26 @@ class RoundExplorer(PickAndPlay, Explorer):
             pred = int(np.argmax(proba))
             parts.append(f"predicted {ds.class_names[pred]} (p={proba[pred]:.2f})")
         if np.isnan(score):
-            parts.append("labeled before this round: not a candidate" if i in set(rnd.labeled.tolist())
-                         else "not scored this round")
+            parts.append(
+                "labeled before this round: not a candidate"
+                if i in set(rnd.labeled.tolist())
+                else "not scored this round"
+            )
         else:
             valid = rnd.scores[~np.isnan(rnd.scores)]
             score_rank = int(np.sum(valid > score)) + 1
             parts.append(f"score {score:.4g} (rank {score_rank} of {valid.size} scored)")
         parts.append(f"picked #{pick + 1} this round" if pick >= 0 else "not picked")
-        self.inspector_text.value = status_html(" · ".join(parts), "alviz-inspector", index=i, true=int(ds.y[i]),
-                                                predicted=pred, score=score, pick_rank=pick, round=rnd.index)
+        self.inspector_text.value = status_html(
+            " · ".join(parts),
+            "alviz-inspector",
+            index=i,
+            true=int(ds.y[i]),
+            predicted=pred,
+            score=score,
+            pick_rank=pick,
+            round=rnd.index,
+        )
 
     def _update_status(self) -> None:
         self.model_space_state = self.model_space.state
@@ -387,31 +431,61 @@ class RoundExplorer(PickAndPlay, Explorer):
         n = self._n_rounds()
         waiting = self.session.pending
         if waiting is not None and self.session.oracle.interactive and self._state != "running":
-            text = (f"{waiting.strategy} · round {waiting.index} proposed · {len(waiting.selected)} picks wait for "
-                    f"your labels · {len(waiting.labeled)} labeled")
-            self.status.value = status_html(text, state="labeling", round=waiting.index, rounds=n,
-                                            selected=len(waiting.selected), labeled=len(waiting.labeled),
-                                            strategy=waiting.strategy)
+            text = (
+                f"{waiting.strategy} · round {waiting.index} proposed · {len(waiting.selected)} picks wait for "
+                f"your labels · {len(waiting.labeled)} labeled"
+            )
+            self.status.value = status_html(
+                text,
+                state="labeling",
+                round=waiting.index,
+                rounds=n,
+                selected=len(waiting.selected),
+                labeled=len(waiting.labeled),
+                strategy=waiting.strategy,
+            )
             return
         if rnd is None:
-            text = self._projection_note() + \
-                f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
-            self.status.value = status_html(text, state=self._state, round=-1, rounds=0, selected=0,
-                                            labeled=self.session.n_labeled, strategy=self.session.strategy.name,
-                                            view=self.space.value, projection=self.projection_state)
+            text = (
+                self._projection_note()
+                + f"{self.session.strategy.name} · no round yet · {self.session.n_labeled} labeled"
+            )
+            self.status.value = status_html(
+                text,
+                state=self._state,
+                round=-1,
+                rounds=0,
+                selected=0,
+                labeled=self.session.n_labeled,
+                strategy=self.session.strategy.name,
+                view=self.space.value,
+                projection=self.projection_state,
+            )
             return
         acc = rnd.metrics.get("accuracy", float("nan"))
-        text = (f"{rnd.strategy} · round {rnd.index} ({n} run) · {len(rnd.selected)} selected · "
-                f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}")
+        text = (
+            f"{rnd.strategy} · round {rnd.index} ({n} run) · {len(rnd.selected)} selected · "
+            f"{len(rnd.labeled)} labeled before · test accuracy {acc:.3f}"
+        )
         if self._state == "running":
             text = self._running_prefix(n) + text
         text = self._projection_note() + text
-        self.status.value = status_html(text, state=self._state, round=rnd.index, rounds=n,
-                                        selected=len(rnd.selected), labeled=len(rnd.labeled),
-                                        strategy=rnd.strategy, accuracy=f"{acc:.4f}", view=self.space.value,
-                                        projection=self.projection_state, model_space=self.model_space_state,
-                                        chosen_by=rnd.chosen_by, playing=str(self.playing).lower(),
-                                        picks=len(self.my_picks))
+        self.status.value = status_html(
+            text,
+            state=self._state,
+            round=rnd.index,
+            rounds=n,
+            selected=len(rnd.selected),
+            labeled=len(rnd.labeled),
+            strategy=rnd.strategy,
+            accuracy=f"{acc:.4f}",
+            view=self.space.value,
+            projection=self.projection_state,
+            model_space=self.model_space_state,
+            chosen_by=rnd.chosen_by,
+            playing=str(self.playing).lower(),
+            picks=len(self.my_picks),
+        )
 
     def _projection_note(self) -> str:
         if self.projection_state == "fitting":
@@ -426,6 +500,5 @@ class RoundExplorer(PickAndPlay, Explorer):
             if self.model_space_state == "failed":
                 return "model space · its fit failed (see the error); showing the last picture there is · "
             shown = f"round {len(views) - 1}'s" if views else "the reference"
-            return (f"model space · fitting round {rnd.index}'s picture in the background; showing {shown} "
-                    "for now · ")
+            return f"model space · fitting round {rnd.index}'s picture in the background; showing {shown} for now · "
         return "model space · "

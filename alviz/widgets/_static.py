@@ -12,6 +12,7 @@ colour grid, bars, on each subplot's axes. It is a likeness for orientation,
 not plotly's rendering: no text, ticks or legends inside the image (the
 title goes beside it as HTML), marker symbols all drawn as discs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,18 +27,47 @@ from ._tools import png_bytes
 
 __all__ = ["NEEDS_KERNEL", "static_bundle", "static_html", "static_png"]
 
-NEEDS_KERNEL = ("This is a static picture. The live explorer (its buttons, slider and clickable points) "
-                "needs a running Jupyter kernel: open the notebook in JupyterLab, Notebook 7 or Voilà and run it.")
+NEEDS_KERNEL = (
+    "This is a static picture. The live explorer (its buttons, slider and clickable points) "
+    "needs a running Jupyter kernel: open the notebook in JupyterLab, Notebook 7 or Voilà and run it."
+)
 
-_DEFAULT_COLORWAY = ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880",
-                     "#FF97FF", "#FECB52"]
+_DEFAULT_COLORWAY = [
+    "#636efa",
+    "#EF553B",
+    "#00cc96",
+    "#ab63fa",
+    "#FFA15A",
+    "#19d3f3",
+    "#FF6692",
+    "#B6E880",
+    "#FF97FF",
+    "#FECB52",
+]
 _NAMED = {
-    "white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "gray": (128, 128, 128),
-    "lightgrey": (211, 211, 211), "lightgray": (211, 211, 211), "darkgrey": (169, 169, 169),
-    "darkgray": (169, 169, 169), "silver": (192, 192, 192), "red": (255, 0, 0), "green": (0, 128, 0),
-    "blue": (0, 0, 255), "orange": (255, 165, 0), "yellow": (255, 255, 0), "purple": (128, 0, 128),
-    "crimson": (220, 20, 60), "gold": (255, 215, 0), "teal": (0, 128, 128), "navy": (0, 0, 128),
-    "firebrick": (178, 34, 34), "darkred": (139, 0, 0), "magenta": (255, 0, 255), "cyan": (0, 255, 255),
+    "white": (255, 255, 255),
+    "black": (0, 0, 0),
+    "grey": (128, 128, 128),
+    "gray": (128, 128, 128),
+    "lightgrey": (211, 211, 211),
+    "lightgray": (211, 211, 211),
+    "darkgrey": (169, 169, 169),
+    "darkgray": (169, 169, 169),
+    "silver": (192, 192, 192),
+    "red": (255, 0, 0),
+    "green": (0, 128, 0),
+    "blue": (0, 0, 255),
+    "orange": (255, 165, 0),
+    "yellow": (255, 255, 0),
+    "purple": (128, 0, 128),
+    "crimson": (220, 20, 60),
+    "gold": (255, 215, 0),
+    "teal": (0, 128, 128),
+    "navy": (0, 0, 128),
+    "firebrick": (178, 34, 34),
+    "darkred": (139, 0, 0),
+    "magenta": (255, 0, 255),
+    "cyan": (0, 255, 255),
     "transparent": (255, 255, 255),
 }
 _RGB = re.compile(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)")
@@ -53,7 +83,7 @@ def _parse_color(c: Any, fallback: tuple[float, float, float, float]) -> tuple[f
         if len(h) in (3, 4):
             h = "".join(ch * 2 for ch in h)
         try:
-            vals = [int(h[i:i + 2], 16) / 255 for i in range(0, len(h), 2)]
+            vals = [int(h[i : i + 2], 16) / 255 for i in range(0, len(h), 2)]
         except ValueError:
             return fallback
         return (vals[0], vals[1], vals[2], vals[3] if len(vals) > 3 else 1.0)
@@ -203,9 +233,14 @@ def static_png(figure: Mapping[str, Any], width: int | None = None, height: int 
     data = figure.get("data") or []
     W = int(width or layout.get("width") or 700)
     H = int(height or layout.get("height") or 450)
-    tmpl = ((layout.get("template") or {}).get("layout") or {})
-    margin = {"l": 80, "r": 80, "t": 100, "b": 80, **{k: v for k, v in (layout.get("margin") or {}).items()
-                                                       if isinstance(v, (int, float))}}
+    tmpl = (layout.get("template") or {}).get("layout") or {}
+    margin = {
+        "l": 80,
+        "r": 80,
+        "t": 100,
+        "b": 80,
+        **{k: v for k, v in (layout.get("margin") or {}).items() if isinstance(v, (int, float))},
+    }
     paper = _parse_color(layout.get("paper_bgcolor", tmpl.get("paper_bgcolor", "white")), (1, 1, 1, 1))
     plot_bg = _parse_color(layout.get("plot_bgcolor", tmpl.get("plot_bgcolor", "#E5ECF6")), (0.9, 0.93, 0.96, 1))
     colorway = layout.get("colorway") or tmpl.get("colorway") or _DEFAULT_COLORWAY
@@ -235,8 +270,13 @@ def static_png(figure: Mapping[str, Any], width: int | None = None, height: int 
             by0, by1 = cy - s * (yr[1] - yr[0]) / 2, cy + s * (yr[1] - yr[0]) / 2
         ras.rect(bx0, by0, bx1, by1, plot_bg)
 
-        def to_px(x: np.ndarray, y: np.ndarray, box: tuple[float, ...] = (bx0, by0, bx1, by1),
-                  xr: tuple[float, float] = xr, yr: tuple[float, float] = yr) -> tuple[np.ndarray, np.ndarray]:
+        def to_px(
+            x: np.ndarray,
+            y: np.ndarray,
+            box: tuple[float, ...] = (bx0, by0, bx1, by1),
+            xr: tuple[float, float] = xr,
+            yr: tuple[float, float] = yr,
+        ) -> tuple[np.ndarray, np.ndarray]:
             X = box[0] + (x - xr[0]) / ((xr[1] - xr[0]) or 1.0) * (box[2] - box[0])
             Y = box[3] - (y - yr[0]) / ((yr[1] - yr[0]) or 1.0) * (box[3] - box[1])
             return X, Y
@@ -246,8 +286,9 @@ def static_png(figure: Mapping[str, Any], width: int | None = None, height: int 
     return png_bytes(ras.img)
 
 
-def _draw_trace(ras: _Raster, t: Mapping[str, Any], to_px: Any, default_color: str,
-                box: tuple[float, float, float, float]) -> None:
+def _draw_trace(
+    ras: _Raster, t: Mapping[str, Any], to_px: Any, default_color: str, box: tuple[float, float, float, float]
+) -> None:
     typ = t.get("type", "scatter")
     opacity = float(t.get("opacity", 1.0) if t.get("opacity") is not None else 1.0)
     base = _parse_color(default_color, (0.4, 0.4, 0.9, 1.0))
@@ -346,13 +387,13 @@ def _draw_trace(ras: _Raster, t: Mapping[str, Any], to_px: Any, default_color: s
         if sizes is None or sizes.ndim == 0 or sizes.size != x.size:
             sizes = np.full(x.size, float(size) if isinstance(size, (int, float)) else 6.0)
         ok = np.isfinite(X) & np.isfinite(Y) & np.isfinite(sizes)
-        lw = ((marker.get("line") or {}).get("width") or 0)
+        lw = (marker.get("line") or {}).get("width") or 0
         ring = _parse_color((marker.get("line") or {}).get("color"), (0, 0, 0, 0))
         for r in np.unique(np.clip(np.round(sizes[ok] / 2), 1, 20)):
             sel = ok & (np.clip(np.round(sizes / 2), 1, 20) == r)
             r = int(r)
-            dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-            inside = dx ** 2 + dy ** 2 <= r * r
+            dy, dx = np.mgrid[-r : r + 1, -r : r + 1]
+            inside = dx**2 + dy**2 <= r * r
             oy, ox = dy[inside], dx[inside]
             cy = np.round(Y[sel]).astype(int)[:, None] + oy[None, :]
             cx = np.round(X[sel]).astype(int)[:, None] + ox[None, :]
@@ -392,12 +433,16 @@ def static_html(figures: Sequence[Mapping[str, Any]], pngs: Sequence[bytes] | No
     for fig, png in zip(figures, pngs):
         title = html.escape(_title(fig))
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        parts.append(f'<figure class="alviz-static-figure" style="display:inline-block;margin:4px">'
-                     f'<img src="{src}" alt="{title or "alviz figure"}" style="max-width:100%">'
-                     f'<figcaption style="font-size:12px;color:#333">{title}</figcaption></figure>')
-    return (f'<div class="alviz-static">{"".join(parts)}'
-            f'<p class="alviz-needs-kernel" style="font-size:12px;color:#555;margin:4px">'
-            f"{html.escape(NEEDS_KERNEL)}</p></div>")
+        parts.append(
+            f'<figure class="alviz-static-figure" style="display:inline-block;margin:4px">'
+            f'<img src="{src}" alt="{title or "alviz figure"}" style="max-width:100%">'
+            f'<figcaption style="font-size:12px;color:#333">{title}</figcaption></figure>'
+        )
+    return (
+        f'<div class="alviz-static">{"".join(parts)}'
+        f'<p class="alviz-needs-kernel" style="font-size:12px;color:#555;margin:4px">'
+        f"{html.escape(NEEDS_KERNEL)}</p></div>"
+    )
 
 
 def static_bundle(figures: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -417,5 +462,8 @@ def static_bundle(figures: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     if not figures:
         return {"text/plain": NEEDS_KERNEL}
     pngs = [static_png(f) for f in figures]
-    return {"image/png": base64.b64encode(pngs[0]).decode("ascii"), "text/html": static_html(figures, pngs),
-            "text/plain": NEEDS_KERNEL}
+    return {
+        "image/png": base64.b64encode(pngs[0]).decode("ascii"),
+        "text/html": static_html(figures, pngs),
+        "text/plain": NEEDS_KERNEL,
+    }

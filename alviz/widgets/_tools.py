@@ -3,6 +3,7 @@
 Nothing here knows about active learning; :mod:`alviz.widgets` composes these
 pieces with a Session and the figure builders of :mod:`alviz.plot`.
 """
+
 from __future__ import annotations
 
 import html
@@ -18,6 +19,7 @@ __all__ = ["POINT_TRACES", "Background", "RoundRunner", "error_html", "png_bytes
 POINT_TRACES = ("unlabeled", "labeled", "selected")
 
 log = logging.getLogger("alviz.widgets")
+
 
 def status_html(text: str, css: str = "alviz-status", **data) -> str:
     """A one-line status ``<div>`` whose ``data-*`` attributes state the same facts, machine-readably."""
@@ -56,10 +58,17 @@ class RoundRunner:
         the queue then stops quietly instead of running a round that can only fail.
     """
 
-    def __init__(self, step: Callable[[], None], after: Callable[[], None], button, progress, error,
-                 on_state: Callable[[str], None] | None = None,
-                 step_failed: str = "The round failed; the session is unchanged",
-                 exhausted: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        step: Callable[[], None],
+        after: Callable[[], None],
+        button,
+        progress,
+        error,
+        on_state: Callable[[str], None] | None = None,
+        step_failed: str = "The round failed; the session is unchanged",
+        exhausted: Callable[[], bool] | None = None,
+    ):
         self._step = step
         self._exhausted = exhausted or (lambda: False)
         self._step_failed = step_failed
@@ -164,8 +173,7 @@ def png_bytes(img: Any, min_width: int = 1) -> bytes:
 
     a = np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or a.size == 0:
-        raise ValueError(f"an image must be (H, W), (H, W, 3) or (H, W, 4) with values in [0, 1], "
-                         f"got shape {a.shape}")
+        raise ValueError(f"an image must be (H, W), (H, W, 3) or (H, W, 4) with values in [0, 1], got shape {a.shape}")
     a = (a * 255).round().astype(np.uint8)
     up = max(1, int(np.ceil(int(min_width) / a.shape[1])))
     if up > 1:
@@ -177,8 +185,12 @@ def png_bytes(img: Any, min_width: int = 1) -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 class Background:
@@ -226,5 +238,3 @@ class Background:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work and its ``on_done`` ended (True) or ``timeout`` seconds passed (False)."""
         return self._done.wait(timeout)
-
-
