@@ -9,6 +9,8 @@ PYTHON ?= python3
 # The CPU build of torch; override for another build: make test TORCH_SPEC='torch==2.9.1'
 TORCH_SPEC ?= torch==2.13.0
 PY     := $(VENV)/bin/python
+# pytest-xdist workers: the CI machine has two cores (a whole run takes about 13 min on two, twice that on one)
+PYTEST_WORKERS ?= 2
 STAMP  := $(VENV)/.alviz-installed
 # JupyterLab refuses root unless told (containers and CI machines often run as root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -34,10 +36,10 @@ demo: $(STAMP)
 	$(VENV)/bin/voila notebooks/apps/quickstart_explorer.ipynb --Voila.ip=127.0.0.1 --port=8866
 
 test: $(STAMP) browser
-	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+	$(PY) -m pytest -q -ra -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -ra -m "not slow and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -ra -n $(PYTEST_WORKERS) -m "not slow and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -e ".[bench]"

@@ -74,7 +74,8 @@ def shifted_mnist(n: int = 60_000, seed: int = 0):
     rng = np.random.default_rng(seed)
     choice = np.stack([rng.choice(len(_SHIFTS), copies, replace=False) for _ in range(m)])  # (m, copies)
     shifts = np.asarray(_SHIFTS)[choice.T.reshape(-1)][:n]  # copy-major: copy c of every image, then c+1
-    src = np.tile(np.arange(m), copies)[:n]
+    # copy-major; a pool smaller than load_mnist's takes a seeded sample of it (its order is by class)
+    src = np.tile(np.arange(m), copies)[:n] if n >= m else np.sort(rng.permutation(m)[:n])
     imgs = shift_images(base.images[src], shifts[:, 0], shifts[:, 1])  # (n, 28, 28)
     X = imgs[:, None]  # (n, 1, 28, 28), a view: images and X share memory
     return alviz.datasets.Dataset(X, base.y[src], base.X_test, base.y_test, base.class_names, images=imgs,

@@ -8,7 +8,7 @@ from typing import Any, Dict
 import numpy as np
 
 from .._device import check_device
-from .._params import merged_constraints, suggest, validate_params
+from .._params import Options, describe, merged_constraints, validate_params
 from .._threads import threads_for
 from ..fields import NoPointwiseScore  # noqa: F401  (re-exported by strategies.base)
 from .._validation import InvalidParameterError, as_generator, check_budget
@@ -24,10 +24,11 @@ class SingleClassError(ValueError):
 
 
 def check_embedding_name(strategy, options) -> None:
-    """Refuse an ``embedding`` parameter that is not one of ``options`` (names), with what to do instead.
+    """Refuse an array given as the ``embedding`` parameter, with the recipe for one's own features.
 
     An array (your own features) is not a parameter value: it goes with the data
-    (``from_arrays(X, y, features=F)``), and ``embedding="auto"`` / ``"features"`` then uses it.
+    (``from_arrays(X, y, features=F)``), and ``embedding="auto"`` / ``"features"`` then uses it. A name
+    is checked by the strategy's declared constraint (``Options(options)``), anything else too.
 
     Parameters
     ----------
@@ -39,23 +40,18 @@ def check_embedding_name(strategy, options) -> None:
     InvalidParameterError
     """
     value = strategy.embedding
-    if isinstance(value, str) and value in options:
-        return
     if isinstance(value, str):
-        hint = suggest(value, options)
-        raise InvalidParameterError(
-            f"strategy {strategy.name!r}: embedding={value!r}; choose one of {', '.join(map(repr, options))}"
-            + (f" (did you mean {hint!r}?)" if hint else "")
-        )
+        return  # a name: the declared constraint (an Options of ``options``) checks it, with "did you mean"
     if hasattr(value, "shape") or isinstance(value, (list, tuple)):
-        raise InvalidParameterError(
-            f"strategy {strategy.name!r}: embedding takes a name ({', '.join(map(repr, options))}), not an array "
-            f"of features; give your own features with the data: alviz.datasets.from_arrays(X, y, features=F), "
-            "and embedding='auto' (the default) or 'features' uses them"
+        what = f"an array of shape {np.shape(value)}"
+        err = InvalidParameterError(
+            f"strategy {strategy.name!r}: embedding=<{what}> is not valid; it must be "
+            f"{describe([Options(tuple(options))])}: embedding takes a name, not an array of features; give your "
+            "own features with the data: alviz.datasets.from_arrays(X, y, features=F), and embedding='auto' "
+            "(the default) or 'features' uses them"
         )
-    raise InvalidParameterError(
-        f"strategy {strategy.name!r}: embedding={value!r} is not a name; choose one of {', '.join(map(repr, options))}"
-    )
+        err.parameter = "embedding"  # type: ignore[attr-defined]
+        raise err
 
 
 class Strategy:

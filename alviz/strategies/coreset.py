@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._params import Options
 from ..selection import distance_to_centers, reduce_sq_distances
 from ._kcenter import kcenter_centers, kcenter_result
 from .base import NoPointwiseScore, Strategy, check_embedding_name, register
@@ -36,6 +37,8 @@ class CoreSet(Strategy):
     name = "coreset"
     requires = frozenset({"embedding"})
     field_name = "core-set: distance to labeled (model space)"
+
+    _parameter_constraints = {"embedding": [Options(_EMBEDDINGS)]}
 
     def __init__(self, embedding: str = "auto"):
         self.embedding = embedding
