@@ -3,7 +3,7 @@ and, for adversarial strategies, each pick next to the perturbation that flips i
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,6 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._sample import sample_image
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 __all__ = ["picks_gallery", "perturbation_grid"]
 
@@ -27,7 +30,7 @@ def _round_of(session, r: int):
     return rounds[int(r)]
 
 
-def picks_gallery(session, r: int = -1, max_picks: Optional[int] = 30, cols: int = 10) -> go.Figure:
+def picks_gallery(session: Session, r: int = -1, max_picks: Optional[int] = 30, cols: int = 10) -> go.Figure:
     """Thumbnails of the samples round ``r`` picked, in pick order.
 
     Each tile is titled ``#rank · class`` (the label the oracle revealed) and,
@@ -140,7 +143,7 @@ def _image_shape(ds) -> tuple:
     )
 
 
-def perturbation_grid(session, r: int = -1, max_picks: int = 4) -> go.Figure:
+def perturbation_grid(session: Session, r: int = -1, max_picks: int = 4) -> go.Figure:
     """Each pick of an adversarial round as three images: x, the perturbation r that flips it, and x + r.
 
     Columns are the first ``max_picks`` picks in pick order; rows are ``x`` (the

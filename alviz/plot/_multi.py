@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +12,10 @@ from plotly.subplots import make_subplots
 from ._round import _merge, _notes_annotations, axis_ranges, is_input_space, is_legend_entry, round_layers
 from ._summary import as_session_dict
 from ._view import get_round
+
+if TYPE_CHECKING:
+    from ..projection import Projection
+    from ..session import Session
 
 __all__ = ["compare_round", "round_slider"]
 
@@ -32,8 +36,8 @@ def _hide_scale(trace) -> None:
 
 
 def compare_round(
-    sessions,
-    coords,
+    sessions: Any,
+    coords: np.ndarray | Projection,
     r: int = -1,
     color_by: str = "class",
     overlay: bool = False,
@@ -125,8 +129,8 @@ def compare_round(
 
 
 def round_slider(
-    session,
-    coords,
+    session: Session,
+    coords: np.ndarray | Projection,
     color_by: str = "class",
     overlay: bool = True,
     max_points: Optional[int] = 20000,

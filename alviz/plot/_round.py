@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,6 +13,11 @@ from ._fields import draws_field, field_traces
 from ._overlays import build_overlays
 from ._style import GREY, LABELED_NAN, Coloring
 from ._view import View, get_round, make_view
+
+if TYPE_CHECKING:
+    from ..datasets import Dataset
+    from ..projection import Projection
+    from ..session import Round, Session
 
 __all__ = [
     "Layers",
@@ -230,7 +235,7 @@ def legend_traces(view: View) -> list:
     return out
 
 
-def is_legend_entry(trace) -> bool:
+def is_legend_entry(trace: Any) -> bool:
     """True for the legend-only traces of :func:`legend_traces`."""
     meta = getattr(trace, "meta", None)
     return isinstance(meta, dict) and "legend" in meta
@@ -275,7 +280,7 @@ def _bounds(coords) -> tuple:
     return c.min(axis=0), c.max(axis=0)
 
 
-def axis_ranges(coords, pad: float = _PAD) -> tuple:
+def axis_ranges(coords: np.ndarray | Projection, pad: float = _PAD) -> tuple:
     """([x0, x1], [y0, y1]): the data's bounds plus ``pad`` of their span on each side."""
     lo, hi = _bounds(coords)
     span = np.where(hi > lo, hi - lo, 1.0)
@@ -285,7 +290,7 @@ def axis_ranges(coords, pad: float = _PAD) -> tuple:
     )
 
 
-def is_input_space(dataset, coords) -> bool:
+def is_input_space(dataset: Dataset, coords: np.ndarray | Projection) -> bool:
     """True when ``coords`` are the inputs of 2-D data: then distances mean something and the aspect is 1."""
     c = np.asarray(coords)
     return (
@@ -351,9 +356,9 @@ def base_layout(view: View) -> dict:
 
 
 def round_layers(
-    dataset,
-    rnd,
-    coords,
+    dataset: Dataset,
+    rnd: Round,
+    coords: np.ndarray | Projection,
     color_by: str = "class",
     overlay: bool = True,
     max_points: Optional[int] = 20000,
@@ -496,8 +501,8 @@ def _notes_annotations(notes: list, below_px: int = 4) -> list:
 
 
 def round_figure(
-    session,
-    coords,
+    session: Session,
+    coords: np.ndarray | Projection,
     r: int = -1,
     color_by: str = "class",
     overlay: bool = True,

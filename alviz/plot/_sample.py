@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._style import palette
+
+if TYPE_CHECKING:
+    from ..datasets import Dataset
 
 __all__ = ["sample_figure", "sample_image", "sample_placeholder", "PLACEHOLDER_TEXT"]
 
@@ -30,7 +33,7 @@ def sample_placeholder(text: str = PLACEHOLDER_TEXT, height: int = 320) -> go.Fi
     return fig
 
 
-def sample_image(dataset, i: int) -> Optional[np.ndarray]:
+def sample_image(dataset: Dataset, i: int) -> Optional[np.ndarray]:
     """What to show for sample ``i``: (H, W) grey or (H, W, 3) colour in [0, 1], or None for plain vectors."""
     if dataset.images is not None:
         img = np.asarray(dataset.images[i], dtype=np.float64)
@@ -47,7 +50,9 @@ def sample_image(dataset, i: int) -> Optional[np.ndarray]:
     return img
 
 
-def sample_figure(dataset, i: int, proba=None, score: Optional[float] = None, rank: Optional[int] = None) -> go.Figure:
+def sample_figure(
+    dataset: Dataset, i: int, proba: Any = None, score: Optional[float] = None, rank: Optional[int] = None
+) -> go.Figure:
     """Sample ``i`` of the pool: its image next to the bar chart of ``proba``.
 
     Parameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import plotly.colors as pc
@@ -153,7 +153,7 @@ def value_coloring(values, title: str) -> Coloring:
     return Coloring(v, False, _rgb_table(_CONTINUOUS)[2], lo, hi, title)
 
 
-def scale_sizes(values, lo: float = 5.0, hi: float = 22.0) -> np.ndarray:
+def scale_sizes(values: Any, lo: float = 5.0, hi: float = 22.0) -> np.ndarray:
     """Marker diameters growing with ``values`` (area ~ value): sqrt-scaled between ``lo`` and ``hi``.
 
     NaN and negative values get ``lo``. Equal values all get the middle size.
@@ -167,7 +167,7 @@ def scale_sizes(values, lo: float = 5.0, hi: float = 22.0) -> np.ndarray:
     return lo + (hi - lo) * np.sqrt(v / top)
 
 
-def ring_sizes(values, top_size: float = 24.0) -> np.ndarray:
+def ring_sizes(values: Any, top_size: float = 24.0) -> np.ndarray:
     """Ring diameters with area proportional to the value: top_size * sqrt(v / max v); 0 for NaN, <= 0."""
     v = np.asarray(values, dtype=np.float64)
     v = np.where(np.isfinite(v) & (v > 0), v, 0.0)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Optional
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ..metrics import area_under_curve, interval
 from ._style import palette
 from ._view import get_round
+
+if TYPE_CHECKING:
+    from ..comparison import Comparison
+    from ..experiment import Experiment
+    from ..session import Session
 
 __all__ = [
     "area_under_curve",
@@ -30,7 +37,7 @@ def _rgba(rgb: str, alpha: float) -> str:
     return rgb.replace("rgb(", "rgba(").replace(")", f",{alpha})")
 
 
-def as_session_dict(sessions):
+def as_session_dict(sessions: Any) -> Comparison:
     """An :class:`alviz.comparison.Comparison` (a mapping name -> Session) from a Comparison, a dict,
     a single Session, or a list of Sessions (repeated strategies named ``name#2``, ...)."""
     from ..comparison import Comparison
@@ -229,7 +236,7 @@ def _experiment_differences(exp, baseline: str, confidence: float = 0.95) -> go.
     return fig
 
 
-def learning_curves(sessions, confidence: float = 0.95, baseline=None) -> go.Figure:
+def learning_curves(sessions: Any, confidence: float = 0.95, baseline: Optional[str] = None) -> go.Figure:
     """Test accuracy against the number of labels, one line per strategy; the legend shows each AUC.
 
     ``sessions`` is a Comparison / dict name -> Session / list of Sessions / one Session,
@@ -292,7 +299,7 @@ def jaccard_matrix(sets: list) -> np.ndarray:
     return J
 
 
-def overlap_matrix(sessions, r=None) -> go.Figure:
+def overlap_matrix(sessions: Any, r: Optional[int] = None) -> go.Figure:
     """Jaccard overlap of the samples the strategies picked: in round ``r``, or over all rounds (None)."""
     sess = as_session_dict(sessions)
     names = list(sess)
@@ -390,7 +397,7 @@ def _strategies_balance(sessions) -> go.Figure:
     return fig
 
 
-def class_balance(session) -> go.Figure:
+def class_balance(session: Session) -> go.Figure:
     """How the picks spread over the classes.
 
     Parameters
@@ -441,7 +448,7 @@ def class_balance(session) -> go.Figure:
     return fig
 
 
-def win_matrix(experiment) -> go.Figure:
+def win_matrix(experiment: Experiment) -> go.Figure:
     """How often each strategy beats each other one: the fraction of seeds where the row's AULC is
     higher than the column's (ties count half), a heatmap with the numbers written in.
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ._view import get_round
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 __all__ = ["discriminator_histogram", "vaal_training"]
 
@@ -22,7 +27,7 @@ def _vaal_round(session, r: int, *keys: str):
     return rnd
 
 
-def discriminator_histogram(session, r: int = -1, bins: int = 60) -> go.Figure:
+def discriminator_histogram(session: Session, r: int = -1, bins: int = 60) -> go.Figure:
     """The distribution of D(μ) = P(labeled) over the labeled and the unlabeled pool, overlaid.
 
     A discriminator that learned nothing puts everyone near 0.5; one that learned
@@ -66,7 +71,7 @@ def discriminator_histogram(session, r: int = -1, bins: int = 60) -> go.Figure:
     return fig
 
 
-def vaal_training(session, r: int = -1) -> go.Figure:
+def vaal_training(session: Session, r: int = -1) -> go.Figure:
     """VAAL's loss curves in round ``r``: the VAE's and the discriminator's, with D's "knows nothing" level.
 
     The discriminator's loss BCE(labeled → 1) + BCE(unlabeled → 0) sits at 2·ln 2 when D

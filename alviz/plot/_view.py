@@ -8,7 +8,7 @@ base layer and to every overlay, so they agree on which pool points are drawn
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -16,6 +16,10 @@ from .._validation import as_generator, check_int
 from ..diagnostics import PER_POOL, diagnostic_kind
 from . import _style
 from ._style import Coloring, class_coloring, value_coloring
+
+if TYPE_CHECKING:
+    from .._validation import RandomLike
+    from ..session import Round
 
 __all__ = ["View", "make_view", "color_options", "stratified_sample", "get_round"]
 
@@ -30,7 +34,7 @@ def get_round(session, r: int):
     return session.rounds[int(r)]
 
 
-def color_options(rnd) -> list:
+def color_options(rnd: Round) -> list:
     """Valid ``color_by`` values for a round: "class", "score", "predicted" and its diagnostics declared
     per pool sample (kind ``PER_POOL``, :data:`alviz.diagnostics.DIAGNOSTICS`); the shape is only
     checked, never used to guess what a diagnostic is."""
@@ -46,7 +50,7 @@ def color_options(rnd) -> list:
     return out
 
 
-def stratified_sample(idx, y, m: int, rng=None) -> np.ndarray:
+def stratified_sample(idx: Any, y: Any, m: int, rng: RandomLike = None) -> np.ndarray:
     """``m`` of the indices ``idx``, seeded, with each class in proportion to its share (sorted)."""
     idx = np.asarray(idx, dtype=np.int64)
     if m >= len(idx):
@@ -146,7 +150,7 @@ def _coloring(dataset, rnd, color_by: str) -> Coloring:
     return value_coloring(rnd.extras[color_by], color_by)
 
 
-def check_coords(coords, n_pool: int):
+def check_coords(coords: Any, n_pool: int) -> Any:
     """``coords`` checked: one finite 2-D point per pool sample. A :class:`alviz.projection.Projection`
     is returned as it is (it keeps its ``transform``), anything else as a float64 array."""
     from ..projection import Projection
