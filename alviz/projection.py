@@ -34,13 +34,17 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from ._cache import cache_dir, content_key, read_entry, read_npy, write_entry, write_npy
 from ._validation import check_features, check_int, check_number
+
+if TYPE_CHECKING:
+    from .datasets import Dataset
 
 __all__ = [
     "Projection",
@@ -199,7 +203,14 @@ class Projection(NDArrayOperatorsMixin):
         return knn_place(self._features, self._coords, N, k=k, metric=metric, index=self._nn)
 
 
-def knn_place(fitted, layout, new, k: int = 15, metric: str = "euclidean", index=None) -> np.ndarray:
+def knn_place(
+    fitted: npt.ArrayLike,
+    layout: npt.ArrayLike,
+    new: npt.ArrayLike,
+    k: int = 15,
+    metric: str = "euclidean",
+    index: Any = None,
+) -> np.ndarray:
     """Place ``new`` samples in ``layout`` (the 2-D positions of ``fitted``) by their k nearest neighbours.
 
     For each new sample with neighbour distances d_1 <= ... <= d_k, the weights
@@ -368,12 +379,12 @@ def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None):
 
 
 def fit(
-    features,
+    features: npt.ArrayLike,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
     metric: str = DEFAULTS["metric"],
-    init=None,
+    init: Optional[npt.ArrayLike] = None,
 ) -> Projection:
     """A 2-D UMAP of ``features``, cached on disk: the second call with the same input is a file read.
 
@@ -405,7 +416,7 @@ def fit(
     return Projection(coords, F, kind="umap", params=params)
 
 
-def pca(features, space: str = "the features it was fitted on") -> Projection:
+def pca(features: npt.ArrayLike, space: str = "the features it was fitted on") -> Projection:
     """A quick provisional picture: the first two principal components of ``features`` (no cache, < 1 s).
 
     Used while a UMAP is being fitted; its ``transform`` is the same linear map. ``space`` names what
@@ -426,8 +437,8 @@ def pca(features, space: str = "the features it was fitted on") -> Projection:
 
 
 def transform(
-    features_new,
-    fitted_on,
+    features_new: npt.ArrayLike,
+    fitted_on: npt.ArrayLike,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
@@ -453,7 +464,7 @@ def transform(
     return fit(F, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric).transform(N)
 
 
-def provenance(coords) -> Optional[dict]:
+def provenance(coords: Any) -> Optional[dict]:
     """Where a picture made by :func:`fit` came from: ``{"features_key", "seed", "n_neighbors", ...}``, or None.
 
     ``features_key`` is :func:`alviz._cache.content_key` of the fitted features
@@ -473,7 +484,7 @@ def provenance(coords) -> Optional[dict]:
 
 # ----------------------------------------------------------------------------- the views
 def reference(
-    dataset,
+    dataset: Dataset,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
@@ -495,7 +506,7 @@ def reference(
     return p
 
 
-def reference_features(dataset) -> tuple:
+def reference_features(dataset: Dataset) -> tuple:
     """(features (n_pool, d), what they are, in words): what the reference picture is a UMAP of.
 
     The dataset's own features when it has them (``Dataset.features``, from
@@ -516,7 +527,7 @@ def reference_features(dataset) -> tuple:
 
 
 def cached_reference(
-    dataset,
+    dataset: Dataset,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
@@ -534,7 +545,7 @@ def cached_reference(
     return Projection(coords, F, kind="umap", params=params, space=space)
 
 
-def place_inputs(dataset, coords, X_new) -> np.ndarray:
+def place_inputs(dataset: Dataset, coords: npt.ArrayLike, X_new: npt.ArrayLike) -> np.ndarray:
     """Where new inputs (same shape as the pool's samples) land in the picture ``coords`` of ``dataset``.
 
     Works for the pictures that are a projection of the inputs: the 2-D input
@@ -571,7 +582,7 @@ def place_inputs(dataset, coords, X_new) -> np.ndarray:
     )
 
 
-def procrustes_align(Y, ref) -> np.ndarray:
+def procrustes_align(Y: npt.ArrayLike, ref: npt.ArrayLike) -> np.ndarray:
     """Y moved onto ``ref`` by the similarity transform (rotation or reflection, uniform scale,
     shift) that minimises the summed squared distance between matching rows.
 
@@ -608,7 +619,7 @@ def _round_features(session, rnd) -> np.ndarray:
 
 
 def aligned(
-    session,
+    session: Any,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
@@ -690,7 +701,7 @@ def _aligned_umap(feats: list, params: dict) -> list:
 
 
 def strategy_space(
-    rnd,
+    rnd: Any,
     seed: int = 0,
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
