@@ -14,7 +14,13 @@ from __future__ import annotations
 import datetime
 import html
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .experiment import Experiment
+    from .projection import Projection
 
 __all__ = ["write_html", "build_html", "build_experiment_html", "MAX_WEBGL"]
 
@@ -79,7 +85,7 @@ def _fmt_interval(mean: float, low: float, high: float) -> str:
     return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def build_experiment_html(exp, title: Optional[str] = None) -> str:
+def build_experiment_html(exp: Experiment, title: Optional[str] = None) -> str:
     """The report of an :class:`alviz.experiment.Experiment` as one HTML string: the summary table
     (means and 95% Student-t intervals over seeds, paired differences to ``random``), the learning
     curves with their bands, the paired differences to ``random`` over rounds and the win matrix."""
@@ -138,8 +144,8 @@ def build_experiment_html(exp, title: Optional[str] = None) -> str:
 
 
 def build_html(
-    sessions,
-    coords=None,
+    sessions: Any,
+    coords: np.ndarray | Projection | None = None,
     title: Optional[str] = None,
     seed: int = 0,
     max_points: Optional[int] = 20000,
@@ -224,9 +230,9 @@ def build_html(
 
 
 def write_html(
-    sessions,
-    path,
-    coords=None,
+    sessions: Any,
+    path: str | Path,
+    coords: np.ndarray | Projection | None = None,
     title: Optional[str] = None,
     seed: int = 0,
     max_points: Optional[int] = 20000,
