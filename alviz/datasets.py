@@ -13,9 +13,10 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ._cache import pool_key
 from ._validation import check_features, check_labels
@@ -290,7 +291,9 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
+def encode_labels(
+    y: Any, y_test: Any = None, class_names: Optional[Sequence[str]] = None
+) -> tuple[np.ndarray, Optional[np.ndarray], Optional[list[str]], dict]:
     """Labels as people have them (any ints, strings, bools, a pandas categorical) as class indices 0..C-1.
 
     The rule: integer labels whose smallest value is 0 are kept as class indices (C is the largest
@@ -379,7 +382,7 @@ def encode_labels(y, y_test=None, class_names: Optional[Sequence[str]] = None):
     return y_codes, yt_codes, (names if names is not None else [str(o) for o in original]), enc
 
 
-def read_layout(X, layout: str = "auto", name: str = "X") -> np.ndarray:
+def read_layout(X: npt.ArrayLike, layout: str = "auto", name: str = "X") -> np.ndarray:
     """``X`` as alviz holds it: vectors (n, d) or image tensors (n, C, H, W).
 
     The rule under ``layout="auto"``: a 2-D array is vectors; a 3-D array (n, H, W) is grey images;
@@ -472,17 +475,17 @@ def _standardise(X: np.ndarray, X_test: np.ndarray, scale) -> tuple:
 
 
 def from_arrays(
-    X,
-    y,
-    X_test=None,
-    y_test=None,
+    X: npt.ArrayLike,
+    y: Any,
+    X_test: Optional[npt.ArrayLike] = None,
+    y_test: Any = None,
     class_names: Optional[Sequence[str]] = None,
-    images=None,
+    images: Optional[npt.ArrayLike] = None,
     name: str = "arrays",
     test_size: float = 0.25,
     seed: int = 0,
     *,
-    features=None,
+    features: Optional[npt.ArrayLike] = None,
     layout: str = "auto",
     scale: Optional[str] = "auto",
 ) -> Dataset:
@@ -628,7 +631,7 @@ def _load_cifar10(root: Path, train: bool):
 
 def from_torchvision(
     name: str,
-    root="~/.cache/alviz/torchvision",
+    root: str | os.PathLike = "~/.cache/alviz/torchvision",
     download: bool = False,
     subset: Optional[int] = 5000,
     test_subset: Optional[int] = 2000,
