@@ -19,9 +19,10 @@ float dtype is kept (float64 for exact tests, float32 for models).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import numpy as np
+import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
@@ -91,7 +92,7 @@ def _as_input(x, device=None) -> torch.Tensor:
     return t
 
 
-def class_jacobian(logits_fn: LogitsFn, x: torch.Tensor):
+def class_jacobian(logits_fn: LogitsFn, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits (m, C) and their input Jacobian (m, C, *input_shape) at ``x``, batched.
 
     One forward pass and C backward passes of ``logits[:, c].sum()``: in eval
@@ -121,7 +122,13 @@ def _ce_gradient(logits_fn: LogitsFn, x: torch.Tensor, labels: Optional[torch.Te
     return logits.detach(), grad
 
 
-def input_gradients(logits_fn: LogitsFn, x, labels, batch_size: Optional[int] = None, device=None) -> np.ndarray:
+def input_gradients(
+    logits_fn: LogitsFn,
+    x: npt.ArrayLike | torch.Tensor,
+    labels: npt.ArrayLike,
+    batch_size: Optional[int] = None,
+    device: torch.device | str | None = None,
+) -> np.ndarray:
     """∇ₓ CE(f(x_i), labels_i) for every sample (n, *input_shape), batched.
 
     Each row equals the gradient of that sample's own loss alone (eval mode:
@@ -137,7 +144,11 @@ def input_gradients(logits_fn: LogitsFn, x, labels, batch_size: Optional[int] = 
 
 
 def input_gradient_norms(
-    logits_fn: LogitsFn, x, label: str = "predicted", batch_size: Optional[int] = None, device=None
+    logits_fn: LogitsFn,
+    x: npt.ArrayLike | torch.Tensor,
+    label: str = "predicted",
+    batch_size: Optional[int] = None,
+    device: torch.device | str | None = None,
 ) -> np.ndarray:
     """(n,) input-gradient norm of the cross-entropy, batched.
 
@@ -179,7 +190,9 @@ def _chunks(x: torch.Tensor, n_classes: int, batch_size: Optional[int]):
 
 
 # ============================================================================ step rules
-def deepfool_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor):
+def deepfool_step(
+    logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One DeepFool step for a batch, at the current points ``x`` (m, *input_shape).
 
     With f'_k = f_k(x) − f_{k0}(x) and w'_k = ∇f_k(x) − ∇f_{k0}(x), both
@@ -211,7 +224,9 @@ def deepfool_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor):
     return logits, step.reshape(x.shape), stuck
 
 
-def bim_step(logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor, eps: float = 0.05):
+def bim_step(
+    logits_fn: LogitsFn, x: torch.Tensor, k0: torch.Tensor, eps: float = 0.05
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One BIM (iterative FGSM) step: ε · sign(∇ₓ CE(f(x), ŷ)) at the current points.
 
     Returns logits (m, C) at ``x``, the step (m, *input_shape) and a (m,) bool
@@ -295,7 +310,12 @@ def _attack(
 
 
 def deepfool(
-    logits_fn: LogitsFn, x, max_iter: int = 50, overshoot: float = 0.02, batch_size: Optional[int] = None, device=None
+    logits_fn: LogitsFn,
+    x: npt.ArrayLike | torch.Tensor,
+    max_iter: int = 50,
+    overshoot: float = 0.02,
+    batch_size: Optional[int] = None,
+    device: torch.device | str | None = None,
 ) -> AttackResult:
     """Batched multi-class DeepFool: the smallest perturbation that flips each prediction.
 
@@ -336,7 +356,12 @@ def deepfool(
 
 
 def bim(
-    logits_fn: LogitsFn, x, eps: float = 0.05, max_iter: int = 100, batch_size: Optional[int] = None, device=None
+    logits_fn: LogitsFn,
+    x: npt.ArrayLike | torch.Tensor,
+    eps: float = 0.05,
+    max_iter: int = 100,
+    batch_size: Optional[int] = None,
+    device: torch.device | str | None = None,
 ) -> AttackResult:
     """Batched basic iterative method: η ← η + ε·sign(∇ₓ CE(f(x + η), ŷ)) until ŷ flips.
 
@@ -358,7 +383,9 @@ def bim(
     return _attack(logits_fn, x, step, max_iter, batch_size=batch_size, device=device)
 
 
-def per_sample(attack: Callable[..., AttackResult], logits_fn: LogitsFn, x, **params) -> AttackResult:
+def per_sample(
+    attack: Callable[..., AttackResult], logits_fn: LogitsFn, x: npt.ArrayLike | torch.Tensor, **params: Any
+) -> AttackResult:
     """Run ``attack`` one sample at a time (the slow reference for tests and benchmarks).
 
     Same step rule, same loop, batch of one: any difference from the batched
