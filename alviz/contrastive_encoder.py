@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -40,7 +41,7 @@ __all__ = [
 
 
 # ============================================================================ contrastive
-def nt_xent(z1, z2, temperature: float = 0.5):
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
     """SimCLR's NT-Xent loss of two views (B, p), (B, p): row i of z1 and row i of z2 are a positive pair.
 
     Each of the 2B views is classified among the other 2B − 1 by cosine
@@ -56,8 +57,13 @@ def nt_xent(z1, z2, temperature: float = 0.5):
 
 
 def augment_vectors(
-    x, mean, std, noise: float = 0.2, feature_dropout: float = 0.2, generator: Optional[torch.Generator] = None
-):
+    x: torch.Tensor,
+    mean: torch.Tensor,
+    std: torch.Tensor,
+    noise: float = 0.2,
+    feature_dropout: float = 0.2,
+    generator: Optional[torch.Generator] = None,
+) -> torch.Tensor:
     """A random view of feature vectors (B, d): Gaussian noise of ``noise``·std per feature, and each
     feature replaced by its pool mean with probability ``feature_dropout``.
 
@@ -73,12 +79,12 @@ def augment_vectors(
 
 
 def augment_images(
-    x,
+    x: torch.Tensor,
     max_shift: float = 0.125,
     max_rotation: float = 15.0,
     noise: float = 0.05,
     generator: Optional[torch.Generator] = None,
-):
+) -> torch.Tensor:
     """A random view of images (B, C, H, W): a shift of up to ``max_shift`` of the side, a rotation of up to
     ``max_rotation`` degrees (one affine resampling, zeros outside), plus Gaussian noise of std ``noise``.
     The random draws come from ``generator`` on the CPU whatever ``x``'s device (same views on CPU and GPU)."""
@@ -191,7 +197,7 @@ def _train_contrastive(X: np.ndarray, seed: int, cfg: dict, progress: bool, devi
 
 
 def fit_contrastive(
-    X,
+    X: npt.ArrayLike,
     seed: int = 0,
     *,
     epochs: float = 100,
@@ -207,7 +213,7 @@ def fit_contrastive(
     max_rotation: float = 15.0,
     progress: bool = False,
     cache: bool = True,
-    device="cpu",
+    device: torch.device | str = "cpu",
 ) -> ContrastiveFit:
     """Train a SimCLR-style encoder on the pool once; later calls load it from the disk cache.
 
@@ -291,7 +297,7 @@ def fit_contrastive(
     return ContrastiveFit(stored["embedding"], net, stored["loss"], stored["config"])
 
 
-def contrastive_embedding(X, seed: int = 0, **params) -> np.ndarray:
+def contrastive_embedding(X: npt.ArrayLike, seed: int = 0, **params: Any) -> np.ndarray:
     """(n, rep_dim) float32 L2-normalised contrastive embedding of ``X``, trained once and cached on disk.
 
     A shortcut for ``fit_contrastive(X, seed, **params).embedding``; see :func:`fit_contrastive`.
