@@ -24,9 +24,10 @@ The metric helpers take a Session and return one number per round.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ._validation import as_generator, check_int, check_number
 from .datasets import Dataset
@@ -237,13 +238,13 @@ def _meta(session, key: str, given):
     return arr
 
 
-def outlier_pick_rate(session, is_outlier=None) -> np.ndarray:
+def outlier_pick_rate(session: Any, is_outlier: Optional[npt.ArrayLike] = None) -> np.ndarray:
     """(rounds,) float: the share of each round's picks that are outliers (``meta["is_outlier"]``)."""
     mask = _meta(session, "is_outlier", is_outlier).astype(bool)
     return np.array([mask[r.selected].mean() if len(r.selected) else np.nan for r in session.rounds])
 
 
-def duplicate_picks(session, origin=None) -> np.ndarray:
+def duplicate_picks(session: Any, origin: Optional[npt.ArrayLike] = None) -> np.ndarray:
     """(rounds,) int: picks per round that repeat a near-duplicate group already picked that round.
 
     0 means the round took at most one copy of every group (``meta["origin"]``).
@@ -252,7 +253,7 @@ def duplicate_picks(session, origin=None) -> np.ndarray:
     return np.array([len(r.selected) - np.unique(org[r.selected]).size for r in session.rounds], dtype=np.int64)
 
 
-def classes_discovered(session) -> np.ndarray:
+def classes_discovered(session: Any) -> np.ndarray:
     """(rounds,) int: how many classes (true labels) the labeled set covers after each round."""
     y = session.dataset.y
     return np.array(
@@ -260,6 +261,6 @@ def classes_discovered(session) -> np.ndarray:
     )
 
 
-def label_accuracy(session) -> np.ndarray:
+def label_accuracy(session: Any) -> np.ndarray:
     """(rounds,) float: the share of each round's given labels that agree with the dataset's."""
     return np.array([r.metrics.get("label_accuracy", np.nan) for r in session.rounds], dtype=np.float64)
