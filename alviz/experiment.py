@@ -34,7 +34,7 @@ from ._validation import check_bool, check_int
 from .comparison import Comparison
 from .metrics import area_under_curve, interval, seeds_needed
 from .datasets import Dataset
-from .oracles import Simulated
+from .oracles import Oracle, Simulated
 from .session import Session
 
 __all__ = ["Experiment", "experiment", "interval", "seeds_needed", "RESULT_COLUMNS", "DEFAULT_SEEDS"]
@@ -244,13 +244,13 @@ def _seed_list(seeds) -> list:
 def experiment(
     dataset: Dataset,
     strategies: Sequence,
-    seeds=range(DEFAULT_SEEDS),
+    seeds: int | Sequence[int] = range(DEFAULT_SEEDS),
     rounds: int = 5,
     budget: int = 10,
-    initial=20,
-    model=None,
+    initial: int | Sequence[int] | np.ndarray = 20,
+    model: Any = None,
     n_jobs: int = 1,
-    oracle=None,
+    oracle: Oracle | str | None = None,
     progress: bool = False,
     keep_sessions: bool = True,
 ) -> Experiment:
