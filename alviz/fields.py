@@ -10,8 +10,13 @@ draw it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from ._validation import RandomLike
 
 __all__ = ["Field", "grid", "compute", "NoPointwiseScore"]
 
@@ -51,7 +56,7 @@ class NoPointwiseScore(ValueError):
     for the pool, such as the dataset's own features); a field then draws the model alone."""
 
 
-def grid(X, resolution: int = 100, margin: float = 0.1):
+def grid(X: npt.ArrayLike, resolution: int = 100, margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) grid coordinates over the bounding box of 2-D points ``X``, widened by ``margin`` of its size."""
     X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     if X.shape[1] != 2:
@@ -62,7 +67,9 @@ def grid(X, resolution: int = 100, margin: float = 0.1):
     return np.linspace(lo[0], hi[0], int(resolution)), np.linspace(lo[1], hi[1], int(resolution))
 
 
-def compute(strategy, ctx, X, rng=None, resolution: int = 100, margin: float = 0.1) -> Field:
+def compute(
+    strategy: Any, ctx: Any, X: npt.ArrayLike, rng: RandomLike = None, resolution: int = 100, margin: float = 0.1
+) -> Field:
     """A round's :class:`Field`: its model and its strategy's pointwise score on a grid over ``X``.
 
     Parameters
