@@ -144,7 +144,7 @@ class ContrastiveFit:
     loss: np.ndarray  # (steps,)
     config: dict = field(default_factory=dict)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
         """(m, rep_dim) L2-normalised representation of new samples of the same shape."""
         X = check_features(X, "X").astype(np.float32, copy=False)
         self.encoder.eval()

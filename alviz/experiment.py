@@ -26,7 +26,7 @@ import copy
 import sys
 import types
 from contextlib import contextmanager
-from typing import Any, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from .metrics import area_under_curve, interval, seeds_needed
 from .datasets import Dataset
 from .oracles import Oracle, Simulated
 from .session import Session
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Experiment", "experiment", "interval", "seeds_needed", "RESULT_COLUMNS", "DEFAULT_SEEDS"]
 
@@ -110,8 +113,13 @@ class Experiment:
     """
 
     def __init__(
-        self, results, sessions: Dict[tuple, Session], strategies: Sequence[str], seeds: Sequence[int], dataset: Dataset
-    ):
+        self,
+        results: pd.DataFrame,
+        sessions: Dict[tuple, Session],
+        strategies: Sequence[str],
+        seeds: Sequence[int],
+        dataset: Dataset,
+    ) -> None:
         self.results = results
         self.sessions = sessions
         self.strategies = list(strategies)
@@ -132,7 +140,7 @@ class Experiment:
             raise ValueError("this experiment kept no sessions (keep_sessions=False); re-run it to keep them")
         return Comparison({name: self.sessions[(name, seed)] for name in self.strategies})
 
-    def aulc(self):
+    def aulc(self) -> pd.DataFrame:
         """A DataFrame indexed by (strategy, seed): ``aulc`` (``alviz.metrics.area_under_curve`` of the run)
         and ``final`` (the last round's accuracy)."""
         import pandas as pd
@@ -152,7 +160,7 @@ class Experiment:
             ["strategy", "seed"]
         )
 
-    def summary(self, confidence: float = 0.95, baseline: Optional[str] = "random"):
+    def summary(self, confidence: float = 0.95, baseline: Optional[str] = "random") -> pd.DataFrame:
         """A DataFrame indexed by strategy: the mean over seeds and a Student-t interval.
 
         Columns: ``n_seeds``; ``aulc_mean``, ``aulc_low``, ``aulc_high`` (area under the
@@ -192,7 +200,7 @@ class Experiment:
             recs.append(rec)
         return pd.DataFrame.from_records(recs).set_index("strategy")
 
-    def win_fractions(self):
+    def win_fractions(self) -> pd.DataFrame:
         """A DataFrame (strategy × strategy): the fraction of seeds where the row's AULC beats the
         column's (ties count half; NaN on the diagonal)."""
         import pandas as pd

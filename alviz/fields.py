@@ -10,7 +10,7 @@ draw it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ class Field:
         return np.column_stack([xx.ravel(), yy.ravel()])
 
     @property
-    def predicted(self):
+    def predicted(self) -> Optional[np.ndarray]:
         """(gy, gx) int, the predicted class at each grid point (None without a model)."""
         return None if self.proba is None else np.asarray(self.proba).argmax(axis=-1)
 

@@ -94,12 +94,12 @@ class Projection(NDArrayOperatorsMixin):
 
     def __init__(
         self,
-        coords,
-        features=None,
+        coords: npt.ArrayLike,
+        features: Optional[npt.ArrayLike] = None,
         kind: str = "umap",
         params: Optional[dict] = None,
         space: str = "the features it was fitted on",
-    ):
+    ) -> None:
         c = np.array(coords, dtype=np.float32)
         if c.ndim != 2 or c.shape[1] != 2:
             raise ValueError(f"a projection is one 2-D point per sample, (n, 2); got shape {c.shape}")
@@ -141,7 +141,7 @@ class Projection(NDArrayOperatorsMixin):
         return self._coords.shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self._coords.dtype
 
     @property
@@ -158,7 +158,7 @@ class Projection(NDArrayOperatorsMixin):
         return f"Projection(kind={self.kind!r}, n={len(self)}, params={self.params})"
 
     # ---- placing new samples
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
         """Where new samples land in this picture, (m, 2) float32.
 
         ``X`` lives in :attr:`space` (for :func:`reference`: the dataset's
