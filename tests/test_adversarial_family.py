@@ -112,13 +112,19 @@ def test_sraal_relabeled_targets_are_the_indicator_on_unlabeled_samples(toy, mon
     ctx = make_context(toy, n_labeled=40, seed=0, model=alviz.models.MLP(hidden=(16,), steps=60))
     res = get("sraal", **FAST["sraal"]).query(ctx, 5, rng=0)
     p = ctx.proba
-    by_hand = p.var(axis=1) / ((1 / p.shape[1]) * (1 - 1 / p.shape[1]))  # Var(p) / Var(one-hot)
+    c, m = p.shape[1], p.max(axis=1)
+    flattest = np.column_stack([m] + [(1 - m) / (c - 1)] * (c - 1))  # same max, the rest spread evenly
+    by_hand = flattest.var(axis=1) / p.var(axis=1) * m  # (minVar / Var) * max p
     unl = ctx.candidates
-    np.testing.assert_allclose(seen["unlabeled_targets"][unl], by_hand[unl])
-    np.testing.assert_allclose(res.extras["relabeled_state"][unl], by_hand[unl])
+    np.testing.assert_allclose(seen["unlabeled_targets"][unl], by_hand[unl], rtol=1e-5)  # float32 targets
+    np.testing.assert_allclose(res.extras["relabeled_state"][unl], by_hand[unl], rtol=1e-5)
     assert np.all(res.extras["relabeled_state"][ctx.labeled_mask] == 1.0)
     np.testing.assert_array_equal(seen["labels"][ctx.labeled_mask], toy.y[ctx.labeled_mask])  # the target learner
-    assert uncertainty_indicator(np.array([[0.5, 0.5], [1.0, 0.0]])).tolist() == [0.0, 1.0]
+    two = uncertainty_indicator(np.array([[0.5, 0.5], [1.0, 0.0], [0.25, 0.75]]))
+    np.testing.assert_allclose(two, [0.5, 1.0, 0.75])  # two classes: the flattest vector is p itself, the state max p
+    spread = uncertainty_indicator(np.array([[0.6, 0.4, 0.0], [0.6, 0.2, 0.2], [1 / 3, 1 / 3, 1 / 3]]))
+    # [0.6, 0.4, 0]: Var = 1.68/27 against the flattest [0.6, 0.2, 0.2]'s 0.96/27, so 0.6 * 4/7
+    np.testing.assert_allclose(spread, [0.6 * 4 / 7, 0.6, 1 / 3])  # the uniform prediction: its max, 1/C
 
 
 def test_the_state_discriminator_learns_the_relabeled_states():

@@ -19,26 +19,39 @@ __all__ = ["SRAAL", "uncertainty_indicator"]
 
 
 def uncertainty_indicator(proba: np.ndarray) -> np.ndarray:
-    """SRAAL's relabeled state of each row of ``proba`` (n, C): Var(p) / Var(e_1), in [0, 1].
+    """SRAAL's relabeled state of each row of ``proba`` (n, C): (minVar / Var) · max p, in [0, 1].
 
-    Var is the variance of the C probabilities; Var(e_1) = (1/C)(1 − 1/C) is
-    that of a one-hot prediction, the largest any prediction has. A sure
-    prediction gets a state near 1 (near "labeled"), the uniform one 0 (a fully
-    unlabeled state), so the discriminator keeps the uncertain samples on the
-    unlabeled side.
+    Var is the variance of the C probabilities (the biased one, over the C
+    entries); minVar is the variance of the flattest prediction with the same
+    largest probability m = max p, whose other C − 1 entries are all
+    (1 − m)/(C − 1), so minVar ≤ Var and the ratio lies in [0, 1]. The state is
+    that ratio times m: a sure one-hot prediction gets 1 (near "labeled"); a
+    prediction whose mass is spread over several classes gets a low state, so
+    the discriminator keeps it on the unlabeled side. This is the form of the
+    public SRAAL implementation's online uncertainty indicator (its
+    uncertainty is 1 − state, and the unlabeled target is 1 − uncertainty).
+    The uniform prediction, where both variances are 0, gets its m = 1/C.
 
     Parameters
     ----------
-    proba : (n, C) array of probabilities, C >= 2.
+    proba : numpy.ndarray
+        (n, C) probabilities, C >= 2.
 
     Returns
     -------
-    (n,) float64 in [0, 1]
+    numpy.ndarray
+        (n,) float64 states in [0, 1].
     """
     p = np.asarray(proba, dtype=np.float64)
     c = p.shape[1]
-    top = (1.0 / c) * (1.0 - 1.0 / c)
-    return np.clip(p.var(axis=1) / top, 0.0, 1.0) if top > 0 else np.zeros(len(p))
+    m = p.max(axis=1)
+    var = p.var(axis=1)
+    rest = (1.0 - m) / (c - 1)
+    min_var = ((1.0 / c - m) ** 2 + (c - 1) * (1.0 / c - rest) ** 2) / c
+    ratio = np.ones_like(m)
+    flat = var > 1e-12
+    ratio[flat] = np.clip(min_var[flat] / var[flat], 0.0, 1.0)
+    return ratio * m
 
 
 @register
@@ -59,7 +72,7 @@ class SRAAL(Strategy):
 
     Departures (see docs/strategies.md): the indicator is read from the round's
     task model (the Session trains it; the paper's indicator is the task model
-    of the cycle too) and its form is the variance ratio above; the networks
+    of the cycle too) and its form is the public implementation's (minVar/Var)·max p; the networks
     are VAAL's (:func:`alviz.vaal_networks.make_vae`, :class:`alviz.vaal_networks.Discriminator`)
     with a linear target learner on μ; one generator step per discriminator
     step; the initial k-center runs on the inputs.

@@ -110,9 +110,10 @@ single
 #
 # - **SRAAL** (Zhang et al., CVPR 2020) *relabels the state* of each unlabeled
 #   sample: instead of VAAL's 0, the discriminator's target is an uncertainty
-#   indicator of the task model's prediction (here Var(p) / Var(one-hot): near
-#   1 for a sure prediction, 0 for a uniform one), so the samples the model is
-#   unsure about stay on the unlabeled side. Its VAE also learns the labels.
+#   indicator of the task model's prediction (max p, scaled down by how far p
+#   is from the flattest prediction with that max: 1 for a sure prediction,
+#   lower as the mass spreads over several classes), so the samples the model
+#   is unsure about stay on the unlabeled side. Its VAE also learns the labels.
 # - **TA-VAAL** (Kim et al., CVPR 2021) makes VAAL *task-aware*: Learning
 #   Loss's module predicts each sample's loss r(x) from the task model, and
 #   both the VAE's decoder and the discriminator get r as an extra input.
@@ -167,23 +168,23 @@ alviz.plot.compare_round(views, coords, r=0, overlay=True, cols=2)
 #
 # - The four networks agree on almost nothing: on the same start their ten
 #   picks did not share a single sample in our run. SRAAL's discriminator said
-#   "labeled" to nearly everyone (mean D 0.82 labeled, 0.82 unlabeled): the
+#   "labeled" to nearly everyone (mean D 0.86 labeled, 0.85 unlabeled): the
 #   first model is sure of most digits, so most relabeled states are high
-#   (mean 0.76) and D has little left to separate. WAAL's critic barely
+#   (mean 0.80) and D has little left to separate. WAAL's critic barely
 #   separates the sets on the model's embedding (0.61 vs 0.67), and its
 #   uncertainty term dwarfs it (U ≈ 76 on average, 27 for its picks, against
 #   at most 10 from the critic): on these confident predictions WAAL is
 #   mostly an uncertainty sampler, and its picks were only 2s and 5s.
 # - On real MNIST digits, with 20–30 labels, the discriminator does learn:
 #   the printed means of D(μ) are far apart for labeled and unlabeled samples
-#   (0.80 vs 0.25 in our run), and the lowest-D picks sit at D ≈ 0.01.
+#   (0.73 vs 0.19 in our run), and the lowest-D picks sit below D = 0.01.
 #   On scikit-learn's 8×8 digits the same VAAL stayed stuck at D ≈ 0.5 (the
 #   "D stuck at 0.5" users report): 784 pixels of real handwriting give the
 #   VAE and D much more to tell the two sets apart by.
-# - A discriminator this sure is not automatically a good guide. Here both
-#   criteria helped (test accuracy 0.49 → 0.60 with the lowest-D picks, → 0.59
-#   with the confusion picks), but on the 4 000-digit pool the same start once
-#   went the other way: the lowest-D picks made the next model *worse*
+# - A discriminator this sure is not automatically a good guide. Here the
+#   lowest-D picks did not help (test accuracy 0.49 → 0.49) while the
+#   confusion picks did (0.49 → 0.57); on the 4 000-digit pool the same start
+#   once went further: the lowest-D picks made the next model *worse*
 #   (0.49 → 0.37) while the confusion picks helped (0.49 → 0.56). "Least like
 #   the labeled set" can mean a clump of unusual-looking digits from one area
 #   of the picture (look at the gallery and at where the picks fall). One run,
