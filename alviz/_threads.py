@@ -12,7 +12,14 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 import torch
 
-__all__ = ["threads_for", "yield_to_foreground", "background_work", "BACKGROUND_NICENESS", "BACKGROUND_SWITCH_INTERVAL"]
+__all__ = [
+    "threads_for",
+    "yield_to_foreground",
+    "background_work",
+    "BACKGROUND_NICENESS",
+    "BACKGROUND_SWITCH_INTERVAL",
+    "OWN_PROCESS_MIN_SAMPLES",
+]
 
 #: samples with at most this many values train on one torch thread (see threads_for)
 _ONE_THREAD_MAX_VALUES = 1024
@@ -78,6 +85,13 @@ def yield_to_foreground() -> dict:
         pass
     return done
 
+
+#: pools of at least this many samples get the explorer's reference UMAP fitted in a process of its own
+#: (``alviz.projection.reference(..., own_process=True)``): there ``import umap``, numba's compilation and the
+#: fit share neither the interpreter's lock nor a core with the round a person clicked for (measured in
+#: benchmarks/bench_load.py). A smaller pool's fit ends within a few seconds, about what starting a process
+#: and compiling umap's code in it costs, so it stays on a background thread here
+OWN_PROCESS_MIN_SAMPLES = 1000
 
 #: the interpreter's thread switch interval (seconds) while background work runs: a thread waiting for the
 #: GIL (the round, after each torch op) gets it back within this, not Python's default 5 ms

@@ -41,6 +41,7 @@ import numpy.typing as npt
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from ._cache import cache_dir, content_key, read_entry, read_npy, write_entry, write_npy
+from ._umap_fit import umap_layout, umap_layout_in_process
 from ._validation import check_features, check_int, check_number
 
 if TYPE_CHECKING:
@@ -326,39 +327,32 @@ def _record(coords: np.ndarray, info: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- fit / transform
-def _run_umap(F: np.ndarray, params: dict, init: Optional[np.ndarray]) -> np.ndarray:
-    import umap  # heavy: numba compiles on first import
-
+def _run_umap(F: np.ndarray, params: dict, init: Optional[np.ndarray], own_process: bool = False) -> np.ndarray:
     n = len(F)
     if params["n_neighbors"] >= n:
         raise ValueError(
             f"n_neighbors={params['n_neighbors']} needs more samples than that, got {n}; "
             f"pass n_neighbors={max(2, n - 1)} or fewer"
         )
-    model = umap.UMAP(
-        n_components=2,
-        n_neighbors=params["n_neighbors"],
-        min_dist=params["min_dist"],
-        metric=params["metric"],
-        random_state=params["seed"],
-        n_jobs=1,
-        init="spectral" if init is None else init,
-        learning_rate=1.0 if init is None else _WARM_LEARNING_RATE,
-        n_epochs=None if init is None else _WARM_EPOCHS,
-    )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-        coords = model.fit_transform(F)
-    return np.asarray(coords, dtype=np.float32)
+    if init is None and own_process:
+        from ._threads import BACKGROUND_NICENESS
+
+        try:
+            return umap_layout_in_process(F, params, niceness=BACKGROUND_NICENESS)
+        except OSError:  # no child process here (a sandbox without fork/exec): fit in this one
+            pass
+    if init is None:
+        return umap_layout(F, params)
+    return umap_layout(F, params, init, learning_rate=_WARM_LEARNING_RATE, n_epochs=_WARM_EPOCHS)
 
 
-def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None):
+def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None, own_process: bool = False):
     key = _fit_key(F, params, init)
     d = cache_dir(_SUB)
     coords_path = d / f"{key}.npy"
     coords = _load_npy(coords_path, (len(F), 2))
     if coords is None:
-        coords = _run_umap(F, params, init)
+        coords = _run_umap(F, params, init, own_process)
         _save_npy(coords_path, coords)
         write_entry(
             d / f"{key}.json",
@@ -385,6 +379,7 @@ def fit(
     min_dist: float = DEFAULTS["min_dist"],
     metric: str = DEFAULTS["metric"],
     init: Optional[npt.ArrayLike] = None,
+    own_process: bool = False,
 ) -> Projection:
     """A 2-D UMAP of ``features``, cached on disk: the second call with the same input is a file read.
 
@@ -396,6 +391,11 @@ def fit(
     init : (n, 2) array, optional
         A starting layout (warm start, optimised with a gentler step size so that an
         unchanged input keeps its layout); default UMAP's spectral initialisation.
+    own_process : bool
+        Fit (a spectral start only) in a fresh Python process at a lower priority
+        (:func:`alviz._umap_fit.umap_layout_in_process`), the same picture as a fit here: the
+        explorers' background fits use it so that a round run meanwhile keeps the interpreter
+        and a core to itself. Falls back to fitting here when no process can be started.
 
     Returns
     -------
@@ -412,7 +412,7 @@ def fit(
         init = np.ascontiguousarray(check_features(init, "init"), dtype=np.float32)
         if init.shape != (len(F), 2):
             raise ValueError(f"init has shape {init.shape}; a warm start needs one 2-D point per sample ({len(F)}, 2)")
-    coords, _ = _fit(F, params, init)
+    coords, _ = _fit(F, params, init, own_process=bool(own_process))
     return Projection(coords, F, kind="umap", params=params)
 
 
@@ -489,6 +489,7 @@ def reference(
     n_neighbors: int = DEFAULTS["n_neighbors"],
     min_dist: float = DEFAULTS["min_dist"],
     metric: str = DEFAULTS["metric"],
+    own_process: bool = False,
 ) -> Projection:
     """The fixed reference view of a dataset, a :class:`Projection` (n_pool, 2) float32.
 
@@ -497,11 +498,12 @@ def reference(
     dataset's own features, ``Dataset.features``, when it has them: see
     :func:`reference_features`), fitted once and cached, whose ``transform``
     places new inputs (any shape that flattens to the width of what was fitted).
+    ``own_process=True`` fits in a separate process (see :func:`fit`), as the explorers do.
     """
     if getattr(dataset, "is_2d", False):
         return Projection(np.array(dataset.X, dtype=np.float32), None, kind="input", space="the 2-D inputs")
     F, space = reference_features(dataset)
-    p = fit(F, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric)
+    p = fit(F, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, own_process=own_process)
     p.space = space
     return p
 

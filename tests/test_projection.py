@@ -1,6 +1,7 @@
 """Projection tests: UMAP cached on disk, the reference view keeps neighbourhoods, aligned views are stable."""
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -272,3 +273,49 @@ def test_pca_is_a_quick_provisional_picture(digits):
     p = projection.pca(digits.flat())
     assert p.shape == (len(digits.X), 2) and p.kind == "pca"
     assert np.allclose(p.transform(digits.flat()[:5]), p[:5], atol=0.05 * np.ptp(np.asarray(p)))
+
+
+def test_a_fit_in_its_own_process_is_the_same_picture_at_a_lower_priority(blobs10):
+    """The explorers' background fit: a fresh process that imports no alviz (no torch), niced, same layout."""
+    from alviz import _umap_fit
+
+    X, _ = blobs10
+    params = {"seed": 3, "n_neighbors": 10, "min_dist": 0.5, "metric": "euclidean"}
+    seen = {}
+    there = _umap_fit.umap_layout_in_process(X, params, niceness=5, report=seen)
+    here = _umap_fit.umap_layout(X, params)
+    np.testing.assert_array_equal(there, here)
+    assert seen["alviz_imported"] is False and seen["torch_imported"] is False
+    if hasattr(os, "getpriority"):
+        assert seen["nice"] >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5)
+
+
+def test_fit_in_its_own_process_goes_through_the_cache_and_falls_back_to_fitting_here(blobs10, monkeypatch):
+    from alviz import _umap_fit
+
+    X, _ = blobs10
+    calls = []
+    real = _umap_fit.umap_layout_in_process
+    monkeypatch.setattr(projection, "umap_layout_in_process", lambda *a, **k: calls.append(1) or real(*a, **k))
+    a = projection.fit(X, seed=4, n_neighbors=10, own_process=True)
+    assert calls == [1]
+    monkeypatch.setattr(projection, "_run_umap", _no_umap)
+    np.testing.assert_array_equal(projection.fit(X, seed=4, n_neighbors=10), a)  # one cache for both ways
+    monkeypatch.undo()
+
+    def no_process(*args, **kwargs):
+        raise OSError("fork is not allowed here")
+
+    monkeypatch.setattr(_umap_fit.subprocess, "Popen", no_process)
+    b = projection.fit(X, seed=5, n_neighbors=10, own_process=True)  # fitted in this process instead
+    monkeypatch.undo()
+    monkeypatch.setattr(projection, "_run_umap", _no_umap)
+    np.testing.assert_array_equal(projection.fit(X, seed=5, n_neighbors=10), b)
+
+
+def test_a_failed_fit_in_its_own_process_says_why(blobs10):
+    from alviz import _umap_fit
+
+    X, _ = blobs10
+    with pytest.raises(RuntimeError, match="its own process failed .exit code 1.: ValueError: metric is neither"):
+        _umap_fit.umap_layout_in_process(X, {"seed": 0, "n_neighbors": 10, "min_dist": 0.5, "metric": "no-such-metric"})

@@ -415,6 +415,30 @@ def test_the_explorer_opens_on_a_pca_and_swaps_in_the_umap_when_it_is_fitted(mon
     assert again.projection_state == "ready" and again.wait_for_projection(0)
 
 
+def test_a_big_pool_has_its_reference_fitted_in_a_process_of_its_own(monkeypatch):
+    """From OWN_PROCESS_MIN_SAMPLES samples on, the background fit runs in a fresh process (benchmarks/bench_load.py
+    measures why); a small pool's short fit stays on the background thread."""
+    from alviz._threads import OWN_PROCESS_MIN_SAMPLES
+
+    asked = []
+
+    def reference(dataset, seed=0, own_process=False, **kwargs):
+        asked.append((len(dataset.X), own_process))
+        return alviz.projection.pca(dataset.flat())
+
+    monkeypatch.setattr(alviz.projection, "reference", reference)
+    rng = np.random.default_rng(0)
+    for n in (90, OWN_PROCESS_MIN_SAMPLES):
+        y = np.arange(n) % 3
+        X = (rng.normal(scale=6.0, size=(3, 6))[y] + rng.normal(size=(n, 6))).astype(np.float32)
+        ds = alviz.datasets.from_arrays(X, y, X_test=X[:9], y_test=y[:9])
+        s = alviz.Session(ds, strategy="margin", model=_lr(), initial=9, budget=3, seed=0, field_resolution=None)
+        s.step()
+        ex = RoundExplorer(s)
+        assert ex.wait_for_projection(timeout=60) and ex.projection_state == "ready"
+    assert asked == [(90, False), (OWN_PROCESS_MIN_SAMPLES, True)]
+
+
 def test_a_failed_projection_fit_shows_its_error_and_keeps_the_pca(monkeypatch):
     ds, s = _tiny(12)
 

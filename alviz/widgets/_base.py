@@ -162,11 +162,14 @@ class Explorer(W.VBox):
                 lambda: None, self._on_reference_fitted, value=self.coords, state="given", name="the reference picture"
             )
         else:
+            from .._threads import OWN_PROCESS_MIN_SAMPLES
+
+            own_process = n_pool >= OWN_PROCESS_MIN_SAMPLES  # a fresh process to fit in: see alviz._threads
             cached = projection.cached_reference(dataset, seed=seed)
             if cached is not None:
                 self.coords = check_coords(cached, n_pool)
                 self.reference = PictureSource(
-                    lambda: projection.reference(dataset, seed=seed),
+                    lambda: projection.reference(dataset, seed=seed, own_process=own_process),
                     self._on_reference_fitted,
                     value=self.coords,
                     state="ready",
@@ -176,7 +179,7 @@ class Explorer(W.VBox):
             else:  # a provisional picture now, the UMAP when it is fitted
                 self.coords = check_coords(projection.pca(projection.reference_features(dataset)[0]), n_pool)
                 self.reference = PictureSource(
-                    lambda: projection.reference(dataset, seed=seed),
+                    lambda: projection.reference(dataset, seed=seed, own_process=own_process),
                     self._on_reference_fitted,
                     name="the reference picture",
                 )
