@@ -44,8 +44,9 @@ def load_dataset(
     if key in TOY:
         return datasets.make_toy(key, n=n, seed=seed)
     if key in TORCHVISION:
-        kw = {} if data_root is None else {"root": data_root}
-        return datasets.from_torchvision(TORCHVISION[key], download=download, subset=subset, seed=seed, **kw)
+        if data_root is None:  # from_torchvision's default root
+            return datasets.from_torchvision(TORCHVISION[key], download=download, subset=subset, seed=seed)
+        return datasets.from_torchvision(TORCHVISION[key], data_root, download=download, subset=subset, seed=seed)
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
 
 

@@ -291,7 +291,7 @@ def fit_contrastive(
     else:
         stored = compute()
     with torch.random.fork_rng(devices=[]):  # building layers draws init weights; load_state_dict replaces them
-        net = make_contrastive_encoder(X.shape[1:], cfg["rep_dim"], cfg["proj_dim"])
+        net = make_contrastive_encoder(X.shape[1:], int(cfg["rep_dim"]), int(cfg["proj_dim"]))
     net.load_state_dict({k: torch.as_tensor(v) for k, v in stored["state"].items()})
     net.to(dev).eval()
     return ContrastiveFit(stored["embedding"], net, stored["loss"], stored["config"])

@@ -13,7 +13,7 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -540,6 +540,7 @@ def from_arrays(
         imgs = None if imgs is None else imgs[tr]
         F = None if F is None else F[tr]
     else:
+        assert yt_codes is not None  # y_test is given with X_test (checked above)
         Xp, yp = X, y_codes
         Xt, yt = read_layout(X_test, layout, "X_test"), yt_codes
     Xp, Xt, scaling = _standardise(Xp, Xt, scale) if Xp.shape[1:] == Xt.shape[1:] else (Xp, Xt, None)
@@ -558,7 +559,12 @@ def from_arrays(
 
 
 # --------------------------------------------------------------------------- torchvision
-_TV = {
+class _TVSpec(TypedDict):
+    folder: str  # the dataset's folder under torchvision's root
+    classes: list[str]
+
+
+_TV: dict[str, _TVSpec] = {
     "MNIST": dict(folder="MNIST", classes=[str(i) for i in range(10)]),
     "FashionMNIST": dict(
         folder="FashionMNIST",

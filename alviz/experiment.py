@@ -185,10 +185,11 @@ class Experiment:
         base = per_run.loc[baseline, "aulc"] if baseline in self.strategies else None
         for name in self.strategies:
             runs = per_run.loc[name]
-            rec = {"strategy": name, "n_seeds": len(runs)}
+            rec: dict[str, Any] = {"strategy": name, "n_seeds": len(runs)}
             for col in ("aulc", "final"):
                 rec[f"{col}_mean"], rec[f"{col}_low"], rec[f"{col}_high"] = interval(runs[col], confidence)
             if base is not None:
+                assert baseline is not None  # base is found only for a baseline among the strategies
                 d = (runs["aulc"] - base.reindex(runs.index)).to_numpy()
                 rec["diff_mean"], rec["diff_low"], rec["diff_high"] = interval(d, confidence)
                 rec["wins"] = float(np.mean((d > 0) + 0.5 * (d == 0))) if d.size and name != baseline else float("nan")
@@ -302,7 +303,7 @@ def experiment(
         extra["oracle"] = oracle
 
     tasks = []
-    names = None
+    names: list[str] = []  # the strategies' run names, from the first seed's Comparison (seed_list is never empty)
     for seed in seed_list:
         # every run gets its own copy of a configured strategy: state never leaks between runs
         start = Comparison.start(

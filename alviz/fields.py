@@ -35,8 +35,8 @@ class Field:
 
     x: np.ndarray
     y: np.ndarray
-    proba: np.ndarray
-    score: np.ndarray
+    proba: Optional[np.ndarray]
+    score: Optional[np.ndarray]
     name: str
 
     @property
@@ -58,7 +58,8 @@ class NoPointwiseScore(ValueError):
 
 def grid(X: npt.ArrayLike, resolution: int = 100, margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) grid coordinates over the bounding box of 2-D points ``X``, widened by ``margin`` of its size."""
-    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    X = np.asarray(X, dtype=np.float64)
+    X = X.reshape(len(X), -1)
     if X.shape[1] != 2:
         raise ValueError(f"a field needs 2-D inputs, got {X.shape[1]} dimensions")
     lo, hi = X.min(axis=0), X.max(axis=0)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -69,8 +69,16 @@ _VERSION = "umap-v2"  # bump to invalidate every cached projection (v2: data-onl
 # a warm start keeps its layout when the data did not change only with gentle steps (UMAP's defaults: 1, 500)
 _WARM_LEARNING_RATE = 0.25
 _WARM_EPOCHS = 200
+
+
+class _UmapDefaults(TypedDict):
+    n_neighbors: int
+    min_dist: float
+    metric: str
+
+
 #: the UMAP parameters every view uses unless told otherwise (see the module docstring for why)
-DEFAULTS = {"n_neighbors": 15, "min_dist": 0.5, "metric": "euclidean"}
+DEFAULTS: _UmapDefaults = {"n_neighbors": 15, "min_dist": 0.5, "metric": "euclidean"}
 
 
 # ----------------------------------------------------------------------------- the Projection object
@@ -111,7 +119,7 @@ class Projection(NDArrayOperatorsMixin):
         self.kind = kind
         self.params = dict(params or {})
         self.space = space
-        self._linear = None
+        self._linear: Optional[tuple[np.ndarray, np.ndarray]] = None  # PCA's (mean, (d, 2) map)
         self._nn = None
 
     # ---- array behaviour

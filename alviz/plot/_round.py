@@ -115,7 +115,7 @@ def base_traces(view: View) -> tuple:
     # unlabeled: faint grey when colouring by class, else the value's colour
     u = view.unlabeled
     if by_class:
-        mu = dict(color=GREY)
+        mu: dict[str, Any] = dict(color=GREY)
     else:
         mu = _marker_for(view, u, showscale=not categorical, fallback=None)
         scale_shown = bool(mu.get("showscale"))
@@ -330,7 +330,7 @@ def base_layout(view: View) -> dict:
         mirror=input_space,
         constrain="domain",
     )
-    layout = dict(
+    layout: dict[str, Any] = dict(
         xaxis=dict(axis, range=xr, title=dict(text="x₁" if input_space else "")),
         yaxis=dict(axis, range=yr, title=dict(text="x₂" if input_space else "")),
         plot_bgcolor="white",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import numpy as np
 
@@ -66,11 +66,17 @@ class Strategy:
     requires: frozenset = frozenset()
     #: the fewest labeled classes it works from (with "labels" in ``requires``)
     min_classes: int = 1
-    #: what :meth:`score_points` returns, in a few words (the field's title)
-    field_name: str = ""
+    if TYPE_CHECKING:  # read-only to its users: a subclass sets a str or a property of its parameters
+
+        @property
+        def field_name(self) -> str: ...
+
+    else:
+        #: what :meth:`score_points` returns, in a few words (the field's title)
+        field_name = ""
     #: the finest field grid (points per axis) worth its cost, or None for no cap (an expensive
     #: pointwise score, such as EER's refits, sets one)
-    field_max_resolution = None
+    field_max_resolution: Optional[int] = None
 
     def _requires(self) -> frozenset:
         """What this configured instance needs: the class's ``requires``, which a subclass widens where a

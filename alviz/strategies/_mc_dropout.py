@@ -43,7 +43,7 @@ def dropout_samples(
     n_samples: int,
     rng: np.random.Generator,
     X: np.ndarray | None = None,
-    rows: np.ndarray | None = None,
+    rows: np.ndarray | slice | None = None,
 ) -> np.ndarray:
     """(T, m, C) probabilities of T consistent MC-dropout networks on ``X`` (default: the whole pool).
 

@@ -110,7 +110,7 @@ def unknown_strategy_message(name) -> str:
     )
 
 
-def _lookup(name: str) -> type:
+def _lookup(name: str) -> Any:  # a Strategy subclass, known here by its declared attributes only
     """The registered class of ``name``; an unknown name raises ``ValueError`` with the nearest one."""
     cls = _REGISTRY.get(name)
     if cls is None:

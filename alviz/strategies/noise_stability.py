@@ -34,7 +34,11 @@ def _noisy_copies(model, n_sampling: int, noise_scale: float, seeds):
 
 
 def noise_stability_features(
-    model, X: np.ndarray, seeds: Sequence[int], noise_scale: float = 1e-3, proba: Optional[np.ndarray] = None
+    model,
+    X: np.ndarray,
+    seeds: Sequence[int] | np.ndarray,
+    noise_scale: float = 1e-3,
+    proba: Optional[np.ndarray] = None,
 ) -> np.ndarray:
     """(n, K·C) the authors' feature: for each of K noisy copies (one per seed), (p_noisy − p) / ‖p‖.
 
