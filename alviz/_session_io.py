@@ -31,7 +31,9 @@ strategy asked the Session to train on) is a field of its own. Files written
 before that field existed kept ``augment_inputs`` in ``extras``; the reader moves
 it to the field (:func:`_upgrade_round`). A Round's ``strategy_picks`` and ``chosen_by`` (a round whose
 picks you gave, ``Session.step(picks=...)``) are fields too; a file from before them holds rounds the
-strategy chose, so the reader sets their ``strategy_picks`` to their picks.
+strategy chose, so the reader sets their ``strategy_picks`` to their picks. A Round's ``placed`` (the
+inputs its overlays draw, placed in pictures by ``Session.place_inputs``) is a field as well; rounds of a
+file from before it have none (on 2-D data the reader places them in the input plane, as a round now does).
 
 The format has its own version: a reader knows every version up to
 ``FORMAT_VERSION`` and refuses a newer file with "upgrade alviz". Files of the

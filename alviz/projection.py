@@ -57,6 +57,7 @@ __all__ = [
     "aligned",
     "strategy_space",
     "place_inputs",
+    "picture_key",
     "provenance",
     "procrustes_align",
     "pca",
@@ -590,6 +591,23 @@ def place_inputs(dataset: Dataset, coords: npt.ArrayLike, X_new: npt.ArrayLike) 
         min_dist=info["min_dist"],
         metric=info["metric"],
     )
+
+
+def picture_key(coords: npt.ArrayLike) -> str:
+    """The key of a picture: :func:`alviz._cache.content_key` of its (n, 2) coordinates as float32.
+
+    ``Round.placed`` is keyed by it, so a picture finds the inputs the Session placed in it
+    (:meth:`alviz.Session.place_inputs`), whether it is given as a :class:`Projection` or as an array.
+
+    Parameters
+    ----------
+    coords : (n, 2) array-like, a picture's coordinates.
+
+    Returns
+    -------
+    str
+    """
+    return content_key(np.ascontiguousarray(np.asarray(coords), dtype=np.float32))
 
 
 def procrustes_align(Y: npt.ArrayLike, ref: npt.ArrayLike) -> np.ndarray:

@@ -196,6 +196,11 @@ def build_html(
 
     for i, (name, s) in enumerate(sess.items()):
         parts.append(f'<h2 id="s-{i}">{esc(name)}</h2>')
+        if overlay:  # the arrows' inputs placed in the picture, kept in the rounds (the pictures place nothing)
+            try:
+                s.place_inputs(coords)
+            except ValueError:
+                pass  # not a picture of the inputs: the round picture's note says so
         fig = plot.round_slider(
             s, coords, overlay=overlay, max_points=max_points, webgl=webgl.take(_n_drawn(s, max_points))
         )
@@ -251,7 +256,8 @@ def write_html(
     coords : (n_pool, 2) array, optional. Default ``alviz.projection.reference(dataset, seed)``.
     title : str, optional.
     max_points : int or None, per figure (see ``alviz.plot.round``).
-    overlay : bool, draw each strategy's diagnostics in its round slider.
+    overlay : bool, draw each strategy's diagnostics in its round slider (the inputs its arrows draw are
+        first placed in ``coords`` with :meth:`alviz.Session.place_inputs`, kept in the sessions' rounds).
     strategy_spaces : bool, for a strategy whose last round carries ``extras["representation"]``
         (VAE latent, gradient or contrastive embedding), also draw that round in a UMAP of
         it: "the space this strategy looks at" (one UMAP fit each, cached).

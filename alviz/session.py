@@ -23,6 +23,7 @@ import numpy as np
 from . import _spill
 from . import fields as _fields
 from . import oracles as _oracles
+from . import projection as _projection
 from ._random import streams
 from ._validation import check_bool, check_indices, check_int
 from .datasets import Dataset
@@ -32,7 +33,16 @@ from .strategies import QueryContext, Strategy
 from .strategies import get as get_strategy
 from .strategies._kcenter import input_covering_radius
 
-__all__ = ["DERIVED_FIELDS", "STATE_FIELDS", "PoolExhaustedWarning", "Round", "Session", "picks_percentile"]
+__all__ = [
+    "DERIVED_FIELDS",
+    "STATE_FIELDS",
+    "PoolExhaustedWarning",
+    "Round",
+    "Session",
+    "needs_placing",
+    "picks_percentile",
+    "place_round",
+]
 
 #: the values :meth:`Session.state` names first, in this order (the session file's schema); any other
 #: attribute found on a Session is part of its state too
@@ -92,6 +102,10 @@ class Round:
         itself when the strategy chose, the picks it would have made when you did (``step(picks=...)``).
         None only in rounds of files written before this field.
     chosen_by : str, ``"strategy"`` or ``"you"`` (the round's picks were given to ``step(picks=...)``).
+    placed : dict, picture key (:func:`alviz.projection.picture_key` of the picture's coordinates) -> what
+        :func:`place_round` placed in that picture for the round's overlays (the ends of the adversarial
+        arrows, ALFA-Mix's steps and anchors). Filled by :meth:`Session.place_inputs`; on 2-D data the
+        Session places in the input plane itself while the round runs. Empty when nothing was placed.
     """
 
     index: int
@@ -108,6 +122,7 @@ class Round:
     augment_inputs: Optional[np.ndarray] = None
     strategy_picks: Optional[np.ndarray] = None
     chosen_by: str = "strategy"
+    placed: Dict[str, Dict[str, np.ndarray]] = dataclasses.field(default_factory=dict)
 
     @property
     def picks(self) -> np.ndarray:
@@ -409,7 +424,9 @@ class Session:
         """
         if self.pending is not None:
             if picks is not None:
-                self.pending = self._with_your_picks(self.pending, self._check_picks(picks))
+                mine = self._with_your_picks(self.pending, self._check_picks(picks))
+                _place_in_plane(self.dataset, mine)
+                self.pending = mine
             return self.pending.selected.copy()
         if self.n_unlabeled == 0:
             raise ValueError(
@@ -488,6 +505,7 @@ class Session:
         )
         if mine is not None:
             rnd = self._with_your_picks(rnd, mine)
+        _place_in_plane(ds, rnd)
         self.pending = rnd
         self.model = model
         self.cache.update(cache)
@@ -506,7 +524,7 @@ class Session:
         metrics = dict(rnd.metrics)
         metrics["your_picks_percentile"] = picks_percentile(rnd.scores, picks)
         return dataclasses.replace(
-            rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics, augment_inputs=None
+            rnd, selected=picks, chosen_by="you", extras=extras, metrics=metrics, augment_inputs=None, placed={}
         )
 
     def _check_labels(self, labels, picks: np.ndarray) -> np.ndarray:
@@ -622,6 +640,58 @@ class Session:
                 break
             out.append(self.step())
         return out
+
+    def place_inputs(self, coords: Any, rounds: Optional[Sequence[Any]] = None) -> int:
+        """Place what the rounds' overlays draw (x + r of an adversarial perturbation, ALFA-Mix's steps and
+        anchors) in the picture ``coords``, and keep it in each round's ``placed``.
+
+        The pictures draw only what a Round carries: a round whose strategy produced a perturbation or
+        ALFA-Mix's extras (:func:`needs_placing`) draws those arrows in a picture only once they are placed
+        in it. On 2-D data the Session places them in the input plane itself while the round runs.
+
+        Parameters
+        ----------
+        coords : (n_pool, 2) array or alviz.projection.Projection
+            A picture of the inputs: :func:`alviz.projection.reference` (or the 2-D input itself).
+        rounds : sequence of int or Round, optional
+            The rounds to place for: indices into :attr:`rounds` (negative counts from the end) or Round
+            objects (e.g. :attr:`pending`). Default: every round, and the pending proposal if there is one.
+
+        Returns
+        -------
+        int
+            How many rounds it placed for (rounds already placed in this picture and rounds with nothing
+            to place are skipped).
+
+        Raises
+        ------
+        ValueError
+            ``coords`` is not a picture of the inputs (e.g. a model-space picture: the model that mapped
+            the inputs is gone), or a round index is out of range.
+        """
+        if rounds is None:
+            todo = list(self.rounds) + ([self.pending] if self.pending is not None else [])
+        else:
+            todo = []
+            n = len(self.rounds)
+            for r in rounds:
+                if isinstance(r, Round):
+                    todo.append(r)
+                    continue
+                if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not -n <= int(r) < n:
+                    raise ValueError(f"rounds: {r!r} is not a round of this session (it has {n}: 0..{n - 1})")
+                todo.append(self.rounds[int(r)])
+        todo = [rnd for rnd in todo if needs_placing(rnd)]
+        if not todo:
+            return 0
+        key = _projection.picture_key(coords)
+        count = 0
+        for rnd in todo:
+            if key in rnd.placed:
+                continue
+            rnd.placed[key] = place_round(self.dataset, rnd, coords)
+            count += 1
+        return count
 
     def learning_curve(self):
         """(n_labeled, accuracy) arrays, one entry per round."""
@@ -821,12 +891,110 @@ def picks_percentile(scores: np.ndarray, picks: np.ndarray) -> float:
     return float(np.mean((below + 0.5 * ties) / cand.size) * 100.0)
 
 
+#: the most ALFA-Mix candidates besides the picks whose arrows :func:`place_round` places (an even spread)
+ALFA_MIX_ARROWS = 60
+
+
+def needs_placing(rnd: Round) -> bool:
+    """Whether the overlays of ``rnd`` draw inputs that must be placed in a picture: a perturbation
+    (``extras["perturbation"]``: x + r of DeepFool/BIM) or ALFA-Mix's steps and anchors
+    (``flipped``, ``alfa_target`` and ``alfa_anchor_inputs``)."""
+    ex = rnd.extras
+    return "perturbation" in ex or all(k in ex for k in ("flipped", "alfa_target", "alfa_anchor_inputs"))
+
+
+def place_round(dataset: Dataset, rnd: Round, coords: Any) -> Dict[str, np.ndarray]:
+    """Place the inputs the overlays of ``rnd`` draw in the picture ``coords``, with
+    :func:`alviz.projection.place_inputs`: what :meth:`Session.place_inputs` stores in ``rnd.placed``.
+
+    A displacement is read as T(x') − T(x) under the picture's placement T and drawn from the sample's own
+    position, so that the placement's own jitter cancels (exact on 2-D data, where T is the identity).
+
+    Parameters
+    ----------
+    dataset : alviz.datasets.Dataset, the round's pool.
+    rnd : Round
+    coords : (n_pool, 2) array or alviz.projection.Projection, a picture of the inputs
+        (:func:`alviz.projection.reference`, or the 2-D input itself).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        With a perturbation (``extras["perturbation"]``): ``perturbation_index`` (k,) int64, the round's
+        picks whose perturbation is finite, in pick order, and ``perturbation_ends`` (k, 2) float64, where
+        their arrows end: the pick's position + T(x + r) − T(x). With ALFA-Mix's extras: ``alfa_index``
+        (m,) int64, the candidates drawn (the picks among them first, then an even spread of at most
+        :data:`ALFA_MIX_ARROWS` others), ``alfa_step_ends`` (m, 2) float64, the end of each one's step:
+        its position + T(x + λ(x̄_c − x)) − T(x), and ``alfa_anchors`` (C, 2) float64, T of each class's
+        anchor input. Empty when the round has none of these.
+
+    Raises
+    ------
+    ValueError
+        ``coords`` is not one point per pool sample, or not a picture of the inputs (a model-space
+        picture cannot place inputs: the model that mapped them is gone).
+    """
+    n = len(dataset.X)
+    c = np.asarray(coords, dtype=np.float64)
+    if c.shape != (n, 2):
+        raise ValueError(f"coords has shape {c.shape}; it must be one 2-D point per pool sample ({n}, 2)")
+    ex = rnd.extras
+    X_pool = np.asarray(dataset.X)
+    out: Dict[str, np.ndarray] = {}
+    sel = np.asarray(rnd.selected, dtype=np.int64)
+    r = ex.get("perturbation")
+    if r is not None and np.shape(r)[:1] == (n,) and sel.size:
+        rows = np.asarray(r)[sel].reshape(len(sel), -1).astype(np.float32)
+        ok = np.all(np.isfinite(rows), axis=1)
+        idx = sel[ok]
+        if idx.size:
+            X = X_pool[idx].astype(np.float32)
+            both = _projection.place_inputs(dataset, coords, np.concatenate([X + rows[ok].reshape(X.shape), X]))
+            k = len(idx)
+            out["perturbation_index"] = idx
+            out["perturbation_ends"] = c[idx] + (both[:k].astype(np.float64) - both[k:])
+    if all(key in ex for key in ("flipped", "alfa_target", "alfa_anchor_inputs")):
+        cand = np.flatnonzero(np.asarray(ex["flipped"], dtype=bool)) if np.shape(ex["flipped"]) == (n,) else None
+        T = np.asarray(ex["alfa_target"])
+        A = np.asarray(ex["alfa_anchor_inputs"])
+        anchor = np.asarray(ex.get("alfa_anchor", np.full(n, -1)), dtype=np.int64)
+        if cand is not None and cand.size and T.shape[0] == cand.size and anchor.shape == (n,):
+            row = {int(i): j for j, i in enumerate(cand)}
+            picked = [int(i) for i in sel if int(i) in row and 0 <= anchor[int(i)] < len(A)]
+            rest = np.asarray([i for i in np.setdiff1d(cand, picked) if 0 <= anchor[i] < len(A)], dtype=np.int64)
+            if rest.size > ALFA_MIX_ARROWS:
+                rest = rest[np.linspace(0, rest.size - 1, ALFA_MIX_ARROWS).round().astype(np.int64)]
+            idx = np.asarray(picked + [int(i) for i in rest], dtype=np.int64)
+            if idx.size:
+                X = X_pool[idx].astype(np.float32)
+                steps = T[[row[int(i)] for i in idx]].reshape(X.shape).astype(np.float32)
+                anchors = A.reshape((len(A),) + X.shape[1:]).astype(np.float32)
+                placed = _projection.place_inputs(dataset, coords, np.concatenate([steps, X, anchors]))
+                k = len(idx)
+                out["alfa_index"] = idx
+                out["alfa_step_ends"] = c[idx] + (placed[:k].astype(np.float64) - placed[k : 2 * k])
+                out["alfa_anchors"] = placed[2 * k :].astype(np.float64)
+    return out
+
+
+def _place_in_plane(dataset: Dataset, rnd: Optional[Round]) -> None:
+    """On 2-D data, ``rnd.placed`` for the input plane itself (exact and cheap: the picture is the input)."""
+    if rnd is None or not getattr(dataset, "is_2d", False) or not needs_placing(rnd):
+        return
+    plane = np.asarray(dataset.X, dtype=np.float32)
+    key = _projection.picture_key(plane)
+    if key not in rnd.placed:
+        rnd.placed[key] = place_round(dataset, rnd, plane)
+
+
 def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
     """A Round of an older file, brought up to date in place.
 
     ``augment_inputs`` moves from its ``extras`` to its own field; on 2-D data a core-set round gets the
     ``input_covering_radius`` its strategy now returns (the overlay's circles); a round from before
-    ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks.
+    ``strategy_picks`` was the strategy's own, so its picks are the strategy's picks; a round from before
+    ``placed`` gets an empty one (on 2-D data: its placements in the input plane, as the Session now makes
+    them while a round runs).
     """
     if (
         rnd is not None
@@ -835,6 +1003,8 @@ def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
         and getattr(rnd, "selected", None) is not None
     ):
         rnd.strategy_picks = np.asarray(rnd.selected, dtype=np.int64).copy()
+    if rnd is not None and not isinstance(getattr(rnd, "placed", None), dict):
+        rnd.placed = {}
     extras = getattr(rnd, "extras", None)
     if rnd is None or not isinstance(extras, dict):
         return
@@ -846,6 +1016,7 @@ def _upgrade_round(rnd: Optional[Round], dataset: Dataset) -> None:
         mask = np.zeros(len(dataset.X), dtype=bool)
         mask[np.asarray(rnd.labeled, dtype=np.int64)] = True
         extras["input_covering_radius"] = input_covering_radius(dataset.X, mask, rnd.selected)
+    _place_in_plane(dataset, rnd)
 
 
 def __getattr__(name: str) -> Any:

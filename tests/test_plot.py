@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 import alviz
 from alviz import plot
 from alviz.plot._style import NAN_COLOR, value_coloring
-from alviz.session import Round
+from alviz.session import Round, place_round
 
 
 # ----------------------------------------------------------------------------- hand-built rounds
@@ -173,6 +173,10 @@ def test_adversarial_arrows_start_at_the_picks_and_end_at_x_plus_r(moons):
               "flipped": ~np.isnan(r[:, 0]), "iterations": np.ones(n, dtype=int)}
     rnd = hand_round(moons, LAB, SEL, extras=extras)
     fig = plot.round(fake_session(moons, rnd), moons.X)
+    assert not [t for t in fig.data if t.name == "overlay: adversarial arrows"]  # nothing placed: no arrows
+    assert any("session.place_inputs(coords)" in a.text for a in fig.layout.annotations)
+    rnd.placed[alviz.projection.picture_key(moons.X)] = place_round(moons, rnd, moons.X)
+    fig = plot.round(fake_session(moons, rnd), moons.X)
     arrows = by_name(fig, "overlay: adversarial arrows")
     xs = np.array([np.nan if v is None else v for v in arrows.x]).reshape(-1, 3)
     ys = np.array([np.nan if v is None else v for v in arrows.y]).reshape(-1, 3)
@@ -190,9 +194,36 @@ def test_arrows_need_a_picture_of_the_inputs(moons):
     r = np.zeros((n, 2), dtype=np.float32)
     rnd = hand_round(moons, LAB, SEL, extras={"perturbation": r})
     other = np.random.default_rng(0).normal(size=(n, 2))  # e.g. a model-space picture
+    with pytest.raises(ValueError, match="not a projection of the dataset's inputs"):
+        place_round(moons, rnd, other)
     fig = plot.round(fake_session(moons, rnd), other)
     assert not [t for t in fig.data if t.name == "overlay: adversarial arrows"]
-    assert any("reference view" in a.text for a in fig.layout.annotations)
+    assert any("reference view" in a.text and "place_inputs" in a.text for a in fig.layout.annotations)
+
+
+def test_the_arrows_are_the_rounds_the_picture_places_nothing(moons, monkeypatch):
+    """The overlays draw what the Round carries (``rnd.placed``): with place_inputs broken, a stepped 2-D
+    session still draws DeepFool's and ALFA-Mix's arrows, placed while the round ran."""
+    model = alviz.models.MLP(hidden=(16,), steps=40)
+    runs = {name: alviz.Session(moons, name, model=model, initial=12, budget=4, seed=0, field_resolution=None)
+            for name in ("dfal", "alfa_mix")}
+    for s in runs.values():
+        s.step()
+    key = alviz.projection.picture_key(moons.X)
+    assert set(runs["dfal"].rounds[-1].placed) == {key}
+
+    def broken(*args, **kwargs):
+        raise AssertionError("a picture placed inputs itself")
+
+    monkeypatch.setattr(alviz.projection, "place_inputs", broken)
+    fig = plot.round(runs["dfal"], moons.X)
+    arrows = by_name(fig, "overlay: adversarial arrows")
+    rnd = runs["dfal"].rounds[-1]
+    ends = np.array([np.nan if v is None else v for v in arrows.x]).reshape(-1, 3)[:, 1]
+    np.testing.assert_allclose(ends, rnd.placed[key]["perturbation_ends"][:, 0])
+    fig = plot.round(runs["alfa_mix"], alviz.projection.reference(moons))  # a Projection: the same picture
+    assert by_name(fig, "overlay: ALFA-Mix anchors")
+    assert runs["dfal"].place_inputs(moons.X) == 0  # already placed: nothing to do (and no placing call)
 
 
 def test_coreset_nearest_center_lines_and_covering_radius_panel(moons):

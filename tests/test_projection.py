@@ -11,7 +11,7 @@ from sklearn.manifold import trustworthiness
 import alviz
 from alviz import projection
 from alviz._cache import cache_dir, content_key
-from alviz.session import Round
+from alviz.session import Round, place_round
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +125,52 @@ def test_arrows_in_the_reference_view_of_digits_start_at_the_picks(digits, digit
     r[sel] = 0.3 * np.sign(np.random.default_rng(0).normal(size=(3, 64)))
     rnd = Round(index=0, labeled=np.arange(20), selected=sel, scores=np.r_[np.full(20, np.nan), np.ones(n - 20)],
                 extras={"perturbation": r}, metrics={}, strategy="dfal")
+    rnd.placed[projection.picture_key(digits_reference)] = place_round(digits, rnd, digits_reference)
     fig = alviz.plot.round(SimpleNamespace(dataset=digits, rounds=[rnd]), digits_reference)
     arrows = [t for t in fig.data if t.name == "overlay: adversarial arrows"][0]
     xs = np.array([np.nan if v is None else v for v in arrows.x]).reshape(-1, 3)
     assert np.allclose(xs[:, 0], digits_reference[sel, 0])
     assert np.all(np.isfinite(xs[:, 1]))
+    # the same picture as a plain array (e.g. np.asarray(reference)) has the same key
+    assert projection.picture_key(np.asarray(digits_reference, dtype=np.float64)) in rnd.placed
+
+
+def test_the_session_places_a_rounds_arrows_in_the_reference_picture(digits, digits_reference, monkeypatch):
+    """Session.place_inputs fills Round.placed (x + r of the picks, T(x + r) − T(x) from each pick); the
+    picture then draws the arrows without placing anything, and a model-space picture is refused."""
+    s = alviz.Session(digits, "dfal", model=alviz.models.MLP(hidden=(16,), steps=40), initial=20, budget=3,
+                      seed=0)
+    s.run(2)
+    key = projection.picture_key(digits_reference)
+    assert all(not rnd.placed for rnd in s.rounds)  # not 2-D: nothing placed while the rounds ran
+    assert s.place_inputs(digits_reference, rounds=[-1]) == 1
+    assert key in s.rounds[-1].placed and not s.rounds[0].placed
+    assert s.place_inputs(digits_reference) == 1  # round 0 now; round 1 is already placed
+    got = s.rounds[-1].placed[key]
+    rnd = s.rounds[-1]
+    np.testing.assert_array_equal(got["perturbation_index"], rnd.selected)  # DeepFool's picks all flip
+    r = rnd.extras["perturbation"][rnd.selected].reshape(3, -1)
+    both = projection.place_inputs(digits, digits_reference, np.concatenate([digits.X[rnd.selected] + r,
+                                                                             digits.X[rnd.selected]]))
+    np.testing.assert_allclose(got["perturbation_ends"],
+                               np.asarray(digits_reference)[rnd.selected] + both[:3] - both[3:], atol=1e-5)
+    monkeypatch.setattr(projection, "place_inputs", _no_umap)  # the picture places nothing itself
+    fig = alviz.plot.round(s, digits_reference)
+    arrows = [t for t in fig.data if t.name == "overlay: adversarial arrows"][0]
+    ends = np.array([np.nan if v is None else v for v in arrows.x]).reshape(-1, 3)[:, 1]
+    np.testing.assert_allclose(ends, got["perturbation_ends"][:, 0])
+    monkeypatch.undo()
+    model_space = np.random.default_rng(0).normal(size=(len(digits.X), 2))
+    with pytest.raises(ValueError, match="not a projection of the dataset's inputs"):
+        s.place_inputs(model_space)
+    fig = alviz.plot.round(s, model_space)
+    assert not [t for t in fig.data if t.name == "overlay: adversarial arrows"]
+    assert any("session.place_inputs(coords)" in a.text for a in fig.layout.annotations)
+    with pytest.raises(ValueError, match="not a round"):
+        s.place_inputs(digits_reference, rounds=[5])
+    margin = alviz.Session(digits, "margin", model=alviz.models.MLP(hidden=(16,), steps=40), initial=20, budget=3)
+    margin.step()
+    assert margin.place_inputs(model_space) == 0  # nothing to place: no error either
 
 
 def test_procrustes_recovers_a_similarity_transform():

@@ -85,6 +85,22 @@ def test_at_most_four_webgl_figures_per_page(moons, monkeypatch):
     assert n_gl == report.MAX_WEBGL == 4
 
 
+def test_the_report_places_the_arrows_in_its_reference_picture():
+    """The round sliders draw what the rounds carry: the report places x + r in its UMAP first."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    y = np.repeat(np.arange(3), 30)
+    X = (rng.normal(scale=6.0, size=(3, 6))[y] + rng.normal(size=(90, 6))).astype(np.float32)
+    ds = alviz.datasets.from_arrays(X, y, X_test=X[:9], y_test=y[:9])
+    s = alviz.Session(ds, "dfal", model=alviz.models.MLP(hidden=(8,), steps=20), initial=9, budget=3, seed=0)
+    s.run(1)
+    text = report.build_html({"dfal": s}, strategy_spaces=False)
+    assert s.rounds[0].placed  # placed in the report's reference picture, kept in the round
+    data = [_figure(c)[0] for c in _figure_chunks(text)]
+    assert any(t.get("name") == "overlay: adversarial arrows" for d in data for t in d)
+
+
 def test_cli_lists_strategies_and_reports_errors(capsys, tmp_path):
     assert cli.main(["strategies"]) == 0
     assert capsys.readouterr().out.split() == alviz.strategies.available()

@@ -412,6 +412,7 @@ def test_committed_version_1_file_loads_and_continues():
     back = alviz.Session.load(FIXTURE_V1)
     assert len(back.rounds) == 2 and back.n_labeled == 9 + 2 * 4
     assert back.strategy.name == "margin" and back.dataset.name == "blobs"
+    assert all(r.placed == {} for r in back.rounds)  # written before Round.placed: nothing placed
     rnd = back.step()
     assert rnd.index == 2 and len(rnd.selected) == 4 and back.n_labeled == 21
 
@@ -546,6 +547,33 @@ def test_augment_inputs_round_trip_and_an_older_file_keeps_them_in_extras(toy, t
     old.run(1)
     _same_rounds(sess, old)
     np.testing.assert_array_equal(sess._augment_X, old._augment_X)
+
+
+# ---------------------------------------------------------------------------- Round.placed
+def test_placed_round_trips_and_an_older_file_is_placed_again_in_the_plane(toy, tmp_path):
+    """Round.placed (the inputs the overlays draw, placed in a picture) is stored; a file from before the
+    field loads with the placements a 2-D round now gets while it runs (in the input plane), and no other."""
+    sess = _session(toy, "dfal")
+    sess.run(2)
+    plane = alviz.projection.picture_key(toy.X)
+    assert all(set(r.placed) == {plane} for r in sess.rounds)  # 2-D: placed while the rounds ran
+    sess.rounds[0].placed["another picture"] = {"perturbation_index": np.array([3, 1]),
+                                                "perturbation_ends": np.ones((2, 2))}
+    path = sess.save(tmp_path / "run.alviz")
+    back = alviz.Session.load(path)
+    _same_session(sess, back)
+    assert set(back.rounds[0].placed) == {plane, "another picture"}
+
+    def as_older_file(m):  # files written before the field existed
+        for r in m["state"]["rounds"]:
+            r["fields"].pop("placed")
+    _rewrite(path, manifest_edit=as_older_file)
+    old = alviz.Session.load(path)
+    del sess.rounds[0].placed["another picture"]
+    _same_session(sess, old)
+    sess.run(1)
+    old.run(1)
+    _same_rounds(sess, old)
 
 
 def test_the_pool_key_is_derived_never_stored_nor_read_from_a_file(tmp_path):

@@ -439,6 +439,24 @@ def test_a_big_pool_has_its_reference_fitted_in_a_process_of_its_own(monkeypatch
     assert asked == [(90, False), (OWN_PROCESS_MIN_SAMPLES, True)]
 
 
+def test_the_explorer_places_the_rounds_arrows_in_the_reference_picture():
+    """The pictures draw only what the Round carries: the explorer places x + r in its reference picture
+    (Session.place_inputs) before it draws a round, so DeepFool's arrows show in the UMAP."""
+    ds, _ = _tiny(13)
+    s = alviz.Session(ds, strategy="dfal", model=alviz.models.MLP(hidden=(8,), steps=20), initial=9, budget=3,
+                      seed=0)
+    s.step()
+    coords = alviz.projection.reference(ds, seed=0)
+    assert not s.rounds[0].placed  # 6-D data: nothing placed while the round ran
+    ex = RoundExplorer(s, coords)
+    assert alviz.projection.picture_key(coords) in s.rounds[0].placed
+    assert ex.last_error is None
+    _trace(ex.figure, "overlay: adversarial arrows")
+    ex.next_round()
+    assert alviz.projection.picture_key(coords) in s.rounds[1].placed
+    _trace(ex.figure, "overlay: adversarial arrows")
+
+
 def test_a_failed_projection_fit_shows_its_error_and_keeps_the_pca(monkeypatch):
     ds, s = _tiny(12)
 

@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..diagnostics import PER_PICK, PER_POOL, POOL_MATRIX, diagnostic_kind
+from ..projection import picture_key
 from ._style import ring_sizes, scale_sizes, value_coloring
 from ._view import View
 
@@ -94,6 +95,21 @@ def _diagnostic(view: View, key: str):
         view.notes.append(f"extras['{key}'] ({kind}) has shape {v.shape}, expected ({want[0]}, ...): overlay skipped")
         return None
     return v
+
+
+def _placed(view: View, what: str, needs: str, *keys: str):
+    """What the Session placed in this picture for the round (``rnd.placed[picture_key(coords)]``), or None
+    with a note saying how to place it. Pictures place nothing themselves (docs/design.md)."""
+    placed = getattr(view.rnd, "placed", None) or {}
+    got = placed.get(picture_key(view.coords))
+    if got is not None and all(k in got for k in keys):
+        return got
+    if got is None:
+        view.notes.append(
+            f"{what} are not placed in this picture: call session.place_inputs(coords) first (it needs the "
+            f"reference view, alviz.projection.reference(dataset): {needs} cannot be placed in a model-space picture)"
+        )
+    return None
 
 
 def _pool_scatter(view: View, **kw):
@@ -256,31 +272,26 @@ def _adversarial_arrows(view: View, out: Built) -> None:
     arrow is the displacement T(x + r) - T(x) under the fitted UMAP's
     transform T, drawn from the pick's own position, so that the transform's
     own jitter cancels. Tiny perturbations give arrows that are all head:
-    a note says so.
+    a note says so. The ends are the Round's (``rnd.placed``, :func:`alviz.session.place_round`):
+    the picture places nothing itself.
     """
-    from ..projection import place_inputs
-
     ds = view.dataset
     r = _diagnostic(view, "perturbation")
     if r is None:
         return
     sel = view.selected
     rows = r[sel].reshape(len(sel), -1).astype(np.float32)
-    ok = np.all(np.isfinite(rows), axis=1)
-    idx, rows = sel[ok], rows[ok]
-    if idx.size == 0:
+    if not np.all(np.isfinite(rows), axis=1).any():
         return
-    X = ds.X[idx]
-    try:
-        both = place_inputs(ds, view.coords, np.concatenate([X + rows.reshape(X.shape), X]))
-    except ValueError:
-        view.notes.append(
-            "adversarial arrows need the reference view (alviz.projection.reference(dataset)): "
-            "x + r cannot be placed in a model-space picture"
-        )
+    placed = _placed(view, "adversarial arrows", "x + r", "perturbation_index", "perturbation_ends")
+    if placed is None:
+        return
+    idx = np.asarray(placed["perturbation_index"], dtype=np.int64)
+    ends = np.asarray(placed["perturbation_ends"], dtype=np.float64)
+    if idx.size == 0 or ends.shape != (idx.size, 2):
         return
     k = len(idx)
-    ends = view.coords[idx] + (both[:k] - both[k:])
+    rows = r[idx].reshape(k, -1).astype(np.float32)
     xs, ys = _segments(view.coords[idx], ends)
     norms = np.linalg.norm(rows, axis=1)
     length = np.hypot(*(ends - view.coords[idx]).T)
@@ -858,52 +869,31 @@ def _uncertainty_weights(view: View, out: Built) -> None:
 
 # ----------------------------------------------------------------------------- the representation-aware line
 @_overlay("ALFA-Mix interpolation arrows", "flipped", "alfa_target", "alfa_anchor_inputs")
-def _alfa_mix_arrows(view: View, out: Built, max_arrows: int = 60) -> None:
+def _alfa_mix_arrows(view: View, out: Built) -> None:
     """ALFA-Mix: from each candidate (a sample whose prediction flips when its embedding is mixed toward a
     class anchor) an arrow toward the anchor it crossed to, placed where the strategy put the anchors in
     the input space (``alfa_anchor_inputs``, the mean labeled input of each class); a thick stub at its
     start is the step itself (``alfa_target``, x + λ(x̄_c − x), a few percent of the way). Every pick's
     arrow and an even spread of the other candidates; the anchors are stars. All placed inputs come from
-    the strategy; the plot only places them in the picture."""
-    from ..projection import place_inputs
-
+    the strategy, and their places in the picture from the Round (``rnd.placed``,
+    :func:`alviz.session.place_round`): the picture places nothing itself."""
     ex = view.rnd.extras
     flipped = _diagnostic(view, "flipped")
     if flipped is None:
         return
-    cand = np.flatnonzero(np.asarray(flipped, dtype=bool))
-    T = np.asarray(ex["alfa_target"])
-    A = np.asarray(ex["alfa_anchor_inputs"])
     anchor = np.asarray(ex.get("alfa_anchor", np.full(view.n_pool, -1)), dtype=np.int64)
-    if T.shape[0] != cand.size or cand.size == 0 or anchor.shape != (view.n_pool,):
+    if not np.asarray(flipped, dtype=bool).any() or anchor.shape != (view.n_pool,):
         return
-    row = {int(i): j for j, i in enumerate(cand)}
-    picked = [int(i) for i in view.selected if int(i) in row and 0 <= anchor[int(i)] < len(A)]
-    rest = np.asarray([i for i in np.setdiff1d(cand, picked) if 0 <= anchor[i] < len(A)], dtype=np.int64)
-    if rest.size > max_arrows:
-        rest = rest[np.linspace(0, rest.size - 1, max_arrows).round().astype(np.int64)]
-    idx = np.asarray(picked + [int(i) for i in rest], dtype=np.int64)
-    if idx.size == 0:
+    placed = _placed(view, "ALFA-Mix's arrows", "the anchors", "alfa_index", "alfa_step_ends", "alfa_anchors")
+    if placed is None:
         return
-    ds = view.dataset
-    X = np.asarray(ds.X)[idx]
-    steps = T[[row[int(i)] for i in idx]].reshape(X.shape).astype(X.dtype)
-    k = len(idx)
-    try:
-        placed = place_inputs(
-            ds, view.coords, np.concatenate([steps, X, A.reshape((len(A),) + X.shape[1:]).astype(X.dtype)])
-        )
-    except ValueError:
-        view.notes.append(
-            "ALFA-Mix's arrows need the reference view (alviz.projection.reference(dataset)): "
-            "the anchors cannot be placed in a model-space picture"
-        )
+    idx = np.asarray(placed["alfa_index"], dtype=np.int64)
+    step_end = np.asarray(placed["alfa_step_ends"], dtype=np.float64)
+    anchor_xy = np.asarray(placed["alfa_anchors"], dtype=np.float64)
+    if idx.size == 0 or step_end.shape != (idx.size, 2) or not np.all(anchor[idx] < len(anchor_xy)):
         return
     start = view.coords[idx]
-    shift = start - placed[k : 2 * k]  # each candidate's own position, so the placement's jitter cancels
-    step_end = placed[:k] + shift
-    anchor_xy = placed[2 * k :]
-    names = ds.class_names
+    names = view.dataset.class_names
     is_pick = np.isin(idx, view.selected)
     for sel, name, color, width, head in (
         (~is_pick, "other candidates", "rgba(230,120,0,0.45)", 0.9, 7),

@@ -264,6 +264,7 @@ class RoundExplorer(PickAndPlay, Explorer):
             self.labeling.children = (self.labeling_panel,)
         self.pending_picks = [int(i) for i in pending.selected]
         self._sync_color_options(pending)
+        self._place(self.coords, pending)
         fig = pending_figure(self.session, self.coords, color_by=self.color_by.value, overlay=self.overlay.value)
         self.last_draw = self.figure.show(with_size(fig, *self._size))
         self._last_xy = None
@@ -306,6 +307,16 @@ class RoundExplorer(PickAndPlay, Explorer):
         self.model_space_state = self.model_space.state
         return views[-1] if views else self.coords
 
+    def _place(self, coords: Any, rnd: Any) -> None:
+        """Place what the round's overlays draw (x + r, ALFA-Mix's anchors) in the reference picture
+        (:meth:`alviz.Session.place_inputs`, kept in the Round), so that its arrows are drawn."""
+        if getattr(coords, "kind", None) in ("pca", "aligned"):
+            return  # the provisional PCA and model space place no inputs: the overlay says so
+        try:
+            self.session.place_inputs(coords, rounds=[rnd])
+        except ValueError:
+            pass  # not a picture of the inputs: the overlay's note says so
+
     def _redraw(self) -> None:
         with self._lock:
             self._redraw_now()
@@ -321,6 +332,8 @@ class RoundExplorer(PickAndPlay, Explorer):
             return
         self._sync_color_options(rnd)
         coords = self._shown_coords(rnd)
+        if self.space.value == "reference":
+            self._place(coords, rnd)
         fig = plot.round(self.session, coords, r=rnd.index, color_by=self.color_by.value, overlay=self.overlay.value)
         fig = with_size(fig, *self._size)
         if self.pick_mode.value:

@@ -139,9 +139,12 @@ alviz.plot.round(runs["gradnorm"], toy.X, r=-1, color_by="gradient_norm")
 # %% [markdown]
 # ## On MNIST: perturbations in 784 dimensions
 #
-# On images the perturbation lives in pixel space. The arrows are placed in
-# the reference UMAP of the pool with `alviz.projection.place_inputs`; they
-# are short, because the picks are exactly the samples a tiny change flips.
+# On images the perturbation lives in pixel space. The pictures draw only
+# what the rounds carry, so first the session places x + r in the reference
+# UMAP of the pool (`session.place_inputs(coords)`, which keeps T(x + r) −
+# T(x) in each round's `placed`; on the toy set the input plane needed no
+# placing). The arrows are short, because the picks are exactly the samples
+# a tiny change flips.
 
 # %%
 coords = alviz.projection.reference(ds, seed=0)
@@ -150,6 +153,7 @@ session.run(2)
 rnd = session.rounds[-1]
 norms = rnd.extras["perturbation_norm"]
 print(f"‖r‖ of the picks: {np.round(norms[rnd.selected], 4).tolist()}; median over the pool {np.nanmedian(norms):.3f}")
+print("rounds placed in the reference picture:", session.place_inputs(coords))
 alviz.plot.round(session, coords, r=-1, color_by="perturbation_norm")
 
 # %% [markdown]
