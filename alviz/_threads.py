@@ -59,7 +59,9 @@ def yield_to_foreground() -> dict:
     kernel's), so that a round the person clicked for gets the cores first: on Linux the thread's
     nice level rises by :data:`BACKGROUND_NICENESS` (``setpriority`` on a thread id affects that
     thread only, and the numba workers it starts inherit it), and numba's thread count, which is
-    thread-local, drops to 1 for this thread. Elsewhere (or without permission) it does what it can
+    thread-local, drops to 1 for this thread when numba is already loaded (it is not imported for
+    this: that import alone would hold the interpreter for about half a second; a UMAP fit caps its
+    own numba threads through ``n_jobs=1``). Elsewhere (or without permission) it does what it can
     and never raises. The thread keeps the setting until it ends.
 
     Returns
@@ -76,13 +78,13 @@ def yield_to_foreground() -> dict:
             done["nice"] = os.getpriority(os.PRIO_PROCESS, tid)
         except OSError:  # not permitted here: the fit still runs, at the normal priority
             pass
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-        done["numba_threads"] = 1
-    except Exception:  # noqa: BLE001 - numba missing or its threading layer refusing: nothing to lower
-        pass
+    numba = sys.modules.get("numba")  # never imported here: ``import numba`` holds the GIL for half a second,
+    if numba is not None:  # just when the person's first click runs (UMAP's own n_jobs=1 caps it in the fit)
+        try:
+            numba.set_num_threads(1)
+            done["numba_threads"] = 1
+        except Exception:  # noqa: BLE001 - numba's threading layer refusing: nothing to lower
+            pass
     return done
 
 

@@ -192,6 +192,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--initial", type=int, default=100)
     ap.add_argument("--budget", type=int, default=100)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds one strategy's process may take")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one strategy here
     args = ap.parse_args()
     if args.one:
@@ -202,7 +203,7 @@ def main() -> None:
     out = RESULTS / f"{name}.json"
     strategies = args.strategies.split(",") if args.strategies else None
     rows = run(quick=args.quick, n=args.n, strategies=strategies, rounds=args.rounds, initial=args.initial,
-               budget=args.budget, out=out)
+               budget=args.budget, timeout_s=args.timeout, out=out)
     print_rows([])
     print(f"wrote {out}")
     del rows
