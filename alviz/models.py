@@ -121,6 +121,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     weight_decay: float = 0.0
     device: str = "cpu"
 
+    def _set_training(self, steps, lr, weight_decay, batch_size, random_state, device) -> None:
+        """Keep the training parameters every alviz torch model takes (its constructor's shared part)."""
+        self.steps = steps
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.device = device
+
     def _build(self, input_shape: tuple, n_classes: int) -> nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -506,14 +515,9 @@ class MLP(TorchClassifier):
         random_state: Optional[int] = 0,
         device: str = "cpu",
     ):
-        self.device = device
+        self._set_training(steps, lr, weight_decay, batch_size, random_state, device)
         self.hidden = hidden
         self.dropout = dropout
-        self.steps = steps
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.random_state = random_state
 
     def _build(self, input_shape, n_classes):
         d = int(np.prod(input_shape))
@@ -549,15 +553,10 @@ class CNN(TorchClassifier):
         random_state: Optional[int] = 0,
         device: str = "cpu",
     ):
-        self.device = device
+        self._set_training(steps, lr, weight_decay, batch_size, random_state, device)
         self.channels = channels
         self.embedding_dim = embedding_dim
         self.dropout = dropout
-        self.steps = steps
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.random_state = random_state
 
     def _check_input(self, X):
         X = check_features(X, "X")
@@ -639,12 +638,7 @@ class TorchModel(TorchClassifier):
     ):
         self.module = module
         self.head = head
-        self.device = device
-        self.steps = steps
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.random_state = random_state
+        self._set_training(steps, lr, weight_decay, batch_size, random_state, device)
 
     def _build(self, input_shape, n_classes):
         if isinstance(self.module, nn.Module):

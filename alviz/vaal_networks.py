@@ -1,5 +1,8 @@
 """VAAL's networks and their training: the VAE (:func:`make_vae`), the discriminator and :func:`train_vaal`.
 
+The training loop (``_train_vae_discriminator``) is the VAAL family's one: TA-VAAL's and SRAAL's
+(``alviz.strategies._adversarial_nets.train_state_discriminator``) run it with their options.
+
 Pure of any strategy (``alviz.strategies.vaal`` uses them). Randomness comes from the ``rng`` passed in;
 torch is seeded inside ``torch.random.fork_rng``.
 """
@@ -193,6 +196,119 @@ class VAALFit:
         ).astype(np.float64)
 
 
+def _default_steps(X: np.ndarray, batch_size: int) -> int:
+    """VAAL's default training length: about 8 passes of ``batch_size`` over the pool ``X`` (n, *input_shape),
+    in [40, 400], at most ``VAAL_MAX_STEPS_IMAGES`` = 120 for image tensors."""
+    hi = VAAL_MAX_STEPS_IMAGES if _uses_conv(X.shape[1:]) else 400
+    return auto_steps(len(X), batch_size, epochs=8, lo=min(40, hi), hi=hi)
+
+
+def _train_vae_discriminator(
+    X: np.ndarray,
+    labeled_mask: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    latent_dim: int,
+    beta: float,
+    adversary_weight: float,
+    lr: float,
+    steps: int,
+    batch_size: int,
+    vae_steps: int = 1,
+    discriminator_steps: int = 1,
+    cond: Optional[np.ndarray] = None,
+    unlabeled_targets: Optional[np.ndarray] = None,
+    labels: Optional[np.ndarray] = None,
+    n_classes: int = 0,
+    target_weight: float = 1.0,
+    progress: bool = False,
+    device: torch.device = torch.device("cpu"),
+) -> Tuple[_VAE, Discriminator, np.ndarray, np.ndarray]:
+    """The one training loop of the VAAL family (VAAL, TA-VAAL, SRAAL): (vae, discriminator, vae_curve,
+    d_curve), both networks in eval mode. The inputs are taken as checked (``X`` float32).
+
+    Each of ``steps`` iterations takes ``vae_steps`` VAE steps then ``discriminator_steps``
+    discriminator steps, each on a fresh labeled and a fresh unlabeled minibatch (drawn with replacement
+    from ``rng``, labeled first); torch is seeded from ``rng`` before the networks are built.
+
+    * VAE: rec + β·KL on L and U + adversary_weight·[BCE(D(L), 1) + BCE(D(U), 1)]
+      (+ target_weight·CE(head(μ_L), y_L) with ``labels``: SRAAL's supervised target learner);
+    * D: BCE(D(L), 1) + BCE(D(U), t_U), t_U = 0 (VAAL, TA-VAAL) or ``unlabeled_targets``
+      (SRAAL's relabeled states, read at unlabeled samples).
+
+    With ``cond`` (n,) (TA-VAAL's loss ranking r) the VAE is built one latent unit wider: the decoder
+    gets [z, sigmoid(r)] and the discriminator [μ, r]. A curve holds the loss of each iteration's last step.
+    """
+    mask = np.asarray(labeled_mask, dtype=bool)
+    lab, unl = np.flatnonzero(mask), np.flatnonzero(~mask)
+    dev = device
+    conditioned = cond is not None
+    k = int(latent_dim)
+    width = k + (1 if conditioned else 0)
+    bl, bu = min(int(batch_size), lab.size), min(int(batch_size), unl.size)
+    Xt = torch.as_tensor(X)
+    ct = torch.as_tensor(np.asarray(cond, dtype=np.float32)) if conditioned else None
+    tt = torch.as_tensor(np.asarray(unlabeled_targets, dtype=np.float32)) if unlabeled_targets is not None else None
+    yt = torch.as_tensor(np.asarray(labels, dtype=np.int64)) if labels is not None else None
+    from tqdm.auto import tqdm
+
+    def draw():
+        """A fresh labeled and a fresh unlabeled minibatch (indices, and their inputs stacked L then U)."""
+        il, iu = lab[rng.integers(0, lab.size, bl)], unl[rng.integers(0, unl.size, bu)]
+        return il, iu, torch.cat([Xt[il], Xt[iu]]).to(dev)
+
+    def d_input(mu, idx):
+        return mu if ct is None else torch.cat([mu, ct[idx].to(dev).unsqueeze(1)], dim=1)
+
+    ones = torch.ones(bl + bu, device=dev)
+    vae_curve, d_curve = np.empty(steps), np.empty(steps)
+    with seeded(torch_seed(rng), dev), _threads_for(X.shape[1:]):
+        vae = make_vae(X.shape[1:], width).to(dev)
+        disc = Discriminator(width).to(dev)
+        head = nn.Linear(k, int(n_classes)).to(dev) if yt is not None else None
+        params = list(vae.parameters()) + (list(head.parameters()) if head is not None else [])
+        opt_vae = torch.optim.Adam(params, lr=lr)
+        opt_d = torch.optim.Adam(disc.parameters(), lr=lr)
+        bce = nn.BCEWithLogitsLoss()
+        vae.train()
+        disc.train()
+        for t in tqdm(range(int(steps)), desc="VAAL", leave=False, disable=not progress):
+            for _ in range(vae_steps):
+                il, iu, x = draw()
+                idx = np.concatenate([il, iu])
+                mu, logvar = vae.encode(x)
+                mu, logvar = mu[:, :k], logvar[:, :k]  # (bl + bu, latent) one pass for L and U
+                z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # reparameterised sample
+                if ct is not None:
+                    z = torch.cat([z, torch.sigmoid(ct[idx].to(dev)).unsqueeze(1)], dim=1)
+                recon = vae.decode(z)
+                rec_l, kl_l = vae_loss_terms(x[:bl], recon[:bl], mu[:bl], logvar[:bl])
+                rec_u, kl_u = vae_loss_terms(x[bl:], recon[bl:], mu[bl:], logvar[bl:])
+                logit = disc(d_input(mu, idx))
+                adv = bce(logit[:bl], ones[:bl]) + bce(logit[bl:], ones[bl:])  # everything should look labeled
+                loss = rec_l + rec_u + beta * (kl_l + kl_u) + adversary_weight * adv
+                if head is not None and yt is not None:
+                    loss = loss + target_weight * F.cross_entropy(head(mu[:bl]), yt[il].to(dev))
+                opt_vae.zero_grad()
+                loss.backward()
+                opt_vae.step()
+            vae_curve[t] = float(loss.detach())
+            for _ in range(discriminator_steps):
+                il, iu, x = draw()
+                with torch.no_grad():
+                    mu = vae.encode(x)[0][:, :k]  # (bl + bu, latent)
+                logit = disc(d_input(mu, np.concatenate([il, iu])))
+                target_u = tt[iu].to(dev) if tt is not None else torch.zeros(bu, device=dev)
+                d_loss = bce(logit[:bl], ones[:bl]) + bce(logit[bl:], target_u)  # labeled 1, unlabeled t_U
+                opt_d.zero_grad()
+                d_loss.backward()
+                opt_d.step()
+            d_curve[t] = float(d_loss.detach())
+    vae.eval()
+    disc.eval()
+    return vae, disc, vae_curve, d_curve
+
+
 def train_vaal(
     X: ArrayLike,
     labeled_mask: ArrayLike,
@@ -263,56 +379,25 @@ def train_vaal(
     for name, v in (("vae_steps", vae_steps), ("discriminator_steps", discriminator_steps)):
         check_int(v, name, 1, hint="the paper alternates 2 VAE steps : 1 D step")
     if steps is None:
-        hi = VAAL_MAX_STEPS_IMAGES if _uses_conv(X.shape[1:]) else 400
-        steps = auto_steps(n, batch_size, epochs=8, lo=min(40, hi), hi=hi)
+        steps = _default_steps(X, batch_size)
     check_int(steps, "steps", 1, hint="or None to scale with the pool size")
     dev = resolve_device(device)
     rng = as_generator(rng)
-    bl, bu = min(batch_size, lab.size), min(batch_size, unl.size)
-    Xt = torch.as_tensor(X)
-    from tqdm.auto import tqdm
-
-    ones_l, ones_u, zeros_u = torch.ones(bl, device=dev), torch.ones(bu, device=dev), torch.zeros(bu, device=dev)
-
-    def batch():
-        """A fresh labeled and a fresh unlabeled minibatch, drawn with replacement."""
-        return (Xt[lab[rng.integers(0, lab.size, bl)]].to(dev), Xt[unl[rng.integers(0, unl.size, bu)]].to(dev))
-
-    vae_curve = np.empty(steps)
-    d_curve = np.empty(steps)
-    with seeded(torch_seed(rng), dev), _threads_for(X.shape[1:]):
-        vae = make_vae(X.shape[1:], latent_dim).to(dev)
-        disc = Discriminator(latent_dim).to(dev)
-        opt_vae = torch.optim.Adam(vae.parameters(), lr=lr)
-        opt_d = torch.optim.Adam(disc.parameters(), lr=lr)
-        bce = nn.BCEWithLogitsLoss()
-        vae.train()
-        disc.train()
-        for t in tqdm(range(int(steps)), desc="VAAL", leave=False, disable=not progress):
-            for _ in range(vae_steps):
-                xl, xu = batch()
-                recon, mu, logvar = vae(torch.cat([xl, xu]))  # (bl + bu, ...) one pass for L and U
-                rec_l, kl_l = vae_loss_terms(xl, recon[:bl], mu[:bl], logvar[:bl])
-                rec_u, kl_u = vae_loss_terms(xu, recon[bl:], mu[bl:], logvar[bl:])
-                logit = disc(mu)  # (bl + bu,)
-                adv = bce(logit[:bl], ones_l) + bce(logit[bl:], ones_u)  # everything should look labeled
-                loss = rec_l + rec_u + beta * (kl_l + kl_u) + adversary_weight * adv
-                opt_vae.zero_grad()
-                loss.backward()
-                opt_vae.step()
-            vae_curve[t] = float(loss.detach())
-            for _ in range(discriminator_steps):
-                xl, xu = batch()
-                with torch.no_grad():
-                    mu = vae.encode(torch.cat([xl, xu]))[0]  # (bl + bu, latent)
-                logit = disc(mu)
-                d_loss = bce(logit[:bl], ones_l) + bce(logit[bl:], zeros_u)  # labeled 1, unlabeled 0
-                opt_d.zero_grad()
-                d_loss.backward()
-                opt_d.step()
-            d_curve[t] = float(d_loss.detach())
-    vae.eval()
-    disc.eval()
+    vae, disc, vae_curve, d_curve = _train_vae_discriminator(
+        X,
+        mask,
+        rng,
+        latent_dim=latent_dim,
+        beta=beta,
+        adversary_weight=adversary_weight,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        vae_steps=vae_steps,
+        discriminator_steps=discriminator_steps,
+        progress=progress,
+        device=dev,
+    )
     if not (np.isfinite(vae_curve).all() and np.isfinite(d_curve).all()):
         raise TrainingDivergedError(
             f"VAAL's VAE diverged (its loss became NaN or inf) on inputs whose values reach "

@@ -125,6 +125,73 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple:
     return xs, ys
 
 
+def _pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """customdata of segments a_i → b_i as :func:`_segments` lays out their points: a_i, b_i, -1 per segment."""
+    return np.stack([a, b, np.full(len(a), -1)], axis=1).reshape(-1)
+
+
+def _lines(starts: np.ndarray, ends: np.ndarray, name: str, customdata, line: dict, hover=None) -> go.Scatter:
+    """One trace of the segments ``starts`` → ``ends``, with a hover text per point (``hover``) or none."""
+    xs, ys = _segments(starts, ends)
+    shown = dict(hoverinfo="skip") if hover is None else dict(hovertext=hover, hoverinfo="text")
+    return go.Scatter(x=xs, y=ys, mode="lines", name=name, customdata=customdata, line=line, **shown)
+
+
+def _arrows(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    idx: np.ndarray,
+    name: str,
+    hover: list,
+    color: str,
+    width: float,
+    head: int,
+    head_color=None,
+    dash=None,
+) -> go.Scatter:
+    """One trace of arrows ``starts`` → ``ends`` (a line, and a head of size ``head`` at its end), the pool
+    index ``idx`` of each as the customdata of its three points; ``head_color`` defaults to ``color``."""
+    xs, ys = _segments(starts, ends)
+    k = len(idx)
+    line = dict(color=color, width=width) if dash is None else dict(color=color, width=width, dash=dash)
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines+markers",
+        name=name,
+        customdata=np.repeat(idx, 3),
+        line=line,
+        marker=dict(
+            symbol=["circle", "arrow", "circle"] * k,
+            size=[0, head, 0] * k,
+            angleref="previous",
+            color=color if head_color is None else head_color,
+        ),
+        hovertext=hover,
+        hoverinfo="text",
+    )
+
+
+def _markers(view: View, out: Built, layer: str, idx: np.ndarray, name: str, marker: dict, hover: list, **kw) -> None:
+    """Markers on the pool samples ``idx`` at their places in the picture, added to ``layer``."""
+    x, y = view.xy(idx)
+    out.add(
+        layer,
+        _pool_scatter(
+            view,
+            x=x,
+            y=y,
+            mode="markers",
+            name=name,
+            customdata=idx,
+            marker=marker,
+            hovertext=hover,
+            hoverinfo="text",
+            **kw,
+        ),
+    )
+
+
 def _size_rings(
     view: View,
     out: Built,
@@ -150,22 +217,8 @@ def _size_rings(
     if idx.size == 0:
         return
     hover = [f"#{i} · {key} {v[i]:.4g}" + ("" if extra_hover is None else extra_hover(i)) for i in idx]
-    x, y = view.xy(idx)
-    out.add(
-        "mid",
-        _pool_scatter(
-            view,
-            x=x,
-            y=y,
-            mode="markers",
-            name=f"overlay: {what}",
-            customdata=idx,
-            marker=dict(symbol="circle-open", size=sizes_all[idx], color=color, line=dict(width=1)),
-            hovertext=hover,
-            hoverinfo="text",
-            opacity=0.7,
-        ),
-    )
+    marker = dict(symbol="circle-open", size=sizes_all[idx], color=color, line=dict(width=1))
+    _markers(view, out, "mid", idx, f"overlay: {what}", marker, hover, opacity=0.7)
 
 
 # ----------------------------------------------------------------------------- VAAL and its line
@@ -292,7 +345,6 @@ def _adversarial_arrows(view: View, out: Built) -> None:
         return
     k = len(idx)
     rows = r[idx].reshape(k, -1).astype(np.float32)
-    xs, ys = _segments(view.coords[idx], ends)
     norms = np.linalg.norm(rows, axis=1)
     length = np.hypot(*(ends - view.coords[idx]).T)
     extent = float(np.hypot(*np.ptp(view.coords, axis=0)))
@@ -321,22 +373,7 @@ def _adversarial_arrows(view: View, out: Built) -> None:
         if "iterations" in ex:
             h += f"<br>{int(np.asarray(ex['iterations'])[i])} iterations"
         hover += [f"#{i}: x", h, ""]
-    out.add(
-        "top",
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines+markers",
-            name="overlay: adversarial arrows",
-            customdata=np.repeat(idx, 3),
-            line=dict(color="crimson", width=1.8),
-            marker=dict(
-                symbol=["circle", "arrow", "circle"] * k, size=[0, 12, 0] * k, angleref="previous", color="crimson"
-            ),
-            hovertext=hover,
-            hoverinfo="text",
-        ),
-    )
+    out.add("top", _arrows(view.coords[idx], ends, idx, "overlay: adversarial arrows", hover, "crimson", 1.8, 12))
 
 
 # ----------------------------------------------------------------------------- gradient embeddings
@@ -386,24 +423,13 @@ def _nearest_center_lines(view: View, out: Built) -> None:
         return
     sel = view.selected[ok]
     dist = view.rnd.extras.get("pick_distance")
-    xs, ys = _segments(view.coords[sel], view.coords[c[ok]])
     hover = []
     for j, (i, ci) in enumerate(zip(sel, c[ok])):
         d = "" if dist is None else f" at distance {float(np.asarray(dist)[ok][j]):.4g}"
         hover += [f"pick #{i}", f"its nearest center #{ci}{d}", ""]
-    out.add(
-        "over",
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name="overlay: nearest center",
-            customdata=np.stack([sel, c[ok], np.full(len(sel), -1)], axis=1).reshape(-1),
-            line=dict(color="rgba(120,60,160,0.8)", width=1.4),
-            hovertext=hover,
-            hoverinfo="text",
-        ),
-    )
+    line = dict(color="rgba(120,60,160,0.8)", width=1.4)
+    trace = _lines(view.coords[sel], view.coords[c[ok]], "overlay: nearest center", _pairs(sel, c[ok]), line, hover)
+    out.add("over", trace)
 
 
 @_overlay("covering radius", "covering_radius")
@@ -414,42 +440,14 @@ def _covering_radius(view: View, out: Built) -> None:
     rad = _diagnostic(view, "covering_radius")
     if rad is None:
         return
-    k = len(rad)
-    out.add(
-        "over",
-        go.Scatter(
-            x=np.arange(1, k + 1),
-            y=rad.astype(np.float64),
-            xaxis="x2",
-            yaxis="y2",
-            mode="lines+markers",
-            name="overlay: covering radius",
-            line=dict(color="rgba(120,60,160,0.9)"),
-            marker=dict(size=5),
-            hovertemplate="after pick %{x}: radius %{y:.4g}<extra></extra>",
-        ),
-    )
-    small = dict(size=10)
-    out.layout.update(
-        xaxis=dict(domain=[0.0, 0.74]),
-        xaxis2=dict(
-            domain=[0.82, 1.0],
-            anchor="y2",
-            title=dict(text="pick", font=small),
-            tickfont=small,
-            showgrid=False,
-            zeroline=False,
-        ),
-        yaxis2=dict(
-            domain=[0.55, 1.0],
-            anchor="x2",
-            title=dict(text="covering radius", font=small),
-            tickfont=small,
-            showgrid=True,
-            gridcolor="#eee",
-            zeroline=False,
-            rangemode="tozero",
-        ),
+    _per_pick_curve(
+        view,
+        out,
+        rad.astype(np.float64),
+        "overlay: covering radius",
+        "covering radius",
+        "rgba(120,60,160,0.9)",
+        "after pick %{x}: radius %{y:.4g}<extra></extra>",
     )
 
 
@@ -476,22 +474,8 @@ def _clusters(view: View, out: Built) -> None:
     dist = view.rnd.extras.get("distance_to_centroid")
     if dist is not None and np.shape(dist) == (view.n_pool,):
         hover = [h + f"<br>distance to centroid {float(dist[i]):.4g}" for h, i in zip(hover, idx)]
-    x, y = view.xy(idx)
-    out.add(
-        "mid",
-        _pool_scatter(
-            view,
-            x=x,
-            y=y,
-            mode="markers",
-            name="overlay: clusters",
-            customdata=idx,
-            marker=dict(color=colors, size=sizes, line=dict(width=0)),
-            opacity=0.6,
-            hovertext=hover,
-            hoverinfo="text",
-        ),
-    )
+    marker = dict(color=colors, size=sizes, line=dict(width=0))
+    _markers(view, out, "mid", idx, "overlay: clusters", marker, hover, opacity=0.6)
     # where the picked clusters sit in this picture: the mean 2-D position of their members
     picked = np.unique(cl[view.selected][cl[view.selected] >= 0])
     if picked.size:
@@ -534,21 +518,8 @@ def _scored_candidates(view: View, out: Built) -> None:
     drawn = np.zeros(view.n_pool, dtype=bool)
     drawn[view.shown] = True
     idx = np.sort(cand[drawn[cand]])
-    x, y = view.xy(idx)
-    out.add(
-        "mid",
-        _pool_scatter(
-            view,
-            x=x,
-            y=y,
-            mode="markers",
-            name="overlay: scored candidates",
-            customdata=idx,
-            marker=dict(symbol="square-open", size=9, color="#777"),
-            hovertext=[f"#{i} · scored" for i in idx],
-            hoverinfo="text",
-        ),
-    )
+    marker = dict(symbol="square-open", size=9, color="#777")
+    _markers(view, out, "mid", idx, "overlay: scored candidates", marker, [f"#{i} · scored" for i in idx])
 
 
 @_overlay("covered", "covered")
@@ -560,21 +531,8 @@ def _covered(view: View, out: Built) -> None:
     idx = view.shown[cov[view.shown]]
     delta = view.rnd.extras.get("delta")
     what = "covered" + (f" (δ = {float(delta):.3g})" if delta is not None else "")
-    x, y = view.xy(idx)
-    out.add(
-        "mid",
-        _pool_scatter(
-            view,
-            x=x,
-            y=y,
-            mode="markers",
-            name=f"overlay: {what}",
-            customdata=idx,
-            marker=dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0)),
-            hovertext=[f"#{i} · covered" for i in idx],
-            hoverinfo="text",
-        ),
-    )
+    marker = dict(color="rgba(40,160,80,0.35)", size=9, line=dict(width=0))
+    _markers(view, out, "mid", idx, f"overlay: {what}", marker, [f"#{i} · covered" for i in idx])
 
 
 # ----------------------------------------------------------------------------- circles in the input plane
@@ -646,31 +604,12 @@ def _candidate_arrows(view: View, out: Built, max_arrows: int = 40) -> None:
         idx = idx[np.linspace(0, idx.size - 1, max_arrows).round().astype(np.int64)]
     X = np.asarray(view.dataset.X, dtype=np.float64)[idx]
     ends = X + r[idx].astype(np.float64)
-    xs, ys = _segments(X, ends)
-    k = len(idx)
     norms = np.linalg.norm(r[idx], axis=1)
     hover = []
     for i, nrm in zip(idx, norms):
         hover += [f"#{i}: x", f"#{i}: x + r, ‖r‖ = {nrm:.3g}", ""]
-    out.add(
-        "top",
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines+markers",
-            name="overlay: x → x + r (a spread of candidates)",
-            customdata=np.repeat(idx, 3),
-            line=dict(color="rgba(150,20,60,0.75)", width=1.2),
-            marker=dict(
-                symbol=["circle", "arrow", "circle"] * k,
-                size=[0, 9, 0] * k,
-                angleref="previous",
-                color="rgba(150,20,60,0.9)",
-            ),
-            hovertext=hover,
-            hoverinfo="text",
-        ),
-    )
+    name = "overlay: x → x + r (a spread of candidates)"
+    out.add("top", _arrows(X, ends, idx, name, hover, "rgba(150,20,60,0.75)", 1.2, 9, "rgba(150,20,60,0.9)"))
 
 
 # ----------------------------------------------------------------------------- greedy orders (BatchBALD, BAIT, herding)
@@ -714,6 +653,11 @@ def _inset_curve(view: View, out: Built, x, y, name: str, xlabel: str, ylabel: s
             rangemode="tozero",
         ),
     )
+
+
+def _per_pick_curve(view: View, out: Built, y, name: str, ylabel: str, color: str, hover: str) -> None:
+    """:func:`_inset_curve` of one value per pick, against the pick's number 1, 2, …"""
+    _inset_curve(view, out, np.arange(1, len(y) + 1), y, name, "pick", ylabel, color, hover)
 
 
 def _order_path(
@@ -762,13 +706,11 @@ def _joint_mi_order(view: View, out: Built) -> None:
         for j, i in enumerate(order)
     ]
     _order_path(view, out, order, "overlay: greedy order", hover, "rgba(30,90,170,0.9)")
-    _inset_curve(
+    _per_pick_curve(
         view,
         out,
-        np.arange(1, len(mi) + 1),
         mi,
         "overlay: joint MI per pick",
-        "pick",
         "joint MI (nats)",
         "rgba(30,90,170,0.9)",
         "after pick %{x}: joint MI %{y:.4g}<extra></extra>",
@@ -838,13 +780,11 @@ def _coverage_gain(view: View, out: Built) -> None:
     tail = "" if bw is None else f" (σ = {float(bw):.3g})"
     hover = [f"pick {j + 1}: #{i}<br>coverage gain {g[j]:.4g}{tail}" for j, i in enumerate(order)]
     _order_path(view, out, order, "overlay: greedy order", hover, "rgba(20,120,90,0.9)")
-    _inset_curve(
+    _per_pick_curve(
         view,
         out,
-        np.arange(1, len(g) + 1),
         g,
         "overlay: coverage gain per pick",
-        "pick",
         "coverage gain" + tail,
         "rgba(20,120,90,0.9)",
         "pick %{x}: gain %{y:.4g}<extra></extra>",
@@ -903,7 +843,6 @@ def _alfa_mix_arrows(view: View, out: Built) -> None:
         if j.size == 0:
             continue
         ends = anchor_xy[anchor[idx[j]]]
-        xs, ys = _segments(start[j], ends)
         hover = []
         for i in idx[j]:
             a = int(anchor[i])
@@ -912,38 +851,10 @@ def _alfa_mix_arrows(view: View, out: Built) -> None:
                 f"the anchor of class {names[a]} (mean labeled input)",
                 "",
             ]
-        out.add(
-            "top",
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines+markers",
-                name=f"overlay: ALFA-Mix interpolation arrows ({name})",
-                customdata=np.repeat(idx[j], 3),
-                line=dict(color=color, width=width, dash="dot"),
-                marker=dict(
-                    symbol=["circle", "arrow", "circle"] * len(j),
-                    size=[0, head, 0] * len(j),
-                    angleref="previous",
-                    color=color,
-                ),
-                hovertext=hover,
-                hoverinfo="text",
-            ),
-        )
-        xs, ys = _segments(start[j], step_end[j])
-        out.add(
-            "top",
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name=f"overlay: ALFA-Mix step (the mix, {name})",
-                customdata=np.repeat(idx[j], 3),
-                line=dict(color=color, width=width + 2.5),
-                hoverinfo="skip",
-            ),
-        )
+        what = f"overlay: ALFA-Mix interpolation arrows ({name})"
+        out.add("top", _arrows(start[j], ends, idx[j], what, hover, color, width, head, dash="dot"))
+        what = f"overlay: ALFA-Mix step (the mix, {name})"
+        out.add("top", _lines(start[j], step_end[j], what, np.repeat(idx[j], 3), dict(color=color, width=width + 2.5)))
     used = np.unique(anchor[idx])
     out.add(
         "top",
@@ -976,22 +887,10 @@ def _graph_edges(view: View, out: Built) -> None:
         sel = (level >= a) & (level < b)
         if not sel.any():
             continue
-        xs, ys = _segments(view.coords[E[sel, 0]], view.coords[E[sel, 1]])
         hover = []
         for (i, j), wt in zip(E[sel], w[sel]):
             hover += [f"#{i} — #{j}: affinity {wt:.3g}", f"#{j} — #{i}: affinity {wt:.3g}", ""]
-        out.add(
-            "over",
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name="overlay: graph edges among the picks" + (" (stronger)" if band else ""),
-                customdata=np.stack([E[sel, 0], E[sel, 1], np.full(int(sel.sum()), -1)], axis=1).reshape(-1),
-                line=dict(
-                    color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6
-                ),
-                hovertext=hover,
-                hoverinfo="text",
-            ),
-        )
+        name = "overlay: graph edges among the picks" + (" (stronger)" if band else "")
+        line = dict(color="rgba(200,30,120,0.95)" if band else "rgba(200,30,120,0.5)", width=3.0 if band else 1.6)
+        a, b = E[sel, 0], E[sel, 1]
+        out.add("over", _lines(view.coords[a], view.coords[b], name, _pairs(a, b), line, hover))

@@ -10,7 +10,8 @@
   for the unlabeled samples (SRAAL's relabeled states) with a supervised target
   learner on the latent mean.
 
-VAAL's own pieces are reused through their public path (:mod:`alviz.vaal_networks`).
+VAAL's own pieces are reused through their public path (:mod:`alviz.vaal_networks`), and so is its
+training loop (``alviz.vaal_networks._train_vae_discriminator``, with the two additions as options).
 Every loop draws its minibatches from the caller's ``rng`` and seeds torch from
 it inside ``torch.random.fork_rng``; nothing here touches a task model.
 """
@@ -22,14 +23,12 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .._device import resolve_device, seeded
 from .._threads import threads_for
 from .._validation import torch_seed
-from .._networks import VAAL_MAX_STEPS_IMAGES, _uses_conv, auto_steps
-from ..vaal_networks import Discriminator, make_vae, vae_loss_terms
+from ..vaal_networks import Discriminator, _default_steps, _train_vae_discriminator
 
 __all__ = [
     "standardizer",
@@ -61,13 +60,40 @@ def _apply(fn: Callable, A: np.ndarray, device: torch.device, batch: int = 4096)
     return torch.cat(out).numpy().astype(np.float64)
 
 
+@dataclass
+class _NetFit:
+    """A trained network, its training curve (its loss per step) and where it runs."""
+
+    net: nn.Module
+    loss_curve: np.ndarray
+    device: torch.device
+
+    def _run(self, H: np.ndarray) -> np.ndarray:
+        """(n,) the network (in eval mode) on the rows of ``H``, without gradients."""
+        self.net.eval()
+        return _apply(self.net, H, self.device)
+
+
+def _adam_steps(net: nn.Module, lr: float, steps: int, step_loss: Callable[[], torch.Tensor]) -> np.ndarray:
+    """``steps`` Adam steps of ``net`` (in train mode, then eval) on ``step_loss()``, a scalar drawn afresh
+    each step; returns the curve of its values."""
+    curve = np.empty(int(steps))
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    net.train()
+    for t in range(int(steps)):
+        loss = step_loss()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        curve[t] = float(loss.detach())
+    net.eval()
+    return curve
+
+
 def vae_steps_for(X: np.ndarray, batch_size: int, steps: Optional[int]) -> int:
     """VAAL's default training length (:func:`alviz.vaal_networks.train_vaal`): about 8 passes of
     ``batch_size`` over the pool, in [40, 400], at most 120 for image tensors."""
-    if steps is not None:
-        return int(steps)
-    hi = VAAL_MAX_STEPS_IMAGES if _uses_conv(X.shape[1:]) else 400
-    return auto_steps(len(X), batch_size, epochs=8, lo=min(40, hi), hi=hi)
+    return int(steps) if steps is not None else _default_steps(X, batch_size)
 
 
 # ============================================================================ Learning Loss
@@ -138,18 +164,12 @@ def margin_ranking_loss(pred: torch.Tensor, target: torch.Tensor, margin: float 
     return torch.clamp(-sign * d_pred + margin, min=0).mean()
 
 
-@dataclass
-class LossPredictorFit:
-    """A trained loss prediction module, its training curve and where it runs."""
-
-    net: LossPredictor
-    loss_curve: np.ndarray
-    device: torch.device
+class LossPredictorFit(_NetFit):
+    """A trained loss prediction module (``net``), its training curve and where it runs."""
 
     def predict(self, H: np.ndarray) -> np.ndarray:
         """(n,) the predicted loss at features ``H`` (n, d)."""
-        self.net.eval()
-        return _apply(self.net, H, self.device)
+        return self._run(H)
 
 
 def train_loss_predictor(
@@ -187,19 +207,14 @@ def train_loss_predictor(
     n = len(H)
     b = max(2, min(int(batch_size), n) // 2 * 2)
     Ht, lt = torch.as_tensor(H), torch.as_tensor(loss)
-    curve = np.empty(int(steps))
     with seeded(torch_seed(rng), dev), threads_for(H.shape[1:]):
         net = LossPredictor(H.shape[1], hidden).to(dev)
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
-        net.train()
-        for t in range(int(steps)):
+
+        def step_loss():
             idx = rng.choice(n, size=b, replace=n < b)
-            out = margin_ranking_loss(net(Ht[idx].to(dev)), lt[idx].to(dev), margin)
-            opt.zero_grad()
-            out.backward()
-            opt.step()
-            curve[t] = float(out.detach())
-    net.eval()
+            return margin_ranking_loss(net(Ht[idx].to(dev)), lt[idx].to(dev), margin)
+
+        curve = _adam_steps(net, lr, steps, step_loss)
     return LossPredictorFit(net, curve, dev)
 
 
@@ -283,18 +298,18 @@ def gradient_penalty(critic: nn.Module, h_a: torch.Tensor, h_b: torch.Tensor) ->
     return ((g.norm(2, dim=1) - 1) ** 2).mean()
 
 
-@dataclass
-class CriticFit:
-    """A trained critic, its training curve (the critic's loss per step) and where it runs."""
+class CriticFit(_NetFit):
+    """A trained critic (``net``, also ``critic``), its training curve (the critic's loss per step) and where
+    it runs."""
 
-    critic: Critic
-    loss_curve: np.ndarray
-    device: torch.device
+    @property
+    def critic(self) -> nn.Module:
+        """The trained critic (``net``)."""
+        return self.net
 
     def score(self, H: np.ndarray) -> np.ndarray:
         """(n,) D(h) in [0, 1]: high where the critic sees the unlabeled side."""
-        self.critic.eval()
-        return _apply(self.critic, H, self.device)
+        return self._run(H)
 
 
 def train_critic(
@@ -338,20 +353,15 @@ def train_critic(
     gamma = lab.size / max(1, unl.size)
     bl, bu = min(int(batch_size), lab.size), min(int(batch_size), unl.size)
     Ht = torch.as_tensor(H)
-    curve = np.empty(int(steps))
     with seeded(torch_seed(rng), dev), threads_for(H.shape[1:]):
         critic = Critic(H.shape[1], hidden).to(dev)
-        opt = torch.optim.Adam(critic.parameters(), lr=lr)
-        critic.train()
-        for t in range(int(steps)):
+
+        def step_loss():
             hl = Ht[lab[rng.integers(0, lab.size, bl)]].to(dev)
             hu = Ht[unl[rng.integers(0, unl.size, bu)]].to(dev)
-            loss = -wasserstein_gap(critic, hu, hl, gamma) + gp_weight * gradient_penalty(critic, hu, hl)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            curve[t] = float(loss.detach())
-    critic.eval()
+            return -wasserstein_gap(critic, hu, hl, gamma) + gp_weight * gradient_penalty(critic, hu, hl)
+
+        curve = _adam_steps(critic, lr, steps, step_loss)
     return CriticFit(critic, curve, dev)
 
 
@@ -404,7 +414,8 @@ def train_state_discriminator(
     SRAAL's additions.
 
     Each iteration: one VAE step then one discriminator step, each on a fresh
-    labeled and a fresh unlabeled minibatch drawn from ``rng``.
+    labeled and a fresh unlabeled minibatch drawn from ``rng`` (the loop is VAAL's,
+    ``alviz.vaal_networks._train_vae_discriminator``).
 
     * VAE: rec + β·KL on L and U + adversary_weight·[BCE(D(L), 1) + BCE(D(U), 1)]
       (+ target_weight·CE(head(μ_L), y_L) with ``labels``: SRAAL's supervised target learner);
@@ -439,72 +450,22 @@ def train_state_discriminator(
     """
     dev = resolve_device(device)
     X = np.asarray(X, dtype=np.float32)
-    mask = np.asarray(labeled_mask, dtype=bool)
-    lab, unl = np.flatnonzero(mask), np.flatnonzero(~mask)
     steps = vae_steps_for(X, batch_size, steps)
-    conditioned = cond is not None
-    extra = 1 if conditioned else 0
-    bl, bu = min(int(batch_size), lab.size), min(int(batch_size), unl.size)
-    Xt = torch.as_tensor(X)
-    ct = torch.as_tensor(np.asarray(cond, dtype=np.float32)) if conditioned else None
-    tt = torch.as_tensor(np.asarray(unlabeled_targets, dtype=np.float32)) if unlabeled_targets is not None else None
-    yt = torch.as_tensor(np.asarray(labels, dtype=np.int64)) if labels is not None else None
-    vae_curve, d_curve = np.empty(steps), np.empty(steps)
-    k = int(latent_dim)
-    with seeded(torch_seed(rng), dev), threads_for(X.shape[1:]):
-        vae = make_vae(X.shape[1:], k + extra).to(dev)
-        disc = Discriminator(k + extra).to(dev)
-        head = nn.Linear(k, int(n_classes)).to(dev) if yt is not None else None
-        params = list(vae.parameters()) + (list(head.parameters()) if head is not None else [])
-        opt_vae = torch.optim.Adam(params, lr=lr)
-        opt_d = torch.optim.Adam(disc.parameters(), lr=lr)
-        bce = nn.BCEWithLogitsLoss()
-
-        def draw():
-            il, iu = lab[rng.integers(0, lab.size, bl)], unl[rng.integers(0, unl.size, bu)]
-            return il, iu, torch.cat([Xt[il], Xt[iu]]).to(dev)
-
-        def d_input(mu, idx):
-            return mu if not conditioned else torch.cat([mu, ct[idx].to(dev).unsqueeze(1)], dim=1)
-
-        def forward(x, idx):
-            mu, logvar = vae.encode(x)
-            mu, logvar = mu[:, :k], logvar[:, :k]
-            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-            if conditioned:
-                z = torch.cat([z, torch.sigmoid(ct[idx].to(dev)).unsqueeze(1)], dim=1)
-            return vae.decode(z), mu, logvar
-
-        ones = torch.ones(bl + bu, device=dev)
-        vae.train()
-        disc.train()
-        for t in range(steps):
-            il, iu, x = draw()
-            idx = np.concatenate([il, iu])
-            recon, mu, logvar = forward(x, idx)
-            rec_l, kl_l = vae_loss_terms(x[:bl], recon[:bl], mu[:bl], logvar[:bl])
-            rec_u, kl_u = vae_loss_terms(x[bl:], recon[bl:], mu[bl:], logvar[bl:])
-            logit = disc(d_input(mu, idx))
-            adv = bce(logit[:bl], ones[:bl]) + bce(logit[bl:], ones[bl:])  # everything should look labeled
-            loss = rec_l + rec_u + beta * (kl_l + kl_u) + adversary_weight * adv
-            if head is not None and yt is not None:
-                loss = loss + target_weight * F.cross_entropy(head(mu[:bl]), yt[il].to(dev))
-            opt_vae.zero_grad()
-            loss.backward()
-            opt_vae.step()
-            vae_curve[t] = float(loss.detach())
-
-            il, iu, x = draw()
-            idx = np.concatenate([il, iu])
-            with torch.no_grad():
-                mu = vae.encode(x)[0][:, :k]
-            logit = disc(d_input(mu, idx))
-            target_u = tt[iu].to(dev) if tt is not None else torch.zeros(bu, device=dev)
-            d_loss = bce(logit[:bl], ones[:bl]) + bce(logit[bl:], target_u)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-            d_curve[t] = float(d_loss.detach())
-    vae.eval()
-    disc.eval()
-    return StateFit(vae, disc, k, conditioned, vae_curve, d_curve, dev)
+    vae, disc, vae_curve, d_curve = _train_vae_discriminator(
+        X,
+        labeled_mask,
+        rng,
+        latent_dim=latent_dim,
+        beta=beta,
+        adversary_weight=adversary_weight,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        cond=cond,
+        unlabeled_targets=unlabeled_targets,
+        labels=labels,
+        n_classes=n_classes,
+        target_weight=target_weight,
+        device=dev,
+    )
+    return StateFit(vae, disc, int(latent_dim), cond is not None, vae_curve, d_curve, dev)

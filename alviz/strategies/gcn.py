@@ -336,16 +336,8 @@ class CoreGCN(_GCNStrategy):
 
     Extras: as UncertainGCN's, and ``covering_radius`` (k,), ``pick_distance`` (k,).
 
-    Parameters
-    ----------
-    hidden_units : int, the GCN's hidden width (128 in the authors' code).
-    dropout : float, dropout on the hidden layer while training (0.3).
-    lambda_loss : float, λ, the weight of the unlabeled term of the loss (1.2).
-    lr : float, Adam's learning rate (1e-3; weight decay 5e-4 as the authors').
-    epochs : int, full-graph training steps (200).
-    subset : int or None, at most this many unlabeled samples (a seeded draw) join the graph with all the
-        labeled ones (the authors' SUBSET, 10 000 there); None: every unlabeled sample.
-    device : "cpu" (default) | "cuda" | "auto", where the GCN trains.
+    Parameters: UncertainGCN's (``hidden_units``, ``dropout``, ``lambda_loss``, ``lr``, ``epochs``, ``subset``,
+    ``device``, documented there: the same graph and training), without its ``s_margin``.
 
     References
     ----------

@@ -167,6 +167,15 @@ class _Herding(Strategy):
         "device": ["device"],
     }
 
+    def __init__(self, embedding, bandwidth, max_candidates, encoder_seed, encoder_params, progress, device):
+        self.embedding = embedding
+        self.bandwidth = bandwidth
+        self.max_candidates = max_candidates
+        self.encoder_seed = encoder_seed
+        self.encoder_params = encoder_params
+        self.progress = progress
+        self.device = device
+
     def _requires(self) -> frozenset:
         return super()._requires() | ({"embedding"} if self.embedding == "model" else set())
 
@@ -276,13 +285,7 @@ class MaxHerding(_Herding):
         progress: bool = True,
         device: str = "cpu",
     ):
-        self.embedding = embedding
-        self.bandwidth = bandwidth
-        self.max_candidates = max_candidates
-        self.encoder_seed = encoder_seed
-        self.encoder_params = encoder_params
-        self.progress = progress
-        self.device = device
+        super().__init__(embedding, bandwidth, max_candidates, encoder_seed, encoder_params, progress, device)
 
 
 @register
@@ -342,16 +345,10 @@ class UHerding(_Herding):
         progress: bool = True,
         device: str = "cpu",
     ):
-        self.embedding = embedding
-        self.bandwidth = bandwidth
+        super().__init__(embedding, bandwidth, max_candidates, encoder_seed, encoder_params, progress, device)
         self.fallback_bandwidth = fallback_bandwidth
         self.calibrate = calibrate
         self.calibration_steps = calibration_steps
-        self.max_candidates = max_candidates
-        self.encoder_seed = encoder_seed
-        self.encoder_params = encoder_params
-        self.progress = progress
-        self.device = device
 
     def _bandwidth(self, ctx: QueryContext, F: np.ndarray) -> float:
         if self.bandwidth != "adaptive":

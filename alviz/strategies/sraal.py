@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from typing import Optional
 
 import numpy as np
 
-from .._device import resolve_device
 from .._params import Interval
 from .._validation import check_features
 from ..selection import top_k
 from ._adversarial_nets import StateFit, train_state_discriminator
 from ._kcenter import kcenter_centers, kcenter_result
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
+from .base import QueryContext, QueryResult, candidate_scores, register
+from .vaal import _VAEFamily
 
 __all__ = ["SRAAL", "uncertainty_indicator"]
 
@@ -55,7 +55,7 @@ def uncertainty_indicator(proba: np.ndarray) -> np.ndarray:
 
 
 @register
-class SRAAL(Strategy):
+class SRAAL(_VAEFamily):
     """State-relabeling adversarial active learning.
 
     The rule (Zhang et al. 2020): a unified representation generator (a VAE,
@@ -106,14 +106,8 @@ class SRAAL(Strategy):
     requires = frozenset()
     field_name = "SRAAL 1 − D(μ(x)): looks unlabeled (L empty: distance to the first k-center pick)"
     _parameter_constraints = {
-        "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
-        "beta": [Interval(Real, 0, None, closed="left")],
-        "adversary_weight": [Interval(Real, 0, None, closed="left")],
+        **_VAEFamily._parameter_constraints,
         "target_weight": [Interval(Real, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "steps": [Interval(Integral, 1, None), None],
-        "batch_size": [Interval(Integral, 1, None)],
-        "device": ["device"],
     }
 
     def __init__(
@@ -127,19 +121,12 @@ class SRAAL(Strategy):
         batch_size: int = 64,
         device: str = "cpu",
     ) -> None:
-        self.latent_dim = latent_dim
-        self.beta = beta
-        self.adversary_weight = adversary_weight
+        super().__init__(latent_dim, beta, adversary_weight, lr, steps, batch_size, device)
         self.target_weight = target_weight
-        self.lr = lr
-        self.steps = steps
-        self.batch_size = batch_size
-        self.device = device
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator):
         """(relabeled states of the pool, generator + discriminator) of this round, trained once per context."""
-        resolve_device(self.device)  # a device this machine lacks fails here, before any training
-        key = ("sraal_fit",) + tuple(sorted((k, str(v)) for k, v in self.get_params(deep=False).items()))
+        key = self._fit_key()
 
         def train():
             state = uncertainty_indicator(ctx.proba)
@@ -148,17 +135,11 @@ class SRAAL(Strategy):
                 check_features(ctx.X, "X"),
                 ctx.labeled_mask,
                 rng,
-                latent_dim=int(self.latent_dim),
-                beta=float(self.beta),
-                adversary_weight=float(self.adversary_weight),
-                lr=float(self.lr),
-                steps=self.steps,
-                batch_size=int(self.batch_size),
                 unlabeled_targets=state,
                 labels=np.where(ctx.labeled_mask, ctx.labels, 0),
                 n_classes=ctx.n_classes,
                 target_weight=float(self.target_weight),
-                device=self.device,
+                **self._vae_settings(),
             )
             return state, fit
 

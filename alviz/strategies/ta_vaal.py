@@ -7,18 +7,18 @@ from typing import Optional
 
 import numpy as np
 
-from .._device import resolve_device
 from .._params import Interval
 from .._validation import check_features
 from ..selection import top_k
 from ._adversarial_nets import RankerFit, StateFit, fit_ranker, train_state_discriminator
-from .base import QueryContext, QueryResult, Strategy, candidate_scores, register
+from .base import QueryContext, QueryResult, candidate_scores, register
+from .vaal import _VAEFamily
 
 __all__ = ["TAVAAL"]
 
 
 @register
-class TAVAAL(Strategy):
+class TAVAAL(_VAEFamily):
     """Task-aware variational adversarial active learning.
 
     The rule (Kim et al. 2021, as in the authors' code): Learning Loss's module
@@ -70,15 +70,10 @@ class TAVAAL(Strategy):
     requires = frozenset({"model", "embedding", "labels"})
     field_name = "TA-VAAL 1 − D([μ(x), r(x)]): looks unlabeled"
     _parameter_constraints = {
-        "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
-        "beta": [Interval(Real, 0, None, closed="left")],
-        "adversary_weight": [Interval(Real, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither", hint="the paper uses 5e-4")],
-        "steps": [Interval(Integral, 1, None), None],
+        **_VAEFamily._parameter_constraints,
         "batch_size": [Interval(Integral, 2, None)],
         "ranker_steps": [Interval(Integral, 1, None)],
         "margin": [Interval(Real, 0, None, closed="left")],
-        "device": ["device"],
     }
 
     def __init__(
@@ -93,20 +88,13 @@ class TAVAAL(Strategy):
         margin: float = 1.0,
         device: str = "cpu",
     ) -> None:
-        self.latent_dim = latent_dim
-        self.beta = beta
-        self.adversary_weight = adversary_weight
-        self.lr = lr
-        self.steps = steps
-        self.batch_size = batch_size
+        super().__init__(latent_dim, beta, adversary_weight, lr, steps, batch_size, device)
         self.ranker_steps = ranker_steps
         self.margin = margin
-        self.device = device
 
     def _fit(self, ctx: QueryContext, rng: np.random.Generator):
         """(ranker, its prediction on the pool, VAE + discriminator) of this round, trained once per context."""
-        resolve_device(self.device)  # a device this machine lacks fails here, before any training
-        key = ("ta_vaal_fit",) + tuple(sorted((k, str(v)) for k, v in self.get_params(deep=False).items()))
+        key = self._fit_key()
 
         def train():
             ranker: RankerFit = fit_ranker(
@@ -122,17 +110,7 @@ class TAVAAL(Strategy):
             )
             r = ranker.predict(ctx.embedding)
             fit: StateFit = train_state_discriminator(
-                check_features(ctx.X, "X"),
-                ctx.labeled_mask,
-                rng,
-                latent_dim=int(self.latent_dim),
-                beta=float(self.beta),
-                adversary_weight=float(self.adversary_weight),
-                lr=float(self.lr),
-                steps=self.steps,
-                batch_size=int(self.batch_size),
-                cond=r,
-                device=self.device,
+                check_features(ctx.X, "X"), ctx.labeled_mask, rng, cond=r, **self._vae_settings()
             )
             return ranker, r, fit
 

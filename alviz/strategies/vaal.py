@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
+from .._device import resolve_device
 from .._params import Integral, Interval, Options, Real
 from .._params import validate_params
 from .._validation import check_features
@@ -46,8 +49,59 @@ def vaal_scores(p_labeled, criterion: str = "lowest") -> np.ndarray:
     return -np.abs(p - 0.5)
 
 
+class _VAEFamily(Strategy):
+    """What the VAAL family (vaal, ta_vaal, sraal) shares: the VAE and discriminator settings, declared
+    once, and how they reach the training (:meth:`_vae_settings`) and the per-round memo (:meth:`_fit_key`)."""
+
+    _parameter_constraints = {
+        "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
+        "beta": [Interval(Real, 0, None)],
+        "adversary_weight": [Interval(Real, 0, None)],
+        "lr": [Interval(Real, 0, None, closed="neither", hint="the paper uses 5e-4")],
+        "steps": [Interval(Integral, 1, None, hint="or None to scale with the pool size"), None],
+        "batch_size": [Interval(Integral, 1, None)],
+        "device": ["device"],
+    }
+
+    def __init__(
+        self,
+        latent_dim: int = 32,
+        beta: float = 1.0,
+        adversary_weight: float = 1.0,
+        lr: float = 5e-4,
+        steps: Optional[int] = None,
+        batch_size: int = 64,
+        device: str = "cpu",
+    ) -> None:
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.adversary_weight = adversary_weight
+        self.lr = lr
+        self.steps = steps
+        self.batch_size = batch_size
+        self.device = device
+
+    def _vae_settings(self) -> dict:
+        """The shared settings as the training functions take them (``train_vaal``, ``train_state_discriminator``)."""
+        return dict(
+            latent_dim=int(self.latent_dim),
+            beta=float(self.beta),
+            adversary_weight=float(self.adversary_weight),
+            lr=float(self.lr),
+            steps=self.steps,
+            batch_size=int(self.batch_size),
+            device=self.device,
+        )
+
+    def _fit_key(self) -> tuple:
+        """The memo key of this round's networks: the strategy's name and all its parameters. A device this
+        machine lacks fails here, before any training."""
+        resolve_device(self.device)
+        return (f"{self.name}_fit",) + tuple(sorted((k, str(v)) for k, v in self.get_params(deep=False).items()))
+
+
 @register
-class VAAL(Strategy):
+class VAAL(_VAEFamily):
     """Variational adversarial active learning.
 
     Each round a VAE and a discriminator D (z → 512 → 512 → 1) are trained
@@ -86,15 +140,9 @@ class VAAL(Strategy):
         return "VAAL 1 − D(μ(x)): looks unlabeled" if self.criterion == "lowest" else "VAAL −|D(μ(x)) − 0.5|: D unsure"
 
     _parameter_constraints = {
-        "latent_dim": [Interval(Integral, 1, None, hint="the paper uses 32")],
-        "beta": [Interval(Real, 0, None)],
-        "adversary_weight": [Interval(Real, 0, None)],
-        "lr": [Interval(Real, 0, None, closed="right", hint="the paper uses 5e-4")],
+        **_VAEFamily._parameter_constraints,
         "criterion": _CRITERION,
-        "steps": [Interval(Integral, 1, None, hint="or None to scale with the pool size"), None],
-        "batch_size": [Interval(Integral, 1, None)],
         "progress": ["boolean"],
-        "device": ["device"],
     }
 
     def __init__(
@@ -109,14 +157,8 @@ class VAAL(Strategy):
         progress: bool = True,
         device: str = "cpu",
     ):
-        self.device = device
-        self.latent_dim = latent_dim
-        self.beta = beta
-        self.adversary_weight = adversary_weight
-        self.lr = lr
+        super().__init__(latent_dim, beta, adversary_weight, lr, steps, batch_size, device)
         self.criterion = criterion
-        self.steps = steps
-        self.batch_size = batch_size
         self.progress = progress
 
     def _fit(self, ctx, rng):
@@ -134,17 +176,7 @@ class VAAL(Strategy):
 
         def train():
             return train_vaal(
-                check_features(ctx.X, "X"),
-                ctx.labeled_mask,
-                rng,
-                latent_dim=int(self.latent_dim),
-                beta=float(self.beta),
-                adversary_weight=float(self.adversary_weight),
-                lr=float(self.lr),
-                steps=self.steps,
-                batch_size=int(self.batch_size),
-                progress=bool(self.progress),
-                device=self.device,
+                check_features(ctx.X, "X"), ctx.labeled_mask, rng, progress=bool(self.progress), **self._vae_settings()
             )
 
         return ctx.memoize(key, train)
