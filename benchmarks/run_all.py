@@ -129,8 +129,13 @@ def render(rows_by_module: dict, runs: dict) -> str:
             if info["status"] != "ok":
                 parts.append("")
                 parts.append("**The last run failed; the rows below are from an earlier run.**")
-        else:
+        elif (HERE / f"{name}.py").exists():
             parts.append(f"`python benchmarks/{name}.py` (run outside run_all.py: no run record)")
+        else:  # a results file of a script run with other arguments (bench_scale_10000, bench_memory_6rounds)
+            script = max((p.stem for p in HERE.glob("bench_*.py") if name.startswith(p.stem + "_")), key=len,
+                         default=name)
+            parts.append(f"`python benchmarks/{script}.py` with other arguments, into `results/{name}.json` "
+                         "(run outside run_all.py: no run record)")
         parts.append("")
         if rows and all(r.get("benchmark") == "rounds" for r in rows):
             header = ["case", "s/round (mean)", "slowest round s", "train s", "query s", "target", "met", "notes"]
