@@ -361,7 +361,7 @@ def _fit(F: np.ndarray, params: dict, init: Optional[np.ndarray] = None, own_pro
     coords_path = d / f"{key}.npy"
     coords = _load_npy(coords_path, (len(F), 2))
     if coords is None:
-        coords = _run_umap(F, params, init, own_process)
+        coords = _run_umap(F, params, init, own_process=True) if own_process else _run_umap(F, params, init)
         _save_npy(coords_path, coords)
         write_entry(
             d / f"{key}.json",

@@ -13,7 +13,7 @@ from ..selection import top_k
 from ._adversarial_nets import StateFit, train_state_discriminator
 from ._kcenter import kcenter_centers, kcenter_result
 from .base import QueryContext, QueryResult, candidate_scores, register
-from .vaal import _VAEFamily
+from ._vae_family import _VAEFamily
 
 __all__ = ["SRAAL", "uncertainty_indicator"]
 

@@ -12,7 +12,7 @@ from .._validation import check_features
 from ..selection import top_k
 from ._adversarial_nets import RankerFit, StateFit, fit_ranker, train_state_discriminator
 from .base import QueryContext, QueryResult, candidate_scores, register
-from .vaal import _VAEFamily
+from ._vae_family import _VAEFamily
 
 __all__ = ["TAVAAL"]
 
