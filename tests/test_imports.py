@@ -17,8 +17,8 @@ PACKAGE = ROOT / "alviz"
 #: lowest first. An entry ending in ".*" is a package: the package itself and every module under it.
 FLOORS = [
     ("ground", ["alviz._version", "alviz._validation", "alviz._params", "alviz._threads", "alviz._device",
-                "alviz._cache", "alviz._spill", "alviz._umap_fit", "alviz._random", "alviz.diagnostics", "alviz.metrics", "alviz.scores",
-                "alviz.selection.*"]),
+                "alviz._cache", "alviz._spill", "alviz._umap_fit", "alviz._random", "alviz.diagnostics",
+                "alviz.metrics", "alviz.scores", "alviz.selection.*"]),
     ("data and networks", ["alviz.datasets", "alviz.models", "alviz.oracles", "alviz.perturbation",
                            "alviz.projection", "alviz.fields", "alviz.scenarios", "alviz._networks",
                            "alviz.vaal_networks", "alviz.contrastive_encoder", "alviz.encoders"]),
