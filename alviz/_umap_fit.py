@@ -116,7 +116,9 @@ def umap_layout_in_process(F: np.ndarray, params: dict, niceness: int = 5, repor
         nice = 0
         if hasattr(os, "getpriority"):
             try:
-                nice = os.getpriority(os.PRIO_PROCESS, 0) + int(niceness)
+                # relative to the process's main thread (the kernel's), not to a background thread that
+                # already runs lowered (Linux keeps a nice level per thread; the child inherits the caller's)
+                nice = os.getpriority(os.PRIO_PROCESS, os.getpid()) + int(niceness)
             except OSError:
                 nice = 0
         env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
