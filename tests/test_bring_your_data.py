@@ -371,3 +371,23 @@ def test_background_fits_yield_to_the_round_the_person_waits_for():
     assert sys.getswitchinterval() == interval  # restored when the background work ended
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # numba's setting is the thread's own
     assert yield_to_foreground.__module__ == "alviz._threads"
+
+
+def test_background_work_does_not_import_numba_itself():
+    """``import numba`` holds the interpreter for about half a second: background work started next to the
+    person's first click must not pay it on their behalf (benchmarks/bench_load.py measures the click)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from alviz._threads import background_work\n"
+        "def job():\n"
+        "    with background_work():\n"
+        "        pass\n"
+        "t = threading.Thread(target=job); t.start(); t.join()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
